@@ -1,0 +1,49 @@
+// stitch: chunk refs in document order in, one WAV in the worker's output directory out.
+
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { decodeWav } from '../audio/wav.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { stitchWav } from '../stitch/stitcher.ts';
+import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
+
+export interface StitchDeps {
+  blobStore: BlobStore;
+  outputDir: string;
+}
+
+export function createStitch({ blobStore, outputDir }: StitchDeps) {
+  return async function stitch({ chunks, pausesAfterMs, output }: StitchInput): Promise<StitchResult> {
+    if (chunks.length === 0) throw ApplicationFailure.nonRetryable('nothing to stitch: no chunks', 'InvalidInputError');
+    if (pausesAfterMs.length !== chunks.length) {
+      throw ApplicationFailure.nonRetryable('pausesAfterMs must have one entry per chunk', 'InvalidInputError');
+    }
+    const path = outputPath(outputDir, output.name);
+    await mkdir(dirname(path), { recursive: true });
+    const context = Context.current();
+    const file = await stitchWav({
+      pieces: chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! })),
+      load: async (chunk: ChunkRef) => decodeWav(await blobStore.get(chunk.uri)),
+      format: {
+        sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
+        channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
+      },
+      path,
+      onPiece: (index) => context.heartbeat(index),
+    });
+    return { ...file, uri: pathToFileURL(file.path).href };
+  };
+}
+
+/** The workflow validated the name already; this guards the file system against any other caller. */
+function outputPath(outputDir: string, name: string): string {
+  const root = resolve(outputDir);
+  const path = resolve(root, name);
+  if (!path.startsWith(root + sep)) {
+    throw ApplicationFailure.nonRetryable(`output name "${name}" leads outside the output directory`, 'InvalidInputError');
+  }
+  return path;
+}

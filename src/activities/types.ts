@@ -1,0 +1,53 @@
+// What goes in and out of the activities: small JSON only, never audio bytes.
+
+import type { EngineName, EngineOptions, OutputFormat } from '../document/input.ts';
+
+export interface SynthesizeChunkInput {
+  index: number;
+  text: string;
+  engine: EngineName;
+  voice?: string;
+  engineOptions: EngineOptions;
+}
+
+/** A pointer to one chunk's audio in the blob store, with what the stitcher needs to plan. */
+export interface ChunkRef {
+  index: number;
+  uri: string;
+  sampleRate: number;
+  channels: number;
+  frames: number;
+  durationSec: number;
+  /** Of the stored WAV bytes. */
+  sha256: string;
+  /** Attempt that produced it (1 = first try). */
+  attempt: number;
+  /** True when the same request had been synthesised before and its audio was reused. */
+  cached: boolean;
+}
+
+export interface StitchInput {
+  /** In document order. */
+  chunks: ChunkRef[];
+  /** Silence after each chunk, same order and length as `chunks`. */
+  pausesAfterMs: number[];
+  output: {
+    /** Relative to the worker's output directory. */
+    name: string;
+    format: OutputFormat;
+    sampleRate?: number;
+    channels?: number;
+  };
+}
+
+export interface StitchResult {
+  /** Absolute path on the worker that wrote it, and the same as a file: uri. */
+  path: string;
+  uri: string;
+  bytes: number;
+  sha256: string;
+  sampleRate: number;
+  channels: number;
+  frames: number;
+  durationSec: number;
+}

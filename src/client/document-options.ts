@@ -1,0 +1,66 @@
+// The command-line options that describe a document, shared by `client speak` and the main job.
+
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { clientDefaults } from '../config.ts';
+import { ENGINES, SCHEDULES, type AudioDocumentInput } from '../document/input.ts';
+
+export interface DocumentFlags {
+  out?: string;
+  sequential?: boolean;
+  parallel?: boolean;
+  concurrency?: number;
+  schedule?: string;
+  engine?: string;
+  voice?: string;
+  maxChunkChars?: number;
+  latencyMs?: number;
+  new?: boolean;
+}
+
+export function addDocumentOptions(command: Command): Command {
+  return command
+    .option('--out <name>', 'output file name')
+    .addOption(new Option('--sequential', 'one chunk at a time (AUDIO_PARALLEL_MODE=false)').conflicts('parallel'))
+    .option('--parallel', 'several chunks at once (the default)')
+    .option('--concurrency <n>', 'chunks in flight in parallel mode (AUDIO_CONCURRENT_LIMIT, default 5)', integer)
+    .addOption(new Option('--schedule <how>', 'parallel scheduling').choices(SCHEDULES))
+    .addOption(new Option('--engine <name>', 'TTS engine (TTS_ENGINE, default espeak)').choices(ENGINES))
+    .option('--voice <voice>', 'voice of the engine, e.g. en-us, en-gb, fr')
+    .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
+    .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
+    .option('--new', 'force a new run even if this document was already spoken');
+}
+
+/** Reads the text file and builds the workflow input, filling unset flags from the environment. */
+export async function documentInput(file: string, flags: DocumentFlags, outputName?: string): Promise<AudioDocumentInput> {
+  const defaults = clientDefaults();
+  const text = await readText(file);
+  const parallel = flags.sequential ? false : flags.parallel ? true : defaults.parallel;
+  const concurrency = flags.concurrency ?? defaults.concurrency;
+  return {
+    text,
+    mode: parallel ? 'parallel' : 'sequential',
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(flags.schedule ? { schedule: flags.schedule as AudioDocumentInput['schedule'] } : {}),
+    engine: (flags.engine as AudioDocumentInput['engine']) ?? defaults.engine,
+    ...(flags.voice ? { voice: flags.voice } : {}),
+    ...(flags.maxChunkChars ? { maxChunkChars: flags.maxChunkChars } : {}),
+    ...(flags.latencyMs !== undefined ? { engineOptions: { latencyMs: flags.latencyMs } } : {}),
+    ...(outputName ? { output: { name: outputName } } : {}),
+  };
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read text file "${file}": ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}
+
+function integer(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number)) throw new InvalidArgumentError('must be a whole number');
+  return number;
+}

@@ -1,0 +1,16 @@
+// How the command line reports a finished document.
+
+import type { AudioDocumentResult } from '../document/result.ts';
+
+export function describeResult(result: AudioDocumentResult): string {
+  const minutes = Math.floor(result.durationSec / 60);
+  const seconds = (result.durationSec % 60).toFixed(1);
+  const t = result.timings;
+  return [
+    `Audio:    ${result.path}`,
+    `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ${(result.bytes / 1e6).toFixed(1)} MB)`,
+    `Chunks:   ${result.chunks} (${result.mode}, ${result.concurrency} concurrent${result.mode === 'parallel' ? `, ${result.schedule}` : ''}; ${result.cachedChunks} reused, ${result.failedAttempts} retried attempts)`,
+    `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
+    `sha256:   ${result.sha256}`,
+  ].join('\n');
+}

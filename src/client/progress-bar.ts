@@ -1,0 +1,58 @@
+// Follows a running document through its progress query and draws a bar (or plain lines when
+// the output is not a terminal, e.g. in CI logs).
+
+import cliProgress from 'cli-progress';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { DocumentProgress } from '../document/result.ts';
+import { progressQuery } from '../workflows/definitions.ts';
+
+const POLL_MS = 250;
+
+export async function followProgress<T>(handle: WorkflowHandle, result: Promise<T>, stream = process.stderr): Promise<T> {
+  const bar = stream.isTTY
+    ? new cliProgress.SingleBar(
+        { format: '{bar} {value}/{total} chunks | {inFlight} in flight | {failed} retries | {elapsed} | ETA {eta} | {phase}', stream, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  let finished = false;
+  let lastLine = '';
+  const settled = result.finally(() => (finished = true));
+  settled.catch(() => undefined); // handled by the caller
+  while (!finished) {
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    if (progress) {
+      if (bar) drawBar(bar, progress);
+      else lastLine = printLine(progress, lastLine, stream);
+    }
+    await Promise.race([settled.catch(() => undefined), new Promise((r) => setTimeout(r, POLL_MS))]);
+  }
+  if (bar) {
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    if (progress) drawBar(bar, progress);
+    bar.stop();
+  }
+  return result;
+}
+
+function drawBar(bar: cliProgress.SingleBar, progress: DocumentProgress): void {
+  const payload = {
+    inFlight: progress.inFlight,
+    failed: progress.failedAttempts,
+    elapsed: seconds(Date.now() - progress.startedAt),
+    eta: progress.etaMs === undefined ? '?' : seconds(progress.etaMs),
+    phase: progress.phase,
+  };
+  if (bar.getTotal() !== progress.total) bar.start(progress.total, progress.done, payload);
+  else bar.update(progress.done, payload);
+}
+
+function printLine(progress: DocumentProgress, lastLine: string, stream: NodeJS.WriteStream): string {
+  const line = `${progress.phase}: ${progress.done}/${progress.total} chunks, ${progress.inFlight} in flight, ${progress.failedAttempts} retries`;
+  if (line !== lastLine) stream.write(`${line}\n`);
+  return line;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}

@@ -1,0 +1,66 @@
+// Settings from the environment, read in one place. Workflow code never reads these: it gets
+// everything through its input.
+
+import { availableParallelism } from 'node:os';
+import { ENGINES, type EngineName } from './document/input.ts';
+
+export interface TemporalSettings {
+  /** Unset: the main job starts its own dev server. */
+  address?: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface WorkerSettings {
+  outputDir: string;
+  blobDir: string;
+  maxConcurrentActivities: number;
+  espeakThreads: number;
+}
+
+export interface ClientDefaults {
+  parallel: boolean;
+  concurrency?: number;
+  engine: EngineName;
+}
+
+export const DEFAULT_TASK_QUEUE = 'audio-documents';
+
+export function temporalSettings(env = process.env): TemporalSettings {
+  return {
+    ...(env.TEMPORAL_ADDRESS ? { address: env.TEMPORAL_ADDRESS } : {}),
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+  };
+}
+
+export function workerSettings(env = process.env): WorkerSettings {
+  const outputDir = env.AUDIO_OUTPUT_DIR || './output';
+  return {
+    outputDir,
+    blobDir: env.AUDIO_BLOB_DIR || './.chunk-store',
+    maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
+    espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
+  };
+}
+
+/** The seed's flags: AUDIO_PARALLEL_MODE=false means sequential; AUDIO_CONCURRENT_LIMIT is C. */
+export function clientDefaults(env = process.env): ClientDefaults {
+  const engine = env.TTS_ENGINE || 'espeak';
+  if (!ENGINES.includes(engine as EngineName)) {
+    throw new Error(`TTS_ENGINE must be one of ${ENGINES.join(', ')}, got "${engine}"`);
+  }
+  const concurrency = positiveInteger('AUDIO_CONCURRENT_LIMIT', env.AUDIO_CONCURRENT_LIMIT);
+  return {
+    parallel: (env.AUDIO_PARALLEL_MODE ?? 'true').toLowerCase() !== 'false',
+    ...(concurrency === undefined ? {} : { concurrency }),
+    engine: engine as EngineName,
+  };
+}
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a whole number >= 1, got "${value}"`);
+  return number;
+}

@@ -1,0 +1,48 @@
+// What the audioDocument workflow reports: progress while it runs, and its result.
+
+import type { Mode, Schedule } from './input.ts';
+
+export type Phase = 'chunking' | 'synthesizing' | 'stitching' | 'done';
+
+export interface DocumentProgress {
+  phase: Phase;
+  total: number;
+  done: number;
+  inFlight: number;
+  /** Failed attempts of chunks that have finished (retries Temporal made for us). */
+  failedAttempts: number;
+  /** Epoch ms when the workflow started, so a client can show a live clock. */
+  startedAt: number;
+  /** As of the workflow's last step. */
+  elapsedMs: number;
+  /** Rough time left for synthesis, from the pace so far; undefined until one chunk is done. */
+  etaMs?: number;
+}
+
+export interface PhaseTimings {
+  chunkingMs: number;
+  synthesisMs: number;
+  stitchMs: number;
+  totalMs: number;
+}
+
+export interface AudioDocumentResult {
+  /** Absolute path on the worker that stitched it, and as a file: uri. */
+  path: string;
+  uri: string;
+  durationSec: number;
+  bytes: number;
+  sha256: string;
+  sampleRate: number;
+  channels: number;
+  chunks: number;
+  /** Chunks whose audio was reused from an earlier run of the same text. */
+  cachedChunks: number;
+  failedAttempts: number;
+  characters: number;
+  timings: PhaseTimings;
+  mode: Mode;
+  concurrency: number;
+  schedule: Schedule;
+  engine: string;
+}

@@ -1,0 +1,69 @@
+// A TTS engine for tests and benchmarks: deterministic audio whose length follows the text, with
+// configurable latency, jitter and failure rate, and a record of how many calls ran at once.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransientEngineError, type PcmAudio, type SynthesisRequest, type TtsEngine } from './engine.ts';
+
+export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
+const MS_PER_CHARACTER = 45;
+const AMPLITUDE = 6_000;
+
+/** What the engine saw, for tests and benchmarks to assert on. */
+export interface SimulatedStats {
+  calls: number;
+  failures: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Start and end of every call, in ms since the engine was created, by chunk text. */
+  timeline: Array<{ text: string; startMs: number; endMs: number; failed: boolean }>;
+}
+
+export class SimulatedEngine implements TtsEngine {
+  readonly name = 'simulated' as const;
+  readonly stats: SimulatedStats = { calls: 0, failures: 0, inFlight: 0, maxInFlight: 0, timeline: [] };
+  private readonly createdAt = performance.now();
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  async synthesize({ text, options, signal }: SynthesisRequest): Promise<PcmAudio> {
+    const startMs = performance.now() - this.createdAt;
+    this.stats.calls++;
+    this.stats.inFlight++;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
+    let failed = false;
+    try {
+      const delay = (options.latencyMs ?? 0) + this.random() * (options.jitterMs ?? 0);
+      if (delay > 0) await sleep(delay, undefined, { signal });
+      signal.throwIfAborted();
+      if (this.random() < (options.failureRate ?? 0)) {
+        failed = true;
+        this.stats.failures++;
+        throw new TransientEngineError('simulated transient failure');
+      }
+      return simulatedAudio(text, options.sampleRate ?? SIMULATED_DEFAULT_SAMPLE_RATE);
+    } finally {
+      this.stats.inFlight--;
+      this.stats.timeline.push({ text, startMs, endMs: performance.now() - this.createdAt, failed });
+    }
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, { calls: 0, failures: 0, inFlight: 0, maxInFlight: 0, timeline: [] });
+  }
+}
+
+/** One short tone per character (silence for spaces), pitch from the character: same text, same bytes. */
+export function simulatedAudio(text: string, sampleRate: number): PcmAudio {
+  const perChar = Math.round((sampleRate * MS_PER_CHARACTER) / 1000);
+  const characters = Array.from(text);
+  const samples = new Int16Array(characters.length * perChar);
+  characters.forEach((character, c) => {
+    if (/\s/u.test(character)) return;
+    const frequency = 180 + ((character.codePointAt(0) ?? 0) % 48) * 12;
+    for (let i = 0; i < perChar; i++) {
+      const envelope = Math.sin((Math.PI * i) / perChar); // no clicks between characters
+      samples[c * perChar + i] = Math.round(AMPLITUDE * envelope * Math.sin((2 * Math.PI * frequency * i) / sampleRate));
+    }
+  });
+  return { sampleRate, channels: 1, samples };
+}

@@ -1,0 +1,99 @@
+// Joins chunk audio into one WAV, streaming: one chunk is in memory at a time, so memory does not
+// grow with the document. The output size is known before the first byte (every chunk's frame
+// count is in its ref), so the header is written first and the checksum computed on the way.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import type { PcmAudio } from '../engines/engine.ts';
+import { convertPcm, resampledFrameCount } from '../audio/pcm.ts';
+import { wavHeader } from '../audio/wav.ts';
+
+export interface StitchPiece {
+  sampleRate: number;
+  channels: number;
+  frames: number;
+  /** Silence after this piece, in milliseconds. */
+  pauseAfterMs: number;
+}
+
+export interface StitchFormat {
+  sampleRate: number;
+  channels: number;
+}
+
+export interface StitchedFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+  frames: number;
+  sampleRate: number;
+  channels: number;
+  durationSec: number;
+}
+
+export interface StitchOptions<P extends StitchPiece> {
+  pieces: P[];
+  load: (piece: P) => Promise<PcmAudio>;
+  format: StitchFormat;
+  path: string;
+  /** Called after each piece is written, e.g. to heartbeat. */
+  onPiece?: (index: number) => void;
+}
+
+/** Frames of silence for a pause at the given rate. */
+export function pauseFrames(ms: number, sampleRate: number): number {
+  return Math.round((ms * sampleRate) / 1000);
+}
+
+/** Total frames the stitched file will have: every piece converted to the output rate, plus pauses. */
+export function stitchedFrameCount(pieces: StitchPiece[], sampleRate: number): number {
+  return pieces.reduce(
+    (sum, piece) => sum + resampledFrameCount(piece.frames, piece.sampleRate, sampleRate) + pauseFrames(piece.pauseAfterMs, sampleRate),
+    0,
+  );
+}
+
+/** Writes the pieces in order as one 16-bit PCM WAV at `path` (atomically, via a temporary file). */
+export async function stitchWav<P extends StitchPiece>({ pieces, load, format, path, onPiece }: StitchOptions<P>): Promise<StitchedFile> {
+  const { sampleRate, channels } = format;
+  const frames = stitchedFrameCount(pieces, sampleRate);
+  const dataBytes = frames * channels * 2;
+  const header = wavHeader(sampleRate, channels, dataBytes);
+  const hash = createHash('sha256');
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  const file = await open(temporary, 'wx');
+  let written = 0;
+  const write = async (bytes: Uint8Array) => {
+    hash.update(bytes);
+    await file.write(bytes);
+    written += bytes.length;
+  };
+  try {
+    await write(header);
+    for (const [index, piece] of pieces.entries()) {
+      const audio = convertPcm(await load(piece), sampleRate, channels);
+      const expected = resampledFrameCount(piece.frames, piece.sampleRate, sampleRate) * channels;
+      if (audio.samples.length !== expected) {
+        throw new Error(`chunk ${index} has ${audio.samples.length} samples after conversion, its ref promised ${expected}`);
+      }
+      await write(int16Bytes(audio.samples));
+      const silence = pauseFrames(piece.pauseAfterMs, sampleRate) * channels * 2;
+      if (silence > 0) await write(new Uint8Array(silence));
+      onPiece?.(index);
+    }
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await file.close();
+  if (written !== header.length + dataBytes) throw new Error(`wrote ${written} bytes, expected ${header.length + dataBytes}`);
+  await rename(temporary, path);
+  return { path, bytes: written, sha256: hash.digest('hex'), frames, sampleRate, channels, durationSec: frames / sampleRate };
+}
+
+/** WAV is little-endian, like every platform Node runs on that we support. */
+function int16Bytes(samples: Int16Array): Uint8Array {
+  return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+}

@@ -1,0 +1,145 @@
+// The audioDocument workflow: chunk the text, synthesise every chunk (one at a time, or at most
+// `concurrency` in flight), then stitch the chunks in order into one audio file.
+// Orchestration only: every side effect happens in an activity.
+
+import { ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities, ChunkRef } from '../activities/index.ts';
+import { InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings } from '../document/input.ts';
+import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
+import { chunkText, type BreakAfter } from '../text/chunker.ts';
+import { progressQuery } from './definitions.ts';
+import { runBatches, runWindow } from './run-limited.ts';
+
+// --- Activities ---
+
+const { synthesizeChunk } = proxyActivities<Activities>({
+  // A chunk is at most a few hundred characters: even a slow remote model finishes in minutes.
+  startToCloseTimeout: '5 minutes',
+  // The activity heartbeats every 5 s; a crashed worker's chunk is retried after 30 s, not 5 min.
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second', // transient engine errors usually pass at once
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute', // a provider outage is waited out, not hammered
+    maximumAttempts: 10, // then the document fails with the engine's last error instead of hanging
+    nonRetryableErrorTypes: ['InvalidInputError', 'EngineUnavailable'],
+  },
+});
+
+const { stitch } = proxyActivities<Activities>({
+  // Streams at disk speed: an hour of audio takes seconds; leave room for very long documents.
+  startToCloseTimeout: '30 minutes',
+  // Heartbeats after every chunk written.
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 }, // disk hiccups only
+});
+
+// --- Workflow ---
+
+/**
+ * Turns `input.text` into one audio file and returns where it is, how long it is, and how the
+ * run went. Bad input fails at once, without retries, with a message naming the field.
+ */
+export async function audioDocument(rawInput: AudioDocumentInput): Promise<AudioDocumentResult> {
+  const startedAt = Date.now();
+  const input = validate(rawInput);
+  input.notices.forEach((notice) => log.warn(notice));
+
+  const chunks = chunkText(input.text, { maxChunkChars: input.maxChunkChars });
+  const chunkedAt = Date.now();
+  const progress: DocumentProgress = {
+    phase: 'synthesizing',
+    total: chunks.length,
+    done: 0,
+    inFlight: 0,
+    failedAttempts: 0,
+    startedAt,
+    elapsedMs: chunkedAt - startedAt,
+  };
+  setHandler(progressQuery, () => ({ ...progress, elapsedMs: Date.now() - startedAt }));
+
+  const synthesizeOne = async (index: number): Promise<ChunkRef> => {
+    progress.inFlight++;
+    try {
+      const { engine, voice, engineOptions } = input;
+      const ref = await synthesizeChunk({ index, text: chunks[index]!.text, engine, ...(voice ? { voice } : {}), engineOptions });
+      progress.done++;
+      progress.failedAttempts += ref.attempt - 1;
+      const pace = (Date.now() - chunkedAt) / progress.done;
+      progress.etaMs = Math.round(pace * (progress.total - progress.done));
+      return ref;
+    } finally {
+      progress.inFlight--;
+    }
+  };
+  const run = input.mode === 'parallel' && input.schedule === 'batch' ? runBatches : runWindow;
+  const refs = await run(chunks.length, input.concurrency, synthesizeOne);
+  const synthesizedAt = Date.now();
+
+  progress.phase = 'stitching';
+  const stitched = await stitch({
+    chunks: refs,
+    pausesAfterMs: chunks.map((chunk) => pauseAfter(chunk.breakAfter, input.output.pauses)),
+    output: {
+      name: input.output.name ?? `${workflowInfo().workflowId}.wav`,
+      format: input.output.format,
+      ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
+      ...(input.output.channels ? { channels: input.output.channels } : {}),
+    },
+  });
+  const finishedAt = Date.now();
+  progress.phase = 'done';
+
+  const synthesisSec = ((synthesizedAt - chunkedAt) / 1000).toFixed(1);
+  log.info(`All ${chunks.length} chunks done in ${synthesisSec}s (${input.mode}, ${input.concurrency} concurrent)`);
+  return {
+    path: stitched.path,
+    uri: stitched.uri,
+    durationSec: stitched.durationSec,
+    bytes: stitched.bytes,
+    sha256: stitched.sha256,
+    sampleRate: stitched.sampleRate,
+    channels: stitched.channels,
+    chunks: chunks.length,
+    cachedChunks: refs.filter((ref) => ref.cached).length,
+    failedAttempts: progress.failedAttempts,
+    characters: chunks.reduce((sum, chunk) => sum + chunk.text.length, 0),
+    timings: {
+      chunkingMs: chunkedAt - startedAt,
+      synthesisMs: synthesizedAt - chunkedAt,
+      stitchMs: finishedAt - synthesizedAt,
+      totalMs: finishedAt - startedAt,
+    },
+    mode: input.mode,
+    concurrency: input.concurrency,
+    schedule: input.schedule,
+    engine: input.engine,
+  };
+}
+
+// --- Helpers ---
+
+/** Invalid input can never succeed: fail the workflow (not just this task) and do not retry. */
+function validate(rawInput: AudioDocumentInput) {
+  try {
+    return resolveDocumentInput(rawInput);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidInputError');
+    throw error;
+  }
+}
+
+function pauseAfter(breakAfter: BreakAfter, pauses: PauseSettings): number {
+  switch (breakAfter) {
+    case 'word':
+      return pauses.wordMs;
+    case 'sentence':
+      return pauses.sentenceMs;
+    case 'paragraph':
+      return pauses.paragraphMs;
+    case 'heading':
+      return pauses.headingMs;
+    case 'end':
+      return 0;
+  }
+}

@@ -1,0 +1,2 @@
+// Everything the worker's workflow bundle registers. The exported function name is the workflow type.
+export { audioDocument } from './audio-document.ts';
