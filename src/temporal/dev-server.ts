@@ -41,8 +41,18 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const port = options.port ?? (await freePort(7233));
-  const uiPort = options.ui ? (options.uiPort ?? (await freePort(8233))) : undefined;
+  try {
+    const port = options.port ?? (await freePort(7233));
+    const uiPort = options.ui ? (options.uiPort ?? (await freePort(8233))) : undefined;
+    return await startOnce(options, port, uiPort);
+  } catch (error) {
+    // Another process took the preferred port between our check and the server's bind: any port will do.
+    if (options.port !== undefined || options.uiPort !== undefined) throw error;
+    return startOnce(options, await freePort(), options.ui ? await freePort() : undefined);
+  }
+}
+
+async function startOnce(options: DevServerOptions, port: number, uiPort: number | undefined): Promise<DevServer> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const dbFile = join(dataDir, `dev-server-${port}.sqlite`);

@@ -1,0 +1,201 @@
+import { readFile } from 'node:fs/promises';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chunkText, DEFAULT_MAX_CHUNK_CHARS, type TextChunk } from '../src/text/chunker.ts';
+
+const WHITESPACE = /\s/gu;
+const withoutWhitespace = (text: string) => text.replace(WHITESPACE, '');
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const texts = (chunks: TextChunk[]) => chunks.map((chunk) => chunk.text);
+
+// --- Generators ---
+
+const asciiWord = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: 1, maxLength: 12 });
+const longWord = fc.integer({ min: 20, max: 500 }).map((n) => 'x'.repeat(n));
+const cjk = fc.constantFrom('日本語の文章です', '你好', '世界', 'テスト', '中文没有空格的很长很长的句子', '한국어 문장');
+const rtl = fc.constantFrom('مرحبا', 'بالعالم', 'كيف حالك', 'שלום', 'עולם', 'ספר');
+const emoji = fc.constantFrom('😀', '👨‍👩‍👧‍👦', '🏳️‍🌈', '👍🏽', '🇯🇵', '🧑🏾‍💻', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'e\u0301');
+const anyGraphemes = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 });
+const punctuation = fc.constantFrom('.', ',', ';', ':', '!', '?', '...', '。', '、', '،', '؟', ' — ', '"', '”', ')');
+const separator = fc.constantFrom(' ', ' ', ' ', '', '  ', '\t', '\n', '\n\n', '\r\n', '\r\n\r\n', '\n \n', '\n\n\n\n', ' \n\t\n ', '\u00a0', '\u3000');
+
+const token = fc.oneof(
+  { arbitrary: asciiWord, weight: 8 },
+  { arbitrary: longWord, weight: 1 },
+  { arbitrary: cjk, weight: 2 },
+  { arbitrary: rtl, weight: 2 },
+  { arbitrary: emoji, weight: 2 },
+  { arbitrary: anyGraphemes, weight: 1 },
+  { arbitrary: punctuation, weight: 3 },
+);
+const joinPairs = (pairs: Array<[string, string]>) => pairs.map(([a, b]) => a + b).join('');
+
+/** Mixed scripts, punctuation, emoji and all kinds of whitespace. */
+const mixedText = fc.array(fc.tuple(token, separator), { maxLength: 120 }).map(joinPairs);
+/** Words and whitespace only: nothing for the sentence or clause splitters to hold on to. */
+const unpunctuatedText = fc
+  .array(fc.tuple(fc.oneof(asciiWord, longWord, cjk, rtl, emoji), separator), { maxLength: 120 })
+  .map(joinPairs);
+/** Mostly whitespace: runs of spaces, newlines, blank lines and CRLF. */
+const whitespaceHeavyText = fc
+  .array(fc.oneof(separator, asciiWord), { maxLength: 60 })
+  .map((parts) => parts.join(''));
+const anyText = fc.oneof(mixedText, unpunctuatedText, whitespaceHeavyText);
+const maxChunkChars = fc.integer({ min: 2, max: 400 });
+
+describe('chunkText properties', () => {
+  it('keeps every non-whitespace character, in order', () => {
+    fc.assert(
+      fc.property(anyText, maxChunkChars, (text, max) => {
+        const joined = texts(chunkText(text, { maxChunkChars: max })).join('');
+        expect(withoutWhitespace(joined)).toBe(withoutWhitespace(text));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('makes chunks that fit, are not blank, are well-formed UTF-16, are numbered 0..n-1 and end with "end"', () => {
+    fc.assert(
+      fc.property(anyText, maxChunkChars, (text, max) => {
+        const chunks = chunkText(text, { maxChunkChars: max });
+        for (const chunk of chunks) {
+          expect(chunk.text.length).toBeLessThanOrEqual(max);
+          expect(chunk.text.trim()).not.toBe('');
+          expect(chunk.text).not.toMatch(LONE_SURROGATE); // never cuts a surrogate pair
+        }
+        expect(chunks.map((chunk) => chunk.index)).toEqual(chunks.map((_, i) => i));
+        if (chunks.length > 0) expect(chunks.at(-1)!.breakAfter).toBe('end');
+        for (const chunk of chunks.slice(0, -1)) expect(chunk.breakAfter).not.toBe('end');
+        // No chunks exactly when there is nothing to say.
+        expect(chunks.length === 0).toBe(withoutWhitespace(text) === '');
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('never cuts inside a word when every word fits', () => {
+    const words = fc.array(asciiWord, { minLength: 1, maxLength: 80 });
+    fc.assert(
+      fc.property(words, fc.array(separator, { minLength: 80, maxLength: 80 }), fc.integer({ min: 12, max: 400 }), (ws, seps, max) => {
+        // A separator that is not empty, so every word stays a word of its own.
+        const text = ws.map((w, i) => w + (seps[i] === '' ? ' ' : seps[i])).join('');
+        const chunks = chunkText(text, { maxChunkChars: max });
+        expect(chunks.flatMap((chunk) => chunk.text.split(/\s+/u))).toEqual(ws);
+      }),
+    );
+  });
+
+  it('is deterministic', () => {
+    fc.assert(
+      fc.property(anyText, maxChunkChars, (text, max) => {
+        expect(chunkText(text, { maxChunkChars: max })).toEqual(chunkText(text, { maxChunkChars: max }));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('chunkText examples', () => {
+  it('joins hard-wrapped lines of a paragraph into one flow (a single newline is a space)', () => {
+    const text = 'The quick brown fox\njumps over the lazy\r\ndog. It ran away\nquickly.';
+    expect(chunkText(text)).toEqual([{ index: 0, text: 'The quick brown fox jumps over the lazy dog. It ran away quickly.', breakAfter: 'end' }]);
+  });
+
+  it('ends a paragraph at a blank line (also with CRLF or spaces on the blank line)', () => {
+    for (const blank of ['\n\n', '\r\n\r\n', '\n   \n', '\n\n\n\n']) {
+      const chunks = chunkText(`First paragraph here.${blank}Second paragraph here.`);
+      expect(chunks).toEqual([
+        { index: 0, text: 'First paragraph here.', breakAfter: 'paragraph' },
+        { index: 1, text: 'Second paragraph here.', breakAfter: 'end' },
+      ]);
+    }
+  });
+
+  it('reads a short unpunctuated block as a heading of its own', () => {
+    const chunks = chunkText('Chapter One\n\nIt was a dark and stormy night. The rain fell.\n\nChapter Two\n\nMorning came.');
+    expect(chunks).toEqual([
+      { index: 0, text: 'Chapter One', breakAfter: 'heading' },
+      { index: 1, text: 'It was a dark and stormy night. The rain fell.', breakAfter: 'paragraph' },
+      { index: 2, text: 'Chapter Two', breakAfter: 'heading' },
+      { index: 3, text: 'Morning came.', breakAfter: 'end' },
+    ]);
+  });
+
+  it('does not merge a heading into the next sentence even when both would fit in one chunk', () => {
+    const chunks = chunkText('A Title\n\nShort.', { maxChunkChars: 400 });
+    expect(texts(chunks)).toEqual(['A Title', 'Short.']);
+    expect(chunks[0]!.breakAfter).toBe('heading');
+  });
+
+  it('does not take a punctuated short line for a heading', () => {
+    expect(chunkText('Hello there.\n\nMore text.')[0]!.breakAfter).toBe('paragraph');
+  });
+
+  it('splits a long sentence at a comma or semicolon before splitting between words', () => {
+    const sentence = 'This is a rather long sentence, with a comma in the middle; and a semicolon too before the end.';
+    expect(texts(chunkText(sentence, { maxChunkChars: 50 }))).toEqual([
+      'This is a rather long sentence,',
+      'with a comma in the middle;',
+      'and a semicolon too before the end.',
+    ]);
+  });
+
+  it('splits between sentences before clauses', () => {
+    const text = 'One, two, three, four. Five, six, seven, eight.';
+    expect(texts(chunkText(text, { maxChunkChars: 30 }))).toEqual(['One, two, three, four.', 'Five, six, seven, eight.']);
+  });
+
+  it('falls back to word boundaries in a long unpunctuated run', () => {
+    const text = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu';
+    const chunks = chunkText(text, { maxChunkChars: 20 });
+    expect(texts(chunks)).toEqual(['alpha beta gamma', 'delta epsilon zeta', 'eta theta iota kappa', 'lambda mu']);
+    expect(chunks.map((chunk) => chunk.breakAfter)).toEqual(['word', 'word', 'word', 'end']);
+  });
+
+  it('cuts inside a word only when that word alone is longer than the limit', () => {
+    const chunks = texts(chunkText('supercalifragilisticexpialidocious is long', { maxChunkChars: 10 }));
+    expect(chunks).toEqual(['supercalif', 'ragilistic', 'expialidoc', 'ious is', 'long']);
+  });
+
+  it('keeps an emoji ZWJ sequence whole when it fits', () => {
+    const family = '👨‍👩‍👧‍👦'; // 11 UTF-16 code units, one grapheme
+    const chunks = texts(chunkText(`${family}${family}${family}`, { maxChunkChars: 11 }));
+    expect(chunks).toEqual([family, family, family]);
+  });
+
+  it('never splits a surrogate pair, even at the smallest limit', () => {
+    const chunks = texts(chunkText('😀𝔘👍🏽', { maxChunkChars: 2 }));
+    expect(chunks).toEqual(['😀', '𝔘', '👍', '🏽']);
+    for (const chunk of chunks) expect(chunk).not.toMatch(LONE_SURROGATE);
+  });
+
+  it('returns no chunks for whitespace-only text', () => {
+    expect(chunkText(' \n\r\n\t \n\n ')).toEqual([]);
+  });
+
+  it('chunks samples/reading.txt within the default limit and keeps its headings', async () => {
+    const text = await readFile(new URL('../samples/reading.txt', import.meta.url), 'utf8');
+    const chunks = chunkText(text);
+    expect(DEFAULT_MAX_CHUNK_CHARS).toBe(300);
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(300);
+    expect(chunks.filter((chunk) => chunk.breakAfter === 'heading').map((chunk) => chunk.text)).toEqual([
+      'The Long Life of the Spoken Page',
+      'Voices Around the Fire',
+      'The Reader on the Stage',
+      'Sound Caught in Tinfoil',
+      'Theaters of the Air',
+      'Books That Speak',
+    ]);
+    expect(chunks[0]).toEqual({ index: 0, text: 'The Long Life of the Spoken Page', breakAfter: 'heading' });
+    expect(chunks.at(-1)!.text.endsWith('"Listen," the teller says, and we do.')).toBe(true);
+    expect(withoutWhitespace(texts(chunks).join(''))).toBe(withoutWhitespace(text));
+  });
+
+  it('throws RangeError for a limit below 2 or not a whole number', () => {
+    for (const max of [1, 0, -5, 2.5, Number.NaN]) {
+      expect(() => chunkText('Hello.', { maxChunkChars: max })).toThrow(RangeError);
+    }
+    expect(chunkText('Hi', { maxChunkChars: 2 })).toEqual([{ index: 0, text: 'Hi', breakAfter: 'end' }]);
+  });
+});

@@ -1,0 +1,210 @@
+// The audioDocument workflow on a real Temporal dev server, with an in-process worker.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeWav } from '../../src/audio/wav.ts';
+import type { AudioDocumentInput } from '../../src/document/input.ts';
+import type { AudioDocumentResult } from '../../src/document/result.ts';
+import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
+import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { sha256Hex } from '../../src/storage/blob-store.ts';
+import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { progressQuery } from '../../src/workflows/definitions.ts';
+import { seededRandom, startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+
+const run = promisify(execFile);
+
+let temporal: TestTemporal;
+let audioWorker: AudioWorker;
+let running: Promise<void>;
+let engine: SimulatedEngine;
+let outputDir: string;
+let blobDir: string;
+const taskQueue = uniqueTaskQueue('audio-document');
+
+/** `count` paragraphs, one chunk each, whose text tells their index. */
+function numberedParagraphs(count: number): string {
+  return Array.from({ length: count }, (_, i) => `Paragraph number ${i} speaks here.`).join('\n\n');
+}
+
+function indexOf(text: string): number {
+  return Number(/number (\d+)/u.exec(text)![1]);
+}
+
+async function start(input: AudioDocumentInput, workflowId = uniqueTaskQueue('doc')): Promise<WorkflowHandle> {
+  return temporal.client.workflow.start('audioDocument', { args: [input], taskQueue, workflowId });
+}
+
+async function speak(input: AudioDocumentInput): Promise<AudioDocumentResult> {
+  return (await start(input)).result() as Promise<AudioDocumentResult>;
+}
+
+beforeAll(async () => {
+  temporal = await startTestTemporal();
+  outputDir = join(temporal.dir, 'output');
+  blobDir = join(temporal.dir, 'blobs');
+  engine = new SimulatedEngine(seededRandom(42));
+  audioWorker = await createAudioWorker({
+    connection: temporal.workerConnection,
+    namespace: 'default',
+    taskQueue,
+    outputDir,
+    blobDir,
+    maxConcurrentActivities: 50,
+    espeakThreads: 1,
+    engines: { simulated: engine, espeak: new EspeakEngine(1) },
+  });
+  running = audioWorker.worker.run();
+});
+
+afterAll(async () => {
+  audioWorker?.worker.shutdown();
+  await running;
+  await audioWorker?.close();
+  await temporal?.teardown();
+});
+
+beforeEach(async () => {
+  engine.resetStats();
+  await rm(blobDir, { recursive: true, force: true }); // every test synthesises afresh
+});
+
+describe('audioDocument on a real Temporal server', () => {
+  it('gives byte-identical WAVs sequentially and in parallel, with 1 and exactly C chunks in flight', async () => {
+    const text = numberedParagraphs(12);
+    const sequential = await speak({ text, engine: 'simulated', mode: 'sequential', engineOptions: { latencyMs: 30 }, output: { name: 'seq.wav' } });
+    expect(engine.stats.maxInFlight).toBe(1);
+    expect(engine.stats.calls).toBe(12);
+
+    engine.resetStats();
+    await rm(blobDir, { recursive: true, force: true });
+    const parallel = await speak({ text, engine: 'simulated', mode: 'parallel', concurrency: 3, engineOptions: { latencyMs: 30 }, output: { name: 'par.wav' } });
+    expect(engine.stats.maxInFlight).toBe(3);
+    expect(engine.stats.calls).toBe(12);
+
+    expect(parallel.chunks).toBe(12);
+    expect(parallel.sha256).toBe(sequential.sha256);
+    const [seqBytes, parBytes] = await Promise.all([readFile(sequential.path), readFile(parallel.path)]);
+    expect(parBytes.equals(seqBytes)).toBe(true);
+    expect(sha256Hex(parBytes)).toBe(parallel.sha256);
+    expect(parallel.path).toBe(join(outputDir, 'par.wav'));
+    expect(parallel).toMatchObject({ mode: 'parallel', concurrency: 3, schedule: 'window', cachedChunks: 0 });
+    expect(sequential).toMatchObject({ mode: 'sequential', concurrency: 1 });
+    const audio = decodeWav(parBytes);
+    expect(audio.samples.length / audio.sampleRate).toBeCloseTo(parallel.durationSec, 6);
+  });
+
+  it('keeps C chunks busy with the window schedule, and waits for each batch with the batch schedule', async () => {
+    const N = 12;
+    const C = 3;
+    const base = { text: numberedParagraphs(N), engine: 'simulated' as const, concurrency: C, engineOptions: { latencyMs: 40, jitterMs: 400 } };
+
+    await speak({ ...base, schedule: 'batch', output: { name: 'batch.wav' } });
+    const batch = engine.stats.timeline.map((t) => ({ ...t, index: indexOf(t.text) }));
+    for (let b = C; b < N; b += C) {
+      const previousEnd = Math.max(...batch.filter((t) => t.index < b).map((t) => t.endMs));
+      const nextStart = Math.min(...batch.filter((t) => t.index >= b && t.index < b + C).map((t) => t.startMs));
+      expect(nextStart).toBeGreaterThanOrEqual(previousEnd);
+    }
+
+    engine.resetStats();
+    await rm(blobDir, { recursive: true, force: true });
+    await speak({ ...base, schedule: 'window', output: { name: 'window.wav' } });
+    // A freed slot is refilled at once: the k-th start follows the (k-C)-th end closely, never before it.
+    const starts = engine.stats.timeline.map((t) => t.startMs).sort((a, b) => a - b);
+    const ends = engine.stats.timeline.map((t) => t.endMs).sort((a, b) => a - b);
+    for (let k = C; k < N; k++) {
+      expect(starts[k]!).toBeGreaterThanOrEqual(ends[k - C]!);
+      expect(starts[k]! - ends[k - C]!).toBeLessThan(150);
+    }
+    expect(engine.stats.maxInFlight).toBe(C);
+  });
+
+  it('answers the progress query while it runs', async () => {
+    const handle = await start({ text: numberedParagraphs(10), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 300 } });
+    let progress = await handle.query(progressQuery);
+    while (progress.done < 3) {
+      expect(progress.inFlight).toBeLessThanOrEqual(2);
+      await new Promise((r) => setTimeout(r, 50));
+      progress = await handle.query(progressQuery);
+    }
+    expect(progress).toMatchObject({ phase: 'synthesizing', total: 10, failedAttempts: 0 });
+    expect(progress.done).toBeLessThan(10);
+    expect(progress.elapsedMs).toBeGreaterThan(0);
+    expect(progress.etaMs).toBeGreaterThan(0);
+    await handle.result();
+    expect(await handle.query(progressQuery)).toMatchObject({ phase: 'done', done: 10, inFlight: 0 });
+  });
+
+  it('counts failed attempts, which Temporal retries', async () => {
+    const result = await speak({ text: numberedParagraphs(8), engine: 'simulated', concurrency: 4, engineOptions: { failureRate: 0.3 } });
+    expect(result.chunks).toBe(8);
+    expect(engine.stats.failures).toBeGreaterThan(0);
+    expect(result.failedAttempts).toBe(engine.stats.failures);
+  });
+
+  it('cancels in-flight chunks and ends cancelled, writing nothing', async () => {
+    const handle = await start({ text: numberedParagraphs(20), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 400 }, output: { name: 'cancelled.wav' } });
+    while ((await handle.query(progressQuery)).done < 2) await new Promise((r) => setTimeout(r, 50));
+    await handle.cancel();
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    // The chunks that were in flight stop at once instead of running out their latency.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(engine.stats.inFlight).toBe(0);
+    expect(engine.stats.calls).toBeLessThan(20);
+    expect(existsSync(join(outputDir, 'cancelled.wav'))).toBe(false);
+  });
+
+  it('rejects invalid input at once, naming the field, without retrying', async () => {
+    const handle = await start({ text: 'Hello.', engine: 'simulated', concurrency: 0 });
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause.message).toMatch(/concurrency must be at least 1/u);
+    expect(cause.nonRetryable).toBe(true);
+    expect((await handle.describe()).status.name).toBe('FAILED');
+    expect(engine.stats.calls).toBe(0);
+  });
+
+  it('names the output after the workflow id when no name is given', async () => {
+    const workflowId = uniqueTaskQueue('unnamed');
+    const result = (await (await start({ text: 'Just one line here.', engine: 'simulated' }, workflowId)).result()) as AudioDocumentResult;
+    expect(result.path).toBe(join(outputDir, `${workflowId}.wav`));
+    expect(existsSync(result.path)).toBe(true);
+  });
+
+  it('speaks real audio with the local eSpeak engine', async () => {
+    const result = await speak({ text: 'Hello world.\n\nThis is a durable reading, spoken by eSpeak.', output: { name: 'espeak.wav' } });
+    expect(result.engine).toBe('espeak');
+    expect(result.sampleRate).toBe(22_050);
+    const audio = decodeWav(await readFile(result.path));
+    expect(audio.samples.length / audio.sampleRate).toBeGreaterThan(2);
+    const rms = Math.sqrt(audio.samples.reduce((sum, s) => sum + s * s, 0) / audio.samples.length);
+    expect(rms).toBeGreaterThan(500); // speech, not silence
+  });
+
+  it('completes a run started with the temporal CLI and plain JSON input', async () => {
+    const cli = process.env.TEMPORAL_CLI!;
+    const address = temporal.server.address;
+    const workflowId = uniqueTaskQueue('cli');
+    const input = JSON.stringify({ text: 'Started from the command line.\n\nSecond paragraph.', engine: 'simulated', output: { name: 'cli.wav' } });
+    await run(cli, ['workflow', 'start', '--address', address, '--type', 'audioDocument', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', input]);
+    const { stdout } = await run(cli, ['workflow', 'result', '--address', address, '--workflow-id', workflowId, '-o', 'json']);
+    const answer = JSON.parse(stdout) as { status: string; result: AudioDocumentResult };
+    expect(answer.status).toMatch(/COMPLETED/u);
+    expect(answer.result.chunks).toBe(2);
+    expect(answer.result.path).toBe(join(outputDir, 'cli.wav'));
+    expect(sha256Hex(await readFile(answer.result.path))).toBe(answer.result.sha256);
+    expect((await readdir(outputDir)).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+});
