@@ -140,6 +140,17 @@ describe('chunkText examples', () => {
     ]);
   });
 
+  it('marks where a chunk was split: between words, at a clause, or at a sentence end', () => {
+    const sentence = 'This is a rather long sentence, with a comma in the middle; and a semicolon too before the end.';
+    expect(chunkText(sentence, { maxChunkChars: 50 }).map((c) => c.breakAfter)).toEqual(['clause', 'clause', 'end']);
+    const words = chunkText('alpha beta gamma delta epsilon zeta. Next one.', { maxChunkChars: 20 });
+    expect(words.map((c) => c.breakAfter)).toEqual(['word', 'sentence', 'end']);
+  });
+
+  it('does not take a short line ending in a colon for a heading', () => {
+    expect(chunkText('Contents:\n\nFirst part.')[0]!.breakAfter).toBe('paragraph');
+  });
+
   it('splits between sentences before clauses', () => {
     const text = 'One, two, three, four. Five, six, seven, eight.';
     expect(texts(chunkText(text, { maxChunkChars: 30 }))).toEqual(['One, two, three, four.', 'Five, six, seven, eight.']);

@@ -33,6 +33,7 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
       },
       path,
       onPiece: (index) => context.heartbeat(index),
+      signal: context.cancellationSignal,
     });
     return { ...file, uri: pathToFileURL(file.path).href };
   };

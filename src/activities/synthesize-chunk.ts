@@ -12,7 +12,8 @@ import type { ChunkRef, SynthesizeChunkInput } from './types.ts';
 
 /** Bump when the stored audio for the same request would change (engine upgrade, new encoding). */
 const CHUNK_FORMAT_VERSION = 1;
-const HEARTBEAT_EVERY_MS = 5_000;
+/** Cancellation reaches an activity only through a heartbeat's answer: beat often. */
+const HEARTBEAT_EVERY_MS = 1_000;
 
 export interface SynthesizeDeps {
   engines: Partial<Record<EngineName, TtsEngine>>;

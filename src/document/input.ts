@@ -35,7 +35,10 @@ export interface OutputOptions {
 }
 
 export interface PauseSettings {
+  /** A chunk split between words of a sentence too long for one chunk. */
   wordMs: number;
+  /** A chunk split at a comma, semicolon or colon. */
+  clauseMs: number;
   sentenceMs: number;
   paragraphMs: number;
   headingMs: number;
@@ -79,7 +82,7 @@ export const MAX_CONCURRENCY = 100;
 export const MAX_TEXT_CHARS = 200_000;
 export const MAX_CHUNK_CHARS_RANGE = [40, 5_000] as const;
 export const OUTPUT_SAMPLE_RATES = [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000] as const;
-export const DEFAULT_PAUSES: PauseSettings = { wordMs: 80, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
+export const DEFAULT_PAUSES: PauseSettings = { wordMs: 80, clauseMs: 150, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
 const MAX_PAUSE_MS = 10_000;
 const MAX_OUTPUT_NAME_CHARS = 200;
 
@@ -134,7 +137,7 @@ function checkText(value: unknown): string {
   if (value.length > MAX_TEXT_CHARS) {
     throw new InvalidInputError('text', `has ${value.length} characters; the maximum is ${MAX_TEXT_CHARS}`);
   }
-  const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+  const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
   const match = bad.exec(value);
   if (match) {
     const code = match[0].charCodeAt(0).toString(16).padStart(4, '0');

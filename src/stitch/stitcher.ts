@@ -38,6 +38,8 @@ export interface StitchOptions<P extends StitchPiece> {
   path: string;
   /** Called after each piece is written, e.g. to heartbeat. */
   onPiece?: (index: number) => void;
+  /** Stops between pieces when aborted; the partial file is removed. */
+  signal?: AbortSignal;
 }
 
 /** Frames of silence for a pause at the given rate. */
@@ -54,7 +56,7 @@ export function stitchedFrameCount(pieces: StitchPiece[], sampleRate: number): n
 }
 
 /** Writes the pieces in order as one 16-bit PCM WAV at `path` (atomically, via a temporary file). */
-export async function stitchWav<P extends StitchPiece>({ pieces, load, format, path, onPiece }: StitchOptions<P>): Promise<StitchedFile> {
+export async function stitchWav<P extends StitchPiece>({ pieces, load, format, path, onPiece, signal }: StitchOptions<P>): Promise<StitchedFile> {
   const { sampleRate, channels } = format;
   const frames = stitchedFrameCount(pieces, sampleRate);
   const dataBytes = frames * channels * 2;
@@ -71,6 +73,7 @@ export async function stitchWav<P extends StitchPiece>({ pieces, load, format, p
   try {
     await write(header);
     for (const [index, piece] of pieces.entries()) {
+      signal?.throwIfAborted();
       const audio = convertPcm(await load(piece), sampleRate, channels);
       const expected = resampledFrameCount(piece.frames, piece.sampleRate, sampleRate) * channels;
       if (audio.samples.length !== expected) {

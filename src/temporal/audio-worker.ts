@@ -42,6 +42,8 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities({ engines, blobStore: new LocalBlobStore(options.blobDir), outputDir: options.outputDir }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
+    // Heartbeats (and with them cancellation) go out at least every second, not every 80 % of the timeout.
+    maxHeartbeatThrottleInterval: '1 second',
     ...options.workerOptions,
   });
   return {

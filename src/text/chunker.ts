@@ -2,7 +2,7 @@
 // Pure and deterministic (no I/O, fixed locale), so the workflow can run it and replay it.
 
 /** What follows a chunk; the stitcher turns it into a pause of matching length. */
-export type BreakAfter = 'word' | 'sentence' | 'paragraph' | 'heading' | 'end';
+export type BreakAfter = 'word' | 'clause' | 'sentence' | 'paragraph' | 'heading' | 'end';
 
 export interface TextChunk {
   index: number;
@@ -29,7 +29,10 @@ const wordSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'word' });
 const graphemeSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'grapheme' });
 
 const CLOSING_MARKS = /[\s"'\u2019\u201d\u00bb)\]}\u300d\u300f]+$/u;
+/** Any punctuation that ends a line of prose (so the line is not a heading): includes , ; : */
 const FINAL_PUNCTUATION = /\p{Terminal_Punctuation}$/u;
+/** Punctuation that ends a sentence, in the scripts Intl.Segmenter knows. */
+const SENTENCE_END = /[.!?\u2026\u3002\uff01\uff0e\uff1f\u061f\u06d4\u0964\u0965\u203c\u2047-\u2049]$/u;
 // Clause punctuation: a piece ends after one of these and the spaces that follow it.
 const CLAUSE = /[^,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]*\s*|[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+\s*/gu;
 
@@ -47,7 +50,7 @@ export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[]
       chunks.push({
         index: chunks.length,
         text: piece,
-        breakAfter: last ? block.kind : endsSentence(piece) ? 'sentence' : 'word',
+        breakAfter: last ? block.kind : innerBreak(piece),
       });
     });
   }
@@ -76,11 +79,18 @@ function splitBlocks(text: string): Block[] {
 
 /** A short block without final punctuation (a title, "Chapter 3") is read on its own. */
 function isHeading(lines: string[], joined: string): boolean {
-  return lines.length <= HEADING_MAX_LINES && joined.length <= HEADING_MAX_CHARS && !endsSentence(joined);
+  return lines.length <= HEADING_MAX_LINES && joined.length <= HEADING_MAX_CHARS && !FINAL_PUNCTUATION.test(withoutClosingMarks(joined));
 }
 
-function endsSentence(text: string): boolean {
-  return FINAL_PUNCTUATION.test(text.replace(CLOSING_MARKS, ''));
+/** The kind of break at the end of a chunk inside a paragraph: where was it split? */
+function innerBreak(chunk: string): BreakAfter {
+  const end = withoutClosingMarks(chunk);
+  if (SENTENCE_END.test(end)) return 'sentence';
+  return FINAL_PUNCTUATION.test(end) ? 'clause' : 'word';
+}
+
+function withoutClosingMarks(text: string): string {
+  return text.replace(CLOSING_MARKS, '');
 }
 
 // --- Splitting: sentences, then clauses, then words, then graphemes ---

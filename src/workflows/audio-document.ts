@@ -15,8 +15,8 @@ import { runBatches, runWindow } from './run-limited.ts';
 const { synthesizeChunk } = proxyActivities<Activities>({
   // A chunk is at most a few hundred characters: even a slow remote model finishes in minutes.
   startToCloseTimeout: '5 minutes',
-  // The activity heartbeats every 5 s; a crashed worker's chunk is retried after 30 s, not 5 min.
-  heartbeatTimeout: '30 seconds',
+  // The activity heartbeats every second; a crashed worker's chunk is retried after 10 s, not 5 min.
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second', // transient engine errors usually pass at once
     backoffCoefficient: 2,
@@ -133,6 +133,8 @@ function pauseAfter(breakAfter: BreakAfter, pauses: PauseSettings): number {
   switch (breakAfter) {
     case 'word':
       return pauses.wordMs;
+    case 'clause':
+      return pauses.clauseMs;
     case 'sentence':
       return pauses.sentenceMs;
     case 'paragraph':

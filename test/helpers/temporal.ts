@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.ts';
 
@@ -17,9 +17,13 @@ export interface TestTemporal {
   teardown(): Promise<void>;
 }
 
+// Workers log every state change at INFO; tests only need warnings.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
 export async function startTestTemporal(): Promise<TestTemporal> {
   const dir = await mkdtemp(join(tmpdir(), 'durable-tts-test-'));
   const server = await startDevServer({ cliPath: await ensureTemporalCli(), dataDir: join(dir, 'temporal'), port: await freePort() });
+  console.log(`Temporal dev server ${server.address} (pid ${server.process.pid}, ${server.dbFile})`);
   const clientConnection = await Connection.connect({ address: server.address });
   const workerConnection = await NativeConnection.connect({ address: server.address });
   return {

@@ -150,16 +150,18 @@ describe('audioDocument on a real Temporal server', () => {
   });
 
   it('cancels in-flight chunks and ends cancelled, writing nothing', async () => {
-    const handle = await start({ text: numberedParagraphs(20), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 400 }, output: { name: 'cancelled.wav' } });
-    while ((await handle.query(progressQuery)).done < 2) await new Promise((r) => setTimeout(r, 50));
+    const handle = await start({ text: numberedParagraphs(20), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 3_000 }, output: { name: 'cancelled.wav' } });
+    while ((await handle.query(progressQuery)).inFlight < 2) await new Promise((r) => setTimeout(r, 50));
     await handle.cancel();
     const error = await handle.result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    // The chunks that were in flight stop at once instead of running out their latency.
-    await new Promise((r) => setTimeout(r, 300));
+    // The chunks that were in flight stop on their next heartbeat instead of running out their latency.
+    const cancelledAt = Date.now();
+    while (engine.stats.inFlight > 0 && Date.now() - cancelledAt < 5_000) await new Promise((r) => setTimeout(r, 20));
     expect(engine.stats.inFlight).toBe(0);
+    expect(engine.stats.timeline.some((t) => t.endMs - t.startMs < 2_900)).toBe(true); // stopped before its 3 s latency ran out
     expect(engine.stats.calls).toBeLessThan(20);
     expect(existsSync(join(outputDir, 'cancelled.wav'))).toBe(false);
   });

@@ -84,7 +84,7 @@ describe('entry points', () => {
       const textFile = join(temporal.dir, `text-${n}.txt`);
       await writeFile(textFile, `Title ${n}\n\nThe first job line for run ${n}.\nIt wraps here.\n\nA second paragraph.`);
       const out = join(temporal.dir, `job-${n}`, 'speech.wav');
-      const env = { ...process.env, TTS_ENGINE: 'simulated', AUDIO_BLOB_DIR: join(temporal.dir, `blobs-${n}`) };
+      const env: NodeJS.ProcessEnv = { ...process.env, TTS_ENGINE: 'simulated', AUDIO_BLOB_DIR: join(temporal.dir, `blobs-${n}`) };
       delete env.TEMPORAL_ADDRESS;
       const child = spawn('npm', ['start', '--', textFile, '--out', out], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
       const output = waitForOutput(child, /Wall time/u, 120_000);

@@ -1,0 +1,75 @@
+// `npm run record-histories`: runs the audioDocument workflow in representative ways on a fresh dev
+// server and saves each run's event history to test/histories/. test/replay.test.ts replays them
+// against the current workflow code, so a change that would break running workflows fails CI.
+// Re-record only after an intended, compatible change (see README: "Changing workflow code").
+
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { AudioDocumentInput } from '../src/document/input.ts';
+import { SimulatedEngine } from '../src/engines/simulated.ts';
+import { createAudioWorker } from '../src/temporal/audio-worker.ts';
+import { ensureTemporalCli } from '../src/temporal/cli.ts';
+import { startDevServer } from '../src/temporal/dev-server.ts';
+import { AUDIO_DOCUMENT_WORKFLOW, progressQuery } from '../src/workflows/definitions.ts';
+
+const HISTORIES = new URL('../test/histories/', import.meta.url);
+const text = Array.from({ length: 6 }, (_, i) => `Paragraph ${i} is short.`).join('\n\n');
+
+const cases: Array<{ name: string; input: AudioDocumentInput; cancelAfterChunks?: number }> = [
+  { name: 'sequential', input: { text, engine: 'simulated', mode: 'sequential' } },
+  { name: 'parallel-window', input: { text, engine: 'simulated', concurrency: 3, engineOptions: { jitterMs: 50 } } },
+  { name: 'parallel-batch', input: { text, engine: 'simulated', concurrency: 2, schedule: 'batch' } },
+  // A seeded engine that fails its first calls: the history carries retried activities.
+  { name: 'with-retries', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { failureRate: 0.5 } } },
+  { name: 'cancelled', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 500 } }, cancelAfterChunks: 2 },
+  { name: 'invalid-input', input: { text, concurrency: 0 } },
+];
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const dir = await mkdtemp(join(tmpdir(), 'record-histories-'));
+const cliPath = await ensureTemporalCli();
+const server = await startDevServer({ cliPath, dataDir: join(dir, 'temporal') });
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection });
+const workerConnection = await NativeConnection.connect({ address: server.address });
+let calls = 0;
+const engine = new SimulatedEngine(() => (calls++ % 3 === 0 ? 0 : 0.99)); // every third draw fails a chunk
+const { worker, close } = await createAudioWorker({
+  connection: workerConnection,
+  namespace: 'default',
+  taskQueue: 'record-histories',
+  outputDir: join(dir, 'output'),
+  blobDir: join(dir, 'blobs'),
+  maxConcurrentActivities: 10,
+  espeakThreads: 1,
+  engines: { simulated: engine },
+});
+try {
+  await mkdir(HISTORIES, { recursive: true });
+  await worker.runUntil(async () => {
+    for (const { name, input, cancelAfterChunks } of cases) {
+      await rm(join(dir, 'blobs'), { recursive: true, force: true });
+      const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue: 'record-histories', workflowId: name });
+      if (cancelAfterChunks) {
+        while ((await handle.query(progressQuery)).done < cancelAfterChunks) await new Promise((r) => setTimeout(r, 50));
+        await handle.cancel();
+      }
+      const outcome = await handle.result().then(() => 'completed', (error: Error) => `failed: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+      // The CLI's JSON is what historyFromJSON reads (the SDK's historyToJSON trips on two protobufjs copies here).
+      const { stdout } = await promisify(execFile)(cliPath, ['workflow', 'show', '--address', server.address, '-w', name, '-o', 'json'], { maxBuffer: 64 << 20 });
+      await writeFile(new URL(`${name}.json`, HISTORIES), stdout);
+      console.log(`${name}: ${outcome}`);
+    }
+  });
+} finally {
+  await close();
+  await workerConnection.close();
+  await connection.close();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,247 @@
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createActivities, type Activities } from '../src/activities/index.ts';
+import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '../src/activities/types.ts';
+import { decodeWav } from '../src/audio/wav.ts';
+import { SimulatedEngine } from '../src/engines/simulated.ts';
+import { LocalBlobStore, sha256Hex } from '../src/storage/blob-store.ts';
+import { pauseFrames } from '../src/stitch/stitcher.ts';
+
+let root: string;
+let blobDir: string;
+let outputDir: string;
+let blobStore: LocalBlobStore;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'activities-test-'));
+  blobDir = join(root, 'blobs');
+  outputDir = join(root, 'output');
+  await mkdir(outputDir);
+  blobStore = new LocalBlobStore(blobDir);
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A mock environment that logs only errors: expected activity failures would otherwise log warnings. */
+function mockEnv(): MockActivityEnvironment {
+  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+}
+
+/** Runs synthesizeChunk in `env` (typed: MockActivityEnvironment.run cannot infer the result). */
+function runSynthesize(env: MockActivityEnvironment, activities: Activities, input: SynthesizeChunkInput): Promise<ChunkRef> {
+  return env.run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input);
+}
+
+function runStitch(env: MockActivityEnvironment, activities: Activities, input: StitchInput): Promise<StitchResult> {
+  return env.run<[StitchInput], StitchResult, Activities['stitch']>(activities.stitch, input);
+}
+
+function activitiesWith(engine: SimulatedEngine): Activities {
+  return createActivities({ engines: { simulated: engine }, blobStore, outputDir });
+}
+
+function request(text: string, overrides: Partial<SynthesizeChunkInput> = {}): SynthesizeChunkInput {
+  return { index: 0, text, engine: 'simulated', engineOptions: {}, ...overrides };
+}
+
+/** The error `promise` rejects with (fails the test if it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('synthesizeChunk', () => {
+  it('stores the audio and returns a ref that matches the stored WAV', async () => {
+    const engine = new SimulatedEngine();
+    const activities = activitiesWith(engine);
+    const ref = await runSynthesize(mockEnv(), activities, request('Hello there.', { index: 3 }));
+
+    expect(ref.uri.startsWith('file:')).toBe(true);
+    const path = fileURLToPath(ref.uri);
+    expect(path.startsWith(blobStore.root + sep)).toBe(true);
+    const bytes = await readFile(path);
+    const stored = decodeWav(bytes);
+    expect(ref).toEqual({
+      index: 3,
+      uri: ref.uri,
+      sampleRate: stored.sampleRate,
+      channels: stored.channels,
+      frames: stored.samples.length / stored.channels,
+      durationSec: stored.samples.length / stored.channels / stored.sampleRate,
+      sha256: sha256Hex(bytes),
+      attempt: 1,
+      cached: false,
+    });
+    expect(ref.sampleRate).toBe(24_000);
+    expect(ref.frames).toBeGreaterThan(0);
+    expect(engine.stats.calls).toBe(1);
+  });
+
+  it('heartbeats while it synthesises', async () => {
+    const env = mockEnv();
+    let heartbeats = 0;
+    env.on('heartbeat', () => heartbeats++);
+    await runSynthesize(env, activitiesWith(new SimulatedEngine()), request('Hi.'));
+    expect(heartbeats).toBeGreaterThan(0);
+  });
+
+  it('reuses stored audio for the same request without calling the engine again', async () => {
+    const engine = new SimulatedEngine();
+    const activities = activitiesWith(engine);
+    const first = await runSynthesize(mockEnv(), activities, request('Same words.'));
+    const second = await runSynthesize(mockEnv(), activities, request('Same words.'));
+
+    expect(first.cached).toBe(false);
+    expect(second.cached).toBe(true);
+    expect(second.uri).toBe(first.uri);
+    expect(second.sha256).toBe(first.sha256);
+    expect(second.frames).toBe(first.frames);
+    expect(engine.stats.calls).toBe(1);
+
+    // A different text is a different request.
+    const other = await runSynthesize(mockEnv(), activities, request('Other words.'));
+    expect(other.cached).toBe(false);
+    expect(other.uri).not.toBe(first.uri);
+    expect(engine.stats.calls).toBe(2);
+  });
+
+  it('lets a transient engine failure through as a retryable error', async () => {
+    const engine = new SimulatedEngine(() => 0); // random() < failureRate on every attempt
+    const activities = activitiesWith(engine);
+    const error = await rejection(
+      runSynthesize(mockEnv(), activities, request('Fails.', { engineOptions: { failureRate: 0.95 } })),
+    );
+
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe('TransientEngineError');
+    // Retryable: not an ApplicationFailure marked non-retryable.
+    expect(error instanceof ApplicationFailure && error.nonRetryable).toBe(false);
+    expect(engine.stats.failures).toBe(1);
+    expect(await readdir(root)).not.toContain('blobs'); // nothing stored
+  });
+
+  it('fails without retry for an engine that is not enabled', async () => {
+    const engine = new SimulatedEngine();
+    const activities = activitiesWith(engine);
+    const error = await rejection(runSynthesize(mockEnv(), activities, request('Hi.', { engine: 'espeak' })));
+
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect((error as ApplicationFailure).type).toBe('EngineUnavailable');
+    expect(engine.stats.calls).toBe(0);
+  });
+
+  it('stops quickly when the activity is cancelled during a long synthesis', async () => {
+    const engine = new SimulatedEngine();
+    const activities = activitiesWith(engine);
+    const env = mockEnv();
+    const started = performance.now();
+    const running = rejection(runSynthesize(env, activities, request('Slow.', { engineOptions: { latencyMs: 10_000 } })));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(engine.stats.inFlight).toBe(1);
+    env.cancel('CANCELLED');
+    const error = await running;
+    const elapsed = performance.now() - started;
+
+    expect(elapsed).toBeLessThan(2_000);
+    const isCancellation = error instanceof CancelledFailure || (error as Error).name === 'AbortError';
+    expect(isCancellation, `unexpected error ${String(error)}`).toBe(true);
+    expect(engine.stats.inFlight).toBe(0);
+    expect(await readdir(root)).not.toContain('blobs');
+  });
+});
+
+describe('stitch', () => {
+  async function synthesizeAll(activities: Activities, texts: string[]): Promise<ChunkRef[]> {
+    const refs: ChunkRef[] = [];
+    for (const [index, text] of texts.entries()) {
+      refs.push(await runSynthesize(mockEnv(), activities, request(text, { index })));
+    }
+    return refs;
+  }
+
+  it('writes the document to the output directory and describes the file it wrote', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const chunks = await synthesizeAll(activities, ['First sentence.', 'Second one.', 'The end.']);
+    const pausesAfterMs = [300, 750, 0];
+    const env = mockEnv();
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (details) => heartbeats.push(details));
+    const result = await runStitch(env, activities, { chunks, pausesAfterMs, output: { name: 'book.wav', format: 'wav' } });
+
+    const path = join(outputDir, 'book.wav');
+    expect(result.path).toBe(path);
+    expect(result.uri).toBe(pathToFileURL(path).href);
+    const bytes = await readFile(path);
+    expect(result.bytes).toBe(bytes.length);
+    expect(result.sha256).toBe(sha256Hex(bytes));
+
+    const frames = chunks.reduce((sum, chunk, i) => sum + chunk.frames + pauseFrames(pausesAfterMs[i]!, 24_000), 0);
+    expect(result).toMatchObject({ sampleRate: 24_000, channels: 1, frames });
+    expect(result.durationSec).toBeCloseTo(result.frames / result.sampleRate, 9);
+    const decoded = decodeWav(bytes);
+    expect(decoded.sampleRate).toBe(24_000);
+    expect(decoded.samples.length).toBe(frames);
+    expect(heartbeats).toEqual([0, 1, 2]);
+    expect(await readdir(outputDir)).toEqual(['book.wav']);
+  });
+
+  it('creates nested directories for a nested output name', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const chunks = await synthesizeAll(activities, ['Only one.']);
+    const result = await runStitch(mockEnv(), activities, {
+      chunks,
+      pausesAfterMs: [0],
+      output: { name: 'books/ch1.wav', format: 'wav', sampleRate: 48_000, channels: 2 },
+    });
+    expect(result.path).toBe(join(outputDir, 'books', 'ch1.wav'));
+    const decoded = decodeWav(await readFile(result.path));
+    expect([decoded.sampleRate, decoded.channels]).toEqual([48_000, 2]);
+    expect(decoded.samples.length).toBe(result.frames * 2);
+  });
+
+  it('rejects a name that leads outside the output directory, without retry, and writes nothing', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const chunks = await synthesizeAll(activities, ['Escape attempt.']);
+    const before = await readdir(root);
+    const error = await rejection(
+      runStitch(mockEnv(), activities, { chunks, pausesAfterMs: [0], output: { name: '../escape.wav', format: 'wav' } }),
+    );
+
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect(await readdir(root)).toEqual(before);
+    expect(await readdir(outputDir)).toEqual([]);
+  });
+
+  it('stops when the activity is cancelled, leaving no file behind', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const chunks = await synthesizeAll(activities, ['One.', 'Two.']);
+    const env = mockEnv();
+    env.cancel('CANCELLED');
+    await rejection(runStitch(env, activities, { chunks, pausesAfterMs: [0, 0], output: { name: 'c.wav', format: 'wav' } }));
+    expect(await readdir(outputDir)).toEqual([]);
+  });
+
+  it('rejects pauses that do not match the chunks, without retry', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const chunks = await synthesizeAll(activities, ['One.', 'Two.']);
+    const error = await rejection(
+      runStitch(mockEnv(), activities, { chunks, pausesAfterMs: [0], output: { name: 'x.wav', format: 'wav' } }),
+    );
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect(await readdir(outputDir)).toEqual([]);
+  });
+});
