@@ -134,6 +134,15 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
     expectInvalid({ text: 'Hi.', output: { format: 'mp3' } }, 'output.format');
   });
 
+  it('rejects a misspelt top-level field instead of ignoring it', () => {
+    const error = expectInvalid({ text: 'Hi.', concurency: 3 }, 'concurency');
+    expect(error.message).toContain('concurrency');
+  });
+
+  it('rejects control characters in the C1 range too', () => {
+    expectInvalid({ text: 'Hi\u0085 there.' }, 'text');
+  });
+
   it('rejects an unknown engineOptions key', () => {
     const error = expectInvalid({ text: 'Hi.', engineOptions: { latencyMs: 1, speed: 2 } }, 'engineOptions.speed');
     expect(error.message).toContain('latencyMs');

@@ -71,6 +71,10 @@ export interface ResolvedDocumentInput {
   notices: string[];
 }
 
+const INPUT_FIELDS: Array<keyof AudioDocumentInput> = [
+  'text', 'mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'engineOptions', 'output',
+];
+
 export const DEFAULT_CONCURRENCY = 5;
 /** Well under Temporal's 2,000 pending activities per workflow, and more than any TTS provider allows. */
 export const MAX_CONCURRENCY = 100;
@@ -100,6 +104,7 @@ export class InvalidInputError extends Error {
 /** Validates `input` and fills in defaults. Throws InvalidInputError naming the first bad field. */
 export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   if (!isRecord(input)) throw new InvalidInputError('input', 'must be a JSON object with a "text" field');
+  rejectUnknownKeys('input', input, INPUT_FIELDS); // a misspelt option must not be silently ignored
   const notices: string[] = [];
   const text = checkText(input.text);
   const mode = oneOf('mode', input.mode, MODES) ?? 'parallel';
@@ -224,9 +229,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function rejectUnknownKeys(field: string, value: Record<string, unknown>, known: string[]): void {
-  const unknown = Object.keys(value).filter((key) => !known.includes(key));
-  if (unknown.length > 0) {
-    throw new InvalidInputError(`${field}.${unknown[0]}`, `is not a known option (known: ${known.join(', ')})`);
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    const name = field === 'input' ? unknown : `${field}.${unknown}`;
+    throw new InvalidInputError(name, `is not a known option (known: ${known.join(', ')})`);
   }
 }
 

@@ -79,6 +79,21 @@ describe('entry points', () => {
     expect(tree.filter(isAlive)).toEqual([]);
   });
 
+  it('npm start uses the server TEMPORAL_ADDRESS names instead of starting one', async () => {
+    const textFile = join(temporal.dir, 'shared-server.txt');
+    await writeFile(textFile, 'Spoken on a server someone else runs.');
+    const out = join(temporal.dir, 'shared', 'speech.wav');
+    const env: NodeJS.ProcessEnv = { ...process.env, TTS_ENGINE: 'simulated', TEMPORAL_ADDRESS: temporal.server.address, AUDIO_BLOB_DIR: join(temporal.dir, 'blobs-shared') };
+    const child = spawn('npm', ['start', '--', textFile, '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = waitForOutput(child, /Wall time/u, 120_000);
+    expect(await exitOf(child), await output).toBe(0);
+    expect(await output).not.toMatch(/Temporal dev server at/u);
+    const runs = [];
+    for await (const run of temporal.client.workflow.list({ query: 'WorkflowType = "audioDocument"' })) runs.push(run);
+    expect(runs.map((run) => run.workflowId).some((id) => id.startsWith('shared-server-'))).toBe(true);
+    expect(decodeWav(await readFile(out)).samples.length).toBeGreaterThan(0);
+  });
+
   it('npm start: two main jobs at once each speak their file into their own WAV', async () => {
     const jobs = [0, 1].map(async (n) => {
       const textFile = join(temporal.dir, `text-${n}.txt`);
