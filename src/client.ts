@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { addDocumentOptions, documentInput, type DocumentFlags } from './client/document-options.ts';
-import { describeResult } from './client/print-result.ts';
+import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { addDocumentOptions, documentInput, type DocumentFlags } from './client/document-options.ts';
-import { describeResult } from './client/print-result.ts';
+import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
@@ -91,6 +91,6 @@ addDocumentOptions(new Command('start'))
   .action(main)
   .parseAsync()
   .catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(describeFailure(err));
     process.exit(1);
   });

@@ -2,6 +2,13 @@
 
 import type { AudioDocumentResult } from '../document/result.ts';
 
+/** The innermost cause of a Temporal failure chain: "unknown eSpeak voice ...", not "Workflow execution failed". */
+export function describeFailure(error: unknown): string {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(error);
+}
+
 export function describeResult(result: AudioDocumentResult): string {
   const minutes = Math.floor(result.durationSec / 60);
   const seconds = (result.durationSec % 60).toFixed(1);

@@ -9,6 +9,7 @@ import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@tem
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav.ts';
+import { describeFailure } from '../../src/client/print-result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
@@ -176,6 +177,16 @@ describe('audioDocument on a real Temporal server', () => {
     expect(cause.nonRetryable).toBe(true);
     expect((await handle.describe()).status.name).toBe('FAILED');
     expect(engine.stats.calls).toBe(0);
+  });
+
+  it('fails fast with the engine\'s message for an unknown voice', async () => {
+    const handle = await start({ text: 'One.\n\nTwo.\n\nThree.', voice: 'klingon' });
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(describeFailure(error)).toMatch(/unknown eSpeak voice "klingon"/u);
+    const history = await handle.fetchHistory();
+    const retried = history.events!.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+    expect(retried).toEqual([]);
   });
 
   it('names the output after the workflow id when no name is given', async () => {
