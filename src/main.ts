@@ -54,20 +54,21 @@ async function main(file: string, flags: MainFlags) {
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   try {
-    const result = await audioWorker.worker.runUntil(async () => {
+    await audioWorker.worker.runUntil(async () => {
       const workflowId = documentWorkflowId(file, input, true);
       const { handle } = await startDocument(client, input, taskQueue, workflowId);
       console.error(`Speaking ${file} as workflow ${workflowId}`);
       if (server?.uiUrl) console.error(`Follow it in the Temporal UI: ${server.uiUrl}/namespaces/${temporal.namespace}/workflows/${workflowId}`);
-      return followProgress(handle, handle.result() as Promise<AudioDocumentResult>);
+      const result = await followProgress(handle, handle.result() as Promise<AudioDocumentResult>);
+      console.log(describeResult(result));
+      console.log(`Wall time: ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
+      // The worker stays up too, so queries (the UI's Queries tab, `client status`) still answer.
+      if (server && flags.keepServer) await keepServing(server);
     });
-    console.log(describeResult(result));
-    console.log(`Wall time: ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
   } finally {
     await audioWorker.close();
     await clientConnection.close();
     await connection.close();
-    if (server && flags.keepServer) await keepServing(server);
     await server?.stop();
   }
 }
@@ -80,14 +81,14 @@ async function startOwnServer(): Promise<DevServer> {
 }
 
 async function keepServing(server: DevServer): Promise<void> {
-  console.error(`Temporal UI stays up at ${server.uiUrl}; press Ctrl-C to stop it.`);
+  console.error(`Temporal server, UI (${server.uiUrl}) and worker stay up; press Ctrl-C to stop them.`);
   await new Promise<void>((done) => process.once('SIGINT', () => done()));
 }
 
 addDocumentOptions(new Command('start'))
   .description('speak a text file through Temporal with an in-process worker (default: the sample reading)')
   .argument('[file]', 'text file to speak', SAMPLE)
-  .option('--keep-server', 'keep the dev server and its UI running after the document is done')
+  .option('--keep-server', 'keep the dev server, its UI and the worker running after the document is done')
   .action(main)
   .parseAsync()
   .catch((err) => {
