@@ -39,7 +39,7 @@ const client = new Client({ connection });
 const workerConnection = await NativeConnection.connect({ address: server.address });
 let calls = 0;
 const engine = new SimulatedEngine(() => (calls++ % 3 === 0 ? 0 : 0.99)); // every third draw fails a chunk
-const { worker, close } = await createAudioWorker({
+const audioWorker = await createAudioWorker({
   connection: workerConnection,
   namespace: 'default',
   taskQueue: 'record-histories',
@@ -51,7 +51,7 @@ const { worker, close } = await createAudioWorker({
 });
 try {
   await mkdir(HISTORIES, { recursive: true });
-  await worker.runUntil(async () => {
+  await audioWorker.runUntil(async () => {
     for (const { name, input, cancelAfterChunks } of cases) {
       await rm(join(dir, 'blobs'), { recursive: true, force: true });
       const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue: 'record-histories', workflowId: name });
@@ -67,7 +67,7 @@ try {
     }
   });
 } finally {
-  await close();
+  await audioWorker.close();
   await workerConnection.close();
   await connection.close();
   await server.stop();

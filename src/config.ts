@@ -2,6 +2,7 @@
 // everything through its input.
 
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { ENGINES, type EngineName } from './document/input.ts';
 
 export interface TemporalSettings {
@@ -38,7 +39,8 @@ export function workerSettings(env = process.env): WorkerSettings {
   const outputDir = env.AUDIO_OUTPUT_DIR || './output';
   return {
     outputDir,
-    blobDir: env.AUDIO_BLOB_DIR || './.chunk-store',
+    // Beside the output by default: workers that share the output directory share chunks too.
+    blobDir: env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
   };
@@ -46,7 +48,8 @@ export function workerSettings(env = process.env): WorkerSettings {
 
 /** The seed's flags: AUDIO_PARALLEL_MODE=false means sequential; AUDIO_CONCURRENT_LIMIT is C. */
 export function clientDefaults(env = process.env): ClientDefaults {
-  const engine = env.TTS_ENGINE || 'espeak';
+  // With a Replicate token, documents go to Replicate unless TTS_ENGINE says otherwise.
+  const engine = env.TTS_ENGINE || (env.REPLICATE_API_TOKEN ? 'replicate' : 'espeak');
   if (!ENGINES.includes(engine as EngineName)) {
     throw new Error(`TTS_ENGINE must be one of ${ENGINES.join(', ')}, got "${engine}"`);
   }

@@ -13,6 +13,7 @@ import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config.ts';
+import { replicateConfig } from './engines/replicate/replicate-config.ts';
 import { resolveDocumentInput } from './document/input.ts';
 import type { AudioDocumentResult } from './document/result.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
@@ -43,6 +44,7 @@ async function main(file: string, flags: MainFlags) {
   // On a shared server our in-process worker gets a queue of its own, so it runs our document only.
   const taskQueue = server ? temporal.taskQueue : `${temporal.taskQueue}-main-${randomUUID().slice(0, 8)}`;
   const settings = workerSettings();
+  const replicate = replicateConfig();
   const connection = await NativeConnection.connect({ address });
   const audioWorker = await createAudioWorker({
     connection,
@@ -50,11 +52,12 @@ async function main(file: string, flags: MainFlags) {
     taskQueue,
     ...settings,
     outputDir: out ? dirname(out) : settings.outputDir,
+    ...(replicate ? { replicate } : {}),
   });
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   try {
-    await audioWorker.worker.runUntil(async () => {
+    await audioWorker.runUntil(async () => {
       const workflowId = documentWorkflowId(file, input, true);
       const { handle } = await startDocument(client, input, taskQueue, workflowId);
       console.error(`Speaking ${file} as workflow ${workflowId}`);

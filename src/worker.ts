@@ -3,17 +3,21 @@
 
 import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, workerSettings } from './config.ts';
+import { replicateConfig } from './engines/replicate/replicate-config.ts';
 import { createAudioWorker } from './temporal/audio-worker.ts';
+import { ttsTaskQueue } from './workflows/definitions.ts';
 
 async function run() {
   const temporal = temporalSettings();
   const connection = await NativeConnection.connect({ address: temporal.address ?? '127.0.0.1:7233' });
-  const { worker, close } = await createAudioWorker({ connection, ...temporal, ...workerSettings() });
-  console.log(`Worker polling task queue "${temporal.taskQueue}" on ${temporal.address ?? '127.0.0.1:7233'}`);
+  const replicate = replicateConfig();
+  const audioWorker = await createAudioWorker({ connection, ...temporal, ...workerSettings(), ...(replicate ? { replicate } : {}) });
+  const queues = [temporal.taskQueue, ...(replicate ? [`${ttsTaskQueue(temporal.taskQueue, 'replicate')} (${replicate.ratePerMinute}/min)`] : [])];
+  console.log(`Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ${temporal.address ?? '127.0.0.1:7233'}`);
   try {
-    await worker.run();
+    await audioWorker.run();
   } finally {
-    await close();
+    await audioWorker.close();
     await connection.close();
   }
 }

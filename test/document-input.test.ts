@@ -33,6 +33,7 @@ describe('resolveDocumentInput defaults', () => {
       engine: 'espeak',
       engineOptions: {},
       output: { format: 'wav', pauses: DEFAULT_PAUSES },
+      retry: {},
       notices: [],
     });
   });
@@ -132,6 +133,13 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
     expectInvalid({ text: 'Hi.', engine: 'polly' }, 'engine');
     expectInvalid({ text: 'Hi.', engine: 'ESPEAK' }, 'engine');
     expectInvalid({ text: 'Hi.', output: { format: 'mp3' } }, 'output.format');
+  });
+
+  it('checks retry overrides', () => {
+    expect(resolveDocumentInput({ text: 'Hi.', retry: { initialIntervalMs: 200, maximumAttempts: 3 } }).retry).toEqual({ initialIntervalMs: 200, maximumAttempts: 3 });
+    expectInvalid({ text: 'Hi.', retry: { maximumAttempts: 0 } }, 'retry.maximumAttempts');
+    expectInvalid({ text: 'Hi.', retry: { initialIntervalMs: 5_000, maximumIntervalMs: 1_000 } }, 'retry.maximumIntervalMs');
+    expectInvalid({ text: 'Hi.', retry: { backoff: 3 } }, 'retry.backoff');
   });
 
   it('rejects a misspelt top-level field instead of ignoring it', () => {

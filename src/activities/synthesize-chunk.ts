@@ -4,8 +4,7 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeWav, encodeWav } from '../audio/wav.ts';
-import type { PcmAudio, TtsEngine } from '../engines/engine.ts';
-import { EngineInputError } from '../engines/engine.ts';
+import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import type { EngineName } from '../document/input.ts';
 import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
 import type { ChunkRef, SynthesizeChunkInput } from './types.ts';
@@ -20,8 +19,8 @@ export interface SynthesizeDeps {
   blobStore: BlobStore;
 }
 
-export function chunkKey(input: SynthesizeChunkInput): string {
-  const request = { v: CHUNK_FORMAT_VERSION, engine: input.engine, voice: input.voice ?? null, options: input.engineOptions, text: input.text };
+export function chunkKey(input: SynthesizeChunkInput, engine: TtsEngine): string {
+  const request = { v: CHUNK_FORMAT_VERSION, engine: engine.identity ?? input.engine, voice: input.voice ?? null, options: input.engineOptions, text: input.text };
   const hash = sha256Hex(JSON.stringify(request));
   return `chunks/${hash.slice(0, 2)}/${hash}.wav`;
 }
@@ -33,50 +32,64 @@ export function createSynthesizeChunk({ engines, blobStore }: SynthesizeDeps) {
     if (!engine) {
       throw ApplicationFailure.nonRetryable(`engine "${input.engine}" is not enabled on this worker`, 'EngineUnavailable');
     }
-    const key = chunkKey(input);
+    const key = chunkKey(input, engine);
     const existing = await blobStore.find(key);
     if (existing) {
       const bytes = await blobStore.get(existing);
-      return chunkRef(input.index, existing, decodeWav(bytes), bytes, attempt, true);
+      return chunkRef(input, existing, decodeWav(bytes), bytes, attempt, true);
     }
-    const audio = await withHeartbeats(() => synthesize(engine, input));
+    const audio = await synthesize(engine, input);
     const bytes = encodeWav(audio);
     const uri = await blobStore.put(key, bytes);
-    return chunkRef(input.index, uri, audio, bytes, attempt, false);
+    return chunkRef(input, uri, audio, bytes, attempt, false);
   };
 }
 
-async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promise<PcmAudio> {
-  const { cancellationSignal } = Context.current();
+/**
+ * Runs the engine while heartbeating: a dead worker is noticed within the heartbeat timeout, and
+ * cancellation reaches us. The heartbeat carries the engine's checkpoint (e.g. a Replicate
+ * prediction id), so the next attempt can resume instead of starting over.
+ */
+async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promise<SynthesizedAudio> {
+  const context = Context.current();
+  let details: unknown = context.info.heartbeatDetails;
+  const beat = () => context.heartbeat(details);
+  beat();
+  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
   try {
     return await engine.synthesize({
       text: input.text,
       ...(input.voice === undefined ? {} : { voice: input.voice }),
       options: input.engineOptions,
-      signal: cancellationSignal,
+      signal: context.cancellationSignal,
+      resumeFrom: details,
+      checkpoint: (checkpoint) => {
+        details = checkpoint;
+        beat();
+      },
     });
   } catch (error) {
-    if (error instanceof EngineInputError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidInputError');
-    throw error;
-  }
-}
-
-/** Heartbeats while `work` runs: a dead worker is noticed within the heartbeat timeout, and cancellation reaches us. */
-async function withHeartbeats<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  context.heartbeat();
-  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-  try {
-    return await work();
+    throw toTemporalFailure(error);
   } finally {
     clearInterval(timer);
   }
 }
 
-function chunkRef(index: number, uri: string, audio: PcmAudio, bytes: Uint8Array, attempt: number, cached: boolean): ChunkRef {
+/** Engine errors as Temporal understands them: what to retry, when, and what never to retry. */
+function toTemporalFailure(error: unknown): unknown {
+  if (error instanceof EngineInputError) return ApplicationFailure.nonRetryable(error.message, 'InvalidInputError');
+  if (error instanceof PermanentEngineError) return ApplicationFailure.nonRetryable(error.message, error.type);
+  if (error instanceof RateLimitedError) {
+    // Wait what the provider asked, not our backoff: the next attempt is its one request.
+    return ApplicationFailure.create({ message: error.message, type: 'RateLimited', nextRetryDelay: error.retryAfterMs });
+  }
+  return error;
+}
+
+function chunkRef(input: SynthesizeChunkInput, uri: string, audio: SynthesizedAudio, bytes: Uint8Array, attempt: number, cached: boolean): ChunkRef {
   const frames = audio.samples.length / audio.channels;
   return {
-    index,
+    index: input.index,
     uri,
     sampleRate: audio.sampleRate,
     channels: audio.channels,
@@ -85,5 +98,7 @@ function chunkRef(index: number, uri: string, audio: PcmAudio, bytes: Uint8Array
     sha256: sha256Hex(bytes),
     attempt,
     cached,
+    characters: input.text.length,
+    ...(audio.predictTimeSec === undefined || cached ? {} : { predictTimeSec: audio.predictTimeSec }),
   };
 }

@@ -24,6 +24,10 @@ export interface ChunkRef {
   attempt: number;
   /** True when the same request had been synthesised before and its audio was reused. */
   cached: boolean;
+  /** Billed by character-priced models. */
+  characters: number;
+  /** Provider's hardware seconds for this chunk (Replicate's metrics.predict_time), when it says. */
+  predictTimeSec?: number;
 }
 
 export interface StitchInput {

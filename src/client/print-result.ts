@@ -17,6 +17,7 @@ export function describeResult(result: AudioDocumentResult): string {
     `Audio:    ${result.path}`,
     `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ${(result.bytes / 1e6).toFixed(1)} MB)`,
     `Chunks:   ${result.chunks} (${result.mode}, ${result.concurrency} concurrent${result.mode === 'parallel' ? `, ${result.schedule}` : ''}; ${result.cachedChunks} reused, ${result.failedAttempts} retried attempts)`,
+    `Cost:     ${result.characters} characters${result.predictTimeSec === undefined ? '' : `, ${result.predictTimeSec.toFixed(1)} s of provider hardware time`}`,
     `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
   ].join('\n');

@@ -3,7 +3,7 @@
 
 import { DEFAULT_MAX_CHUNK_CHARS } from '../text/chunker.ts';
 
-export const ENGINES = ['espeak', 'simulated'] as const;
+export const ENGINES = ['espeak', 'simulated', 'replicate'] as const;
 export type EngineName = (typeof ENGINES)[number];
 export const MODES = ['sequential', 'parallel'] as const;
 export type Mode = (typeof MODES)[number];
@@ -44,6 +44,13 @@ export interface PauseSettings {
   headingMs: number;
 }
 
+/** Overrides of the chunk activities' retry policy. */
+export interface RetryOptions {
+  initialIntervalMs?: number;
+  maximumIntervalMs?: number;
+  maximumAttempts?: number;
+}
+
 export interface AudioDocumentInput {
   text: string;
   mode?: Mode;
@@ -54,6 +61,7 @@ export interface AudioDocumentInput {
   voice?: string;
   engineOptions?: EngineOptions;
   output?: OutputOptions;
+  retry?: RetryOptions;
 }
 
 /** The input with every default filled in. */
@@ -67,12 +75,13 @@ export interface ResolvedDocumentInput {
   voice?: string;
   engineOptions: EngineOptions;
   output: Omit<OutputOptions, 'pauses'> & { format: OutputFormat; pauses: PauseSettings };
+  retry: RetryOptions;
   /** Messages about values that were adjusted (e.g. concurrency capped). */
   notices: string[];
 }
 
 const INPUT_FIELDS: Array<keyof AudioDocumentInput> = [
-  'text', 'mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'engineOptions', 'output',
+  'text', 'mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'engineOptions', 'output', 'retry',
 ];
 
 export const DEFAULT_CONCURRENCY = 5;
@@ -130,6 +139,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     ...(voice === undefined ? {} : { voice }),
     engineOptions: checkEngineOptions(input.engineOptions),
     output: checkOutput(input.output),
+    retry: checkRetry(input.retry),
     notices,
   };
 }
@@ -174,6 +184,20 @@ function checkEngineOptions(value: unknown): EngineOptions {
   if (failureRate !== undefined) options.failureRate = failureRate;
   if (sampleRate !== undefined) options.sampleRate = sampleRate;
   return options;
+}
+
+function checkRetry(value: unknown): RetryOptions {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) throw new InvalidInputError('retry', 'must be an object');
+  rejectUnknownKeys('retry', value, ['initialIntervalMs', 'maximumIntervalMs', 'maximumAttempts']);
+  const retry: RetryOptions = {};
+  const initial = optionalNumber('retry.initialIntervalMs', value.initialIntervalMs, { integer: true, min: 10, max: 600_000 });
+  const maximum = optionalNumber('retry.maximumIntervalMs', value.maximumIntervalMs, { integer: true, min: initial ?? 10, max: 3_600_000 });
+  const attempts = optionalNumber('retry.maximumAttempts', value.maximumAttempts, { integer: true, min: 1, max: 1_000 });
+  if (initial !== undefined) retry.initialIntervalMs = initial;
+  if (maximum !== undefined) retry.maximumIntervalMs = maximum;
+  if (attempts !== undefined) retry.maximumAttempts = attempts;
+  return retry;
 }
 
 function checkOutput(value: unknown): ResolvedDocumentInput['output'] {

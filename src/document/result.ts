@@ -39,7 +39,9 @@ export interface AudioDocumentResult {
   /** Chunks whose audio was reused from an earlier run of the same text. */
   cachedChunks: number;
   failedAttempts: number;
+  /** Cost figures: characters sent to the engine, and the provider's hardware seconds (Replicate). */
   characters: number;
+  predictTimeSec?: number;
   timings: PhaseTimings;
   mode: Mode;
   concurrency: number;

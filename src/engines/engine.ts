@@ -9,17 +9,29 @@ export interface PcmAudio {
   samples: Int16Array;
 }
 
+/** What an engine returns: the audio, and what it cost when the provider says. */
+export interface SynthesizedAudio extends PcmAudio {
+  /** Provider's hardware seconds (Replicate's metrics.predict_time). */
+  predictTimeSec?: number;
+}
+
 export interface SynthesisRequest {
   text: string;
   voice?: string;
   options: EngineOptions;
   /** Aborted when the activity is cancelled; engines stop work as soon as they can. */
   signal: AbortSignal;
+  /** What an earlier attempt saved with `checkpoint` (e.g. a remote job id), to resume it. */
+  resumeFrom?: unknown;
+  /** Saves progress durably (as the activity's heartbeat details) before the engine goes on. */
+  checkpoint?(details: unknown): void;
 }
 
 export interface TtsEngine {
   readonly name: EngineName;
-  synthesize(request: SynthesisRequest): Promise<PcmAudio>;
+  /** Everything besides the request that decides the audio (model, version...): part of the cache key. */
+  readonly identity?: string;
+  synthesize(request: SynthesisRequest): Promise<SynthesizedAudio>;
   /** Releases threads or connections; called on worker shutdown. */
   close?(): Promise<void>;
 }
@@ -27,6 +39,29 @@ export interface TtsEngine {
 /** The request can never succeed (unknown voice, text the engine rejects): do not retry. */
 export class EngineInputError extends Error {
   override name = 'EngineInputError';
+}
+
+/** The provider refuses for a reason a retry cannot fix (bad token, no credit, invalid input). */
+export class PermanentEngineError extends Error {
+  override name = 'PermanentEngineError';
+  constructor(
+    message: string,
+    /** Becomes the Temporal failure type, e.g. "ReplicateUnauthenticated". */
+    readonly type: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The provider asked us to wait before the next request. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A failure that may pass on a later attempt (provider hiccup, simulated fault). */

@@ -1,15 +1,19 @@
-// Builds a worker for audio documents: the real engines, the blob store and the activities.
-// Used by src/worker.ts, the main job, the tests and the benchmarks.
+// Builds the workers of one process: one for workflows, stitching and the local engines, and, when a
+// Replicate token is configured, one for the Replicate task queue whose rate the Temporal server
+// limits for all workers together. Used by src/worker.ts, the main job, the tests and the benchmarks.
 
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import type { WorkerSettings } from '../config.ts';
 import type { EngineName } from '../document/input.ts';
 import type { TtsEngine } from '../engines/engine.ts';
 import { EspeakEngine } from '../engines/espeak/espeak-engine.ts';
+import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
+import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
 import { LocalBlobStore } from '../storage/blob-store.ts';
-import type { WorkerSettings } from '../config.ts';
+import { ttsTaskQueue } from '../workflows/definitions.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -17,6 +21,8 @@ export interface AudioWorkerOptions extends WorkerSettings {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** Enables the Replicate engine and its rate-limited task queue. */
+  replicate?: ReplicateConfig;
   /** Engines to use instead of the defaults (tests pass a SimulatedEngine they can inspect). */
   engines?: Partial<Record<EngineName, TtsEngine>>;
   /** Extra Worker options (tests shorten the shutdown grace time, benchmarks tune pollers). */
@@ -24,33 +30,67 @@ export interface AudioWorkerOptions extends WorkerSettings {
 }
 
 export interface AudioWorker {
-  worker: Worker;
+  workers: Worker[];
   engines: Partial<Record<EngineName, TtsEngine>>;
-  /** Closes engines once the worker has stopped. */
+  /** Runs every worker until shutdown() or a shutdown signal. */
+  run(): Promise<void>;
+  /** Runs the workers while `fn` runs, then shuts them down. */
+  runUntil<T>(fn: () => Promise<T>): Promise<T>;
+  shutdown(): void;
+  /** Closes engines once the workers have stopped. */
   close(): Promise<void>;
 }
 
 export async function createAudioWorker(options: AudioWorkerOptions): Promise<AudioWorker> {
-  const engines = options.engines ?? {
-    espeak: new EspeakEngine(options.espeakThreads),
-    simulated: new SimulatedEngine(),
-  };
-  const worker = await Worker.create({
+  const engines = options.engines ?? defaultEngines(options);
+  const activities = createActivities({ engines, blobStore: new LocalBlobStore(options.blobDir), outputDir: options.outputDir });
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ engines, blobStore: new LocalBlobStore(options.blobDir), outputDir: options.outputDir }),
+    activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
     // Heartbeats (and with them cancellation) go out at least every second, not every 80 % of the timeout.
     maxHeartbeatThrottleInterval: '1 second',
-    ...options.workerOptions,
-  });
+  } satisfies Partial<WorkerOptions>;
+  const workers = [await Worker.create({ ...common, taskQueue: options.taskQueue, workflowsPath: WORKFLOWS_PATH, ...options.workerOptions })];
+  if (engines.replicate) {
+    const perMinute = options.replicate?.ratePerMinute ?? 600;
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: ttsTaskQueue(options.taskQueue, 'replicate'),
+        // Enforced by the server across every worker of this queue: give them all the same value.
+        maxTaskQueueActivitiesPerSecond: perMinute / 60,
+        ...options.workerOptions,
+      }),
+    );
+  }
+  const run = () => Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
+  const shutdown = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
   return {
-    worker,
+    workers,
     engines,
+    run,
+    shutdown,
+    async runUntil(fn) {
+      const running = run();
+      try {
+        return await Promise.race([fn(), running.then(() => Promise.reject(new Error('worker stopped before the work was done')))]);
+      } finally {
+        shutdown();
+        await running;
+      }
+    },
     close: async () => {
       await Promise.all(Object.values(engines).map((engine) => engine.close?.()));
     },
+  };
+}
+
+function defaultEngines(options: AudioWorkerOptions): Partial<Record<EngineName, TtsEngine>> {
+  return {
+    espeak: new EspeakEngine(options.espeakThreads),
+    simulated: new SimulatedEngine(),
+    ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
   };
 }

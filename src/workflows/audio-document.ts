@@ -4,27 +4,31 @@
 
 import { ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, ChunkRef } from '../activities/index.ts';
-import { InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings } from '../document/input.ts';
+import { InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type RetryOptions } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
 import { chunkText, type BreakAfter } from '../text/chunker.ts';
-import { progressQuery } from './definitions.ts';
+import { progressQuery, ttsTaskQueue } from './definitions.ts';
 import { runBatches, runWindow } from './run-limited.ts';
 
 // --- Activities ---
 
-const { synthesizeChunk } = proxyActivities<Activities>({
-  // A chunk is at most a few hundred characters: even a slow remote model finishes in minutes.
-  startToCloseTimeout: '5 minutes',
-  // The activity heartbeats every second; a crashed worker's chunk is retried after 10 s, not 5 min.
-  heartbeatTimeout: '10 seconds',
-  retry: {
-    initialInterval: '1 second', // transient engine errors usually pass at once
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute', // a provider outage is waited out, not hammered
-    maximumAttempts: 10, // then the document fails with the engine's last error instead of hanging
-    nonRetryableErrorTypes: ['InvalidInputError', 'EngineUnavailable'],
-  },
-});
+/** synthesizeChunk's options; the retry policy's numbers can be overridden per document (input.retry). */
+function synthesisActivities(taskQueue: string, retry: RetryOptions) {
+  return proxyActivities<Activities>({
+    taskQueue,
+    // A chunk is a few hundred characters: even a cold remote model finishes within minutes.
+    startToCloseTimeout: '10 minutes',
+    // The activity heartbeats every second; a crashed worker's chunk is retried after 10 s, not 10 min.
+    heartbeatTimeout: '10 seconds',
+    retry: {
+      initialInterval: retry.initialIntervalMs ?? 1_000, // transient engine errors usually pass at once
+      backoffCoefficient: 2,
+      maximumInterval: retry.maximumIntervalMs ?? 60_000, // a provider outage is waited out, not hammered
+      maximumAttempts: retry.maximumAttempts ?? 10, // then the document fails with the engine's last error
+      nonRetryableErrorTypes: ['InvalidInputError', 'EngineUnavailable'],
+    },
+  });
+}
 
 const { stitch } = proxyActivities<Activities>({
   // Streams at disk speed: an hour of audio takes seconds; leave room for very long documents.
@@ -44,6 +48,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const startedAt = Date.now();
   const input = validate(rawInput);
   input.notices.forEach((notice) => log.warn(notice));
+  const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, input.engine), input.retry);
 
   const chunks = chunkText(input.text, { maxChunkChars: input.maxChunkChars });
   const chunkedAt = Date.now();
@@ -103,7 +108,8 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     chunks: chunks.length,
     cachedChunks: refs.filter((ref) => ref.cached).length,
     failedAttempts: progress.failedAttempts,
-    characters: chunks.reduce((sum, chunk) => sum + chunk.text.length, 0),
+    characters: refs.reduce((sum, ref) => sum + ref.characters, 0),
+    ...predictTime(refs),
     timings: {
       chunkingMs: chunkedAt - startedAt,
       synthesisMs: synthesizedAt - chunkedAt,
@@ -127,6 +133,12 @@ function validate(rawInput: AudioDocumentInput) {
     if (error instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidInputError');
     throw error;
   }
+}
+
+/** Provider hardware seconds for the chunks synthesised in this run, when the engine reports them. */
+function predictTime(refs: ChunkRef[]): { predictTimeSec?: number } {
+  const reported = refs.filter((ref) => ref.predictTimeSec !== undefined);
+  return reported.length === 0 ? {} : { predictTimeSec: reported.reduce((sum, ref) => sum + ref.predictTimeSec!, 0) };
 }
 
 function pauseAfter(breakAfter: BreakAfter, pauses: PauseSettings): number {

@@ -61,11 +61,11 @@ beforeAll(async () => {
     espeakThreads: 1,
     engines: { simulated: engine, espeak: new EspeakEngine(1) },
   });
-  running = audioWorker.worker.run();
+  running = audioWorker.run();
 });
 
 afterAll(async () => {
-  audioWorker?.worker.shutdown();
+  audioWorker?.shutdown();
   await running;
   await audioWorker?.close();
   await temporal?.teardown();

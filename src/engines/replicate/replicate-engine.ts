@@ -1,0 +1,150 @@
+// The production engine: any Replicate TTS model. Creates the prediction without holding the request
+// open, checkpoints its id at once (a retried attempt resumes it instead of paying again), polls with
+// its own deadline, downloads and decodes the audio. Cancelling the activity cancels the prediction.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import Replicate from 'replicate';
+import { decodeAudioFile } from '../../audio/decode.ts';
+import { PermanentEngineError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
+import { oneRequestPerCall } from './one-request-fetch.ts';
+import type { ReplicateConfig } from './replicate-config.ts';
+import { mapReplicateError } from './replicate-errors.ts';
+
+interface Prediction {
+  id: string;
+  status: 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
+  output?: unknown;
+  error?: unknown;
+  data_removed?: boolean;
+  metrics?: { predict_time?: number };
+}
+
+/** Saved in the activity's heartbeat details. */
+interface ReplicateCheckpoint {
+  predictionId: string;
+}
+
+const USABLE = ['starting', 'processing', 'succeeded'];
+const FIRST_POLL_MS = 200;
+
+export class ReplicateEngine implements TtsEngine {
+  readonly name = 'replicate' as const;
+  readonly identity: string;
+  private readonly client: Replicate;
+
+  constructor(private readonly config: ReplicateConfig) {
+    const { model, version, textField, voiceField, extraInput } = config;
+    this.identity = JSON.stringify(['replicate', model, version ?? 'latest', textField, voiceField, extraInput]);
+    this.client = new Replicate({
+      auth: config.token,
+      ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+      fetch: oneRequestPerCall(),
+      useFileOutput: false,
+    });
+  }
+
+  async synthesize({ text, voice, signal, resumeFrom, checkpoint }: SynthesisRequest): Promise<SynthesizedAudio> {
+    let prediction = await this.resume(resumeFrom, signal);
+    if (!prediction) {
+      prediction = await this.create(text, voice);
+      checkpoint?.({ predictionId: prediction.id } satisfies ReplicateCheckpoint);
+    }
+    try {
+      const finished = await this.waitUntilDone(prediction, signal);
+      const audio = await decodeAudioFile(await this.download(finished, signal));
+      return { ...audio, ...(finished.metrics?.predict_time === undefined ? {} : { predictTimeSec: finished.metrics.predict_time }) };
+    } catch (error) {
+      if (signal.aborted) await this.cancel(prediction.id);
+      throw error;
+    }
+  }
+
+  /** The prediction an earlier attempt created, if it can still deliver. */
+  private async resume(resumeFrom: unknown, signal: AbortSignal): Promise<Prediction | undefined> {
+    const id = (resumeFrom as ReplicateCheckpoint | undefined)?.predictionId;
+    if (typeof id !== 'string') return undefined;
+    let prediction: Prediction;
+    try {
+      prediction = await this.get(id, signal);
+    } catch (error) {
+      if (error instanceof PermanentEngineError && error.type === 'ReplicateNotFound') return undefined; // gone: start over
+      throw error;
+    }
+    const expired = prediction.status === 'succeeded' && (prediction.data_removed || prediction.output == null);
+    return USABLE.includes(prediction.status) && !expired ? prediction : undefined;
+  }
+
+  /** Without `Prefer: wait`: the id comes back at once, so a crash right after cannot lose it. */
+  private async create(text: string, voice: string | undefined): Promise<Prediction> {
+    const { model, version, textField, voiceField, extraInput } = this.config;
+    const input = { ...extraInput, [textField]: text, ...(voice ? { [voiceField]: voice } : {}) };
+    try {
+      return (await this.client.predictions.create(version ? { version, input } : { model, input })) as Prediction;
+    } catch (error) {
+      throw mapReplicateError(error, 'create');
+    }
+  }
+
+  private async waitUntilDone(prediction: Prediction, signal: AbortSignal): Promise<Prediction> {
+    const deadline = Date.now() + this.config.predictionDeadlineMs;
+    let current = prediction;
+    let interval = FIRST_POLL_MS; // short predictions finish sooner than one full interval
+    while (current.status === 'starting' || current.status === 'processing') {
+      // Output can appear while still `processing`: only `succeeded` means the file is complete.
+      if (Date.now() > deadline) {
+        throw new TransientEngineError(`Replicate prediction ${current.id} still ${current.status} after ${this.config.predictionDeadlineMs} ms`);
+      }
+      await sleep(interval, undefined, { signal });
+      interval = Math.min(this.config.pollIntervalMs, interval * 1.5);
+      current = await this.get(current.id, signal);
+    }
+    if (current.status !== 'succeeded') {
+      // failed, canceled or aborted: the next attempt finds it unusable and creates a new one.
+      throw new TransientEngineError(`Replicate prediction ${current.id} ${current.status}${current.error ? `: ${String(current.error)}` : ''}`);
+    }
+    if (current.data_removed || current.output == null) {
+      throw new TransientEngineError(`Replicate prediction ${current.id} succeeded but its output is gone (data_removed)`);
+    }
+    return current;
+  }
+
+  private async download(prediction: Prediction, signal: AbortSignal): Promise<Uint8Array> {
+    const url = this.outputUrl(prediction.output);
+    let response: Response;
+    try {
+      response = await fetch(url, { signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new TransientEngineError(`downloading ${url} failed: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw new TransientEngineError(`downloading ${url} failed with HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** A URL string, a list of them, an object with the configured field, or a FileOutput. */
+  private outputUrl(output: unknown): string {
+    const first = Array.isArray(output) ? output[0] : output;
+    if (typeof first === 'string') return first;
+    if (first && typeof (first as { url?: unknown }).url === 'function') return String((first as { url: () => URL }).url());
+    if (first && typeof first === 'object') {
+      const record = first as Record<string, unknown>;
+      const field = this.config.outputField ?? Object.keys(record).find((key) => typeof record[key] === 'string');
+      if (field && typeof record[field] === 'string') return record[field] as string;
+    }
+    throw new TransientEngineError(`cannot find an audio URL in the model's output (set REPLICATE_OUTPUT_FIELD): ${JSON.stringify(output)?.slice(0, 200)}`);
+  }
+
+  private async get(id: string, signal: AbortSignal): Promise<Prediction> {
+    try {
+      return (await this.client.predictions.get(id, { signal })) as Prediction;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw mapReplicateError(error, 'get');
+    }
+  }
+
+  /** Best effort: the activity is already being cancelled. */
+  private async cancel(id: string): Promise<void> {
+    await this.client.predictions.cancel(id).catch(() => undefined);
+  }
+}
