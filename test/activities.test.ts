@@ -82,7 +82,9 @@ describe('synthesizeChunk', () => {
       sha256: sha256Hex(bytes),
       attempt: 1,
       cached: false,
+      characters: ref.characters,
     });
+    expect(ref.characters).toBeGreaterThan(0);
     expect(ref.sampleRate).toBe(24_000);
     expect(ref.frames).toBeGreaterThan(0);
     expect(engine.stats.calls).toBe(1);
@@ -92,7 +94,7 @@ describe('synthesizeChunk', () => {
     const env = mockEnv();
     let heartbeats = 0;
     env.on('heartbeat', () => heartbeats++);
-    await runSynthesize(env, activitiesWith(new SimulatedEngine()), request('Hi.'));
+    await runSynthesize(env, activitiesWith(new SimulatedEngine()), request('Hi.', { engineOptions: { latencyMs: 1_300 } }));
     expect(heartbeats).toBeGreaterThan(0);
   });
 

@@ -54,7 +54,8 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
   const context = Context.current();
   let details: unknown = context.info.heartbeatDetails;
   const beat = () => context.heartbeat(details);
-  beat();
+  // No heartbeat before the first tick: heartbeats after the first are throttled (up to 1 s), and an
+  // engine's first checkpoint (a prediction id) should be the one that goes out at once.
   const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
   try {
     return await engine.synthesize({

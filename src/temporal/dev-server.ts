@@ -35,6 +35,10 @@ export interface DevServer {
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'history.transferProcessorMaxPollRPS': 2000,
+  // One partition per task queue: on a single node more buy nothing, and a queue's rate limit
+  // (the provider's limit on the Replicate queue) is otherwise split and applied unevenly.
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
 };
 
 const READY_TIMEOUT_MS = 30_000;

@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Replicate from 'replicate';
 import { decodeAudioFile } from '../../audio/decode.ts';
-import { PermanentEngineError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
+import { PermanentEngineError, RateLimitedError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
+import { CreatePacer } from './create-pacer.ts';
 import { oneRequestPerCall } from './one-request-fetch.ts';
 import type { ReplicateConfig } from './replicate-config.ts';
 import { mapReplicateError } from './replicate-errors.ts';
@@ -31,8 +32,10 @@ export class ReplicateEngine implements TtsEngine {
   readonly name = 'replicate' as const;
   readonly identity: string;
   private readonly client: Replicate;
+  private readonly pacer: CreatePacer;
 
   constructor(private readonly config: ReplicateConfig) {
+    this.pacer = new CreatePacer(60_000 / config.ratePerMinute);
     const { model, version, textField, voiceField, extraInput } = config;
     this.identity = JSON.stringify(['replicate', model, version ?? 'latest', textField, voiceField, extraInput]);
     this.client = new Replicate({
@@ -46,7 +49,7 @@ export class ReplicateEngine implements TtsEngine {
   async synthesize({ text, voice, signal, resumeFrom, checkpoint }: SynthesisRequest): Promise<SynthesizedAudio> {
     let prediction = await this.resume(resumeFrom, signal);
     if (!prediction) {
-      prediction = await this.create(text, voice);
+      prediction = await this.create(text, voice, signal);
       checkpoint?.({ predictionId: prediction.id } satisfies ReplicateCheckpoint);
     }
     try {
@@ -75,14 +78,19 @@ export class ReplicateEngine implements TtsEngine {
   }
 
   /** Without `Prefer: wait`: the id comes back at once, so a crash right after cannot lose it. */
-  private async create(text: string, voice: string | undefined): Promise<Prediction> {
+  private async create(text: string, voice: string | undefined, signal: AbortSignal): Promise<Prediction> {
     const { model, version, textField, voiceField, extraInput } = this.config;
     const input = { ...extraInput, [textField]: text, ...(voice ? { [voiceField]: voice } : {}) };
-    try {
-      return (await this.client.predictions.create(version ? { version, input } : { model, input })) as Prediction;
-    } catch (error) {
-      throw mapReplicateError(error, 'create');
-    }
+    // No signal on the request itself: aborting after it was sent could lose a prediction we pay for.
+    return this.pacer.run(async () => {
+      try {
+        return (await this.client.predictions.create(version ? { version, input } : { model, input })) as Prediction;
+      } catch (error) {
+        const mapped = mapReplicateError(error, 'create');
+        if (mapped instanceof RateLimitedError) this.pacer.holdFor(mapped.retryAfterMs);
+        throw mapped;
+      }
+    }, signal);
   }
 
   private async waitUntilDone(prediction: Prediction, signal: AbortSignal): Promise<Prediction> {

@@ -1,0 +1,224 @@
+// Documents on Replicate, through a real Temporal dev server, the real `replicate` client and our
+// fake Replicate server.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeWav } from '../../src/audio/wav.ts';
+import { describeFailure } from '../../src/client/print-result.ts';
+import type { AudioDocumentInput } from '../../src/document/input.ts';
+import type { AudioDocumentResult } from '../../src/document/result.ts';
+import { replicateConfig, type ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
+import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../../src/fake-replicate/fake-replicate-server.ts';
+import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+
+const TOKEN = 'r8_SECRET_test_token_7f3a9c';
+let temporal: TestTemporal;
+let fake: FakeReplicate | undefined;
+let audioWorker: AudioWorker | undefined;
+let running: Promise<void> | undefined;
+
+beforeAll(async () => {
+  temporal = await startTestTemporal();
+});
+
+afterEach(async () => {
+  audioWorker?.shutdown();
+  await running;
+  await audioWorker?.close();
+  await fake?.close();
+  audioWorker = undefined;
+  running = undefined;
+  fake = undefined;
+});
+
+afterAll(async () => {
+  await temporal?.teardown();
+});
+
+function paragraphs(count: number, tag: string): string {
+  return Array.from({ length: count }, (_, i) => `Chunk ${i} of the ${tag} document.`).join('\n\n');
+}
+
+/** A fake Replicate, and an in-process worker whose Replicate engine talks to it. */
+async function setup(fakeOptions: Partial<FakeReplicateOptions>, env: Record<string, string> = {}) {
+  fake = await startFakeReplicate({ token: TOKEN, latencyMs: 200, ...fakeOptions });
+  const config = replicateConfig({ REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, REPLICATE_POLL_INTERVAL_MS: '100', ...env }) as ReplicateConfig;
+  const taskQueue = uniqueTaskQueue('replicate');
+  const outputDir = join(temporal.dir, taskQueue);
+  audioWorker = await createAudioWorker({
+    connection: temporal.workerConnection,
+    namespace: 'default',
+    taskQueue,
+    outputDir,
+    blobDir: join(outputDir, '.chunks'),
+    maxConcurrentActivities: 20,
+    espeakThreads: 1,
+    replicate: config,
+  });
+  running = audioWorker.run();
+  const start = (input: AudioDocumentInput): Promise<WorkflowHandle> =>
+    temporal.client.workflow.start('audioDocument', { args: [input], taskQueue, workflowId: uniqueTaskQueue('doc') });
+  return { fake, start, taskQueue, outputDir };
+}
+
+describe('documents on Replicate', () => {
+  it('stays under a 6/min provider limit: one create per chunk, no 429, makespan close to (N-1)/R + L', async () => {
+    const { fake, start } = await setup({ rateLimit: { perMinute: 6, burst: 1 } }, { REPLICATE_RATE_LIMIT_PER_MINUTE: '6' });
+    const startedAt = Date.now();
+    const result = (await (await start({ text: paragraphs(10, 'paced'), engine: 'replicate', concurrency: 5 })).result()) as AudioDocumentResult;
+    const seconds = (Date.now() - startedAt) / 1000;
+    console.log(`10 chunks at 6/min: ${seconds.toFixed(1)} s (bound ${(9 * 10 + 0.2).toFixed(1)} s), ${fake.stats.creates.length} creates`);
+    expect(result.chunks).toBe(10);
+    for (let i = 0; i < 10; i++) expect(fake.createsFor(`Chunk ${i} of the paced document.`).map((c) => c.status)).toEqual([201]);
+    // Creates never beat the provider's pace: burst 1, then one per 10 s.
+    const accepted = fake.stats.creates.map((c) => c.atMs);
+    accepted.slice(1).forEach((at, i) => expect(at - accepted[i]!).toBeGreaterThanOrEqual(10_000 - 100));
+    expect(seconds).toBeLessThan(9 * 10 + 0.2 + 10); // (N-1)/R + L, plus slack for a noisy machine
+  }, 300_000);
+
+  it('after a 429, retries only once the provider\'s retry_after has passed, one create per 429', async () => {
+    // The worker believes it may send 60/min; the provider allows 6/min with a burst of 1.
+    const { fake, start } = await setup({ rateLimit: { perMinute: 6, burst: 1 } }, { REPLICATE_RATE_LIMIT_PER_MINUTE: '60' });
+    const result = (await (await start({ text: paragraphs(3, 'throttled'), engine: 'replicate', concurrency: 3 })).result()) as AudioDocumentResult;
+    const throttled = fake.stats.creates.filter((c) => c.status === 429);
+    expect(throttled.length).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      const creates = fake.createsFor(`Chunk ${i} of the throttled document.`);
+      expect(creates.filter((c) => c.status === 201)).toHaveLength(1); // 1 + its 429s in all
+      expect(creates.every((c) => c.status === 201 || c.status === 429)).toBe(true);
+      creates.forEach((create, n) => {
+        const next = creates[n + 1];
+        if (create.status === 429) expect(next!.atMs - create.atMs).toBeGreaterThanOrEqual(create.retryAfterSec! * 1000 - 50);
+      });
+    }
+    expect(result.failedAttempts).toBe(throttled.length);
+  }, 120_000);
+
+  it('completes through 30 % 5xx on create and 10 % failed predictions, chunks in order', async () => {
+    let draws = 0;
+    const random = () => [0.1, 0.9, 0.2, 0.95, 0.5, 0.05, 0.7, 0.8, 0.15, 0.6][draws++ % 10]!; // 30 % below 0.3
+    const { fake, start } = await setup({ createErrorRate: 0.3, predictionFailureRate: 0.1, random });
+    const text = paragraphs(10, 'flaky');
+    const input: AudioDocumentInput = { text, engine: 'replicate', concurrency: 5, retry: { initialIntervalMs: 100 } };
+    const result = (await (await start(input)).result()) as AudioDocumentResult;
+    expect(fake.stats.creates.some((c) => c.status === 503)).toBe(true);
+    expect(fake.predictionStatuses()).toContain('failed');
+    expect(result.failedAttempts).toBeGreaterThan(0);
+
+    // The fake speaks like the simulated engine at 24 kHz: the same document must come out byte-identical.
+    audioWorker!.shutdown();
+    await running;
+    const simulatedQueue = uniqueTaskQueue('simulated');
+    const reference = await createAudioWorker({
+      connection: temporal.workerConnection, namespace: 'default', taskQueue: simulatedQueue,
+      outputDir: join(temporal.dir, simulatedQueue), blobDir: join(temporal.dir, simulatedQueue, '.chunks'),
+      maxConcurrentActivities: 10, espeakThreads: 1, engines: { simulated: new SimulatedEngine() },
+    });
+    const expected = (await reference.runUntil(() =>
+      temporal.client.workflow.execute('audioDocument', { args: [{ text, engine: 'simulated' }], taskQueue: simulatedQueue, workflowId: uniqueTaskQueue('ref') }),
+    )) as AudioDocumentResult;
+    expect(result.sha256).toBe(expected.sha256);
+  }, 120_000);
+
+  for (const [status, fakeOptions, env, words] of [
+    [401, { token: 'a-different-token' }, {}, /You did not pass a valid authentication token/u],
+    [402, { insufficientCredit: true }, {}, /insufficient credit/iu],
+    [422, {}, { REPLICATE_TEXT_FIELD: 'prompt' }, /text is required/u],
+  ] as const) {
+    it(`fails within seconds on ${status}, with the provider's message and no retries`, async () => {
+      const { fake, start } = await setup(fakeOptions, env);
+      const startedAt = Date.now();
+      const handle = await start({ text: paragraphs(6, `refused-${status}`), engine: 'replicate', concurrency: 3 });
+      const error = await handle.result().catch((e: unknown) => e);
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      expect(describeFailure(error)).toMatch(words);
+      expect(describeFailure(error)).toContain(`(${status})`);
+      for (let i = 0; i < 6; i++) expect(fake.createsFor(`Chunk ${i} of the refused-${status} document.`).length).toBeLessThanOrEqual(1);
+      expect(JSON.stringify(await handle.fetchHistory())).not.toContain(TOKEN);
+    });
+  }
+
+  it('turns a 32 kHz stereo MP3 model into correct audio at the output rate', async () => {
+    const { start } = await setup({ output: { format: 'mp3', sampleRate: 32_000, channels: 2 } });
+    const text = paragraphs(3, 'mp3');
+    const input: AudioDocumentInput = { text, engine: 'replicate', output: { sampleRate: 24_000, channels: 1, name: 'mp3.wav' } };
+    const result = (await (await start(input)).result()) as AudioDocumentResult;
+    expect([result.sampleRate, result.channels]).toEqual([24_000, 1]);
+    const audio = decodeWav(await readFile(result.path));
+    expect(audio.sampleRate).toBe(24_000);
+    // Each chunk: its tones (45 ms a character) plus MP3 encoder delay/padding; plus two paragraph pauses.
+    const speech = text.split('\n\n').reduce((sum, p) => sum + p.length * 0.045, 0);
+    const seconds = audio.samples.length / 24_000;
+    expect(seconds).toBeGreaterThan(speech + 2 * 0.75);
+    expect(seconds).toBeLessThan(speech + 2 * 0.75 + 3 * 0.2);
+    const rms = Math.sqrt(audio.samples.reduce((sum, s) => sum + s * s, 0) / audio.samples.length);
+    expect(rms).toBeGreaterThan(1_000);
+    expect(result.predictTimeSec).toBeGreaterThan(0);
+    expect(result.characters).toBe(text.split('\n\n').join('').length);
+  });
+});
+
+describe('a worker killed while predictions are in flight', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
+
+  function startWorkerProcess(env: NodeJS.ProcessEnv, log: string[]): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    return new Promise((resolve, reject) => {
+      const onData = (data: Buffer) => {
+        log.push(data.toString());
+        if (/Worker polling/u.test(log.join(''))) resolve(child);
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${log.join('')}`)));
+    });
+  }
+
+  it('resumes in a fresh worker without creating any in-flight chunk twice, and never shows the token', async () => {
+    fake = await startFakeReplicate({ token: TOKEN, latencyMs: 4_000 });
+    const taskQueue = uniqueTaskQueue('crash');
+    const outputDir = join(temporal.dir, taskQueue);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporal.server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      AUDIO_OUTPUT_DIR: outputDir, // the only thing the two workers share besides the server
+      REPLICATE_API_TOKEN: TOKEN,
+      REPLICATE_BASE_URL: fake.url,
+      REPLICATE_POLL_INTERVAL_MS: '200',
+    };
+    delete env.AUDIO_BLOB_DIR;
+    const logs: string[] = [];
+    const first = await startWorkerProcess(env, logs);
+    const text = paragraphs(8, 'crash');
+    const handle = await temporal.client.workflow.start('audioDocument', {
+      args: [{ text, engine: 'replicate', concurrency: 4 }],
+      taskQueue,
+      workflowId: uniqueTaskQueue('crash-doc'),
+    });
+    while (fake.stats.inFlight < 4) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // the prediction ids are heartbeated at once
+    first.kill('SIGKILL');
+    const inFlightAtCrash = fake.stats.creates.filter((c) => c.status === 201).map((c) => c.text);
+    expect(inFlightAtCrash).toHaveLength(4);
+
+    await startWorkerProcess(env, logs);
+    const result = (await handle.result()) as AudioDocumentResult;
+    expect(result.chunks).toBe(8);
+    for (let i = 0; i < 8; i++) expect(fake.createsFor(`Chunk ${i} of the crash document.`)).toHaveLength(1);
+    expect(decodeWav(await readFile(result.path)).samples.length).toBeGreaterThan(0);
+
+    const history = JSON.stringify(await handle.fetchHistory());
+    expect(history).not.toContain(TOKEN);
+    expect(logs.join('')).not.toContain(TOKEN);
+    await rm(outputDir, { recursive: true, force: true });
+  }, 120_000);
+});
