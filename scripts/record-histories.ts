@@ -28,7 +28,15 @@ const cases: Array<{ name: string; input: AudioDocumentInput; cancelAfterChunks?
   { name: 'with-retries', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { failureRate: 0.5 } } },
   { name: 'cancelled', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 500 } }, cancelAfterChunks: 2 },
   { name: 'invalid-input', input: { text, concurrency: 0 } },
+  // Paragraphs longer than the segmenter's window (4,000 characters), with abbreviations near its edges.
+  { name: 'long-paragraphs', input: { text: longText(), engine: 'simulated', concurrency: 5 } },
 ];
+
+function longText(): string {
+  const sentence = (i: number) => `Sentence ${i} names tools, e.g. hammers and saws, and Mr. Smith of the U.S. navy; it ends here.`;
+  const paragraph = (p: number) => Array.from({ length: 60 }, (_, i) => sentence(p * 60 + i)).join(' ');
+  return [0, 1].map(paragraph).join('\n\n');
+}
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const dir = await mkdtemp(join(tmpdir(), 'record-histories-'));

@@ -34,7 +34,7 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
       resolveDocumentInput(input); // fail here, with the same message, before anything starts
       const workflowId = documentWorkflowId(file, input, flags.new);
       const { handle, started } = await startDocument(client, input, temporal.taskQueue, workflowId);
-      console.error(`${started ? 'Started' : 'Found earlier run of'} ${workflowId} on task queue "${temporal.taskQueue}"`);
+      console.error(`${started ? 'Started' : 'Attached to the run already under way, or done, of'} ${workflowId} on task queue "${temporal.taskQueue}"`);
       const result = await followProgress(handle, handle.result() as Promise<AudioDocumentResult>);
       console.log(describeResult(result));
     }),

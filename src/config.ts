@@ -17,6 +17,8 @@ export interface WorkerSettings {
   blobDir: string;
   maxConcurrentActivities: number;
   espeakThreads: number;
+  /** How long a stopping worker lets chunks in flight finish. */
+  shutdownGraceMs: number;
 }
 
 export interface ClientDefaults {
@@ -43,6 +45,7 @@ export function workerSettings(env = process.env): WorkerSettings {
     blobDir: env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
+    shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,
   };
 }
 

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -96,6 +96,16 @@ describe('synthesizeChunk', () => {
     env.on('heartbeat', () => heartbeats++);
     await runSynthesize(env, activitiesWith(new SimulatedEngine()), request('Hi.', { engineOptions: { latencyMs: 1_300 } }));
     expect(heartbeats).toBeGreaterThan(0);
+  });
+
+  it('keeps the first audio stored for a request: a second, different put returns the first bytes', async () => {
+    // Two attempts of one chunk (or two documents sharing a sentence) can race, and eSpeak's audio varies.
+    const first = await runSynthesize(mockEnv(), activitiesWith(new SimulatedEngine()), request('Said twice.'));
+    const key = fileURLToPath(first.uri).slice(blobDir.length + 1);
+    const again = await new LocalBlobStore(blobDir).put(key, new Uint8Array([1, 2, 3]));
+    expect(again.uri).toBe(first.uri);
+    expect(sha256Hex(again.bytes)).toBe(first.sha256);
+    expect(sha256Hex(await readFile(fileURLToPath(first.uri)))).toBe(first.sha256);
   });
 
   it('reuses stored audio for the same request without calling the engine again', async () => {
@@ -234,6 +244,25 @@ describe('stitch', () => {
     env.cancel('CANCELLED');
     await rejection(runStitch(env, activities, { chunks, pausesAfterMs: [0, 0], output: { name: 'c.wav', format: 'wav' } }));
     expect(await readdir(outputDir)).toEqual([]);
+  });
+
+  it('refuses a chunk whose stored bytes changed since it was made', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const chunks = await synthesizeAll(activities, ['Tampered with.']);
+    await writeFile(fileURLToPath(chunks[0]!.uri), Buffer.from(await readFile(fileURLToPath(chunks[0]!.uri))).fill(1, 100, 200));
+    const error = await rejection(runStitch(mockEnv(), activities, { chunks, pausesAfterMs: [0], output: { name: 't.wav', format: 'wav' } }));
+    expect((error as ApplicationFailure).type).toBe('ChunkCorrupted');
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+  });
+
+  it('refuses to write the document into the chunk store', async () => {
+    const activities = createActivities({ engines: { simulated: new SimulatedEngine() }, blobStore: new LocalBlobStore(join(outputDir, 'chunks')), outputDir });
+    const chunks = await synthesizeAll(activities, ['Overwrite attempt.']);
+    const target = fileURLToPath(chunks[0]!.uri).slice(outputDir.length + 1);
+    const before = await readFile(fileURLToPath(chunks[0]!.uri));
+    const error = await rejection(runStitch(mockEnv(), activities, { chunks, pausesAfterMs: [0], output: { name: target, format: 'wav' } }));
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect((await readFile(fileURLToPath(chunks[0]!.uri))).equals(before)).toBe(true);
   });
 
   it('rejects pauses that do not match the chunks, without retry', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunkText, DEFAULT_MAX_CHUNK_CHARS, type TextChunk } from '../src/text/chunker.ts';
+import { chunkText, DEFAULT_MAX_CHUNK_CHARS, segmentInWindows, type TextChunk } from '../src/text/chunker.ts';
 
 const WHITESPACE = /\s/gu;
 const withoutWhitespace = (text: string) => text.replace(WHITESPACE, '');
@@ -42,6 +42,36 @@ const whitespaceHeavyText = fc
   .map((parts) => parts.join(''));
 const anyText = fc.oneof(mixedText, unpunctuatedText, whitespaceHeavyText);
 const maxChunkChars = fc.integer({ min: 2, max: 400 });
+
+describe('segmentInWindows', () => {
+  // Long texts are segmented a window at a time (V8's segmenter is quadratic in length): the
+  // result must be what one call over the whole text gives.
+  // Abbreviations followed by lower case ("e.g. hammers") are where a break depends on what follows.
+  const abbreviation = fc.constantFrom('e.g.', 'i.e.', 'Mr.', 'etc.', 'U.S.', 'vs.', '"hammers"', '(see p. 4)', 'ok.', 'a.m.');
+  const longToken = fc.oneof({ arbitrary: token, weight: 5 }, { arbitrary: abbreviation, weight: 2 });
+  const longText = fc.array(fc.tuple(longToken, separator), { minLength: 600, maxLength: 2_400 }).map(joinPairs);
+  for (const granularity of ['sentence', 'word'] as const) {
+    it(`gives the same ${granularity} segments as segmenting the whole text at once`, () => {
+      const segmenter = new Intl.Segmenter('en', { granularity });
+      fc.assert(
+        fc.property(longText, (text) => {
+          const whole = Array.from(segmenter.segment(text), ({ segment, index }) => ({ segment, index }));
+          expect(Array.from(segmentInWindows(segmenter, text))).toEqual(whole);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it('does not break after an abbreviation cut off by a window', () => {
+    const text = `${'Hello world. '.repeat(150)}${'x'.repeat(36)} Tools, e.g. "hammers" and saws, are useful. The end.`;
+    const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+    for (const shift of [0, 1_000, 1_700, 2_700, 3_500]) {
+      const shifted = 'Start. '.repeat(shift / 7) + text;
+      expect(Array.from(segmentInWindows(segmenter, shifted))).toEqual(Array.from(segmenter.segment(shifted), ({ segment, index }) => ({ segment, index })));
+    }
+  });
+});
 
 describe('chunkText properties', () => {
   it('keeps every non-whitespace character, in order', () => {

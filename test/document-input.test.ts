@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_PAUSES,
+  DEFAULT_RETRY,
+  defaultOutputName,
   InvalidInputError,
   MAX_CONCURRENCY,
   MAX_TEXT_CHARS,
@@ -33,7 +35,7 @@ describe('resolveDocumentInput defaults', () => {
       engine: 'espeak',
       engineOptions: {},
       output: { format: 'wav', pauses: DEFAULT_PAUSES },
-      retry: {},
+      retry: DEFAULT_RETRY,
       notices: [],
     });
   });
@@ -81,7 +83,15 @@ describe('resolveDocumentInput defaults', () => {
   });
 
   it('accepts text of exactly MAX_TEXT_CHARS', () => {
-    expect(resolveDocumentInput({ text: 'a'.repeat(MAX_TEXT_CHARS) }).text).toHaveLength(MAX_TEXT_CHARS);
+    const text = 'word '.repeat(MAX_TEXT_CHARS / 5);
+    expect(resolveDocumentInput({ text }).text).toHaveLength(MAX_TEXT_CHARS);
+  });
+
+  it('rejects a long run without spaces that is not words (a pasted blob), but not Chinese or Thai prose', () => {
+    const error = expectInvalid({ text: `Intro. ${'x'.repeat(50_000)} outro.` }, 'text');
+    expect(error.message).toContain('run of 50000 characters without a space or punctuation at offset 7');
+    expect(resolveDocumentInput({ text: '这是一个很长的中文句子没有标点符号'.repeat(3_000) }).text).toHaveLength(51_000);
+    expect(resolveDocumentInput({ text: 'ภาษาไทยไม่มีการเว้นวรรคระหว่างคำ'.repeat(3_000) }).text).toHaveLength(96_000);
   });
 
   it('resolves a nested output name and adds the .wav extension', () => {
@@ -136,10 +146,20 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
   });
 
   it('checks retry overrides', () => {
-    expect(resolveDocumentInput({ text: 'Hi.', retry: { initialIntervalMs: 200, maximumAttempts: 3 } }).retry).toEqual({ initialIntervalMs: 200, maximumAttempts: 3 });
+    expect(resolveDocumentInput({ text: 'Hi.', retry: { initialIntervalMs: 200, maximumAttempts: 3 } }).retry).toEqual({ ...DEFAULT_RETRY, initialIntervalMs: 200, maximumAttempts: 3 });
+    // Temporal refuses a maximum interval below the initial one: check against the values in force.
+    expect(resolveDocumentInput({ text: 'Hi.', retry: { initialIntervalMs: 90_000 } }).retry.maximumIntervalMs).toBe(90_000);
+    expectInvalid({ text: 'Hi.', retry: { maximumIntervalMs: 500 } }, 'retry.maximumIntervalMs');
     expectInvalid({ text: 'Hi.', retry: { maximumAttempts: 0 } }, 'retry.maximumAttempts');
     expectInvalid({ text: 'Hi.', retry: { initialIntervalMs: 5_000, maximumIntervalMs: 1_000 } }, 'retry.maximumIntervalMs');
     expectInvalid({ text: 'Hi.', retry: { backoff: 3 } }, 'retry.backoff');
+  });
+
+  it('makes a safe default output name from any workflow id', () => {
+    expect(defaultOutputName('reading-1c27')).toBe('reading-1c27.wav');
+    expect(defaultOutputName('../../escape')).toBe('_._.._escape.wav');
+    expect(defaultOutputName('a/b c')).toBe('a_b_c.wav');
+    expect(resolveDocumentInput({ text: 'Hi.', output: { name: defaultOutputName('../../escape') } }).output.name).toBe('_._.._escape.wav');
   });
 
   it('rejects a misspelt top-level field instead of ignoring it', () => {
@@ -162,7 +182,7 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
   });
 
   it('rejects output names that leave the output directory or are absolute', () => {
-    for (const name of ['../x', '/abs/path', 'a/../b', 'C:\\x', '..\\x', './x', 'a//b', 'books/']) {
+    for (const name of ['../x', '/abs/path', 'a/../b', 'C:\\x', '..\\x', './x', 'a//b', 'books/', '.chunks/chunks/6d/x.wav', 'a/.hidden']) {
       expectInvalid({ text: 'Hi.', output: { name } }, 'output.name');
     }
   });

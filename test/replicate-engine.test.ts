@@ -109,15 +109,32 @@ describe('ReplicateEngine', () => {
     expect(error.message).toMatch(/503/u);
   });
 
-  it('cancels the remote prediction when the activity is cancelled', async () => {
+  it('cancels the remote prediction when the document is cancelled', async () => {
     const { fake, engine } = await setup({ latencyMs: 5_000 });
     const controller = new AbortController();
-    const running = engine.synthesize(request('Cancel me.', { signal: controller.signal }));
+    const running = engine.synthesize(request('Cancel me.', { signal: controller.signal, documentCancelled: () => true }));
     while (fake.stats.creates.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort(new Error('cancelled'));
     await rejection(running);
     expect(fake.stats.cancels).toBe(1);
     expect(fake.predictionStatuses()).toEqual(['canceled']);
+  });
+
+  it('leaves the prediction running when the attempt stops for another reason (shutdown, timeout), for the retry to resume', async () => {
+    const { fake, engine } = await setup({ latencyMs: 5_000 });
+    const controller = new AbortController();
+    const running = engine.synthesize(request('Keep me.', { signal: controller.signal, documentCancelled: () => false }));
+    while (fake.stats.creates.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error('worker shutdown'));
+    await rejection(running);
+    expect(fake.stats.cancels).toBe(0);
+    expect(['starting', 'processing']).toContain(fake.predictionStatuses()[0]);
+  });
+
+  it('keeps the fake\'s audio apart from the real model\'s in the chunk cache', async () => {
+    const real = new ReplicateEngine(replicateConfig({ REPLICATE_API_TOKEN: TOKEN }) as ReplicateConfig);
+    const { engine } = await setup();
+    expect(engine.identity).not.toBe(real.identity);
   });
 
   it('decodes a 32 kHz stereo MP3 answer', async () => {

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decodeWav } from '../audio/wav.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
 import { stitchWav } from '../stitch/stitcher.ts';
 import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
 
@@ -22,11 +22,14 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
       throw ApplicationFailure.nonRetryable('pausesAfterMs must have one entry per chunk', 'InvalidInputError');
     }
     const path = outputPath(outputDir, output.name);
+    if (blobStore.owns(path)) {
+      throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
+    }
     await mkdir(dirname(path), { recursive: true });
     const context = Context.current();
     const file = await stitchWav({
       pieces: chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! })),
-      load: async (chunk: ChunkRef) => decodeWav(await blobStore.get(chunk.uri)),
+      load: async (chunk: ChunkRef) => decodeWav(await verified(blobStore, chunk)),
       format: {
         sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
         channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
@@ -37,6 +40,15 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
     });
     return { ...file, uri: pathToFileURL(file.path).href };
   };
+}
+
+/** The chunk's bytes, checked against the hash its ref carries. */
+async function verified(blobStore: BlobStore, chunk: ChunkRef): Promise<Buffer> {
+  const bytes = await blobStore.get(chunk.uri);
+  if (sha256Hex(bytes) !== chunk.sha256) {
+    throw ApplicationFailure.nonRetryable(`chunk ${chunk.index} (${chunk.uri}) changed since it was made: its sha256 does not match`, 'ChunkCorrupted');
+  }
+  return bytes;
 }
 
 /** The workflow validated the name already; this guards the file system against any other caller. */

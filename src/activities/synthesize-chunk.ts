@@ -19,8 +19,15 @@ export interface SynthesizeDeps {
   blobStore: BlobStore;
 }
 
+/** A hash of everything that decides the audio; latency or failure settings do not. */
 export function chunkKey(input: SynthesizeChunkInput, engine: TtsEngine): string {
-  const request = { v: CHUNK_FORMAT_VERSION, engine: engine.identity ?? input.engine, voice: input.voice ?? null, options: input.engineOptions, text: input.text };
+  const request = {
+    v: CHUNK_FORMAT_VERSION,
+    engine: engine.identity ?? input.engine,
+    voice: input.voice ?? null,
+    sampleRate: input.engineOptions.sampleRate ?? null,
+    text: input.text,
+  };
   const hash = sha256Hex(JSON.stringify(request));
   return `chunks/${hash.slice(0, 2)}/${hash}.wav`;
 }
@@ -33,16 +40,28 @@ export function createSynthesizeChunk({ engines, blobStore }: SynthesizeDeps) {
       throw ApplicationFailure.nonRetryable(`engine "${input.engine}" is not enabled on this worker`, 'EngineUnavailable');
     }
     const key = chunkKey(input, engine);
-    const existing = await blobStore.find(key);
-    if (existing) {
-      const bytes = await blobStore.get(existing);
-      return chunkRef(input, existing, decodeWav(bytes), bytes, attempt, true);
-    }
+    const reused = await reuse(blobStore, key);
+    if (reused) return chunkRef(input, reused.uri, reused.audio, reused.bytes, attempt, true);
     const audio = await synthesize(engine, input);
-    const bytes = encodeWav(audio);
-    const uri = await blobStore.put(key, bytes);
-    return chunkRef(input, uri, audio, bytes, attempt, false);
+    // Another attempt or document may have stored this key meanwhile: describe what the store holds.
+    const encoded = encodeWav(audio);
+    const stored = await blobStore.put(key, encoded);
+    const described = stored.bytes === encoded ? audio : { ...decodeWav(stored.bytes), predictTimeSec: audio.predictTimeSec };
+    return chunkRef(input, stored.uri, described, stored.bytes, attempt, false);
   };
+}
+
+/** Audio already stored for this request; a blob that does not decode is dropped and made again. */
+async function reuse(blobStore: BlobStore, key: string) {
+  const uri = await blobStore.find(key);
+  if (!uri) return undefined;
+  const bytes = await blobStore.get(uri);
+  try {
+    return { uri, bytes, audio: decodeWav(bytes) };
+  } catch {
+    await blobStore.remove(key);
+    return undefined;
+  }
 }
 
 /**
@@ -68,6 +87,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
         details = checkpoint;
         beat();
       },
+      documentCancelled: () => context.cancellationDetails?.cancelRequested === true,
     });
   } catch (error) {
     throw toTemporalFailure(error);

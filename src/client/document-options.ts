@@ -25,7 +25,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--parallel', 'several chunks at once (the default)')
     .option('--concurrency <n>', 'chunks in flight in parallel mode (AUDIO_CONCURRENT_LIMIT, default 5)', integer)
     .addOption(new Option('--schedule <how>', 'parallel scheduling').choices(SCHEDULES))
-    .addOption(new Option('--engine <name>', 'TTS engine (TTS_ENGINE, default espeak)').choices(ENGINES))
+    .addOption(new Option('--engine <name>', 'TTS engine (TTS_ENGINE; default replicate with REPLICATE_API_TOKEN, else espeak)').choices(ENGINES))
     .option('--voice <voice>', 'voice of the engine, e.g. en-us, en-gb, fr')
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)

@@ -6,11 +6,15 @@ import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
 
 export interface StartedDocument {
   handle: WorkflowHandle;
-  /** False when an earlier run of this document had already succeeded. */
+  /** False when a run of this document was already going, or had succeeded. */
   started: boolean;
 }
 
 export async function startDocument(client: Client, input: AudioDocumentInput, taskQueue: string, workflowId: string): Promise<StartedDocument> {
+  const running = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then((d) => d.status.name === 'RUNNING', () => false);
   try {
     const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, {
       args: [input],
@@ -20,7 +24,7 @@ export async function startDocument(client: Client, input: AudioDocumentInput, t
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
-    return { handle, started: true };
+    return { handle, started: !running };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       return { handle: client.workflow.getHandle(workflowId), started: false };

@@ -1,7 +1,7 @@
 // The public contract of the audioDocument workflow: its input as plain JSON, defaults and
 // validation. Pure, so both the workflow and the client use it (any client can start a document).
 
-import { DEFAULT_MAX_CHUNK_CHARS } from '../text/chunker.ts';
+import { DEFAULT_MAX_CHUNK_CHARS, findOverlongWord } from '../text/chunker.ts';
 
 export const ENGINES = ['espeak', 'simulated', 'replicate'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -75,7 +75,7 @@ export interface ResolvedDocumentInput {
   voice?: string;
   engineOptions: EngineOptions;
   output: Omit<OutputOptions, 'pauses'> & { format: OutputFormat; pauses: PauseSettings };
-  retry: RetryOptions;
+  retry: Required<RetryOptions>;
   /** Messages about values that were adjusted (e.g. concurrency capped). */
   notices: string[];
 }
@@ -84,15 +84,25 @@ const INPUT_FIELDS: Array<keyof AudioDocumentInput> = [
   'text', 'mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'engineOptions', 'output', 'retry',
 ];
 
+/** Chunk retries: transient engine errors pass at once, outages are waited out, then the document fails. */
+export const DEFAULT_RETRY: Required<RetryOptions> = { initialIntervalMs: 1_000, maximumIntervalMs: 60_000, maximumAttempts: 10 };
+
 export const DEFAULT_CONCURRENCY = 5;
 /** Well under Temporal's 2,000 pending activities per workflow, and more than any TTS provider allows. */
 export const MAX_CONCURRENCY = 100;
 /**
  * 200,000 characters (~33,000 words, ~650 chunks). The text travels in the workflow input and again
- * in the chunk activities' inputs; this keeps one payload under Temporal's 512 KB warning even for
- * 2-byte UTF-8 text and one history well under its size limits. Longer books need stored text.
+ * in the chunk activities' inputs; this keeps one payload under Temporal's 512 KB warning for text
+ * of up to 2 bytes a character in UTF-8 (CJK, 3 bytes, reaches 600 KB: a warning, far from the
+ * 2 MB limit) and a history well under its limits. Longer books need stored text.
  */
 export const MAX_TEXT_CHARS = 200_000;
+/**
+ * Longer than any word of any language (scripts without spaces, like Chinese or Thai, are split into
+ * words by the segmenter): a longer run is a pasted blob (base64, a minified file) that would be
+ * cut into meaningless pieces and read aloud at a cost.
+ */
+export const MAX_WORD_CHARS = 1_000;
 export const MAX_CHUNK_CHARS_RANGE = [40, 5_000] as const;
 export const OUTPUT_SAMPLE_RATES = [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000] as const;
 export const DEFAULT_PAUSES: PauseSettings = { wordMs: 80, clauseMs: 150, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
@@ -158,13 +168,18 @@ function checkText(value: unknown): string {
     const code = match[0].charCodeAt(0).toString(16).padStart(4, '0');
     throw new InvalidInputError('text', `contains a control character or unpaired surrogate (U+${code}) at offset ${match.index}`);
   }
+  const blob = findOverlongWord(value, MAX_WORD_CHARS);
+  if (blob) {
+    throw new InvalidInputError('text', `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; the longest word allowed is ${MAX_WORD_CHARS} characters`);
+  }
   return value;
 }
 
 function checkVoice(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !/^[\w./:+-]{1,64}$/u.test(value)) {
-    throw new InvalidInputError('voice', 'must be a voice name of letters, digits and ._/:+- (at most 64)');
+  // Voice names ("en-us", "af_bella") or a speaker sample's URL (xtts-v2).
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,500}$/u.test(value)) {
+    throw new InvalidInputError('voice', 'must be a voice name or URL: up to 500 printable ASCII characters, no spaces');
   }
   return value;
 }
@@ -186,18 +201,17 @@ function checkEngineOptions(value: unknown): EngineOptions {
   return options;
 }
 
-function checkRetry(value: unknown): RetryOptions {
-  if (value === undefined || value === null) return {};
+function checkRetry(value: unknown): Required<RetryOptions> {
+  if (value === undefined || value === null) return { ...DEFAULT_RETRY };
   if (!isRecord(value)) throw new InvalidInputError('retry', 'must be an object');
-  rejectUnknownKeys('retry', value, ['initialIntervalMs', 'maximumIntervalMs', 'maximumAttempts']);
-  const retry: RetryOptions = {};
-  const initial = optionalNumber('retry.initialIntervalMs', value.initialIntervalMs, { integer: true, min: 10, max: 600_000 });
-  const maximum = optionalNumber('retry.maximumIntervalMs', value.maximumIntervalMs, { integer: true, min: initial ?? 10, max: 3_600_000 });
-  const attempts = optionalNumber('retry.maximumAttempts', value.maximumAttempts, { integer: true, min: 1, max: 1_000 });
-  if (initial !== undefined) retry.initialIntervalMs = initial;
-  if (maximum !== undefined) retry.maximumIntervalMs = maximum;
-  if (attempts !== undefined) retry.maximumAttempts = attempts;
-  return retry;
+  rejectUnknownKeys('retry', value, Object.keys(DEFAULT_RETRY));
+  const initialIntervalMs = optionalNumber('retry.initialIntervalMs', value.initialIntervalMs, { integer: true, min: 10, max: 600_000 }) ?? DEFAULT_RETRY.initialIntervalMs;
+  // Checked against the interval in force, given or default: Temporal refuses a maximum below it.
+  const maximumIntervalMs =
+    optionalNumber('retry.maximumIntervalMs', value.maximumIntervalMs, { integer: true, min: initialIntervalMs, max: 3_600_000 }) ??
+    Math.max(DEFAULT_RETRY.maximumIntervalMs, initialIntervalMs);
+  const maximumAttempts = optionalNumber('retry.maximumAttempts', value.maximumAttempts, { integer: true, min: 1, max: 1_000 }) ?? DEFAULT_RETRY.maximumAttempts;
+  return { initialIntervalMs, maximumIntervalMs, maximumAttempts };
 }
 
 function checkOutput(value: unknown): ResolvedDocumentInput['output'] {
@@ -239,8 +253,8 @@ function checkOutputName(value: unknown): string | undefined {
   if (value.length > MAX_OUTPUT_NAME_CHARS) throw new InvalidInputError(field, `is longer than ${MAX_OUTPUT_NAME_CHARS} characters`);
   if (/^[/\\]|^[A-Za-z]:/u.test(value)) throw new InvalidInputError(field, `must be relative to the output directory, got an absolute path "${value}"`);
   const parts = value.split(/[/\\]/u);
-  if (parts.some((part) => part === '..' || part === '.' || part === '')) {
-    throw new InvalidInputError(field, `must stay inside the output directory (no "..", "." or empty segments): "${value}"`);
+  if (parts.some((part) => part === '' || part.startsWith('.'))) {
+    throw new InvalidInputError(field, `must stay inside the output directory, with no empty or hidden (".", "..", ".x") segments: "${value}"`);
   }
   if (!/^[\w .\-/]+$/u.test(value)) throw new InvalidInputError(field, 'may contain only letters, digits, spaces, "_", "-", "." and "/"');
   return value.toLowerCase().endsWith('.wav') ? value : `${value}.wav`;
@@ -289,4 +303,9 @@ function optionalSampleRate(field: string, value: unknown): number | undefined {
     throw new InvalidInputError(field, `must be one of ${OUTPUT_SAMPLE_RATES.join(', ')} Hz, got ${JSON.stringify(value)}`);
   }
   return value as number;
+}
+
+/** The file a document without `output.name` gets: its workflow id, made safe as a file name. */
+export function defaultOutputName(workflowId: string): string {
+  return `${workflowId.replace(/[^\w.-]+/gu, '_').replace(/^\./u, '_').slice(0, MAX_OUTPUT_NAME_CHARS - 4)}.wav`;
 }

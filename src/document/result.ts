@@ -19,8 +19,8 @@ export interface DocumentProgress {
   etaMs?: number;
 }
 
+/** Workflow time (it stands still within one workflow task, so chunking, done in one, is not timed). */
 export interface PhaseTimings {
-  chunkingMs: number;
   synthesisMs: number;
   stitchMs: number;
   totalMs: number;
@@ -39,7 +39,7 @@ export interface AudioDocumentResult {
   /** Chunks whose audio was reused from an earlier run of the same text. */
   cachedChunks: number;
   failedAttempts: number;
-  /** Cost figures: characters sent to the engine, and the provider's hardware seconds (Replicate). */
+  /** Cost figures for this run: characters sent to the engine (reused chunks cost nothing), and the provider's hardware seconds (Replicate). */
   characters: number;
   predictTimeSec?: number;
   timings: PhaseTimings;

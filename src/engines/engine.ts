@@ -25,6 +25,11 @@ export interface SynthesisRequest {
   resumeFrom?: unknown;
   /** Saves progress durably (as the activity's heartbeat details) before the engine goes on. */
   checkpoint?(details: unknown): void;
+  /**
+   * After `signal` aborts: true if the document itself was cancelled, so paid remote work should be
+   * cancelled too; false for a timeout or a worker shutting down, when a retry will resume it.
+   */
+  documentCancelled?(): boolean;
 }
 
 export interface TtsEngine {

@@ -1,19 +1,35 @@
 // Where chunk audio lives between synthesis and stitching. Temporal payloads carry only the uri.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+export interface StoredBlob {
+  uri: string;
+  /** What the store holds under the key: the bytes given, or the ones stored first. */
+  bytes: Uint8Array;
+}
+
 export interface BlobStore {
-  /** Stores `bytes` under `key` (atomically: readers never see half a blob) and returns its uri. */
-  put(key: string, bytes: Uint8Array): Promise<string>;
+  /**
+   * Stores `bytes` under `key` unless the key is taken: the first write wins, so every reference to
+   * a key describes the same bytes (an engine need not say the same thing twice). Readers never see
+   * half a blob.
+   */
+  put(key: string, bytes: Uint8Array): Promise<StoredBlob>;
   /** The uri of `key` if it is stored. */
   find(key: string): Promise<string | undefined>;
   get(uri: string): Promise<Buffer>;
+  remove(key: string): Promise<void>;
+  /** True if `path` lies inside the store (nothing else may write there). */
+  owns(path: string): boolean;
 }
 
-/** A directory on a local (or shared network) disk; every worker of a fleet must see the same one. */
+/**
+ * A directory on a local or shared disk. Every worker of a fleet must see it at the same absolute
+ * path: chunk uris are absolute file: URLs.
+ */
 export class LocalBlobStore implements BlobStore {
   readonly root: string;
 
@@ -21,13 +37,26 @@ export class LocalBlobStore implements BlobStore {
     this.root = resolve(root);
   }
 
-  async put(key: string, bytes: Uint8Array): Promise<string> {
+  async put(key: string, bytes: Uint8Array): Promise<StoredBlob> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${randomUUID()}.tmp`;
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-    return pathToFileURL(path).href;
+    const file = await open(temporary, 'wx');
+    try {
+      await file.writeFile(bytes);
+      await file.sync(); // a crash must not leave a truncated blob that every retry would find
+    } finally {
+      await file.close();
+    }
+    try {
+      await link(temporary, path); // fails if the key is taken: first write wins, atomically
+      return { uri: pathToFileURL(path).href, bytes };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return { uri: pathToFileURL(path).href, bytes: await readFile(path) };
+    } finally {
+      await rm(temporary, { force: true });
+    }
   }
 
   async find(key: string): Promise<string | undefined> {
@@ -42,8 +71,17 @@ export class LocalBlobStore implements BlobStore {
 
   async get(uri: string): Promise<Buffer> {
     const path = fileURLToPath(uri);
-    if (!path.startsWith(this.root + sep)) throw new Error(`blob ${uri} is outside the store ${this.root}`);
+    if (!this.owns(path)) throw new Error(`blob ${uri} is outside the store ${this.root}`);
     return readFile(path);
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  owns(path: string): boolean {
+    const absolute = resolve(path);
+    return absolute === this.root || absolute.startsWith(this.root + sep);
   }
 
   private pathOf(key: string): string {

@@ -17,7 +17,9 @@ import { ttsTaskQueue } from '../workflows/definitions.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export interface AudioWorkerOptions extends WorkerSettings {
+export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceMs'> {
+  /** Default: the SDK's (0: chunks in flight are cancelled at once, fine for tests). */
+  shutdownGraceMs?: number;
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -51,6 +53,8 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
     // Heartbeats (and with them cancellation) go out at least every second, not every 80 % of the timeout.
     maxHeartbeatThrottleInterval: '1 second',
+    // On SIGTERM, chunks in flight get this long to finish before they are cancelled (and retried elsewhere).
+    ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceTime: options.shutdownGraceMs }),
   } satisfies Partial<WorkerOptions>;
   const workers = [await Worker.create({ ...common, taskQueue: options.taskQueue, workflowsPath: WORKFLOWS_PATH, ...options.workerOptions })];
   if (engines.replicate) {

@@ -16,7 +16,7 @@ export interface ChunkOptions {
 }
 
 export const DEFAULT_MAX_CHUNK_CHARS = 300;
-/** Below this a grapheme such as a family emoji (up to ~11 code units) might not fit. */
+/** A code point takes up to 2 UTF-16 units; graphemes longer than the limit are cut between code points. */
 export const MIN_MAX_CHUNK_CHARS = 2;
 /** A block of at most this many characters with no final punctuation reads as a heading. */
 const HEADING_MAX_CHARS = 100;
@@ -86,7 +86,7 @@ function isHeading(lines: string[], joined: string): boolean {
 function innerBreak(chunk: string): BreakAfter {
   const end = withoutClosingMarks(chunk);
   if (SENTENCE_END.test(end)) return 'sentence';
-  return FINAL_PUNCTUATION.test(end) ? 'clause' : 'word';
+  return FINAL_PUNCTUATION.test(end) || /[\u2013\u2014]$/u.test(end) ? 'clause' : 'word';
 }
 
 function withoutClosingMarks(text: string): string {
@@ -104,7 +104,39 @@ const splitters: ReadonlyArray<(text: string) => string[]> = [
 ];
 
 function segments(segmenter: Intl.Segmenter, text: string): string[] {
-  return Array.from(segmenter.segment(text), (s) => s.segment);
+  return Array.from(segmentInWindows(segmenter, text), (s) => s.segment);
+}
+
+/** Text per call to Intl.Segmenter: V8's segment iterator slows down quadratically with length. */
+const SEGMENT_WINDOW = 4_000;
+/** Segments ending this close to a window's end are found again with the next window, which can look further ahead. */
+const SEGMENT_LOOKAHEAD = 400;
+
+/**
+ * The segments of `text`, found a window at a time and exactly as one call over the whole text would
+ * find them: a break near the window's end may depend on text beyond it ("e.g. hammers" is no
+ * sentence end), so segments ending within SEGMENT_LOOKAHEAD of it are left to the next window,
+ * which starts at a break already settled. A segment longer than the window doubles the window, or,
+ * past `stopBeyond`, is yielded as it is (its length is then only a lower bound).
+ */
+export function* segmentInWindows(segmenter: Intl.Segmenter, text: string, stopBeyond = Infinity): Generator<{ segment: string; index: number }> {
+  let start = 0;
+  let window = SEGMENT_WINDOW;
+  while (start < text.length) {
+    const end = Math.min(text.length, start + window);
+    const parts = Array.from(segmenter.segment(text.slice(start, end)), ({ segment, index }) => ({ segment, index: start + index }));
+    if (end === text.length) return yield* parts;
+    const settled = parts.filter((part) => part.index + part.segment.length <= end - SEGMENT_LOOKAHEAD);
+    if (settled.length === 0) {
+      if (window > stopBeyond) return yield parts[0]!;
+      window *= 2;
+      continue;
+    }
+    yield* settled;
+    const last = settled[settled.length - 1]!;
+    start = last.index + last.segment.length;
+    window = SEGMENT_WINDOW;
+  }
 }
 
 /** Breaks `text` into pieces that each fit in `max`, using the coarsest splitter that works. */
@@ -133,4 +165,15 @@ function packPieces(pieces: string[], max: number): string[] {
 function pushTrimmed(into: string[], text: string): void {
   const trimmed = text.trim();
   if (trimmed !== '') into.push(trimmed);
+}
+
+/** The first word longer than `max` characters (a pasted blob, not language): its offset, and the length of its run without spaces. */
+export function findOverlongWord(text: string, max: number): { offset: number; length: number } | undefined {
+  // Words never span whitespace: only runs of more than `max` non-space characters need a look.
+  for (const run of text.matchAll(new RegExp(`\\S{${max + 1},}`, 'gu'))) {
+    for (const { segment, index } of segmentInWindows(wordSegmenter, run[0], max)) {
+      if (segment.length > max) return { offset: run.index + index, length: run[0].length - index };
+    }
+  }
+  return undefined;
 }

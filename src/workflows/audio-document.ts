@@ -4,7 +4,7 @@
 
 import { ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, ChunkRef } from '../activities/index.ts';
-import { InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type RetryOptions } from '../document/input.ts';
+import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type RetryOptions } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
 import { chunkText, type BreakAfter } from '../text/chunker.ts';
 import { progressQuery, ttsTaskQueue } from './definitions.ts';
@@ -12,8 +12,8 @@ import { runBatches, runWindow } from './run-limited.ts';
 
 // --- Activities ---
 
-/** synthesizeChunk's options; the retry policy's numbers can be overridden per document (input.retry). */
-function synthesisActivities(taskQueue: string, retry: RetryOptions) {
+/** synthesizeChunk's options; the retry numbers (DEFAULT_RETRY) can be overridden per document (input.retry). */
+function synthesisActivities(taskQueue: string, retry: Required<RetryOptions>) {
   return proxyActivities<Activities>({
     taskQueue,
     // A chunk is a few hundred characters: even a cold remote model finishes within minutes.
@@ -21,10 +21,10 @@ function synthesisActivities(taskQueue: string, retry: RetryOptions) {
     // The activity heartbeats every second; a crashed worker's chunk is retried after 10 s, not 10 min.
     heartbeatTimeout: '10 seconds',
     retry: {
-      initialInterval: retry.initialIntervalMs ?? 1_000, // transient engine errors usually pass at once
+      initialInterval: retry.initialIntervalMs,
       backoffCoefficient: 2,
-      maximumInterval: retry.maximumIntervalMs ?? 60_000, // a provider outage is waited out, not hammered
-      maximumAttempts: retry.maximumAttempts ?? 10, // then the document fails with the engine's last error
+      maximumInterval: retry.maximumIntervalMs,
+      maximumAttempts: retry.maximumAttempts,
       nonRetryableErrorTypes: ['InvalidInputError', 'EngineUnavailable'],
     },
   });
@@ -86,7 +86,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     chunks: refs,
     pausesAfterMs: chunks.map((chunk) => pauseAfter(chunk.breakAfter, input.output.pauses)),
     output: {
-      name: input.output.name ?? `${workflowInfo().workflowId}.wav`,
+      name: input.output.name ?? defaultOutputName(workflowInfo().workflowId),
       format: input.output.format,
       ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
       ...(input.output.channels ? { channels: input.output.channels } : {}),
@@ -108,10 +108,9 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     chunks: chunks.length,
     cachedChunks: refs.filter((ref) => ref.cached).length,
     failedAttempts: progress.failedAttempts,
-    characters: refs.reduce((sum, ref) => sum + ref.characters, 0),
+    characters: refs.filter((ref) => !ref.cached).reduce((sum, ref) => sum + ref.characters, 0),
     ...predictTime(refs),
     timings: {
-      chunkingMs: chunkedAt - startedAt,
       synthesisMs: synthesizedAt - chunkedAt,
       stitchMs: finishedAt - synthesizedAt,
       totalMs: finishedAt - startedAt,

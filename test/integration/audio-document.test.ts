@@ -206,6 +206,13 @@ describe('audioDocument on a real Temporal server', () => {
     expect(rms).toBeGreaterThan(500); // speech, not silence
   });
 
+  it('speaks a document that repeats a paragraph (the same request made twice at once) with eSpeak', async () => {
+    const text = Array.from({ length: 6 }, (_, i) => `Section ${i}.\n\nKey points to remember.`).join('\n\n');
+    const result = await speak({ text, concurrency: 5, output: { name: 'repeated.wav' } });
+    expect(result.chunks).toBe(12);
+    expect(decodeWav(await readFile(result.path)).samples.length).toBeGreaterThan(0);
+  });
+
   it('completes a run started with the temporal CLI and plain JSON input', async () => {
     const cli = process.env.TEMPORAL_CLI!;
     const address = temporal.server.address;

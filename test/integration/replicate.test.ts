@@ -1,7 +1,6 @@
 // Documents on Replicate, through a real Temporal dev server, the real `replicate` client and our
 // fake Replicate server.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -15,6 +14,7 @@ import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../../src/fake-replicate/fake-replicate-server.ts';
 import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const TOKEN = 'r8_SECRET_test_token_7f3a9c';
 let temporal: TestTemporal;
@@ -165,22 +165,8 @@ describe('documents on Replicate', () => {
 });
 
 describe('a worker killed while predictions are in flight', () => {
-  const children: ChildProcess[] = [];
-  afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
-
-  function startWorkerProcess(env: NodeJS.ProcessEnv, log: string[]): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    return new Promise((resolve, reject) => {
-      const onData = (data: Buffer) => {
-        log.push(data.toString());
-        if (/Worker polling/u.test(log.join(''))) resolve(child);
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${log.join('')}`)));
-    });
-  }
+  const workers: WorkerProcess[] = [];
+  afterAll(() => workers.forEach((worker) => worker.child.kill('SIGKILL')));
 
   it('resumes in a fresh worker without creating any in-flight chunk twice, and never shows the token', async () => {
     fake = await startFakeReplicate({ token: TOKEN, latencyMs: 4_000 });
@@ -196,8 +182,8 @@ describe('a worker killed while predictions are in flight', () => {
       REPLICATE_POLL_INTERVAL_MS: '200',
     };
     delete env.AUDIO_BLOB_DIR;
-    const logs: string[] = [];
-    const first = await startWorkerProcess(env, logs);
+    const first = await startWorkerProcess(env);
+    workers.push(first);
     const text = paragraphs(8, 'crash');
     const handle = await temporal.client.workflow.start('audioDocument', {
       args: [{ text, engine: 'replicate', concurrency: 4 }],
@@ -206,11 +192,11 @@ describe('a worker killed while predictions are in flight', () => {
     });
     while (fake.stats.inFlight < 4) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300)); // the prediction ids are heartbeated at once
-    first.kill('SIGKILL');
+    first.child.kill('SIGKILL');
     const inFlightAtCrash = fake.stats.creates.filter((c) => c.status === 201).map((c) => c.text);
     expect(inFlightAtCrash).toHaveLength(4);
 
-    await startWorkerProcess(env, logs);
+    workers.push(await startWorkerProcess(env));
     const result = (await handle.result()) as AudioDocumentResult;
     expect(result.chunks).toBe(8);
     for (let i = 0; i < 8; i++) expect(fake.createsFor(`Chunk ${i} of the crash document.`)).toHaveLength(1);
@@ -218,7 +204,7 @@ describe('a worker killed while predictions are in flight', () => {
 
     const history = JSON.stringify(await handle.fetchHistory());
     expect(history).not.toContain(TOKEN);
-    expect(logs.join('')).not.toContain(TOKEN);
+    for (const worker of workers) expect(worker.output()).not.toContain(TOKEN);
     await rm(outputDir, { recursive: true, force: true });
   }, 120_000);
 });

@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EngineInputError, type PcmAudio, type SynthesisRequest, type TtsEngine } from '../engine.ts';
+import { EngineInputError, TransientEngineError, type PcmAudio, type SynthesisRequest, type TtsEngine } from '../engine.ts';
 
 export const ESPEAK_SAMPLE_RATE = 22_050;
 export const ESPEAK_DEFAULT_VOICE = 'en-us';
@@ -25,6 +25,8 @@ interface ThreadReady {
 class EspeakThread {
   readonly ready: Promise<ThreadReady>;
   busy = false;
+  /** Set when the thread crashed or exited: the engine replaces it. */
+  dead = false;
   private readonly worker = new Worker(THREAD_URL);
   private readonly abortFlag = new Int32Array(new SharedArrayBuffer(4));
   private current?: { id: number; job: Job };
@@ -38,7 +40,9 @@ class EspeakThread {
         else this.finish(message);
       });
     });
+    this.ready.catch(() => undefined); // callers that await it see the error; nobody else must
     this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', () => this.fail(new Error('eSpeak thread exited')));
   }
 
   run(job: Job): void {
@@ -67,10 +71,11 @@ class EspeakThread {
   }
 
   private fail(error: Error): void {
+    this.dead = true;
     if (!this.current) return;
     const { job } = this.current;
     this.release(job);
-    job.reject(error);
+    job.reject(new TransientEngineError(`eSpeak thread failed: ${error.message}`));
   }
 
   private release(job: Job): void {
@@ -85,9 +90,10 @@ export class EspeakEngine implements TtsEngine {
   readonly name = 'espeak' as const;
   private readonly threads: EspeakThread[];
   private readonly queue: Job[] = [];
+  private closed = false;
 
   constructor(readonly threadCount = Math.min(2, availableParallelism())) {
-    this.threads = Array.from({ length: threadCount }, () => new EspeakThread(() => this.dispatch()));
+    this.threads = Array.from({ length: threadCount }, () => this.newThread());
   }
 
   async synthesize(request: SynthesisRequest): Promise<PcmAudio> {
@@ -108,13 +114,21 @@ export class EspeakEngine implements TtsEngine {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.threads.map((thread) => thread.terminate()));
   }
 
+  private newThread(): EspeakThread {
+    return new EspeakThread(() => this.dispatch());
+  }
+
   private dispatch(): void {
+    this.threads.forEach((thread, i) => {
+      if (thread.dead && !this.closed) this.threads[i] = this.newThread(); // a crashed thread is replaced
+    });
     for (const thread of this.threads) {
       if (this.queue.length === 0) return;
-      if (!thread.busy) thread.run(this.queue.shift()!);
+      if (!thread.busy && !thread.dead) thread.run(this.queue.shift()!);
     }
   }
 

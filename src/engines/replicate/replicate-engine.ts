@@ -27,6 +27,7 @@ interface ReplicateCheckpoint {
 
 const USABLE = ['starting', 'processing', 'succeeded'];
 const FIRST_POLL_MS = 200;
+const REQUEST_TIMEOUT_MS = 60_000;
 
 export class ReplicateEngine implements TtsEngine {
   readonly name = 'replicate' as const;
@@ -36,8 +37,9 @@ export class ReplicateEngine implements TtsEngine {
 
   constructor(private readonly config: ReplicateConfig) {
     this.pacer = new CreatePacer(60_000 / config.ratePerMinute);
-    const { model, version, textField, voiceField, extraInput } = config;
-    this.identity = JSON.stringify(['replicate', model, version ?? 'latest', textField, voiceField, extraInput]);
+    const { model, version, textField, voiceField, extraInput, baseUrl } = config;
+    // The base URL too: a local fake's tones must never be reused as the real model's audio.
+    this.identity = JSON.stringify(['replicate', baseUrl ?? 'https://api.replicate.com/v1', model, version ?? 'latest', textField, voiceField, extraInput]);
     this.client = new Replicate({
       auth: config.token,
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
@@ -46,7 +48,7 @@ export class ReplicateEngine implements TtsEngine {
     });
   }
 
-  async synthesize({ text, voice, signal, resumeFrom, checkpoint }: SynthesisRequest): Promise<SynthesizedAudio> {
+  async synthesize({ text, voice, signal, resumeFrom, checkpoint, documentCancelled }: SynthesisRequest): Promise<SynthesizedAudio> {
     let prediction = await this.resume(resumeFrom, signal);
     if (!prediction) {
       prediction = await this.create(text, voice, signal);
@@ -57,7 +59,8 @@ export class ReplicateEngine implements TtsEngine {
       const audio = await decodeAudioFile(await this.download(finished, signal));
       return { ...audio, ...(finished.metrics?.predict_time === undefined ? {} : { predictTimeSec: finished.metrics.predict_time }) };
     } catch (error) {
-      if (signal.aborted) await this.cancel(prediction.id);
+      // Only when the document was cancelled: after a timeout or a worker shutdown the retry resumes it.
+      if (signal.aborted && documentCancelled?.()) await this.cancel(prediction.id);
       throw error;
     }
   }
@@ -120,7 +123,7 @@ export class ReplicateEngine implements TtsEngine {
     const url = this.outputUrl(prediction.output);
     let response: Response;
     try {
-      response = await fetch(url, { signal });
+      response = await fetch(url, { signal: withTimeout(signal) });
     } catch (error) {
       if (signal.aborted) throw error;
       throw new TransientEngineError(`downloading ${url} failed: ${(error as Error).message}`);
@@ -129,11 +132,10 @@ export class ReplicateEngine implements TtsEngine {
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  /** A URL string, a list of them, an object with the configured field, or a FileOutput. */
+  /** A URL string, a list of them, or an object with the configured field (the client's FileOutput wrapping is off). */
   private outputUrl(output: unknown): string {
     const first = Array.isArray(output) ? output[0] : output;
     if (typeof first === 'string') return first;
-    if (first && typeof (first as { url?: unknown }).url === 'function') return String((first as { url: () => URL }).url());
     if (first && typeof first === 'object') {
       const record = first as Record<string, unknown>;
       const field = this.config.outputField ?? Object.keys(record).find((key) => typeof record[key] === 'string');
@@ -144,7 +146,7 @@ export class ReplicateEngine implements TtsEngine {
 
   private async get(id: string, signal: AbortSignal): Promise<Prediction> {
     try {
-      return (await this.client.predictions.get(id, { signal })) as Prediction;
+      return (await this.client.predictions.get(id, { signal: withTimeout(signal) })) as Prediction;
     } catch (error) {
       if (signal.aborted) throw error;
       throw mapReplicateError(error, 'get');
@@ -153,6 +155,11 @@ export class ReplicateEngine implements TtsEngine {
 
   /** Best effort: the activity is already being cancelled. */
   private async cancel(id: string): Promise<void> {
-    await this.client.predictions.cancel(id).catch(() => undefined);
+    await this.client.predictions.cancel(id, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => undefined);
   }
+}
+
+/** A stalled connection fails the request (and the attempt is retried) instead of holding it until the activity times out. */
+function withTimeout(signal: AbortSignal): AbortSignal {
+  return AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]);
 }
