@@ -31,7 +31,8 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
   (file: string, flags: DocumentFlags) =>
     withClient(async (client) => {
       const input = await documentInput(file, flags, flags.out);
-      resolveDocumentInput(input); // fail here, with the same message, before anything starts
+      // Fail here, with the workflow's own message, before anything starts.
+      resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`));
       const workflowId = documentWorkflowId(file, input, flags.new);
       const { handle, started } = await startDocument(client, input, temporal.taskQueue, workflowId);
       console.error(`${started ? 'Started' : 'Attached to the run already under way, or done, of'} ${workflowId} on task queue "${temporal.taskQueue}"`);

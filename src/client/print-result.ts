@@ -20,5 +20,6 @@ export function describeResult(result: AudioDocumentResult): string {
     `Cost:     ${result.characters} characters${result.predictTimeSec === undefined ? '' : `, ${result.predictTimeSec.toFixed(1)} s of provider hardware time`}`,
     `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
+    ...result.notices.map((notice) => `Note:     ${notice}`),
   ].join('\n');
 }

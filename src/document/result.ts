@@ -45,6 +45,8 @@ export interface AudioDocumentResult {
   timings: PhaseTimings;
   mode: Mode;
   concurrency: number;
+  /** Input values that were adjusted, e.g. "concurrency 10000 capped to 100". */
+  notices: string[];
   schedule: Schedule;
   engine: string;
 }

@@ -117,6 +117,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     },
     mode: input.mode,
     concurrency: input.concurrency,
+    notices: input.notices,
     schedule: input.schedule,
     engine: input.engine,
   };

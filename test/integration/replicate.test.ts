@@ -1,7 +1,7 @@
 // Documents on Replicate, through a real Temporal dev server, the real `replicate` client and our
 // fake Replicate server.
 
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -205,6 +205,10 @@ describe('a worker killed while predictions are in flight', () => {
     const history = JSON.stringify(await handle.fetchHistory());
     expect(history).not.toContain(TOKEN);
     for (const worker of workers) expect(worker.output()).not.toContain(TOKEN);
+    expect(JSON.stringify(result)).not.toContain(TOKEN);
+    for (const entry of await readdir(outputDir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) expect((await readFile(join(entry.parentPath, entry.name))).includes(TOKEN)).toBe(false);
+    }
     await rm(outputDir, { recursive: true, force: true });
   }, 120_000);
 });
