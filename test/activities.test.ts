@@ -108,6 +108,17 @@ describe('synthesizeChunk', () => {
     expect(sha256Hex(await readFile(fileURLToPath(first.uri)))).toBe(first.sha256);
   });
 
+  it('makes a chunk again when its stored audio is truncated', async () => {
+    const engine = new SimulatedEngine();
+    const activities = activitiesWith(engine);
+    const first = await runSynthesize(mockEnv(), activities, request('Cut short.'));
+    await writeFile(fileURLToPath(first.uri), (await readFile(fileURLToPath(first.uri))).subarray(0, 20));
+    const again = await runSynthesize(mockEnv(), activities, request('Cut short.'));
+    expect(again.cached).toBe(false);
+    expect(engine.stats.calls).toBe(2);
+    expect(again.sha256).toBe(first.sha256);
+  });
+
   it('reuses stored audio for the same request without calling the engine again', async () => {
     const engine = new SimulatedEngine();
     const activities = activitiesWith(engine);
