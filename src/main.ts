@@ -3,7 +3,9 @@
 // sample reading by default) with a progress bar, and reports the audio file and the wall time.
 
 import { randomUUID } from 'node:crypto';
-import { basename, dirname, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
@@ -21,7 +23,6 @@ import { createAudioWorker } from './temporal/audio-worker.ts';
 import { isServing, startDevServer, type DevServer } from './temporal/dev-server.ts';
 
 const SAMPLE = 'samples/reading.txt';
-const DEV_SERVER_DATA_DIR = '.temporal';
 
 interface MainFlags extends DocumentFlags {
   keepServer?: boolean;
@@ -76,10 +77,17 @@ async function main(file: string, flags: MainFlags) {
   }
 }
 
+/** A dev server of this job's own (own ports, own SQLite file), gone with the job. */
 async function startOwnServer(): Promise<DevServer> {
   const cliPath = await ensureTemporalCli();
-  const server = await startDevServer({ cliPath, dataDir: DEV_SERVER_DATA_DIR, ui: true });
-  console.error(`Temporal dev server at ${server.address}, UI at ${server.uiUrl} (history in ${server.dbFile})`);
+  const dataDir = await mkdtemp(join(tmpdir(), 'durable-tts-dev-server-'));
+  const server = await startDevServer({ cliPath, dataDir, ui: true });
+  console.error(`Temporal dev server at ${server.address}, UI at ${server.uiUrl}`);
+  const stop = server.stop;
+  server.stop = async () => {
+    await stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
   return server;
 }
 

@@ -16,6 +16,10 @@ export type OutputFormat = (typeof FORMATS)[number];
 export interface EngineOptions {
   latencyMs?: number;
   jitterMs?: number;
+  /** Lognormal spread of the latency: each chunk takes latencyMs * exp(sigma * Z), Z standard normal. */
+  latencySigma?: number;
+  /** With latencySigma: draws each chunk's latency from its text and this seed, the same in every run. */
+  seed?: number;
   /** Probability that an attempt fails with a retryable error. */
   failureRate?: number;
   /** Sample rate of the audio it makes (default 24,000 Hz). */
@@ -187,13 +191,17 @@ function checkVoice(value: unknown): string | undefined {
 function checkEngineOptions(value: unknown): EngineOptions {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) throw new InvalidInputError('engineOptions', 'must be an object');
-  const known = ['latencyMs', 'jitterMs', 'failureRate', 'sampleRate'];
+  const known = ['latencyMs', 'jitterMs', 'latencySigma', 'seed', 'failureRate', 'sampleRate'];
   rejectUnknownKeys('engineOptions', value, known);
   const options: EngineOptions = {};
   const latencyMs = optionalNumber('engineOptions.latencyMs', value.latencyMs, { min: 0, max: 600_000 });
   const jitterMs = optionalNumber('engineOptions.jitterMs', value.jitterMs, { min: 0, max: 600_000 });
   const failureRate = optionalNumber('engineOptions.failureRate', value.failureRate, { min: 0, max: 0.95 });
   const sampleRate = optionalSampleRate('engineOptions.sampleRate', value.sampleRate);
+  const latencySigma = optionalNumber('engineOptions.latencySigma', value.latencySigma, { min: 0, max: 3 });
+  const seed = optionalNumber('engineOptions.seed', value.seed, { integer: true, min: 0, max: 2 ** 31 });
+  if (latencySigma !== undefined) options.latencySigma = latencySigma;
+  if (seed !== undefined) options.seed = seed;
   if (latencyMs !== undefined) options.latencyMs = latencyMs;
   if (jitterMs !== undefined) options.jitterMs = jitterMs;
   if (failureRate !== undefined) options.failureRate = failureRate;

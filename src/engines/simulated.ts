@@ -1,7 +1,9 @@
 // A TTS engine for tests and benchmarks: deterministic audio whose length follows the text, with
 // configurable latency, jitter and failure rate, and a record of how many calls ran at once.
 
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EngineOptions } from '../document/input.ts';
 import { TransientEngineError, type PcmAudio, type SynthesisRequest, type TtsEngine } from './engine.ts';
 
 export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
@@ -32,7 +34,7 @@ export class SimulatedEngine implements TtsEngine {
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
     let failed = false;
     try {
-      const delay = (options.latencyMs ?? 0) + this.random() * (options.jitterMs ?? 0);
+      const delay = latencyOf(text, options, this.random);
       if (delay > 0) await sleep(delay, undefined, { signal });
       signal.throwIfAborted();
       if (this.random() < (options.failureRate ?? 0)) {
@@ -50,6 +52,23 @@ export class SimulatedEngine implements TtsEngine {
   resetStats(): void {
     Object.assign(this.stats, { calls: 0, failures: 0, inFlight: 0, maxInFlight: 0, timeline: [] });
   }
+}
+
+/** latencyMs, spread lognormally (by sigma) and/or uniformly (by jitterMs). */
+function latencyOf(text: string, options: EngineOptions, random: () => number): number {
+  const base = options.latencyMs ?? 0;
+  let factor = 1;
+  if (options.latencySigma) {
+    // Box-Muller from two uniforms: per chunk and repeatable when seeded, else from `random`.
+    const [u1, u2] = options.seed === undefined ? [random(), random()] : seededUniforms(`${options.seed}:${text}`);
+    factor = Math.exp(options.latencySigma * Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
+  }
+  return base * factor + random() * (options.jitterMs ?? 0);
+}
+
+function seededUniforms(key: string): [number, number] {
+  const hash = createHash('sha256').update(key).digest();
+  return [hash.readUInt32BE(0) / 2 ** 32, hash.readUInt32BE(4) / 2 ** 32];
 }
 
 /** One short tone per character (silence for spaces), pitch from the character: same text, same bytes. */

@@ -11,9 +11,12 @@ export interface DevServerOptions {
   cliPath: string;
   /** Holds the SQLite file; the same directory and port reopen the same history. */
   dataDir: string;
-  /** gRPC port; default 7233 when free, else any free port. */
+  /**
+   * gRPC port; default: a free port the OS picks. Not 7233 "when free": two jobs starting at once
+   * could both see it free, and the loser would take the winner's server for its own.
+   */
   port?: number;
-  /** Serve the web UI (on `uiPort`, default 8233 when free). */
+  /** Serve the web UI (on `uiPort`, default a free port). */
   ui?: boolean;
   uiPort?: number;
   /** Extra `--dynamic-config-value KEY=JSON` settings. */
@@ -45,18 +48,8 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  try {
-    const port = options.port ?? (await freePort(7233));
-    const uiPort = options.ui ? (options.uiPort ?? (await freePort(8233))) : undefined;
-    return await startOnce(options, port, uiPort);
-  } catch (error) {
-    // Another process took the preferred port between our check and the server's bind: any port will do.
-    if (options.port !== undefined || options.uiPort !== undefined) throw error;
-    return startOnce(options, await freePort(), options.ui ? await freePort() : undefined);
-  }
-}
-
-async function startOnce(options: DevServerOptions, port: number, uiPort: number | undefined): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const dbFile = join(dataDir, `dev-server-${port}.sqlite`);
@@ -102,18 +95,16 @@ async function startOnce(options: DevServerOptions, port: number, uiPort: number
   };
 }
 
-/** `preferred` if nothing listens there, else a port the OS picks. */
-export async function freePort(preferred = 0): Promise<number> {
-  const tryListen = (port: number) =>
-    new Promise<number | undefined>((done) => {
-      const server = createServer();
-      server.once('error', () => done(undefined));
-      server.listen(port, '127.0.0.1', () => {
-        const { port: bound } = server.address() as { port: number };
-        server.close(() => done(bound));
-      });
+/** A port nothing listens on, picked by the OS. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
     });
-  return (preferred ? await tryListen(preferred) : undefined) ?? (await tryListen(0))!;
+  });
 }
 
 /** True when a Temporal frontend answers at `address`. */

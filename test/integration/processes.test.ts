@@ -106,7 +106,10 @@ describe('entry points', () => {
       const code = await exitOf(child);
       return { out, code, output: await output };
     });
-    for (const { out, code, output } of await Promise.all(jobs)) {
+    const finished = await Promise.all(jobs);
+    const servers = finished.map(({ output }) => /Temporal dev server at (\S+),/u.exec(output)?.[1]);
+    expect(new Set(servers).size, servers.join(' ')).toBe(2); // each job on a server of its own
+    for (const { out, code, output } of finished) {
       expect(code, output).toBe(0);
       expect(output).toMatch(/Duration: 0 min \d+\.\d s/u);
       const audio = decodeWav(await readFile(out));

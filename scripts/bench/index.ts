@@ -1,0 +1,59 @@
+// `npm run bench [-- --latency-ms 1200 --hours 10]`: the benchmarks, in one run on one machine,
+// reported as ratios (machines are noisy). Writes bench/results.md, bench/results.json, bench/makespan.svg.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { espeakThroughput } from './espeak.ts';
+import { startBench } from './harness.ts';
+import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
+import { rateLimitedProvider } from './rate-limit.ts';
+import { makespanSvg, markdownReport, type BenchResults } from './report.ts';
+import { stitchingBenchmarks } from './stitching.ts';
+
+const { values } = parseArgs({
+  options: {
+    'latency-ms': { type: 'string', default: '1200' },
+    hours: { type: 'string', default: '10' },
+    out: { type: 'string', default: 'bench' },
+  },
+});
+const latencyMs = Number(values['latency-ms']);
+const concurrency = 5;
+const started = performance.now();
+const bench = await startBench();
+try {
+  console.error(`Seed table (L = ${latencyMs} ms):`);
+  const seed = await seedTable(bench, latencyMs, [5, 10, 25, 50, 60], concurrency);
+  console.error('Window vs batch...');
+  const schedules = await windowVsBatch(bench, latencyMs, 50, concurrency, 0.5);
+  console.error('Rate-limited provider...');
+  const rateLimit = await rateLimitedProvider(bench, 20, 60, 500);
+  console.error('Orchestration overhead...');
+  const overhead = await orchestrationOverhead(bench, 200);
+  console.error('Stitching...');
+  const { results: stitching } = await stitchingBenchmarks(bench.dir, Number(values.hours));
+  console.error('eSpeak...');
+  const espeak = await espeakThroughput([1, 2]);
+  const results: BenchResults = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`,
+    latencyMs,
+    concurrency,
+    seedTable: seed,
+    schedules,
+    rateLimit,
+    overhead,
+    stitching,
+    espeak,
+    totalSeconds: (performance.now() - started) / 1000,
+  };
+  await mkdir(values.out!, { recursive: true });
+  const report = markdownReport(results);
+  await writeFile(`${values.out}/results.md`, `${report}\n`);
+  await writeFile(`${values.out}/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(`${values.out}/makespan.svg`, `${makespanSvg(seed, latencyMs, concurrency)}\n`);
+  console.log(report);
+} finally {
+  await bench.close();
+}

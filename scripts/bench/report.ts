@@ -1,0 +1,86 @@
+// The benchmark's outputs: a markdown report, the raw figures as JSON, and an SVG chart of
+// makespan against N per mode. The chart is a few lines of SVG: no charting dependency for one plot.
+
+import type { EspeakThroughput } from './espeak.ts';
+import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
+import type { RateLimitResult } from './rate-limit.ts';
+import type { StitchMeasure } from './stitching.ts';
+
+export interface BenchResults {
+  date: string;
+  machine: string;
+  latencyMs: number;
+  concurrency: number;
+  seedTable: SeedRow[];
+  schedules: ScheduleComparison;
+  rateLimit: RateLimitResult;
+  overhead: Overhead;
+  stitching: StitchMeasure[];
+  espeak: EspeakThroughput[];
+  totalSeconds: number;
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+const mark = (ok: boolean) => (ok ? 'met' : 'missed');
+
+export function markdownReport(r: BenchResults): string {
+  const at50 = r.seedTable.find((row) => row.chunks === 50);
+  const ffmpeg = r.stitching.find((s) => s.label.startsWith('ffmpeg'));
+  const ours = r.stitching[0]!;
+  const long = r.stitching[r.stitching.length - 1]!;
+  return [
+    `Measured ${r.date} on ${r.machine}; chunk latency L = ${r.latencyMs} ms (the seed's 12 s scaled down), C = ${r.concurrency}. Whole run: ${f1(r.totalSeconds)} s.`,
+    '',
+    `| Chunks | Sequential | Parallel (${r.concurrency} concurrent) | Speedup | Ideal | Efficiency |`,
+    '|---|---|---|---|---|---|',
+    ...r.seedTable.map((row) => `| ${row.chunks} | ${f1(row.sequentialSec)} s | ${f1(row.parallelSec)} s | ${f2(row.speedup)}x | ${f2(row.idealSpeedup)}x | ${f2(row.efficiency)} |`),
+    '',
+    at50 ? `At N=50: speedup ${f2(at50.speedup)}x (target >= 4.85x: ${mark(at50.speedup >= 4.85)}), efficiency ${f2(at50.efficiency)} (target >= 0.97: ${mark(at50.efficiency >= 0.97)}).` : '',
+    '',
+    '| Measure | Result | Target |',
+    '|---|---|---|',
+    `| Window vs batch, lognormal latency (sigma ${r.schedules.sigma}), N=${r.schedules.chunks}, C=${r.schedules.concurrency} | window ${f1(r.schedules.windowSec)} s, batch ${f1(r.schedules.batchSec)} s: window ${f2(r.schedules.windowAdvantage)}x faster | >= 1.2x: ${mark(r.schedules.windowAdvantage >= 1.2)} |`,
+    `| Rate-limited provider (fake Replicate ${r.rateLimit.perMinute}/min, burst 1), N=${r.rateLimit.chunks}, L=${r.rateLimit.latencyMs} ms | ${f1(r.rateLimit.seconds)} s vs bound (N-1)/R + L = ${f1(r.rateLimit.boundSec)} s: ${f2(r.rateLimit.ratio)}; ${r.rateLimit.throttled} responses 429 | <= 1.05 and no 429: ${mark(r.rateLimit.ratio <= 1.05 && r.rateLimit.throttled === 0)} |`,
+    `| Orchestration overhead, sequential, L=0, ${r.overhead.chunks} chunks | ${f1(r.overhead.msPerChunk)} ms per chunk | <= 15 ms: ${mark(r.overhead.msPerChunk <= 15)} |`,
+    ffmpeg
+      ? `| Stitching 50 x 12 s at 24 kHz | ours ${f2(ours.seconds)} s, ${f1(ours.peakRssMb)} MB peak; ffmpeg ${f2(ffmpeg.seconds)} s, ${f1(ffmpeg.peakRssMb)} MB peak | no slower than ffmpeg: ${mark(ours.seconds <= ffmpeg.seconds)} |`
+      : `| Stitching 50 x 12 s at 24 kHz | ours ${f2(ours.seconds)} s, ${f1(ours.peakRssMb)} MB peak (ffmpeg not available) | |`,
+    `| Stitching ${long.chunks} x 12 s (${f1(long.audioHours)} h, ${f1(long.outputMb / 1000)} GB) | ${f1(long.seconds)} s, ${f1(long.peakRssMb)} MB peak (50 chunks: ${f1(ours.peakRssMb)} MB) | RSS independent of length: ${mark(long.peakRssMb < ours.peakRssMb * 1.25)} |`,
+    ...r.espeak.map((e) => `| eSpeak, ${e.threads} thread${e.threads > 1 ? 's' : ''}, ${e.chunks} chunks of the sample | ${f1(e.chunksPerSecond)} chunks/s${e.threads > 1 ? ` (${f2(e.chunksPerSecond / r.espeak[0]!.chunksPerSecond)}x)` : ''} | |`),
+  ].join('\n');
+}
+
+/** Makespan against N: sequential, parallel, and the parallel ideal. */
+export function makespanSvg(rows: SeedRow[], latencyMs: number, concurrency: number): string {
+  const width = 640;
+  const height = 400;
+  const pad = { left: 60, right: 150, top: 30, bottom: 50 };
+  const maxN = Math.max(...rows.map((r) => r.chunks));
+  const maxY = Math.max(...rows.map((r) => r.sequentialSec)) * 1.05;
+  const x = (n: number) => pad.left + (n / maxN) * (width - pad.left - pad.right);
+  const y = (s: number) => height - pad.bottom - (s / maxY) * (height - pad.top - pad.bottom);
+  const series = [
+    { name: 'sequential', color: '#d62728', points: rows.map((r) => [r.chunks, r.sequentialSec] as const) },
+    { name: `parallel (C=${concurrency})`, color: '#1f77b4', points: rows.map((r) => [r.chunks, r.parallelSec] as const) },
+    { name: 'parallel ideal', color: '#7f7f7f', dash: '4 4', points: rows.map((r) => [r.chunks, (Math.ceil(r.chunks / concurrency) * latencyMs) / 1000] as const) },
+  ];
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => t * maxY);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${pad.left}" y="18" font-size="14">Makespan against chunks (L = ${latencyMs} ms per chunk)</text>`,
+    `<line x1="${pad.left}" y1="${y(0)}" x2="${width - pad.right}" y2="${y(0)}" stroke="black"/>`,
+    `<line x1="${pad.left}" y1="${y(0)}" x2="${pad.left}" y2="${pad.top}" stroke="black"/>`,
+    ...ticks.map((t) => `<text x="${pad.left - 8}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(0)} s</text>`),
+    ...rows.map((r) => `<text x="${x(r.chunks)}" y="${y(0) + 18}" text-anchor="middle">${r.chunks}</text>`),
+    `<text x="${(pad.left + width - pad.right) / 2}" y="${height - 12}" text-anchor="middle">chunks (N)</text>`,
+    ...series.flatMap((s, i) => [
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${s.points.map(([n, v]) => `${x(n).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+      ...s.points.map(([n, v]) => `<circle cx="${x(n).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.color}"/>`),
+      `<line x1="${width - pad.right + 15}" y1="${pad.top + 20 * i + 10}" x2="${width - pad.right + 40}" y2="${pad.top + 20 * i + 10}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+      `<text x="${width - pad.right + 45}" y="${pad.top + 20 * i + 14}">${s.name}</text>`,
+    ]),
+    '</svg>',
+  ].join('\n');
+}

@@ -1,0 +1,18 @@
+// Child process of the stitching benchmark: stitches the WAV files listed in a JSON plan, so that
+// its peak memory can be measured on its own.
+
+import { readFile } from 'node:fs/promises';
+import { decodeWav } from '../../src/audio/wav.ts';
+import { stitchWav } from '../../src/stitch/stitcher.ts';
+
+const [planFile, out] = process.argv.slice(2) as [string, string];
+const files = JSON.parse(await readFile(planFile, 'utf8')) as string[];
+const first = decodeWav(await readFile(files[0]!));
+const frames = first.samples.length / first.channels;
+// Every chunk of the plan is a copy of one of a few files of the same length.
+await stitchWav({
+  pieces: files.map((file) => ({ file, sampleRate: first.sampleRate, channels: first.channels, frames, pauseAfterMs: 0 })),
+  load: async (piece) => decodeWav(await readFile(piece.file)),
+  format: { sampleRate: first.sampleRate, channels: first.channels },
+  path: out,
+});
