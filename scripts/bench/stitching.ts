@@ -11,7 +11,10 @@ export interface StitchMeasure {
   label: string;
   chunks: number;
   audioHours: number;
+  /** Wall time of the whole process, start-up included. */
   seconds: number;
+  /** Ours only: the stitching itself, without Node's start-up. */
+  workSeconds?: number;
   peakRssMb: number;
   outputMb: number;
 }
@@ -20,11 +23,13 @@ const SAMPLE_RATE = 24_000;
 const CHUNK_SECONDS = 12;
 
 /** Runs a command and returns its wall time and the peak RSS of the process tree's largest child. */
-function measured(command: string[]): { seconds: number; peakRssMb: number } {
+function measured(command: string[]): { seconds: number; peakRssMb: number; workSeconds?: number } {
   // Python's getrusage(RUSAGE_CHILDREN) reports the child's peak RSS after it exits.
-  const probe = 'import resource,subprocess,sys,time\nt=time.time()\nsubprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)';
-  const out = execFileSync('python3', ['-c', probe, ...command]).toString().trim().split(/\s+/u);
-  return { seconds: Number(out[0]), peakRssMb: Number(out[1]) / 1024 };
+  const probe = 'import resource,subprocess,sys,time\nt=time.time()\nr=subprocess.run(sys.argv[1:],check=True,capture_output=True,text=True)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nprint(r.stdout)';
+  const out = execFileSync('python3', ['-c', probe, ...command]).toString();
+  const [seconds, rssKb] = out.split('\n')[0]!.trim().split(/\s+/u).map(Number);
+  const work = /stitch-seconds ([\d.]+)/u.exec(out)?.[1];
+  return { seconds: seconds!, peakRssMb: rssKb! / 1024, ...(work ? { workSeconds: Number(work) } : {}) };
 }
 
 /** ffmpeg from Debian's packages, installed if missing (root only). */

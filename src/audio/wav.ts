@@ -18,6 +18,31 @@ export function encodeWav(audio: PcmAudio): Uint8Array {
 
 /** Decodes any PCM WAV wavefile understands (8/16/24/32-bit, float) to 16-bit. */
 export function decodeWav(bytes: Uint8Array): PcmAudio {
+  return decodePcm16(bytes) ?? decodeWithWavefile(bytes);
+}
+
+/**
+ * The stitcher's hot path: the chunks we store are plain 16-bit PCM WAV, whose samples can be used
+ * where they lie instead of being unpacked one by one. Undefined for anything else.
+ */
+function decodePcm16(bytes: Uint8Array): PcmAudio | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < WAV_HEADER_BYTES || tag(0) !== 'RIFF' || tag(8) !== 'WAVE' || tag(12) !== 'fmt ') return undefined;
+  if (view.getUint16(20, true) !== 1 || view.getUint16(34, true) !== 16) return undefined; // PCM, 16-bit
+  const channels = view.getUint16(22, true);
+  const sampleRate = view.getUint32(24, true);
+  let at = 20 + view.getUint32(16, true);
+  while (at + 8 <= bytes.length && tag(at) !== 'data') at += 8 + view.getUint32(at + 4, true);
+  if (at + 8 > bytes.length) return undefined;
+  const size = Math.min(view.getUint32(at + 4, true), bytes.length - at - 8) & ~1;
+  const start = bytes.byteOffset + at + 8;
+  // Int16Array needs an even offset; copy in the rare case it is odd.
+  const samples = start % 2 === 0 ? new Int16Array(bytes.buffer, start, size / 2) : new Int16Array(bytes.slice(at + 8, at + 8 + size).buffer);
+  return channels > 0 && sampleRate > 0 ? { sampleRate, channels, samples } : undefined;
+}
+
+function decodeWithWavefile(bytes: Uint8Array): PcmAudio {
   const wav = new WaveFile(bytes);
   if (wav.bitDepth !== '16') wav.toBitDepth('16');
   const fmt = wav.fmt as { numChannels: number; sampleRate: number };

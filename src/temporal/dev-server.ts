@@ -38,6 +38,7 @@ export interface DevServer {
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'history.transferProcessorMaxPollRPS': 2000,
+  'system.enableActivityEagerExecution': true,
   // One partition per task queue: on a single node more buy nothing, and a queue's rate limit
   // (the provider's limit on the Replicate queue) is otherwise split and applied unevenly.
   'matching.numTaskqueueReadPartitions': 1,
