@@ -2,7 +2,7 @@
 
 import type { Mode, Schedule } from './input.ts';
 
-export type Phase = 'chunking' | 'synthesizing' | 'stitching' | 'done';
+export type Phase = 'synthesizing' | 'stitching' | 'done';
 
 export interface DocumentProgress {
   phase: Phase;

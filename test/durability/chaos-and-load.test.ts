@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
-import { createAudioWorker } from '../../src/temporal/audio-worker.ts';
-import { numberedParagraphs, referenceRun } from '../helpers/documents.ts';
+import { inProcessWorker, numberedParagraphs, referenceRun } from '../helpers/documents.ts';
 import { seededRandom, startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
@@ -57,11 +56,7 @@ describe('chaos', () => {
   it('completes three documents at once through 30 % failures and latency spikes, each identical to its clean run', async () => {
     const taskQueue = uniqueTaskQueue('chaos');
     const engine = new SimulatedEngine(seededRandom(7));
-    const worker = await createAudioWorker({
-      connection: temporal.workerConnection, namespace: 'default', taskQueue,
-      outputDir: join(temporal.dir, taskQueue), blobDir: join(temporal.dir, taskQueue, '.chunks'),
-      maxConcurrentActivities: 30, espeakThreads: 1, engines: { simulated: engine },
-    });
+    const worker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { maxConcurrentActivities: 30, engines: { simulated: engine } });
     const inputs: AudioDocumentInput[] = [0, 1, 2].map((n) => ({
       text: numberedParagraphs(12, `chaos-${n}`),
       engine: 'simulated',

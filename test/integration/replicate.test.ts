@@ -10,9 +10,9 @@ import { describeFailure } from '../../src/client/print-result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { replicateConfig, type ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
-import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../../src/fake-replicate/fake-replicate-server.ts';
-import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
+import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { inProcessWorker, referenceRun } from '../helpers/documents.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
@@ -50,16 +50,7 @@ async function setup(fakeOptions: Partial<FakeReplicateOptions>, env: Record<str
   const config = replicateConfig({ REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, REPLICATE_POLL_INTERVAL_MS: '100', ...env }) as ReplicateConfig;
   const taskQueue = uniqueTaskQueue('replicate');
   const outputDir = join(temporal.dir, taskQueue);
-  audioWorker = await createAudioWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    taskQueue,
-    outputDir,
-    blobDir: join(outputDir, '.chunks'),
-    maxConcurrentActivities: 20,
-    espeakThreads: 1,
-    replicate: config,
-  });
+  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { replicate: config });
   running = audioWorker.run();
   const start = (input: AudioDocumentInput): Promise<WorkflowHandle> =>
     temporal.client.workflow.start('audioDocument', { args: [input], taskQueue, workflowId: uniqueTaskQueue('doc') });
@@ -113,15 +104,7 @@ describe('documents on Replicate', () => {
     // The fake speaks like the simulated engine at 24 kHz: the same document must come out byte-identical.
     audioWorker!.shutdown();
     await running;
-    const simulatedQueue = uniqueTaskQueue('simulated');
-    const reference = await createAudioWorker({
-      connection: temporal.workerConnection, namespace: 'default', taskQueue: simulatedQueue,
-      outputDir: join(temporal.dir, simulatedQueue), blobDir: join(temporal.dir, simulatedQueue, '.chunks'),
-      maxConcurrentActivities: 10, espeakThreads: 1, engines: { simulated: new SimulatedEngine() },
-    });
-    const expected = (await reference.runUntil(() =>
-      temporal.client.workflow.execute('audioDocument', { args: [{ text, engine: 'simulated' }], taskQueue: simulatedQueue, workflowId: uniqueTaskQueue('ref') }),
-    )) as AudioDocumentResult;
+    const expected = await referenceRun(temporal.client, temporal.workerConnection, temporal.dir, { text, engine: 'simulated' });
     expect(result.sha256).toBe(expected.sha256);
   }, 120_000);
 
