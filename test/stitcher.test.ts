@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { convertChannels, resampledFrameCount, resamplePcm } from '../src/audio/pcm.ts';
-import { decodeWav, WAV_HEADER_BYTES } from '../src/audio/wav.ts';
+import wavefile from 'wavefile';
+import { decodeWav, encodeWav, WAV_HEADER_BYTES } from '../src/audio/wav.ts';
 import type { PcmAudio } from '../src/engines/engine.ts';
 import { pauseFrames, stitchedFrameCount, stitchWav, type StitchPiece } from '../src/stitch/stitcher.ts';
 
@@ -30,6 +31,7 @@ function toneAudio({ frames, sampleRate, channels }: StitchPiece): PcmAudio {
   return { sampleRate, channels, samples };
 }
 
+const { WaveFile } = wavefile;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 let dir: string;
@@ -213,5 +215,21 @@ describe('pcm conversions', () => {
     const out = resamplePcm(audio, 24_000);
     const middle = Array.from(out.samples.subarray(600, 1_800));
     for (const sample of middle) expect(Math.abs(sample - 5_000)).toBeLessThan(250);
+  });
+});
+
+describe('wav encoding', () => {
+  it('encodeWav writes the bytes wavefile writes, and decodeWav reads them back, for views into larger buffers too', () => {
+    for (const [frames, sampleRate, channels] of [[0, 16_000, 1], [1, 22_050, 2], [24_000, 24_000, 1], [3_001, 48_000, 2]] as const) {
+      const audio = toneAudio({ frames, sampleRate, channels, pauseAfterMs: 0 });
+      const view: PcmAudio = { ...audio, samples: new Int16Array([7, ...audio.samples, 9]).subarray(1, 1 + audio.samples.length) };
+      for (const input of [audio, view]) {
+        const reference = new WaveFile();
+        reference.fromScratch(channels, sampleRate, '16', input.samples);
+        const encoded = encodeWav(input);
+        expect(Buffer.from(encoded).equals(Buffer.from(reference.toBuffer()))).toBe(true);
+        expect(decodeWav(encoded)).toEqual({ sampleRate, channels, samples: audio.samples });
+      }
+    }
   });
 });

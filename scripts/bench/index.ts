@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { espeakThroughput } from './espeak.ts';
+import { temporalFloor } from './floor.ts';
 import { startBench } from './harness.ts';
 import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
 import { rateLimitedProvider } from './rate-limit.ts';
@@ -31,6 +32,7 @@ try {
   const rateLimit = await rateLimitedProvider(bench, 20, 60, 500);
   console.error('Orchestration overhead...');
   const overhead = await orchestrationOverhead(bench, 200);
+  const floor = [await temporalFloor(bench, 200, false), await temporalFloor(bench, 200, true)];
   console.error('Stitching...');
   const { results: stitching } = await stitchingBenchmarks(bench.dir, Number(values.hours));
   console.error('eSpeak...');
@@ -44,6 +46,7 @@ try {
     schedules,
     rateLimit,
     overhead,
+    floor,
     stitching,
     espeak,
     totalSeconds: (performance.now() - started) / 1000,

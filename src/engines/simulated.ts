@@ -79,10 +79,24 @@ export function simulatedAudio(text: string, sampleRate: number): PcmAudio {
   characters.forEach((character, c) => {
     if (/\s/u.test(character)) return;
     const frequency = 180 + ((character.codePointAt(0) ?? 0) % 48) * 12;
-    for (let i = 0; i < perChar; i++) {
-      const envelope = Math.sin((Math.PI * i) / perChar); // no clicks between characters
-      samples[c * perChar + i] = Math.round(AMPLITUDE * envelope * Math.sin((2 * Math.PI * frequency * i) / sampleRate));
-    }
+    samples.set(tone(frequency, perChar, sampleRate), c * perChar);
   });
   return { sampleRate, channels: 1, samples };
+}
+
+/** 48 pitches per sample rate: computed once, so a zero-latency chunk costs next to nothing. */
+const tones = new Map<string, Int16Array>();
+
+function tone(frequency: number, length: number, sampleRate: number): Int16Array {
+  const key = `${frequency}/${length}/${sampleRate}`;
+  let samples = tones.get(key);
+  if (!samples) {
+    samples = new Int16Array(length);
+    for (let i = 0; i < length; i++) {
+      const envelope = Math.sin((Math.PI * i) / length); // no clicks between characters
+      samples[i] = Math.round(AMPLITUDE * envelope * Math.sin((2 * Math.PI * frequency * i) / sampleRate));
+    }
+    tones.set(key, samples);
+  }
+  return samples;
 }

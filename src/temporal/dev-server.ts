@@ -45,6 +45,14 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.numTaskqueueWritePartitions': 1,
 };
 
+/**
+ * SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit: each workflow
+ * step is a few commits, and this took a sequential chain of activities from ~25 to ~18 ms per
+ * activity here. A crashed or killed server loses nothing (the log is in the OS's hands; the
+ * server-restart tests SIGKILL it); only a power cut can drop the last commits.
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
+
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -61,6 +69,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--port', String(port),
     '--db-filename', dbFile,
     '--log-level', 'error',
+    ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
