@@ -25,6 +25,7 @@ export interface Bench {
 }
 
 export interface DocumentRun {
+  workflowId: string;
   result: AudioDocumentResult;
   seconds: number;
   /** CPU time spent meanwhile, in ms: this process (SDK, worker, engine) and the Temporal server. */
@@ -71,11 +72,12 @@ export async function startBench(): Promise<Bench> {
         // fleet's workers are warm, so warm this one on a small document of other text first.
         const warmUp = { text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' as const, mode: input.mode ?? 'parallel' };
         await client.workflow.execute('audioDocument', { args: [warmUp], taskQueue, workflowId: `${taskQueue}-warm-up` });
+        const workflowId = `${taskQueue}-doc`;
         let result: AudioDocumentResult | undefined;
         const { elapsedMs, workerCpuMs, serverCpuMs } = await measureCpu(server, async () => {
-          result = (await client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId: `${taskQueue}-doc` })) as AudioDocumentResult;
+          result = (await client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId })) as AudioDocumentResult;
         });
-        return { result: result!, seconds: elapsedMs / 1000, workerCpuMs, serverCpuMs };
+        return { workflowId, result: result!, seconds: elapsedMs / 1000, workerCpuMs, serverCpuMs };
       });
       await worker.close();
       await rm(outputDir, { recursive: true, force: true });

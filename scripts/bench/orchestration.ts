@@ -2,6 +2,7 @@
 
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { paragraphs, type Bench } from './harness.ts';
+import { windowTimings, type WindowTimings } from './window-timings.ts';
 
 export interface SeedRow {
   chunks: number;
@@ -11,6 +12,8 @@ export interface SeedRow {
   idealSpeedup: number;
   /** Ideal parallel makespan (ceil(N/C) * L) over the measured one. */
   efficiency: number;
+  /** Where the parallel run's time beyond ideal went. */
+  parallelTimings: WindowTimings;
 }
 
 export async function seedTable(bench: Bench, latencyMs: number, counts: number[], concurrency: number): Promise<SeedRow[]> {
@@ -28,6 +31,7 @@ export async function seedTable(bench: Bench, latencyMs: number, counts: number[
       speedup: sequential.seconds / parallel.seconds,
       idealSpeedup: (chunks * latencyMs) / 1000 / ideal,
       efficiency: ideal / parallel.seconds,
+      parallelTimings: await windowTimings(bench.client, parallel.workflowId, concurrency, latencyMs),
     });
     console.error(`  N=${chunks}: sequential ${sequential.seconds.toFixed(1)} s, parallel ${parallel.seconds.toFixed(1)} s`);
   }

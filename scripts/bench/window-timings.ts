@@ -1,0 +1,48 @@
+// Where a parallel run's time goes beyond the chunks' own latency, read from its workflow history.
+
+import type { Client } from '@temporalio/client';
+
+export interface WindowTimings {
+  /** Workflow started -> first chunk scheduled. */
+  firstChunkAfterMs: number;
+  /** A chunk finished -> the chunk that took its slot was scheduled (mean over the refills). */
+  meanRefillMs: number;
+  /** A chunk dispatched -> its completion recorded, beyond the engine's latency (delivery, storing, the completion call). */
+  meanActivityExtraMs: number;
+  /** Workflow tasks while chunks ran, per wave of `concurrency` chunks. */
+  workflowTasksPerWave: number;
+  /** Last chunk finished -> workflow completed (stitching and the final workflow tasks). */
+  afterLastChunkMs: number;
+}
+
+export async function windowTimings(client: Client, workflowId: string, concurrency: number, latencyMs: number): Promise<WindowTimings> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const at = (event: (typeof events)[number]) => Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
+  const chunkIds = new Set<number>();
+  const scheduled: number[] = [];
+  const finished: number[] = [];
+  const runs: number[] = [];
+  const byId = new Map(events.map((event) => [Number(event.eventId), event]));
+  for (const event of events) {
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk') {
+      chunkIds.add(Number(event.eventId));
+      scheduled.push(at(event));
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed && chunkIds.has(Number(completed.scheduledEventId))) {
+      finished.push(at(event));
+      runs.push(at(event) - at(byId.get(Number(completed.startedEventId))!));
+    }
+  }
+  finished.sort((a, b) => a - b);
+  const refills = scheduled.slice(concurrency).map((time, k) => time - finished[k]!);
+  const [firstChunk, lastChunk] = [scheduled[0]!, finished[finished.length - 1]!];
+  const tasks = events.filter((event) => event.workflowTaskStartedEventAttributes && at(event) > firstChunk && at(event) <= lastChunk).length;
+  return {
+    firstChunkAfterMs: firstChunk - at(events[0]!),
+    meanRefillMs: refills.reduce((sum, delay) => sum + delay, 0) / refills.length,
+    meanActivityExtraMs: runs.reduce((sum, run) => sum + run, 0) / runs.length - latencyMs,
+    workflowTasksPerWave: tasks / Math.ceil(scheduled.length / concurrency),
+    afterLastChunkMs: at(events[events.length - 1]!) - lastChunk,
+  };
+}
