@@ -16,9 +16,10 @@ export interface Floor {
 }
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('./noop-chain-workflow.ts', import.meta.url));
+let floorRuns = 0;
 
 export async function temporalFloor(bench: Bench, steps: number, local: boolean): Promise<Floor> {
-  const taskQueue = `floor-${local ? 'local' : 'remote'}`;
+  const taskQueue = `floor-${local ? 'local' : 'remote'}-${++floorRuns}`; // workflow ids must not repeat
   const worker = await Worker.create({ connection: bench.workerConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, activities: { noop: async (step: number) => step } });
   return worker.runUntil(async () => {
     await bench.client.workflow.execute('noopChain', { args: [3, local], taskQueue, workflowId: `${taskQueue}-warm-up` });
