@@ -2,6 +2,7 @@
 
 import { MPEGDecoder } from 'mpg123-decoder';
 import type { PcmAudio } from '../engines/engine.ts';
+import { clampInt16 } from './pcm.ts';
 import { decodeWav } from './wav.ts';
 
 export async function decodeAudioFile(bytes: Uint8Array): Promise<PcmAudio> {
@@ -21,7 +22,7 @@ async function decodeMp3(bytes: Uint8Array): Promise<PcmAudio> {
     for (let c = 0; c < channels; c++) {
       const channel = channelData[c]!;
       for (let f = 0; f < samplesDecoded; f++) {
-        samples[f * channels + c] = Math.max(-32768, Math.min(32767, Math.round(channel[f]! * 32767)));
+        samples[f * channels + c] = clampInt16(channel[f]! * 32767);
       }
     }
     return { sampleRate, channels, samples };

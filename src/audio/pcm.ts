@@ -44,6 +44,7 @@ export function convertPcm(audio: PcmAudio, sampleRate: number, channels: number
   return resamplePcm(convertChannels(audio, channels), sampleRate);
 }
 
-function clampInt16(value: number): number {
+/** Rounds to the nearest 16-bit sample, clipping what does not fit. */
+export function clampInt16(value: number): number {
   return Math.max(-32768, Math.min(32767, Math.round(value)));
 }

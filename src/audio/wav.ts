@@ -1,31 +1,27 @@
 // WAV reading and writing. 16-bit PCM, what we store, is read and written where the samples lie;
 // other WAV flavours go through wavefile. The stitched document is streamed: it takes only a header.
 
-import { endianness } from 'node:os';
 import wavefile from 'wavefile';
 
 const { WaveFile } = wavefile;
 import type { PcmAudio } from '../engines/engine.ts';
 
-const LITTLE_ENDIAN = endianness() === 'LE';
 export const WAV_HEADER_BYTES = 44;
 /** RIFF sizes are 32-bit: a plain WAV file holds at most 4 GiB. */
 export const MAX_WAV_DATA_BYTES = 0xffff_ffff - (WAV_HEADER_BYTES - 8);
 
 /**
- * A 16-bit PCM WAV of `audio`: the header, then the samples as they lie in memory (WAV is
- * little-endian, like every platform Node runs on here; wavefile packs them one by one otherwise,
- * ~6 ms for a one-second chunk).
+ * A 16-bit PCM WAV of `audio`: the header, then the samples as they lie in memory (wavefile packs
+ * them one by one, ~6 ms for a one-second chunk).
  */
 export function encodeWav(audio: PcmAudio): Uint8Array {
-  if (!LITTLE_ENDIAN) {
-    const wav = new WaveFile();
-    wav.fromScratch(audio.channels, audio.sampleRate, '16', audio.samples);
-    return wav.toBuffer();
-  }
-  const { samples } = audio;
-  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  const data = int16Bytes(audio.samples);
   return Buffer.concat([wavHeader(audio.sampleRate, audio.channels, data.length), data]);
+}
+
+/** The bytes of 16-bit samples as WAV stores them: WAV is little-endian, like every platform we support. */
+export function int16Bytes(samples: Int16Array): Uint8Array {
+  return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
 }
 
 /** Decodes any PCM WAV wavefile understands (8/16/24/32-bit, float) to 16-bit. */

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import type { PcmAudio } from '../engines/engine.ts';
 import { convertPcm, resampledFrameCount } from '../audio/pcm.ts';
-import { wavHeader } from '../audio/wav.ts';
+import { int16Bytes, wavHeader } from '../audio/wav.ts';
 
 export interface StitchPiece {
   sampleRate: number;
@@ -94,9 +94,4 @@ export async function stitchWav<P extends StitchPiece>({ pieces, load, format, p
   if (written !== header.length + dataBytes) throw new Error(`wrote ${written} bytes, expected ${header.length + dataBytes}`);
   await rename(temporary, path);
   return { path, bytes: written, sha256: hash.digest('hex'), frames, sampleRate, channels, durationSec: frames / sampleRate };
-}
-
-/** WAV is little-endian, like every platform Node runs on that we support. */
-function int16Bytes(samples: Int16Array): Uint8Array {
-  return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
 }
