@@ -4,17 +4,15 @@
 // Re-record only after an intended, compatible change (see README: "Changing workflow code").
 
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { AudioDocumentInput } from '../src/document/input.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { createAudioWorker } from '../src/temporal/audio-worker.ts';
 import { ensureTemporalCli } from '../src/temporal/cli.ts';
-import { startDevServer } from '../src/temporal/dev-server.ts';
+import { startLocalTemporal } from '../src/temporal/local-temporal.ts';
 import { AUDIO_DOCUMENT_WORKFLOW, progressQuery } from '../src/workflows/definitions.ts';
 
 const HISTORIES = new URL('../test/histories/', import.meta.url);
@@ -39,12 +37,9 @@ function longText(): string {
 }
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const dir = await mkdtemp(join(tmpdir(), 'record-histories-'));
 const cliPath = await ensureTemporalCli();
-const server = await startDevServer({ cliPath, dataDir: join(dir, 'temporal') });
-const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection });
-const workerConnection = await NativeConnection.connect({ address: server.address });
+const temporal = await startLocalTemporal('record-histories-');
+const { dir, server, client, workerConnection } = temporal;
 let calls = 0;
 const engine = new SimulatedEngine(() => (calls++ % 3 === 0 ? 0 : 0.99)); // every third draw fails a chunk
 const audioWorker = await createAudioWorker({
@@ -76,8 +71,5 @@ try {
   });
 } finally {
   await audioWorker.close();
-  await workerConnection.close();
-  await connection.close();
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
+  await temporal.teardown();
 }

@@ -3,9 +3,7 @@
 // sample reading by default) with a progress bar, and reports the audio file and the wall time.
 
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
@@ -79,15 +77,8 @@ async function main(file: string, flags: MainFlags) {
 
 /** A dev server of this job's own (own ports, own SQLite file), gone with the job. */
 async function startOwnServer(): Promise<DevServer> {
-  const cliPath = await ensureTemporalCli();
-  const dataDir = await mkdtemp(join(tmpdir(), 'durable-tts-dev-server-'));
-  const server = await startDevServer({ cliPath, dataDir, ui: true });
+  const server = await startDevServer({ cliPath: await ensureTemporalCli(), ui: true });
   console.error(`Temporal dev server at ${server.address}, UI at ${server.uiUrl}`);
-  const stop = server.stop;
-  server.stop = async () => {
-    await stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
   return server;
 }
 

@@ -1,32 +1,23 @@
 // The benchmark's world: one tuned dev server, and in-process workers per scenario.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
 import type { ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { createAudioWorker } from '../../src/temporal/audio-worker.ts';
-import { ensureTemporalCli } from '../../src/temporal/cli.ts';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server.ts';
+import type { DevServer } from '../../src/temporal/dev-server.ts';
+import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/local-temporal.ts';
 
-export interface Bench {
-  dir: string;
-  server: DevServer;
-  client: Client;
-  workerConnection: NativeConnection;
+export interface Bench extends LocalTemporal {
   /** Runs one document on a fresh, warmed-up worker (own queue, own chunk store: no chunk is reused) and times it. */
-  run(input: AudioDocumentInput, options?: { engine?: SimulatedEngine; replicate?: ReplicateConfig }): Promise<DocumentRun>;
-  close(): Promise<void>;
+  run(input: AudioDocumentInput, options?: { replicate?: ReplicateConfig }): Promise<DocumentRun>;
 }
 
 export interface DocumentRun {
   workflowId: string;
-  result: AudioDocumentResult;
   seconds: number;
   /** CPU time spent meanwhile, in ms: this process (SDK, worker, engine) and the Temporal server. */
   workerCpuMs: number;
@@ -37,16 +28,10 @@ let queues = 0;
 
 export async function startBench(): Promise<Bench> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const dir = await mkdtemp(join(tmpdir(), 'durable-tts-bench-'));
-  const server = await startDevServer({ cliPath: await ensureTemporalCli(), dataDir: join(dir, 'temporal') });
-  const connection = await Connection.connect({ address: server.address });
-  const workerConnection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const temporal = await startLocalTemporal('durable-tts-bench-');
+  const { dir, server, client, workerConnection } = temporal;
   return {
-    dir,
-    server,
-    client,
-    workerConnection,
+    ...temporal,
     async run(input, options = {}) {
       const taskQueue = `bench-${++queues}`;
       const outputDir = join(dir, taskQueue);
@@ -59,7 +44,7 @@ export async function startBench(): Promise<Bench> {
         maxConcurrentActivities: 100,
         espeakThreads: 1,
         engines: {
-          simulated: options.engine ?? new SimulatedEngine(),
+          simulated: new SimulatedEngine(),
           ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
         },
         ...(options.replicate ? { replicate: options.replicate } : {}),
@@ -73,21 +58,12 @@ export async function startBench(): Promise<Bench> {
         const warmUp = { text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' as const, mode: input.mode ?? 'parallel' };
         await client.workflow.execute('audioDocument', { args: [warmUp], taskQueue, workflowId: `${taskQueue}-warm-up` });
         const workflowId = `${taskQueue}-doc`;
-        let result: AudioDocumentResult | undefined;
-        const { elapsedMs, workerCpuMs, serverCpuMs } = await measureCpu(server, async () => {
-          result = (await client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId })) as AudioDocumentResult;
-        });
-        return { workflowId, result: result!, seconds: elapsedMs / 1000, workerCpuMs, serverCpuMs };
+        const { elapsedMs, workerCpuMs, serverCpuMs } = await measureCpu(server, () => client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId }));
+        return { workflowId, seconds: elapsedMs / 1000, workerCpuMs, serverCpuMs };
       });
       await worker.close();
       await rm(outputDir, { recursive: true, force: true });
       return measured;
-    },
-    async close() {
-      await connection.close();
-      await workerConnection.close();
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

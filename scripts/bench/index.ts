@@ -34,7 +34,7 @@ try {
   const overhead = await orchestrationOverhead(bench, 200);
   const floor = [await temporalFloor(bench, 200, false), await temporalFloor(bench, 200, true)];
   console.error('Stitching...');
-  const { results: stitching } = await stitchingBenchmarks(bench.dir, Number(values.hours));
+  const stitching = await stitchingBenchmarks(bench.dir, Number(values.hours));
   console.error('eSpeak...');
   const espeak = await espeakThroughput([1, 2]);
   const results: BenchResults = {
@@ -58,5 +58,5 @@ try {
   await writeFile(`${values.out}/makespan.svg`, `${makespanSvg(seed, latencyMs, concurrency)}\n`);
   console.log(report);
 } finally {
-  await bench.close();
+  await bench.teardown();
 }

@@ -1,6 +1,5 @@
 // The seed's table (sequential vs parallel), window vs batch, and the cost of orchestration itself.
 
-import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { paragraphs, type Bench } from './harness.ts';
 import { windowTimings, type WindowTimings } from './window-timings.ts';
 
@@ -68,6 +67,6 @@ export interface Overhead {
 
 /** A sequential chain of zero-latency chunks: what Temporal itself costs per chunk. */
 export async function orchestrationOverhead(bench: Bench, chunks: number): Promise<Overhead> {
-  const run = await bench.run({ text: paragraphs(chunks, 'overhead'), engine: 'simulated', mode: 'sequential' }, { engine: new SimulatedEngine() });
+  const run = await bench.run({ text: paragraphs(chunks, 'overhead'), engine: 'simulated', mode: 'sequential' });
   return { chunks, seconds: run.seconds, msPerChunk: (run.seconds * 1000) / chunks, workerCpuMs: run.workerCpuMs / chunks, serverCpuMs: run.serverCpuMs / chunks };
 }

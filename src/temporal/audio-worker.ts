@@ -27,13 +27,10 @@ export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceM
   replicate?: ReplicateConfig;
   /** Engines to use instead of the defaults (tests pass a SimulatedEngine they can inspect). */
   engines?: Partial<Record<EngineName, TtsEngine>>;
-  /** Extra Worker options (tests shorten the shutdown grace time, benchmarks tune pollers). */
-  workerOptions?: Partial<WorkerOptions>;
 }
 
 export interface AudioWorker {
   workers: Worker[];
-  engines: Partial<Record<EngineName, TtsEngine>>;
   /** Runs every worker until shutdown() or a shutdown signal. */
   run(): Promise<void>;
   /** Runs the workers while `fn` runs, then shuts them down. */
@@ -56,7 +53,7 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     // On SIGTERM, chunks in flight get this long to finish before they are cancelled (and retried elsewhere).
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceTime: options.shutdownGraceMs }),
   } satisfies Partial<WorkerOptions>;
-  const workers = [await Worker.create({ ...common, taskQueue: options.taskQueue, workflowsPath: WORKFLOWS_PATH, ...options.workerOptions })];
+  const workers = [await Worker.create({ ...common, taskQueue: options.taskQueue, workflowsPath: WORKFLOWS_PATH })];
   if (engines.replicate) {
     const perMinute = options.replicate?.ratePerMinute ?? 600;
     workers.push(
@@ -65,7 +62,6 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
         taskQueue: ttsTaskQueue(options.taskQueue, 'replicate'),
         // Enforced by the server across every worker of this queue: give them all the same value.
         maxTaskQueueActivitiesPerSecond: perMinute / 60,
-        ...options.workerOptions,
       }),
     );
   }
@@ -73,7 +69,6 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
   const shutdown = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
   return {
     workers,
-    engines,
     run,
     shutdown,
     async runUntil(fn) {

@@ -2,15 +2,19 @@
 // and stops it cleanly. Used by the main job, the tests and the benchmarks.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 
 export interface DevServerOptions {
   cliPath: string;
-  /** Holds the SQLite file; the same directory and port reopen the same history. */
-  dataDir: string;
+  /**
+   * Holds the SQLite file; the same directory and port reopen the same history. Default: a
+   * temporary directory that stop() removes.
+   */
+  dataDir?: string;
   /**
    * gRPC port; default: a free port the OS picks. Not 7233 "when free": two jobs starting at once
    * could both see it free, and the loser would take the winner's server for its own.
@@ -59,8 +63,12 @@ const STOP_TIMEOUT_MS = 10_000;
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
-  const dataDir = resolve(options.dataDir);
+  const ownDataDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'durable-tts-dev-server-')) : undefined;
+  const dataDir = resolve(options.dataDir ?? ownDataDir!);
   await mkdir(dataDir, { recursive: true });
+  const removeOwnDataDir = async () => {
+    if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
+  };
   const dbFile = join(dataDir, `dev-server-${port}.sqlite`);
   const dynamicConfig = { ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig };
   const args = [
@@ -86,6 +94,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } catch (error) {
     child.kill('SIGKILL');
     process.off('exit', killOnExit);
+    await exited;
+    await removeOwnDataDir();
     throw error;
   }
   return {
@@ -96,11 +106,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     process: child,
     async stop() {
       process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      await removeOwnDataDir();
     },
   };
 }

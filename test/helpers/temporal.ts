@@ -1,43 +1,17 @@
 // A real Temporal dev server per test file, with a client and a worker connection to it.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ensureTemporalCli } from '../../src/temporal/cli.ts';
-import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.ts';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/local-temporal.ts';
 
-export interface TestTemporal {
-  server: DevServer;
-  client: Client;
-  workerConnection: NativeConnection;
-  /** A scratch directory removed at teardown. */
-  dir: string;
-  teardown(): Promise<void>;
-}
+export type TestTemporal = LocalTemporal;
 
 // Workers log every state change at INFO; tests only need warnings.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export async function startTestTemporal(): Promise<TestTemporal> {
-  const dir = await mkdtemp(join(tmpdir(), 'durable-tts-test-'));
-  const server = await startDevServer({ cliPath: await ensureTemporalCli(), dataDir: join(dir, 'temporal'), port: await freePort() });
-  console.log(`Temporal dev server ${server.address} (pid ${server.process.pid}, ${server.dbFile})`);
-  const clientConnection = await Connection.connect({ address: server.address });
-  const workerConnection = await NativeConnection.connect({ address: server.address });
-  return {
-    server,
-    client: new Client({ connection: clientConnection, namespace: server.namespace }),
-    workerConnection,
-    dir,
-    async teardown() {
-      await clientConnection.close();
-      await workerConnection.close();
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const temporal = await startLocalTemporal('durable-tts-test-');
+  console.log(`Temporal dev server ${temporal.server.address} (pid ${temporal.server.process.pid}, ${temporal.server.dbFile})`);
+  return temporal;
 }
 
 /** A task queue no other test shares. */

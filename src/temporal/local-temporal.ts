@@ -1,0 +1,38 @@
+// A dev server of our own with a client and a worker connection, plus a scratch directory that
+// goes with it. Used by the tests, the benchmarks and the history recorder.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { ensureTemporalCli } from './cli.ts';
+import { startDevServer, type DevServer } from './dev-server.ts';
+
+export interface LocalTemporal {
+  server: DevServer;
+  client: Client;
+  workerConnection: NativeConnection;
+  /** A scratch directory (the server's data is in `temporal/` inside it), removed at teardown. */
+  dir: string;
+  teardown(): Promise<void>;
+}
+
+export async function startLocalTemporal(prefix: string): Promise<LocalTemporal> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const server = await startDevServer({ cliPath: await ensureTemporalCli(), dataDir: join(dir, 'temporal') });
+  const clientConnection = await Connection.connect({ address: server.address });
+  const workerConnection = await NativeConnection.connect({ address: server.address });
+  return {
+    server,
+    client: new Client({ connection: clientConnection, namespace: server.namespace }),
+    workerConnection,
+    dir,
+    async teardown() {
+      await clientConnection.close();
+      await workerConnection.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
