@@ -12,6 +12,7 @@ import { decodeWav } from '../src/audio/wav.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { LocalBlobStore, sha256Hex } from '../src/storage/blob-store.ts';
 import { pauseFrames } from '../src/stitch/stitcher.ts';
+import { rejection, sleep } from './helpers/async.ts';
 
 let root: string;
 let blobDir: string;
@@ -49,16 +50,6 @@ function activitiesWith(engine: SimulatedEngine): Activities {
 
 function request(text: string, overrides: Partial<SynthesizeChunkInput> = {}): SynthesizeChunkInput {
   return { index: 0, text, engine: 'simulated', engineOptions: {}, ...overrides };
-}
-
-/** The error `promise` rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('synthesizeChunk', () => {
@@ -171,7 +162,7 @@ describe('synthesizeChunk', () => {
     const env = mockEnv();
     const started = performance.now();
     const running = rejection(runSynthesize(env, activities, request('Slow.', { engineOptions: { latencyMs: 10_000 } })));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(engine.stats.inFlight).toBe(1);
     env.cancel('CANCELLED');
     const error = await running;

@@ -7,6 +7,7 @@ import { replicateConfig, type ReplicateConfig } from '../src/engines/replicate/
 import { ReplicateEngine } from '../src/engines/replicate/replicate-engine.ts';
 import { simulatedAudio } from '../src/engines/simulated.ts';
 import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../src/fake-replicate/fake-replicate-server.ts';
+import { rejection, sleep } from './helpers/async.ts';
 
 const TOKEN = 'r8_test_token_never_logged';
 let fake: FakeReplicate | undefined;
@@ -26,15 +27,6 @@ function request(text: string, extra: Partial<SynthesisRequest> = {}): Synthesis
   return { text, options: {}, signal: new AbortController().signal, ...extra };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: Error) => error,
-  );
-}
-
 describe('ReplicateEngine', () => {
   it('creates without Prefer: wait, checkpoints the prediction id, and returns the decoded audio and its cost', async () => {
     const { fake, engine } = await setup();
@@ -52,7 +44,7 @@ describe('ReplicateEngine', () => {
     const first = new AbortController();
     let saved: unknown;
     const abandoned = engine.synthesize(request('Resume me.', { signal: first.signal, checkpoint: (d) => (saved = d) })).catch(() => undefined);
-    while (!saved) await new Promise((r) => setTimeout(r, 5));
+    while (!saved) await sleep(5);
     // A new attempt (as after a worker crash) with the saved details: no second create.
     const audio = await engine.synthesize(request('Resume me.', { resumeFrom: saved }));
     expect(fake.createsFor('Resume me.')).toHaveLength(1);
@@ -113,7 +105,7 @@ describe('ReplicateEngine', () => {
     const { fake, engine } = await setup({ latencyMs: 5_000 });
     const controller = new AbortController();
     const running = engine.synthesize(request('Cancel me.', { signal: controller.signal, documentCancelled: () => true }));
-    while (fake.stats.creates.length === 0) await new Promise((r) => setTimeout(r, 5));
+    while (fake.stats.creates.length === 0) await sleep(5);
     controller.abort(new Error('cancelled'));
     await rejection(running);
     expect(fake.stats.cancels).toBe(1);
@@ -124,7 +116,7 @@ describe('ReplicateEngine', () => {
     const { fake, engine } = await setup({ latencyMs: 5_000 });
     const controller = new AbortController();
     const running = engine.synthesize(request('Keep me.', { signal: controller.signal, documentCancelled: () => false }));
-    while (fake.stats.creates.length === 0) await new Promise((r) => setTimeout(r, 5));
+    while (fake.stats.creates.length === 0) await sleep(5);
     controller.abort(new Error('worker shutdown'));
     await rejection(running);
     expect(fake.stats.cancels).toBe(0);

@@ -1,6 +1,5 @@
 // Many documents at once under faults, and under load across two worker processes.
 
-import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
@@ -8,23 +7,22 @@ import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { inProcessWorker, numberedParagraphs, referenceRun } from '../helpers/documents.ts';
 import { seededRandom, startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+import { killWorkerProcesses, startWorkerProcess, workerProcessEnv } from '../helpers/worker-process.ts';
 
 let temporal: TestTemporal;
-const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   temporal = await startTestTemporal();
 });
 
 afterAll(async () => {
-  workers.forEach((worker) => worker.child.kill('SIGKILL'));
+  killWorkerProcesses();
   await temporal?.teardown();
 });
 
 type Interval = { doc: string; worker: string; start: number; end: number };
 
-/** Every synthesizeChunk attempt that completed, from the histories: who ran it, and when. */
+/** Every activity attempt that completed (chunks and stitch), from the histories: who ran it, and when. */
 async function activityIntervals(handles: WorkflowHandle[]): Promise<{ intervals: Interval[]; workflowTaskFailures: number }> {
   const intervals: Interval[] = [];
   let workflowTaskFailures = 0;
@@ -80,16 +78,9 @@ describe('load', () => {
   it('completes 20 documents of 50 chunks across two worker processes within every limit, with no workflow task failure', async () => {
     const taskQueue = uniqueTaskQueue('load');
     const perWorker = 10;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporal.server.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue),
-      WORKER_MAX_CONCURRENT_ACTIVITIES: String(perWorker),
-    };
-    delete env.AUDIO_BLOB_DIR;
-    delete env.REPLICATE_API_TOKEN;
-    workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
+    const env = workerProcessEnv(temporal, taskQueue, { WORKER_MAX_CONCURRENT_ACTIVITIES: String(perWorker) });
+    await startWorkerProcess(env);
+    await startWorkerProcess(env);
     const C = 5;
     const startedAt = Date.now();
     const handles = await Promise.all(

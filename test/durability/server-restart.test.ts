@@ -13,7 +13,8 @@ import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-wo
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
-import { numberedParagraphs, referenceRun, sleep } from '../helpers/documents.ts';
+import { sleep } from '../helpers/async.ts';
+import { numberedParagraphs, referenceRun } from '../helpers/documents.ts';
 import { uniqueTaskQueue } from '../helpers/temporal.ts';
 
 let dir: string;

@@ -1,24 +1,23 @@
 // A worker process SIGKILLed in the middle of a document: a fresh worker finishes it, redoing at
 // most the C chunks that were in flight, and the WAV is byte-identical to an undisturbed run.
 
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
-import { numberedParagraphs, referenceRun, sleep } from '../helpers/documents.ts';
+import { sleep } from '../helpers/async.ts';
+import { numberedParagraphs, referenceRun } from '../helpers/documents.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+import { killWorkerProcesses, startWorkerProcess, workerProcessEnv } from '../helpers/worker-process.ts';
 
 let temporal: TestTemporal;
-const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   temporal = await startTestTemporal();
 });
 
 afterAll(async () => {
-  workers.forEach((worker) => worker.child.kill('SIGKILL'));
+  killWorkerProcesses();
   await temporal?.teardown();
 });
 
@@ -28,17 +27,14 @@ it('finishes in a fresh worker after SIGKILL, redoing at most C chunks, byte-ide
   const reference = await referenceRun(temporal.client, temporal.workerConnection, temporal.dir, input);
 
   const taskQueue = uniqueTaskQueue('worker-crash');
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue) };
-  delete env.AUDIO_BLOB_DIR;
-  delete env.REPLICATE_API_TOKEN;
+  const env = workerProcessEnv(temporal, taskQueue);
   const first = await startWorkerProcess(env);
-  workers.push(first);
   const handle = await temporal.client.workflow.start('audioDocument', { args: [input], taskQueue, workflowId: uniqueTaskQueue('crash-doc') });
   while ((await handle.query(progressQuery)).done < 6) await sleep(50);
   first.child.kill('SIGKILL');
   await first.exited;
 
-  workers.push(await startWorkerProcess(env));
+  await startWorkerProcess(env);
   const result = (await handle.result()) as AudioDocumentResult;
   expect(result.sha256).toBe(reference.sha256);
   // Only the chunks in flight at the crash ran again: each shows one failed (timed-out) attempt.

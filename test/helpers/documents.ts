@@ -38,5 +38,3 @@ export async function referenceRun(client: Client, connection: NativeConnection,
     client.workflow.execute('audioDocument', { args: [clean], taskQueue, workflowId: uniqueTaskQueue('reference-doc') }),
   ) as Promise<AudioDocumentResult>;
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,8 @@
 // Runs `src/worker.ts` as a child process, as production does, so tests can SIGKILL it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { TestTemporal } from './temporal.ts';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -10,9 +12,23 @@ export interface WorkerProcess {
   exited: Promise<number | string | null>;
 }
 
-/** Starts a worker and resolves once it polls. Kill leftovers with `child.kill('SIGKILL')`. */
+const started = new Set<ChildProcess>();
+
+/**
+ * The environment of a worker process of `taskQueue` on the test server, writing under
+ * `dir/taskQueue`, with its own chunk store and no Replicate token (unless `extra` sets them).
+ */
+export function workerProcessEnv(temporal: TestTemporal, taskQueue: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue) };
+  delete env.AUDIO_BLOB_DIR;
+  delete env.REPLICATE_API_TOKEN;
+  return { ...env, ...extra };
+}
+
+/** Starts a worker and resolves once it polls. `killWorkerProcesses()` ends every one still running. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
   const chunks: string[] = [];
   const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const worker: WorkerProcess = { child, output: () => chunks.join(''), exited };
@@ -25,4 +41,10 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProces
     child.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`worker exited with ${code} before polling:\n${worker.output()}`)));
   });
+}
+
+/** SIGKILLs every worker process this test file started (for afterAll). */
+export function killWorkerProcesses(): void {
+  started.forEach((child) => child.kill('SIGKILL'));
+  started.clear();
 }

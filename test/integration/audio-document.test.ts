@@ -17,6 +17,8 @@ import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { sha256Hex } from '../../src/storage/blob-store.ts';
 import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
+import { sleep } from '../helpers/async.ts';
+import { numberedParagraphs } from '../helpers/documents.ts';
 import { chunkSchedulingDecisions } from '../helpers/history.ts';
 import { seededRandom, startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 
@@ -29,11 +31,6 @@ let engine: SimulatedEngine;
 let outputDir: string;
 let blobDir: string;
 const taskQueue = uniqueTaskQueue('audio-document');
-
-/** `count` paragraphs, one chunk each, whose text tells their index. */
-function numberedParagraphs(count: number): string {
-  return Array.from({ length: count }, (_, i) => `Paragraph number ${i} speaks here.`).join('\n\n');
-}
 
 function indexOf(text: string): number {
   return Number(/number (\d+)/u.exec(text)![1]);
@@ -139,7 +136,7 @@ describe('audioDocument on a real Temporal server', () => {
     let progress = await handle.query(progressQuery);
     while (progress.done < 3) {
       expect(progress.inFlight).toBeLessThanOrEqual(2);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       progress = await handle.query(progressQuery);
     }
     expect(progress).toMatchObject({ phase: 'synthesizing', total: 10, failedAttempts: 0 });
@@ -159,7 +156,7 @@ describe('audioDocument on a real Temporal server', () => {
 
   it('cancels in-flight chunks and ends cancelled, writing nothing', async () => {
     const handle = await start({ text: numberedParagraphs(20), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 3_000 }, output: { name: 'cancelled.wav' } });
-    while ((await handle.query(progressQuery)).inFlight < 2) await new Promise((r) => setTimeout(r, 50));
+    while ((await handle.query(progressQuery)).inFlight < 2) await sleep(50);
     await handle.cancel();
     const error = await handle.result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
@@ -167,7 +164,7 @@ describe('audioDocument on a real Temporal server', () => {
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     // The chunks that were in flight stop on their next heartbeat instead of running out their latency.
     const cancelledAt = Date.now();
-    while (engine.stats.inFlight > 0 && Date.now() - cancelledAt < 5_000) await new Promise((r) => setTimeout(r, 20));
+    while (engine.stats.inFlight > 0 && Date.now() - cancelledAt < 5_000) await sleep(20);
     expect(engine.stats.inFlight).toBe(0);
     expect(engine.stats.timeline.some((t) => t.endMs - t.startMs < 2_900)).toBe(true); // stopped before its 3 s latency ran out
     expect(engine.stats.calls).toBeLessThan(20);

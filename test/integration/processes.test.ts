@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav.ts';
+import { sleep } from '../helpers/async.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
@@ -75,7 +76,7 @@ describe('entry points', () => {
     expect(tree.length).toBeGreaterThan(0);
     child.kill('SIGTERM');
     await exited;
-    await new Promise((r) => setTimeout(r, 2_000)); // a graceful shutdown takes a moment
+    await sleep(2_000); // a graceful shutdown takes a moment
     expect(tree.filter(isAlive)).toEqual([]);
   });
 

@@ -12,9 +12,10 @@ import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { replicateConfig, type ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../../src/fake-replicate/fake-replicate-server.ts';
 import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { sleep } from '../helpers/async.ts';
 import { inProcessWorker, referenceRun } from '../helpers/documents.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+import { killWorkerProcesses, startWorkerProcess, workerProcessEnv } from '../helpers/worker-process.ts';
 
 const TOKEN = 'r8_SECRET_test_token_7f3a9c';
 let temporal: TestTemporal;
@@ -148,38 +149,28 @@ describe('documents on Replicate', () => {
 });
 
 describe('a worker killed while predictions are in flight', () => {
-  const workers: WorkerProcess[] = [];
-  afterAll(() => workers.forEach((worker) => worker.child.kill('SIGKILL')));
+  afterAll(killWorkerProcesses);
 
   it('resumes in a fresh worker without creating any in-flight chunk twice, and never shows the token', async () => {
     fake = await startFakeReplicate({ token: TOKEN, latencyMs: 4_000 });
     const taskQueue = uniqueTaskQueue('crash');
     const outputDir = join(temporal.dir, taskQueue);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporal.server.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      AUDIO_OUTPUT_DIR: outputDir, // the only thing the two workers share besides the server
-      REPLICATE_API_TOKEN: TOKEN,
-      REPLICATE_BASE_URL: fake.url,
-      REPLICATE_POLL_INTERVAL_MS: '200',
-    };
-    delete env.AUDIO_BLOB_DIR;
+    // The output directory is the only thing the two workers share besides the server.
+    const env = workerProcessEnv(temporal, taskQueue, { REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, REPLICATE_POLL_INTERVAL_MS: '200' });
     const first = await startWorkerProcess(env);
-    workers.push(first);
     const text = paragraphs(8, 'crash');
     const handle = await temporal.client.workflow.start('audioDocument', {
       args: [{ text, engine: 'replicate', concurrency: 4 }],
       taskQueue,
       workflowId: uniqueTaskQueue('crash-doc'),
     });
-    while (fake.stats.inFlight < 4) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300)); // the prediction ids are heartbeated at once
+    while (fake.stats.inFlight < 4) await sleep(20);
+    await sleep(300); // the prediction ids are heartbeated at once
     first.child.kill('SIGKILL');
     const inFlightAtCrash = fake.stats.creates.filter((c) => c.status === 201).map((c) => c.text);
     expect(inFlightAtCrash).toHaveLength(4);
 
-    workers.push(await startWorkerProcess(env));
+    const second = await startWorkerProcess(env);
     const result = (await handle.result()) as AudioDocumentResult;
     expect(result.chunks).toBe(8);
     for (let i = 0; i < 8; i++) expect(fake.createsFor(`Chunk ${i} of the crash document.`)).toHaveLength(1);
@@ -187,7 +178,7 @@ describe('a worker killed while predictions are in flight', () => {
 
     const history = JSON.stringify(await handle.fetchHistory());
     expect(history).not.toContain(TOKEN);
-    for (const worker of workers) expect(worker.output()).not.toContain(TOKEN);
+    for (const worker of [first, second]) expect(worker.output()).not.toContain(TOKEN);
     expect(JSON.stringify(result)).not.toContain(TOKEN);
     for (const entry of await readdir(outputDir, { recursive: true, withFileTypes: true })) {
       if (entry.isFile()) expect((await readFile(join(entry.parentPath, entry.name))).includes(TOKEN)).toBe(false);
