@@ -1,6 +1,7 @@
 // Reading what a workflow decided from its history, so tests check scheduling exactly, not by timing.
 
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 
 /** For each workflow task: how many chunks had finished when it started, and how many were scheduled once its commands ran. */
 export type WorkflowTaskDecision = { finished: number; scheduled: number };
@@ -27,4 +28,19 @@ export async function chunkSchedulingDecisions(handle: WorkflowHandle): Promise<
   }
   if (open) open.scheduled = scheduled;
   return decisions;
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/**
+ * Workflow task failures that mean something is wrong with our code (non-determinism, an exception).
+ * Left out: UNHANDLED_COMMAND, the server refusing a "complete/fail the workflow" command because
+ * new events (a chunk finishing) arrived while the task ran. The SDK retries that task at once; on a
+ * busy machine it happens whenever two chunks settle together, so it is a race, not a defect.
+ */
+export function defectiveWorkflowTasks(events: HistoryEvent[]): HistoryEvent[] {
+  return events.filter((event) => {
+    const failed = event.workflowTaskFailedEventAttributes;
+    return failed && failed.cause !== temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
+  });
 }
