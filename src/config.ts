@@ -27,7 +27,21 @@ export interface ClientDefaults {
   engine: EngineName;
 }
 
+export interface ServerSettings {
+  port: number;
+  host: string;
+  /** When set, every /v1 route needs `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
+}
+
 export const DEFAULT_TASK_QUEUE = 'audio-documents';
+
+/** The HTTP server's settings: PORT (8080), HOST (127.0.0.1: only this machine, unless told), API_TOKEN. */
+export function serverSettings(env = process.env): ServerSettings {
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}"`);
+  return { port, host: env.HOST || '127.0.0.1', ...(env.API_TOKEN ? { apiToken: env.API_TOKEN } : {}) };
+}
 
 export function temporalSettings(env = process.env): TemporalSettings {
   return {

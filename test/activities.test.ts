@@ -11,7 +11,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { decodeWav } from '../src/audio/wav.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { LocalBlobStore, sha256Hex } from '../src/storage/blob-store.ts';
-import { pauseFrames } from '../src/stitch/stitcher.ts';
+import { pauseFrames } from '../src/stitch/joined-pcm.ts';
 import { rejection, sleep } from './helpers/async.ts';
 
 let root: string;

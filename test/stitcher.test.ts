@@ -7,7 +7,8 @@ import { convertChannels, resampledFrameCount, resamplePcm } from '../src/audio/
 import wavefile from 'wavefile';
 import { decodeWav, encodeWav, WAV_HEADER_BYTES } from '../src/audio/wav.ts';
 import type { PcmAudio } from '../src/engines/engine.ts';
-import { pauseFrames, stitchedFrameCount, stitchWav, type StitchPiece } from '../src/stitch/stitcher.ts';
+import { pauseFrames, stitchedFrameCount, type StitchPiece } from '../src/stitch/joined-pcm.ts';
+import { stitchWav } from '../src/stitch/stitcher.ts';
 
 interface TestPiece extends StitchPiece {
   value: number;

@@ -5,8 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { decodeWav } from '../audio/wav.ts';
-import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { ChunkCorruptedError, loadChunkAudio } from '../storage/chunk-audio.ts';
 import { stitchWav } from '../stitch/stitcher.ts';
 import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
 
@@ -29,7 +29,7 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
     const context = Context.current();
     const file = await stitchWav({
       pieces: chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! })),
-      load: async (chunk: ChunkRef) => decodeWav(await verified(blobStore, chunk)),
+      load: (chunk: ChunkRef) => verified(blobStore, chunk),
       format: {
         sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
         channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
@@ -42,13 +42,14 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
   };
 }
 
-/** The chunk's bytes, checked against the hash its ref carries. */
-async function verified(blobStore: BlobStore, chunk: ChunkRef): Promise<Buffer> {
-  const bytes = await blobStore.get(chunk.uri);
-  if (sha256Hex(bytes) !== chunk.sha256) {
-    throw ApplicationFailure.nonRetryable(`chunk ${chunk.index} (${chunk.uri}) changed since it was made: its sha256 does not match`, 'ChunkCorrupted');
+/** The chunk's audio, checked against the hash its ref carries; a changed chunk can never stitch. */
+async function verified(blobStore: BlobStore, chunk: ChunkRef) {
+  try {
+    return await loadChunkAudio(blobStore, chunk);
+  } catch (error) {
+    if (error instanceof ChunkCorruptedError) throw ApplicationFailure.nonRetryable(error.message, 'ChunkCorrupted');
+    throw error;
   }
-  return bytes;
 }
 
 /** The workflow validated the name already; this guards the file system against any other caller. */

@@ -1,5 +1,6 @@
 // What the audioDocument workflow reports: progress while it runs, and its result.
 
+import type { ChunkRef } from '../activities/types.ts';
 import type { Mode, Schedule } from './input.ts';
 
 export type Phase = 'synthesizing' | 'stitching' | 'done';
@@ -19,6 +20,18 @@ export interface DocumentProgress {
   etaMs?: number;
 }
 
+/** What can be heard of a document that is still rendering: chunks 0..ready-1 are done. */
+export interface LivePrefix {
+  total: number;
+  ready: number;
+  phase: Phase;
+  /** Finished chunks from the `from` asked for up to `ready`, each with the pause the stitcher puts after it. */
+  pieces: Array<ChunkRef & { pauseAfterMs: number }>;
+  /** The output format when the input fixes it; otherwise the stitcher picks the chunks' highest. */
+  sampleRate?: number;
+  channels?: number;
+}
+
 /** Workflow time (it stands still within one workflow task, so chunking, done in one, is not timed). */
 export interface PhaseTimings {
   synthesisMs: number;
@@ -27,6 +40,8 @@ export interface PhaseTimings {
 }
 
 export interface AudioDocumentResult {
+  /** The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was added. */
+  name?: string;
   /** Absolute path on the worker that stitched it, and as a file: uri. */
   path: string;
   uri: string;

@@ -5,21 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import type { PcmAudio } from '../engines/engine.ts';
-import { convertPcm, resampledFrameCount } from '../audio/pcm.ts';
-import { int16Bytes, wavHeader } from '../audio/wav.ts';
-
-export interface StitchPiece {
-  sampleRate: number;
-  channels: number;
-  frames: number;
-  /** Silence after this piece, in milliseconds. */
-  pauseAfterMs: number;
-}
-
-export interface StitchFormat {
-  sampleRate: number;
-  channels: number;
-}
+import { wavHeader } from '../audio/wav.ts';
+import { pieceBytes, stitchedFrameCount, type StitchFormat, type StitchPiece } from './joined-pcm.ts';
 
 export interface StitchedFile {
   path: string;
@@ -42,19 +29,6 @@ export interface StitchOptions<P extends StitchPiece> {
   signal?: AbortSignal;
 }
 
-/** Frames of silence for a pause at the given rate. */
-export function pauseFrames(ms: number, sampleRate: number): number {
-  return Math.round((ms * sampleRate) / 1000);
-}
-
-/** Total frames the stitched file will have: every piece converted to the output rate, plus pauses. */
-export function stitchedFrameCount(pieces: StitchPiece[], sampleRate: number): number {
-  return pieces.reduce(
-    (sum, piece) => sum + resampledFrameCount(piece.frames, piece.sampleRate, sampleRate) + pauseFrames(piece.pauseAfterMs, sampleRate),
-    0,
-  );
-}
-
 /** Writes the pieces in order as one 16-bit PCM WAV at `path` (atomically, via a temporary file). */
 export async function stitchWav<P extends StitchPiece>({ pieces, load, format, path, onPiece, signal }: StitchOptions<P>): Promise<StitchedFile> {
   const { sampleRate, channels } = format;
@@ -74,14 +48,7 @@ export async function stitchWav<P extends StitchPiece>({ pieces, load, format, p
     await write(header);
     for (const [index, piece] of pieces.entries()) {
       signal?.throwIfAborted();
-      const audio = convertPcm(await load(piece), sampleRate, channels);
-      const expected = resampledFrameCount(piece.frames, piece.sampleRate, sampleRate) * channels;
-      if (audio.samples.length !== expected) {
-        throw new Error(`chunk ${index} has ${audio.samples.length} samples after conversion, its ref promised ${expected}`);
-      }
-      await write(int16Bytes(audio.samples));
-      const silence = pauseFrames(piece.pauseAfterMs, sampleRate) * channels * 2;
-      if (silence > 0) await write(new Uint8Array(silence));
+      for (const bytes of pieceBytes(piece, await load(piece), format, index)) await write(bytes);
       onPiece?.(index);
     }
     await file.sync();

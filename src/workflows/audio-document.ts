@@ -7,7 +7,7 @@ import type { Activities, ChunkRef } from '../activities/index.ts';
 import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type RetryOptions } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
 import { chunkText, type BreakAfter } from '../text/chunker.ts';
-import { progressQuery, ttsTaskQueue } from './definitions.ts';
+import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
 import { runBatches, runWindow } from './run-limited.ts';
 
 // --- Activities ---
@@ -63,12 +63,27 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   };
   setHandler(progressQuery, () => ({ ...progress, elapsedMs: Date.now() - startedAt }));
 
+  // Chunks land in any order; the finished contiguous prefix can be heard while the rest renders.
+  const pausesAfterMs = chunks.map((chunk) => pauseAfter(chunk.breakAfter, input.output.pauses));
+  const finished: ChunkRef[] = [];
+  let prefix = 0;
+  setHandler(livePrefixQuery, (from = 0) => ({
+    total: chunks.length,
+    ready: prefix,
+    phase: progress.phase,
+    pieces: finished.slice(from, prefix).map((ref, i) => ({ ...ref, pauseAfterMs: pausesAfterMs[from + i]! })),
+    ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
+    ...(input.output.channels ? { channels: input.output.channels } : {}),
+  }));
+
   const synthesizeOne = async (index: number): Promise<ChunkRef> => {
     progress.inFlight++;
     try {
       const { engine, voice, engineOptions } = input;
       const ref = await synthesizeChunk({ index, text: chunks[index]!.text, engine, ...(voice ? { voice } : {}), engineOptions });
       progress.done++;
+      finished[index] = ref;
+      while (finished[prefix]) prefix++;
       progress.failedAttempts += ref.attempt - 1;
       const pace = (Date.now() - chunkedAt) / progress.done;
       progress.etaMs = Math.round(pace * (progress.total - progress.done));
@@ -82,11 +97,12 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const synthesizedAt = Date.now();
 
   progress.phase = 'stitching';
+  const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId);
   const stitched = await stitch({
     chunks: refs,
-    pausesAfterMs: chunks.map((chunk) => pauseAfter(chunk.breakAfter, input.output.pauses)),
+    pausesAfterMs,
     output: {
-      name: input.output.name ?? defaultOutputName(workflowInfo().workflowId),
+      name,
       format: input.output.format,
       ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
       ...(input.output.channels ? { channels: input.output.channels } : {}),
@@ -98,6 +114,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const synthesisSec = ((synthesizedAt - chunkedAt) / 1000).toFixed(1);
   log.info(`All ${chunks.length} chunks done in ${synthesisSec}s (${input.mode}, ${input.concurrency} concurrent)`);
   return {
+    name,
     path: stitched.path,
     uri: stitched.uri,
     durationSec: stitched.durationSec,

@@ -2,10 +2,12 @@
 
 import { defineQuery } from '@temporalio/workflow';
 import type { EngineName } from '../document/input.ts';
-import type { DocumentProgress } from '../document/result.ts';
+import type { DocumentProgress, LivePrefix } from '../document/result.ts';
 
 export const AUDIO_DOCUMENT_WORKFLOW = 'audioDocument';
 export const progressQuery = defineQuery<DocumentProgress>('progress');
+/** The finished contiguous prefix of chunks (refs, never audio), from piece `from` on. */
+export const livePrefixQuery = defineQuery<LivePrefix, [from?: number]>('livePrefix');
 
 /**
  * Where a chunk's synthesis runs. Replicate chunks get their own queue so that the server can hold

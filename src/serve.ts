@@ -1,0 +1,48 @@
+// The HTTP server, `npm run serve`: the API under /v1, its OpenAPI description and the page.
+// TEMPORAL_ADDRESS unset: the embedded default, as `npm start` runs it (our own dev server whose
+// history survives restarts, an in-process worker, the local engine). Set: only a client of that
+// cluster; the workers run elsewhere and share the output directory and chunk store with us.
+
+import { Command } from 'commander';
+import { describeFailure } from './client/print-result.ts';
+import { serverSettings, workerSettings } from './config.ts';
+import { buildServer } from './server/app.ts';
+import { LocalBlobStore } from './storage/blob-store.ts';
+import { openEmbedded, signalExitCode } from './temporal/embedded.ts';
+
+async function serve(flags: { fresh?: boolean }) {
+  const settings = serverSettings();
+  const storage = workerSettings();
+  const embedded = await openEmbedded({ worker: 'when-own-server', fresh: flags.fresh === true });
+  const app = await buildServer({
+    client: embedded.client,
+    taskQueue: embedded.taskQueue,
+    outputDir: storage.outputDir,
+    blobStore: new LocalBlobStore(storage.blobDir),
+    ...(settings.apiToken ? { apiToken: settings.apiToken } : {}),
+    logger: true,
+  });
+  try {
+    const url = await app.listen({ port: settings.port, host: settings.host });
+    console.error(`Page:    ${url}/`);
+    console.error(`API:     ${url}/v1/documents (OpenAPI at ${url}/openapi.json, browsable at ${url}/docs)`);
+    console.error(embedded.ownServer ? `Temporal: our dev server ${embedded.address}, UI at ${embedded.uiUrl}` : `Temporal: ${embedded.address} (client only: workers run elsewhere)`);
+    if (settings.apiToken) console.error('API_TOKEN is set: /v1 needs "Authorization: Bearer <token>"');
+    const signal = await Promise.race([embedded.stopRequested, embedded.workerFailed]);
+    console.error(`${signal}: stopping the HTTP server, then the worker and Temporal; documents still running resume on the next \`npm run serve\``);
+    process.exitCode = signalExitCode(signal);
+  } finally {
+    await app.close();
+    await embedded.close();
+  }
+}
+
+new Command('serve')
+  .description('serve the HTTP API and the page (default http://127.0.0.1:8080/)')
+  .option('--fresh', 'start over with an empty history on our own dev server')
+  .action(serve)
+  .parseAsync()
+  .catch((error) => {
+    console.error(describeFailure(error));
+    process.exit(1);
+  });

@@ -1,0 +1,85 @@
+// POST /v1/documents takes the workflow input three ways: as JSON (the public contract), as a
+// text file (text/plain, options in the query string) or as a multipart upload (a `file` part or
+// a `text` field, options as fields). All three become the same workflow input.
+
+import type {} from '@fastify/multipart'; // request.parts()
+import type { FastifyRequest } from 'fastify';
+import { clientDefaults } from '../config.ts';
+import type { AudioDocumentInput } from '../document/input.ts';
+import { HttpProblem } from './problem.ts';
+import { titleFromText } from './documents.ts';
+
+/** The options a form or a query string can set, by field name. */
+export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'name', 'title'] as const;
+const NUMERIC = new Set(['concurrency', 'maxChunkChars']);
+/** The largest upload: a 200,000-character text of 3-byte characters, with room to spare. */
+export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+
+export interface RequestedDocument {
+  input: AudioDocumentInput;
+  title: string;
+}
+
+export async function requestedDocument(request: FastifyRequest): Promise<RequestedDocument> {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/json') {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpProblem(400, 'Invalid input', 'Invalid input: input must be a JSON object with a "text" field', 'input');
+    const input = withDefaults(body as AudioDocumentInput);
+    return { input, title: typeof input.text === 'string' ? titleFromText(input.text) : '' };
+  }
+  if (type === 'text/plain') return fromForm(String(request.body ?? ''), request.query as Record<string, unknown>);
+  if (type === 'multipart/form-data') return fromMultipart(request);
+  throw new HttpProblem(415, 'Unsupported media type', `send application/json, text/plain or multipart/form-data, not ${type ?? 'no Content-Type'}`);
+}
+
+async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument> {
+  const fields: Record<string, unknown> = {};
+  let text: string | undefined;
+  let fileName: string | undefined;
+  for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } })) {
+    if (part.type === 'file') {
+      const bytes = await part.toBuffer();
+      text = bytes.toString('utf8');
+      fileName = part.filename;
+    } else {
+      fields[part.fieldname] = part.value;
+    }
+  }
+  const given = text ?? (typeof fields.text === 'string' ? fields.text : undefined);
+  if (given === undefined) throw new HttpProblem(400, 'Invalid input', 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
+  const { text: _text, ...options } = fields;
+  const document = fromForm(given, options);
+  return fileName && typeof fields.title !== 'string' ? { ...document, title: fileName } : document;
+}
+
+/** Form fields and query parameters are strings: numbers are turned back into numbers here. */
+function fromForm(text: string, fields: Record<string, unknown>): RequestedDocument {
+  const unknown = Object.keys(fields).find((key) => key !== 'access_token' && !(FORM_OPTIONS as readonly string[]).includes(key));
+  if (unknown) throw new HttpProblem(400, 'Invalid input', `Invalid input: ${unknown} is not a known option (known: ${FORM_OPTIONS.join(', ')})`, unknown);
+  const value = (key: string) => {
+    const raw = fields[key];
+    if (typeof raw !== 'string' || raw === '') return undefined;
+    return NUMERIC.has(key) && /^-?\d+(\.\d+)?$/u.test(raw) ? Number(raw) : raw;
+  };
+  const input: AudioDocumentInput = { text };
+  for (const key of ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice'] as const) {
+    const v = value(key);
+    if (v !== undefined) (input as unknown as Record<string, unknown>)[key] = v;
+  }
+  const name = value('name');
+  if (name !== undefined) input.output = { name: name as string };
+  const title = value('title');
+  return { input: withDefaults(input), title: typeof title === 'string' ? title.slice(0, 200) : titleFromText(text) };
+}
+
+/** The server is a client like the CLI: unset options take the same environment defaults (engine, mode, concurrency). */
+function withDefaults(input: AudioDocumentInput): AudioDocumentInput {
+  const defaults = clientDefaults();
+  return {
+    ...input,
+    ...(input.engine === undefined ? { engine: defaults.engine } : {}),
+    ...(input.mode === undefined && !defaults.parallel ? { mode: 'sequential' } : {}),
+    ...(input.concurrency === undefined && defaults.concurrency !== undefined ? { concurrency: defaults.concurrency } : {}),
+  };
+}

@@ -1,0 +1,58 @@
+// Server-Sent Events: a document's progress as it changes, then one `done` event with the outcome,
+// so no client has to poll.
+
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Documents } from '../documents.ts';
+import { IdParams, problems, TokenQuery } from '../schemas.ts';
+
+/** How often the server asks the workflow; clients get an event only when something changed. */
+const POLL_MS = 500;
+/** A comment line now and then keeps proxies from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+export function eventRoutes(app: FastifyInstance, documents: Documents): void {
+  app.get(
+    '/documents/:id/events',
+    {
+      schema: {
+        summary: 'Follow a document (Server-Sent Events)',
+        description: '`event: progress` with the progress query each time it changes; then `event: done` with `{ status, result?, error? }`, and the stream ends.',
+        params: IdParams,
+        querystring: TokenQuery,
+        response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } }, ...problems(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      await documents.find(id); // 404 before the stream starts
+      void reply.header('Content-Type', 'text/event-stream; charset=utf-8').header('Cache-Control', 'no-cache').header('X-Accel-Buffering', 'no');
+      return reply.send(Readable.from(progressEvents(documents, id)));
+    },
+  );
+}
+
+async function* progressEvents(documents: Documents, id: string): AsyncGenerator<string> {
+  let last = '';
+  let lastSent = Date.now();
+  for (;;) {
+    const detail = await documents.detail(id);
+    const progress = JSON.stringify(detail.progress ?? null);
+    if (detail.progress && progress !== last) {
+      yield `event: progress\ndata: ${progress}\n\n`;
+      last = progress;
+      lastSent = Date.now();
+    }
+    if (detail.status !== 'running') {
+      const { status, result, error } = detail;
+      yield `event: done\ndata: ${JSON.stringify({ status, ...(result ? { result } : {}), ...(error ? { error } : {}) })}\n\n`;
+      return;
+    }
+    if (Date.now() - lastSent > KEEPALIVE_MS) {
+      yield ': keep-alive\n\n';
+      lastSent = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}

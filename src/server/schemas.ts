@@ -1,0 +1,97 @@
+// Request and response schemas of the HTTP API (TypeBox, i.e. JSON Schema): Fastify validates and
+// serialises with them and @fastify/swagger publishes them in /openapi.json. The document input
+// itself is the workflow's own schema (src/document/input-schema.ts), not a copy.
+
+import { Type } from 'typebox';
+import { STATUSES } from './documents.ts';
+
+export const DocumentId = Type.String({ minLength: 1, maxLength: 255, description: 'The document id (its Temporal workflow id)' });
+export const IdParams = Type.Object({ id: DocumentId });
+
+export const Status = Type.Union(STATUSES.map((status) => Type.Literal(status)), { description: 'Where the document is' });
+
+export const Progress = Type.Object(
+  {
+    phase: Type.Union([Type.Literal('synthesizing'), Type.Literal('stitching'), Type.Literal('done')]),
+    total: Type.Integer({ description: 'Chunks in the document' }),
+    done: Type.Integer({ description: 'Chunks synthesised' }),
+    inFlight: Type.Integer({ description: 'Chunks being synthesised now' }),
+    failedAttempts: Type.Integer({ description: 'Failed attempts that Temporal retried' }),
+    startedAt: Type.Number({ description: 'Epoch ms when the workflow started' }),
+    elapsedMs: Type.Number(),
+    etaMs: Type.Optional(Type.Number({ description: 'Estimated time left for synthesis' })),
+  },
+  { description: "The workflow's progress query" },
+);
+
+export const Result = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'File name in the output directory' })),
+    durationSec: Type.Number(),
+    bytes: Type.Integer(),
+    sha256: Type.String(),
+    sampleRate: Type.Integer(),
+    channels: Type.Integer(),
+    chunks: Type.Integer(),
+    cachedChunks: Type.Integer(),
+    failedAttempts: Type.Integer(),
+    characters: Type.Integer(),
+  },
+  { additionalProperties: true, description: "The workflow's result (more fields: timings, mode, engine, notices, …)" },
+);
+
+export const DocumentDetail = Type.Object({
+  id: DocumentId,
+  title: Type.String(),
+  status: Status,
+  startedAt: Type.String({ format: 'date-time' }),
+  progress: Type.Optional(Progress),
+  result: Type.Optional(Result),
+  error: Type.Optional(Type.String({ description: 'Why it failed, was cancelled or terminated' })),
+});
+
+export const DocumentSummary = Type.Object({
+  id: DocumentId,
+  title: Type.String(),
+  status: Status,
+  startedAt: Type.String({ format: 'date-time' }),
+  closedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  progress: Type.Optional(Progress),
+  durationSec: Type.Optional(Type.Number({ description: 'Seconds of audio, once completed' })),
+});
+
+export const DocumentList = Type.Object({
+  documents: Type.Array(DocumentSummary),
+  nextOffset: Type.Optional(Type.Integer({ description: 'Pass as `offset` for the next page' })),
+});
+
+export const ListQuery = Type.Object({
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  access_token: Type.Optional(Type.String()),
+});
+
+export const Accepted = Type.Object({
+  id: DocumentId,
+  status: Status,
+  created: Type.Boolean({ description: 'False when an Idempotency-Key found an earlier document' }),
+  links: Type.Object({ self: Type.String(), events: Type.String(), audio: Type.String(), live: Type.String() }),
+});
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    field: Type.Optional(Type.String({ description: 'The input field at fault, e.g. `output.pauses.wordMs`' })),
+  },
+  { description: 'application/problem+json (RFC 9457)' },
+);
+
+/** The error responses a route can give, for the OpenAPI description. */
+export function problems(...statuses: number[]): Record<number, typeof ProblemSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, ProblemSchema]));
+}
+
+export const TokenQuery = Type.Object({ access_token: Type.Optional(Type.String({ description: 'The API token, for clients that cannot set headers (audio elements, EventSource)' })) });
