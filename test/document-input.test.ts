@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import {
+  AudioDocumentInputSchema,
   DEFAULT_PAUSES,
   DEFAULT_RETRY,
   defaultOutputName,
@@ -8,6 +12,14 @@ import {
   MAX_TEXT_CHARS,
   resolveDocumentInput,
 } from '../src/document/input.ts';
+
+/** What the validator before the schema returned (valid) or named (invalid); see its "about". */
+const fixtures = JSON.parse(readFileSync(new URL('fixtures/document-inputs.json', import.meta.url), 'utf8')) as {
+  valid: Array<{ input: unknown; resolved: unknown }>;
+  invalid: Array<{ input: unknown; field: string; schema: boolean }>;
+};
+/** The schema itself says nothing of null; resolveDocumentInput drops nulls before checking. */
+const withoutNulls = (input: unknown): unknown => JSON.parse(JSON.stringify(input), (_key, value: unknown) => (value === null ? undefined : value));
 
 /** Asserts that `input` is rejected with an InvalidInputError about `field`. */
 function expectInvalid(input: unknown, field: string): InvalidInputError {
@@ -185,5 +197,77 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
     for (const name of ['../x', '/abs/path', 'a/../b', 'C:\\x', '..\\x', './x', 'a//b', 'books/', '.chunks/chunks/6d/x.wav', 'a/.hidden']) {
       expectInvalid({ text: 'Hi.', output: { name } }, 'output.name');
     }
+  });
+});
+
+describe('resolveDocumentInput answers as it did before the schema', () => {
+  it('returns the same resolved input for every valid fixture', () => {
+    for (const { input, resolved } of fixtures.valid) expect(resolveDocumentInput(input), JSON.stringify(input)).toEqual(resolved);
+  });
+
+  it('names the same field for every invalid fixture', () => {
+    for (const { input, field } of fixtures.invalid) expectInvalid(input, field);
+  });
+
+  it('treats null for an optional field, at any depth, as absent (saved histories hold nulls)', () => {
+    const nulls = { text: 'Hi.', mode: null, voice: null, engineOptions: { latencyMs: null }, output: { name: null, pauses: { wordMs: null } }, retry: null };
+    expect(resolveDocumentInput(nulls)).toEqual(resolveDocumentInput({ text: 'Hi.' }));
+  });
+
+  it('says what is wrong and what was given, with a dotted path', () => {
+    const cases: Array<[unknown, string, string]> = [
+      [{ text: 'Hi.', concurrency: 0 }, 'concurrency', 'Invalid input: concurrency must be at least 1, got 0'],
+      [{ text: 'Hi.', engine: 'polly' }, 'engine', 'Invalid input: engine must be one of "espeak", "simulated", "replicate", got "polly"'],
+      [{ text: 'Hi.', concurrency: '5' }, 'concurrency', 'Invalid input: concurrency must be a finite number, got "5"'],
+      [{ text: 'Hi.', maxChunkChars: 100.5 }, 'maxChunkChars', 'Invalid input: maxChunkChars must be a whole number, got 100.5'],
+      [{ text: 'Hi.', output: { pauses: { wordMs: -1 } } }, 'output.pauses.wordMs', 'Invalid input: output.pauses.wordMs must be at least 0, got -1'],
+      [{ text: 'Hi.', engineOptions: { latencyMs: 600_001 } }, 'engineOptions.latencyMs', 'Invalid input: engineOptions.latencyMs must be at most 600000, got 600001'],
+      [{ text: 'Hi.', output: { channels: 3 } }, 'output.channels', 'Invalid input: output.channels must be one of 1, 2, got 3'],
+      [{ text: 'Hi.', retry: { initialIntervalMs: 5_000, maximumIntervalMs: 1_000 } }, 'retry.maximumIntervalMs', 'Invalid input: retry.maximumIntervalMs must be at least 5000, got 1000'],
+      [{ text: 'Hi.', colour: 'red' }, 'colour', 'Invalid input: colour is not a known option (known: text, mode, concurrency, schedule, maxChunkChars, engine, voice, engineOptions, output, retry)'],
+      [{ text: 'Hi.', output: { pauses: { breathMs: 1 } } }, 'output.pauses.breathMs', 'Invalid input: output.pauses.breathMs is not a known option (known: wordMs, clauseMs, sentenceMs, paragraphMs, headingMs)'],
+      [{ txt: 'Hi.' }, 'txt', 'Invalid input: txt is not a known option (known: text, mode, concurrency, schedule, maxChunkChars, engine, voice, engineOptions, output, retry)'],
+      [{ mode: 'parallel' }, 'text', 'Invalid input: text is required'],
+    ];
+    for (const [input, field, expected] of cases) expect(expectInvalid(input, field).message).toBe(expected);
+  });
+});
+
+describe('AudioDocumentInputSchema', () => {
+  const schemaRejects = fixtures.invalid.filter((c) => c.schema);
+  const codeRejects = fixtures.invalid.filter((c) => !c.schema);
+
+  it('rejects every shape, range and enum problem that resolveDocumentInput rejects', () => {
+    expect(schemaRejects.length).toBeGreaterThan(50);
+    for (const { input } of schemaRejects) expect(Value.Check(AudioDocumentInputSchema, withoutNulls(input)), JSON.stringify(input)).toBe(false);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) expect(Value.Check(AudioDocumentInputSchema, { text: 'Hi.', concurrency: bad })).toBe(false);
+  });
+
+  it('accepts every valid input, and leaves to code only what JSON Schema cannot say', () => {
+    for (const { input } of fixtures.valid) expect(Value.Check(AudioDocumentInputSchema, withoutNulls(input)), JSON.stringify(input)).toBe(true);
+    // Blank text, control characters, blobs, output.name escaping, maximumIntervalMs below the initial one.
+    for (const { input } of codeRejects) expect(Value.Check(AudioDocumentInputSchema, input), JSON.stringify(input)).toBe(true);
+  });
+
+  it('is standard JSON Schema: ajv (what Fastify uses), in strict mode, gives the same verdicts', () => {
+    const warnings: unknown[] = [];
+    const ajv = new Ajv({ strict: true, logger: { log: () => {}, warn: (...w: unknown[]) => warnings.push(w), error: (...e: unknown[]) => warnings.push(e) } });
+    const validate = ajv.compile(AudioDocumentInputSchema);
+    expect(warnings).toEqual([]);
+    const samples = [...fixtures.valid, ...fixtures.invalid].map(({ input }) => withoutNulls(input));
+    for (const sample of samples) expect(validate(sample), JSON.stringify(sample)).toBe(Value.Check(AudioDocumentInputSchema, sample));
+    expect(validate({ text: 'Hi.', output: { pauses: { wordMs: 10_001 } } })).toBe(false);
+    expect(validate.errors?.[0]).toMatchObject({ instancePath: '/output/pauses/wordMs', keyword: 'maximum' });
+  });
+
+  it('documents every field and closes every object (these become the API docs)', () => {
+    type Node = { description?: string; type?: string; additionalProperties?: unknown; properties?: Record<string, Node> };
+    const walk = (schema: Node, path: string): void => {
+      expect(schema.description, `${path} has no description`).toBeTruthy();
+      if (schema.type !== 'object') return;
+      expect(schema.additionalProperties, `${path} is open`).toBe(false);
+      for (const [key, child] of Object.entries(schema.properties ?? {})) walk(child, `${path}.${key}`);
+    };
+    walk(JSON.parse(JSON.stringify(AudioDocumentInputSchema)) as Node, 'input'); // as published
   });
 });

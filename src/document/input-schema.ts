@@ -1,0 +1,122 @@
+// The audioDocument workflow's public input, described once as JSON Schema (TypeBox): the workflow,
+// the client and the HTTP API validate with it, and the API publishes it. Defaults live here too.
+
+import { Type, type Static } from 'typebox';
+import { DEFAULT_MAX_CHUNK_CHARS } from '../text/chunker.ts';
+
+// --- Values and limits ---
+
+export const ENGINES = ['espeak', 'simulated', 'replicate'] as const;
+export type EngineName = (typeof ENGINES)[number];
+export const MODES = ['sequential', 'parallel'] as const;
+export type Mode = (typeof MODES)[number];
+export const SCHEDULES = ['window', 'batch'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
+export const FORMATS = ['wav'] as const;
+export type OutputFormat = (typeof FORMATS)[number];
+
+/** Chunk retries: transient engine errors pass at once, outages are waited out, then the document fails. */
+export const DEFAULT_RETRY = { initialIntervalMs: 1_000, maximumIntervalMs: 60_000, maximumAttempts: 10 };
+export const DEFAULT_CONCURRENCY = 5;
+/** Well under Temporal's 2,000 pending activities per workflow, and more than any TTS provider allows. */
+export const MAX_CONCURRENCY = 100;
+/**
+ * 200,000 characters (~33,000 words, ~650 chunks). The text travels in the workflow input and again
+ * in the chunk activities' inputs; this keeps one payload under Temporal's 512 KB warning for text
+ * of up to 2 bytes a character in UTF-8 (CJK, 3 bytes, reaches 600 KB: a warning, far from the
+ * 2 MB limit) and a history well under its limits. Longer books need stored text.
+ */
+export const MAX_TEXT_CHARS = 200_000;
+/**
+ * Longer than any word of any language (scripts without spaces, like Chinese or Thai, are split into
+ * words by the segmenter): a longer run is a pasted blob (base64, a minified file) that would be
+ * cut into meaningless pieces and read aloud at a cost.
+ */
+export const MAX_WORD_CHARS = 1_000;
+export const MAX_CHUNK_CHARS_RANGE = [40, 5_000] as const;
+export const OUTPUT_SAMPLE_RATES = [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000] as const;
+export const DEFAULT_PAUSES = { wordMs: 80, clauseMs: 150, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
+export const MAX_OUTPUT_NAME_CHARS = 200;
+const MAX_PAUSE_MS = 10_000;
+
+// --- Schema ---
+
+const closed = { additionalProperties: false } as const; // a misspelt option must not be silently ignored
+const pause = (key: keyof typeof DEFAULT_PAUSES, description: string) =>
+  Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAUSE_MS, default: DEFAULT_PAUSES[key], description: `${description}, in ms.` }));
+const sampleRate = (description: string) => Type.Enum(OUTPUT_SAMPLE_RATES, { description: `${description}, in Hz.` });
+
+const EngineOptionsSchema = Type.Object(
+  {
+    latencyMs: Type.Optional(Type.Number({ minimum: 0, maximum: 600_000, description: 'Time each chunk takes, in ms.' })),
+    jitterMs: Type.Optional(Type.Number({ minimum: 0, maximum: 600_000, description: 'Random extra time per chunk, up to this many ms.' })),
+    latencySigma: Type.Optional(Type.Number({ minimum: 0, maximum: 3, description: 'Lognormal spread of the latency: each chunk takes latencyMs * exp(sigma * Z), Z standard normal.' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31, description: 'With latencySigma: draws each chunk\'s latency from its text and this seed, the same in every run.' })),
+    failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.95, description: 'Probability that an attempt fails with a retryable error.' })),
+    sampleRate: Type.Optional(sampleRate('Sample rate of the audio it makes (default 24,000)')),
+  },
+  { ...closed, default: {}, description: 'Options of the simulated engine (ignored by the others).' },
+);
+
+const PausesSchema = Type.Object(
+  {
+    wordMs: pause('wordMs', 'After a chunk split between words of a sentence too long for one chunk'),
+    clauseMs: pause('clauseMs', 'After a chunk split at a comma, semicolon or colon'),
+    sentenceMs: pause('sentenceMs', 'Between sentences'),
+    paragraphMs: pause('paragraphMs', 'Between paragraphs'),
+    headingMs: pause('headingMs', 'After a heading'),
+  },
+  { ...closed, default: {}, description: 'Silence inserted after a chunk, by the kind of break that follows it.' },
+);
+
+const OutputSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({
+      maxLength: MAX_OUTPUT_NAME_CHARS,
+      pattern: '^[\\w .\\-/]*$',
+      description: 'File name under the worker\'s output directory, relative, with no empty or hidden segments; letters, digits, spaces, "_", "-", "." and "/"; ".wav" is added if missing. Default (or empty): `<workflowId>.wav`.',
+    })),
+    format: Type.Optional(Type.Enum(FORMATS, { default: 'wav', description: 'Container of the audio file.' })),
+    sampleRate: Type.Optional(sampleRate('Sample rate of the file (default: the highest among the chunks)')),
+    channels: Type.Optional(Type.Enum([1, 2], { description: 'Channels of the file (default: the most among the chunks).' })),
+    pauses: Type.Optional(PausesSchema),
+  },
+  { ...closed, default: {}, description: 'The audio file: name, format and pauses.' },
+);
+
+const RetrySchema = Type.Object(
+  {
+    initialIntervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000, default: DEFAULT_RETRY.initialIntervalMs, description: 'Wait before the first retry of a failed chunk, in ms.' })),
+    // No schema default: it depends on the initial interval.
+    maximumIntervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000, description: `Longest wait between retries, in ms; at least initialIntervalMs. Default: ${DEFAULT_RETRY.maximumIntervalMs}, or initialIntervalMs if longer.` })),
+    maximumAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: DEFAULT_RETRY.maximumAttempts, description: 'Attempts per chunk before the document fails.' })),
+  },
+  { ...closed, default: {}, description: 'Overrides of the chunk activities\' retry policy.' },
+);
+
+export const AudioDocumentInputSchema = Type.Object(
+  {
+    text: Type.String({
+      maxLength: MAX_TEXT_CHARS,
+      description: `The text to speak, up to ${MAX_TEXT_CHARS} UTF-16 code units; not blank, no control characters other than tab, CR and LF, no unpaired surrogates, no run of over ${MAX_WORD_CHARS} characters without a space unless it is words (Chinese, Thai). A blank line ends a paragraph.`,
+    }),
+    mode: Type.Optional(Type.Enum(MODES, { default: 'parallel', description: 'sequential: one chunk at a time; parallel: up to `concurrency` chunks in flight.' })),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, default: DEFAULT_CONCURRENCY, description: `Chunks in flight in parallel mode; above ${MAX_CONCURRENCY} it is capped to ${MAX_CONCURRENCY}, with a notice.` })),
+    schedule: Type.Optional(Type.Enum(SCHEDULES, { default: 'window', description: 'window: start the next chunk as soon as one finishes; batch: wait for the slowest of each batch of `concurrency`.' })),
+    maxChunkChars: Type.Optional(Type.Integer({ minimum: MAX_CHUNK_CHARS_RANGE[0], maximum: MAX_CHUNK_CHARS_RANGE[1], default: DEFAULT_MAX_CHUNK_CHARS, description: 'Longest chunk in characters; sentences are packed up to it.' })),
+    engine: Type.Optional(Type.Enum(ENGINES, { default: 'espeak', description: 'The TTS engine that speaks each chunk.' })),
+    voice: Type.Optional(Type.String({ maxLength: 500, pattern: '^[\\x21-\\x7e]*$', description: 'A voice name ("en-us", "af_bella") or a speaker sample\'s URL: printable ASCII, no spaces. Default (or empty): the engine\'s own.' })),
+    engineOptions: Type.Optional(EngineOptionsSchema),
+    output: Type.Optional(OutputSchema),
+    retry: Type.Optional(RetrySchema),
+  },
+  { ...closed, description: 'A document to speak into one audio file.' },
+);
+
+// --- Types ---
+
+export type AudioDocumentInput = Static<typeof AudioDocumentInputSchema>;
+export type EngineOptions = Static<typeof EngineOptionsSchema>;
+export type OutputOptions = Static<typeof OutputSchema>;
+export type PauseSettings = Required<Static<typeof PausesSchema>>;
+export type RetryOptions = Static<typeof RetrySchema>;
