@@ -2,49 +2,34 @@
 // Range, the token, idempotency, SSE, the list across a server restart, and live audio.
 
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WAV_HEADER_BYTES } from '../../src/audio/wav.ts';
 import { MAX_TEXT_CHARS } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
-import { buildServer, type ServerOptions } from '../../src/server/app.ts';
-import { LocalBlobStore } from '../../src/storage/blob-store.ts';
-import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
+import type { ServerOptions } from '../../src/server/app.ts';
+import { startApiTestEnvironment, type ApiTestEnvironment, type ListeningServer } from '../helpers/api-server.ts';
 import { sleep } from '../helpers/async.ts';
-import { inProcessWorker, numberedParagraphs } from '../helpers/documents.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { numberedParagraphs } from '../helpers/documents.ts';
+import { uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 
+let environment: ApiTestEnvironment;
 let temporal: TestTemporal;
-let audioWorker: AudioWorker;
-let running: Promise<void>;
-let options: ServerOptions;
+let taskQueue: string;
 let app: FastifyInstance;
 let base: string;
-const taskQueue = uniqueTaskQueue('api');
 
-async function listen(extra: Partial<ServerOptions> = {}): Promise<{ app: FastifyInstance; base: string }> {
-  const server = await buildServer({ ...options, ...extra });
-  const address = await server.listen({ port: 0, host: '127.0.0.1' });
-  return { app: server, base: address };
-}
+const listen = (extra: Partial<ServerOptions> = {}): Promise<ListeningServer> => environment.listen(extra);
 
 beforeAll(async () => {
-  temporal = await startTestTemporal();
-  const outputDir = join(temporal.dir, taskQueue);
-  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue);
-  running = audioWorker.run();
-  options = { client: temporal.client, taskQueue, outputDir, blobStore: new LocalBlobStore(join(outputDir, '.chunks')) };
+  environment = await startApiTestEnvironment('api');
+  ({ temporal, taskQueue } = environment);
   ({ app, base } = await listen());
 });
 
 afterAll(async () => {
-  await app?.close();
-  audioWorker?.shutdown();
-  await running;
-  await audioWorker?.close();
-  await temporal?.teardown();
+  await environment?.stop();
 });
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
