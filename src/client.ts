@@ -1,10 +1,14 @@
 // The command-line client: speak a text file, and follow, cancel or fetch documents by id.
 //   npm run client -- speak samples/reading.txt --concurrency 5
+//   npm run client -- speak - < notes.txt          (text from standard input)
+//   npm run client -- speak notes.txt --detach     (prints the id and returns)
 //   npm run client -- status <id> | cancel <id> | result <id>
 
-import { Client, Connection } from '@temporalio/client';
+import { existsSync } from 'node:fs';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command } from 'commander';
 import { addDocumentOptions, documentInput, type DocumentFlags } from './client/document-options.ts';
+import { documentState, missingFileAdvice } from './client/document-state.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
@@ -12,44 +16,83 @@ import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings } from './config.ts';
 import { resolveDocumentInput } from './document/input.ts';
 import type { AudioDocumentResult } from './document/result.ts';
-import { progressQuery } from './workflows/definitions.ts';
 
 const temporal = temporalSettings();
+const address = temporal.address ?? '127.0.0.1:7233';
 
 async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: temporal.address ?? '127.0.0.1:7233' });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address });
+  } catch (error) {
+    throw unreachable(error);
+  }
   try {
     return await use(new Client({ connection, namespace: temporal.namespace }));
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw notFound(error.workflowId);
+    throw isUnavailable(error) ? unreachable(error) : error;
   } finally {
     await connection.close();
   }
 }
 
+function unreachable(error: unknown): Error {
+  return new Error(`No Temporal server answers at ${address}${temporal.address ? '' : ' (TEMPORAL_ADDRESS is unset: the default)'}: ${describeFailure(error)}`);
+}
+
+function notFound(id: string): Error {
+  return new Error(`No document "${id}" on ${address} (namespace ${temporal.namespace})`);
+}
+
+/** gRPC UNAVAILABLE (14) anywhere in the chain: the server went away after we connected. */
+function isUnavailable(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === 14) return true;
+  }
+  return false;
+}
+
+interface SpeakFlags extends DocumentFlags {
+  detach?: boolean;
+}
+
 const program = new Command('client').description('Durable long-form text-to-speech on Temporal');
 
-addDocumentOptions(program.command('speak <file>').description('turn a text file into one audio file')).action(
-  (file: string, flags: DocumentFlags) =>
+addDocumentOptions(program.command('speak <file>').description('turn a text file (- for standard input) into one audio file'))
+  .option('--detach', 'start the document (or find it), print its id and return without waiting')
+  .action((file: string, flags: SpeakFlags) =>
     withClient(async (client) => {
       const input = await documentInput(file, flags, flags.out);
       // Fail here, with the workflow's own message, before anything starts.
       resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`));
-      const workflowId = documentWorkflowId(file, input, flags.new);
-      const { handle, started } = await startDocument(client, input, temporal.taskQueue, workflowId);
-      console.error(`${started ? 'Started' : 'Attached to the run already under way, or done, of'} ${workflowId} on task queue "${temporal.taskQueue}"`);
-      const result = await followProgress(handle, handle.result() as Promise<AudioDocumentResult>);
-      console.log(describeResult(result));
+      const workflowId = documentWorkflowId(file, input, { forceNew: flags.new });
+      // A finished document whose file is gone is not made again behind the user's back: the
+      // worker may be on another machine, where the file may still be. --new makes it again.
+      const { handle, result, message } = await startDocument(client, input, temporal.taskQueue, workflowId, { whenFileGone: 'refuse' });
+      console.error(`${workflowId} on task queue "${temporal.taskQueue}" at ${address}: ${message ?? 'started'}`);
+      if (flags.detach) {
+        console.log(workflowId);
+        return;
+      }
+      console.log(describeResult(result ?? (await followProgress(handle, handle.result() as Promise<AudioDocumentResult>))));
     }),
-);
+  );
 
 program
   .command('status <id>')
-  .description('show where a document is')
+  .description('show where a document is (JSON): progress, the reason it failed, or its audio file')
   .action((id: string) =>
     withClient(async (client) => {
-      const handle = client.workflow.getHandle(id);
-      const { status } = await handle.describe();
-      const progress = await handle.query(progressQuery).catch(() => undefined);
-      console.log(JSON.stringify({ id, status: status.name, ...(progress ? { progress } : {}) }, null, 2));
+      const state = await documentState(client.workflow.getHandle(id));
+      if (!state) throw notFound(id);
+      const detail =
+        state.status === 'RUNNING'
+          ? { ...(state.progress ? { progress: state.progress } : { note: 'no worker answered the progress query' }) }
+          : state.status === 'COMPLETED'
+            ? { path: state.result.path, ...(state.fileExists ? {} : { note: missingFileAdvice(id, state.result.path) }) }
+            : { reason: state.reason };
+      console.log(JSON.stringify({ id, status: state.status, ...detail }, null, 2));
     }),
   );
 
@@ -58,7 +101,13 @@ program
   .description('cancel a document; chunks in flight are cancelled too')
   .action((id: string) =>
     withClient(async (client) => {
-      await client.workflow.getHandle(id).cancel();
+      const handle = client.workflow.getHandle(id);
+      const alreadyOver = async () => new Error(`${id} is already ${(await handle.describe()).status.name.toLowerCase()}: nothing to cancel`);
+      if ((await handle.describe()).status.name !== 'RUNNING') throw await alreadyOver();
+      // It may have ended since: the server then answers "not found" for the cancellation.
+      await handle.cancel().catch(async (error: unknown) => {
+        throw error instanceof WorkflowNotFoundError ? await alreadyOver() : error;
+      });
       console.log(`Cancellation requested for ${id}`);
     }),
   );
@@ -68,11 +117,14 @@ program
   .description('wait for a document and print its result as JSON')
   .action((id: string) =>
     withClient(async (client) => {
-      console.log(JSON.stringify(await client.workflow.getHandle(id).result(), null, 2));
+      const result = (await client.workflow.getHandle(id).result()) as AudioDocumentResult;
+      console.log(JSON.stringify(result, null, 2));
+      if (!existsSync(result.path)) console.error(`Note: ${missingFileAdvice(id, result.path)}`);
     }),
   );
 
 program.parseAsync().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  // The innermost cause: the engine's or validator's words, not "Workflow execution failed".
+  console.error(describeFailure(err));
   process.exit(1);
 });

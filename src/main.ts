@@ -1,29 +1,27 @@
-// The main job, `npm start [-- <file> --out <path>]`: everything in one process. Starts a Temporal
-// dev server unless TEMPORAL_ADDRESS names one, runs a worker in-process, speaks the file (the
-// sample reading by default) with a progress bar, and reports the audio file and the wall time.
+// The main job, `npm start [-- <file> --out <path>]`: everything in one process (src/temporal/embedded.ts):
+// a Temporal dev server of its own unless TEMPORAL_ADDRESS names one, an in-process worker, and the
+// file (the sample reading by default) spoken with a progress bar, ending with the audio file and
+// the wall time. Ctrl-C stops it cleanly; the same command again resumes the document where it
+// stopped (the server's history is kept in the cache directory; `--fresh` starts over).
 
-import { randomUUID } from 'node:crypto';
-import { basename, dirname, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { addDocumentOptions, documentInput, type DocumentFlags } from './client/document-options.ts';
+import { chunksDone, progressWithin } from './client/document-state.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config.ts';
-import { replicateConfig } from './engines/replicate/replicate-config.ts';
-import { resolveDocumentInput } from './document/input.ts';
+import { resolveDocumentInput, type AudioDocumentInput } from './document/input.ts';
 import type { AudioDocumentResult } from './document/result.ts';
-import { ensureTemporalCli } from './temporal/cli.ts';
-import { createAudioWorker } from './temporal/audio-worker.ts';
-import { isServing, startDevServer, type DevServer } from './temporal/dev-server.ts';
+import { openEmbedded, signalExitCode, type Embedded } from './temporal/embedded.ts';
 
 const SAMPLE = 'samples/reading.txt';
 
 interface MainFlags extends DocumentFlags {
   keepServer?: boolean;
+  fresh?: boolean;
 }
 
 async function main(file: string, flags: MainFlags) {
@@ -31,66 +29,99 @@ async function main(file: string, flags: MainFlags) {
   // --out is a path here: the in-process worker writes straight into its directory.
   const out = flags.out ? resolve(flags.out) : undefined;
   const input = await documentInput(file, flags, out && basename(out));
-  resolveDocumentInput(input); // bad flags fail before a server starts
-  Runtime.install({ logger: new DefaultLogger('WARN') }); // keep the progress bar readable
+  resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`)); // bad flags fail before a server starts
+  const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
+  // The same text, settings and output directory give the same id, so the next run finds this one.
+  const workflowId = documentWorkflowId(file, input, { scope: outputDir });
 
-  const temporal = temporalSettings();
-  const server = temporal.address ? undefined : await startOwnServer();
-  const address = temporal.address ?? server!.address;
-  if (!server && !(await isServing(address, temporal.namespace))) {
-    throw new Error(`No Temporal server answers at TEMPORAL_ADDRESS=${address} (namespace ${temporal.namespace})`);
-  }
-  // On a shared server our in-process worker gets a queue of its own, so it runs our document only.
-  const taskQueue = server ? temporal.taskQueue : `${temporal.taskQueue}-main-${randomUUID().slice(0, 8)}`;
-  const settings = workerSettings();
-  const replicate = replicateConfig();
-  const connection = await NativeConnection.connect({ address });
-  const audioWorker = await createAudioWorker({
-    connection,
-    namespace: temporal.namespace,
-    taskQueue,
-    ...settings,
-    outputDir: out ? dirname(out) : settings.outputDir,
-    ...(replicate ? { replicate } : {}),
+  const embedded = await openEmbedded({
+    fresh: flags.fresh === true,
+    worker: 'always',
+    outputDir,
+    // A queue of this document's own, the same on every run: only our worker runs it (on a shared
+    // server, and on our own, whose kept history may hold unfinished documents of other runs,
+    // which would otherwise run here too, into this run's output directory), and the worker of
+    // the next run of the same command picks it up.
+    taskQueue: `${temporalSettings().taskQueue}-main-${workflowId}`,
   });
-  const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
+  if (!embedded.ownServer) console.error(`Using the Temporal server at ${embedded.address} (TEMPORAL_ADDRESS)`);
+  const following = new AbortController();
+  const run: MainRun = { embedded, file, input, workflowId, replace: flags.new === true || (flags.fresh === true && !embedded.ownServer), signal: following.signal };
+  const spoken = speak(run).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  let exitCode = 0;
   try {
-    await audioWorker.runUntil(async () => {
-      const workflowId = documentWorkflowId(file, input, true);
-      const { handle } = await startDocument(client, input, taskQueue, workflowId);
-      console.error(`Speaking ${file} as workflow ${workflowId}`);
-      if (server?.uiUrl) console.error(`Follow it in the Temporal UI: ${server.uiUrl}/namespaces/${temporal.namespace}/workflows/${workflowId}`);
-      const result = await followProgress(handle, handle.result() as Promise<AudioDocumentResult>);
-      console.log(describeResult(result));
+    const outcome = await Promise.race([spoken, embedded.stopRequested, embedded.workerFailed]);
+    if (typeof outcome === 'string') {
+      following.abort(new Error(`stopped by ${outcome}`));
+      console.error(await stoppedLine(run));
+      exitCode = signalExitCode(outcome);
+    } else if ('error' in outcome) {
+      throw outcome.error;
+    } else {
+      console.log(describeResult(outcome.result));
       console.log(`Wall time: ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
-      // The worker stays up too, so queries (the UI's Queries tab, `client status`) still answer.
-      if (server && flags.keepServer) await keepServing(server);
-    });
+      if (flags.keepServer && embedded.ownServer) {
+        // The worker stays up too, so queries (the UI's Queries tab, `client status`) still answer.
+        console.error(`Temporal server, UI (${embedded.uiUrl}) and worker stay up; press Ctrl-C to stop them.`);
+        await embedded.stopRequested;
+      }
+    }
   } finally {
-    await audioWorker.close();
-    await clientConnection.close();
-    await connection.close();
-    await server?.stop();
+    // No call of the run may outlive the connections: the SDK would retry it on a closed channel,
+    // which throws. Aborting ends the wait for the result; the rest are short calls.
+    following.abort(new Error('done'));
+    await spoken;
+    await embedded.close();
   }
+  process.exitCode = exitCode;
 }
 
-/** A dev server of this job's own (own ports, own SQLite file), gone with the job. */
-async function startOwnServer(): Promise<DevServer> {
-  const server = await startDevServer({ cliPath: await ensureTemporalCli(), ui: true });
-  console.error(`Temporal dev server at ${server.address}, UI at ${server.uiUrl}`);
-  return server;
+interface MainRun {
+  embedded: Embedded;
+  file: string;
+  input: AudioDocumentInput;
+  workflowId: string;
+  /** --new (or --fresh on a shared server): a new run under the same id. */
+  replace: boolean;
+  signal: AbortSignal;
 }
 
-async function keepServing(server: DevServer): Promise<void> {
-  console.error(`Temporal server, UI (${server.uiUrl}) and worker stay up; press Ctrl-C to stop them.`);
-  await new Promise<void>((done) => process.once('SIGINT', () => done()));
+async function speak({ embedded, file, input, workflowId, replace, signal }: MainRun): Promise<AudioDocumentResult> {
+  const { client, taskQueue, namespace, uiUrl } = embedded;
+  const { handle, result, message } = await startDocument(client, input, taskQueue, workflowId, { whenFileGone: 'restart', replace });
+  console.error(`Speaking ${file} as workflow ${workflowId}`);
+  if (message) console.error(message);
+  if (uiUrl) console.error(`Follow it in the Temporal UI: ${uiUrl}/namespaces/${namespace}/workflows/${workflowId}`);
+  return result ?? followProgress(handle, client.withAbortSignal(signal, () => handle.result() as Promise<AudioDocumentResult>), { signal });
+}
+
+/** One line: where the document stands and how to resume it. */
+async function stoppedLine({ embedded, workflowId }: MainRun): Promise<string> {
+  const progress = await progressWithin(embedded.client.workflow.getHandle(workflowId), 2_000);
+  const done = progress ? `${chunksDone(progress).replace(' already', '')} and kept` : 'finished chunks are kept';
+  const how = embedded.persistent || !embedded.ownServer ? `to resume, run the same command again: ${rerunCommand()}` : 'this job ran on a temporary server history, so the next run starts over (reusing stored chunks)';
+  return `Stopped: ${done}; ${how}`;
+}
+
+/** The command that started us, without --fresh / --new (which would start over). */
+function rerunCommand(): string {
+  const args = process.argv.slice(2).filter((arg) => arg !== '--fresh' && arg !== '--new').map(shellQuote);
+  if (process.env.npm_lifecycle_event === 'start') return ['npm start', ...(args.length ? ['--', ...args] : [])].join(' ');
+  return ['node', ...process.execArgv, relative(process.cwd(), process.argv[1]!), ...args].join(' ');
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/u.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 addDocumentOptions(new Command('start'))
   .description('speak a text file through Temporal with an in-process worker (default: the sample reading)')
-  .argument('[file]', 'text file to speak', SAMPLE)
+  .argument('[file]', 'text file to speak (- for standard input)', SAMPLE)
   .option('--keep-server', 'keep the dev server, its UI and the worker running after the document is done')
+  .option('--fresh', "start over: delete our dev server's history (and with it unfinished runs) first")
   .action(main)
   .parseAsync()
   .catch((err) => {

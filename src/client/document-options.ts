@@ -18,6 +18,9 @@ export interface DocumentFlags {
   new?: boolean;
 }
 
+/** The file name that means "read the text from standard input". */
+export const STDIN = '-';
+
 export function addDocumentOptions(command: Command): Command {
   return command
     .option('--out <name>', 'output file name')
@@ -32,7 +35,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--new', 'force a new run even if this document was already spoken');
 }
 
-/** Reads the text file and builds the workflow input, filling unset flags from the environment. */
+/** Reads the text file (standard input for `-`) and builds the workflow input, filling unset flags from the environment. */
 export async function documentInput(file: string, flags: DocumentFlags, outputName?: string): Promise<AudioDocumentInput> {
   const defaults = clientDefaults();
   const text = await readText(file);
@@ -52,11 +55,19 @@ export async function documentInput(file: string, flags: DocumentFlags, outputNa
 }
 
 async function readText(file: string): Promise<string> {
+  if (file === STDIN) return readStdin();
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
     throw new Error(`cannot read text file "${file}": ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) console.error('Reading the text from standard input; end it with Ctrl-D.');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function integer(value: string): number {

@@ -8,7 +8,13 @@ import { progressQuery } from '../workflows/definitions.ts';
 
 const POLL_MS = 250;
 
-export async function followProgress<T>(handle: WorkflowHandle, result: Promise<T>, stream = process.stderr): Promise<T> {
+export interface FollowOptions {
+  stream?: NodeJS.WriteStream;
+  /** Stops following: the bar is closed and followProgress rejects with the signal's reason (the main job on Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export async function followProgress<T>(handle: WorkflowHandle, result: Promise<T>, { stream = process.stderr, signal }: FollowOptions = {}): Promise<T> {
   const bar = stream.isTTY
     ? new cliProgress.SingleBar(
         { format: '{bar} {value}/{total} chunks | {inFlight} in flight | {failed} retries | {elapsed} | ETA {eta} | {phase}', stream, hideCursor: true },
@@ -19,19 +25,23 @@ export async function followProgress<T>(handle: WorkflowHandle, result: Promise<
   let lastLine = '';
   const settled = result.finally(() => (finished = true));
   settled.catch(() => undefined); // handled by the caller
-  while (!finished) {
+  const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+  while (!finished && !signal?.aborted) {
     const progress = await handle.query(progressQuery).catch(() => undefined);
     if (progress) {
       if (bar) drawBar(bar, progress);
       else lastLine = printLine(progress, lastLine, stream);
     }
-    await Promise.race([settled.catch(() => undefined), new Promise((r) => setTimeout(r, POLL_MS))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled.catch(() => undefined), aborted, new Promise((r) => (timer = setTimeout(r, POLL_MS)))]);
+    clearTimeout(timer);
   }
-  if (bar) {
+  if (bar && !signal?.aborted) {
     const progress = await handle.query(progressQuery).catch(() => undefined);
     if (progress) drawBar(bar, progress);
-    bar.stop();
   }
+  bar?.stop();
+  if (signal?.aborted) throw signal.reason ?? new Error('stopped following the document');
   return result;
 }
 

@@ -1,34 +1,76 @@
-// Starts an audioDocument run, or finds the one already started for the same document.
+// Starts an audioDocument run, or finds the one already started for the same document, and says
+// which it did: "resuming: 42/197 chunks already done", a failed run started again with the reason
+// it failed, a finished one whose audio file is gone.
 
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { type Client, type WorkflowHandle, type WorkflowIdConflictPolicy, type WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AudioDocumentInput } from '../document/input.ts';
+import type { AudioDocumentResult } from '../document/result.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
+import { chunksDone, documentState, missingFileAdvice, type DocumentState } from './document-state.ts';
+
+export interface StartOptions {
+  /**
+   * After a success whose audio file is gone: 'restart' makes it again under the same id (the main
+   * job, whose worker is ours), 'refuse' throws, suggesting --new (a client, whose worker may be
+   * on another machine).
+   */
+  whenFileGone: 'restart' | 'refuse';
+  /** Start anew under the same id even if a run is going (it is terminated) or succeeded (the main job's --new). */
+  replace?: boolean;
+}
 
 export interface StartedDocument {
   handle: WorkflowHandle;
-  /** False when a run of this document was already going, or had succeeded. */
+  /** True: a new run; false: the run already going, or the earlier success (then `result` is set). */
   started: boolean;
+  /** An earlier success whose file is still there. */
+  result?: AudioDocumentResult;
+  /** What was there before under this id. */
+  earlier?: DocumentState;
+  /** What happened, for the user; undefined for the plain first start. */
+  message?: string;
 }
 
-export async function startDocument(client: Client, input: AudioDocumentInput, taskQueue: string, workflowId: string): Promise<StartedDocument> {
-  const running = await client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then((d) => d.status.name === 'RUNNING', () => false);
-  try {
-    const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, {
-      args: [input],
-      taskQueue,
-      workflowId,
-      // Attach to a run in progress; after a success return it; after a failure start again.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-    return { handle, started: !running };
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      return { handle: client.workflow.getHandle(workflowId), started: false };
-    }
-    throw error;
+export async function startDocument(
+  client: Client,
+  input: AudioDocumentInput,
+  taskQueue: string,
+  workflowId: string,
+  options: StartOptions,
+): Promise<StartedDocument> {
+  const existing = client.workflow.getHandle(workflowId);
+  const earlier = options.replace ? undefined : await documentState(existing);
+  if (earlier?.status === 'RUNNING') {
+    const message = earlier.progress ? `resuming: ${chunksDone(earlier.progress)}` : 'resuming the run already under way';
+    return { handle: existing, started: false, earlier, message };
   }
+  const fileGone = earlier?.status === 'COMPLETED' && !earlier.fileExists;
+  if (earlier?.status === 'COMPLETED') {
+    if (earlier.fileExists) {
+      const message = 'already spoken by an earlier run (--new speaks it again)';
+      return { handle: existing, started: false, result: earlier.result, earlier, message };
+    }
+    if (options.whenFileGone === 'refuse') throw new Error(missingFileAdvice(workflowId, earlier.result.path));
+  }
+  const policies: { workflowIdConflictPolicy: WorkflowIdConflictPolicy; workflowIdReusePolicy: WorkflowIdReusePolicy } = options.replace
+    ? { workflowIdConflictPolicy: 'TERMINATE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE' }
+    : fileGone
+      ? { workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE' }
+      : // A run started by someone else since we looked is attached to, not doubled.
+        { workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' };
+  const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue, workflowId, ...policies });
+  const message = startedMessage(earlier, options.replace);
+  return { handle, started: true, ...(earlier ? { earlier } : {}), ...(message ? { message } : {}) };
 }
+
+function startedMessage(earlier: DocumentState | undefined, replace?: boolean): string | undefined {
+  if (replace) return 'starting anew (--new; chunks still in the store are reused)';
+  if (!earlier) return undefined;
+  if (earlier.status === 'COMPLETED') {
+    return `the audio file of the earlier run, ${earlier.result.path}, is gone: making it again (chunks still in the store are reused)`;
+  }
+  const reason = 'reason' in earlier && earlier.reason !== earlier.status.toLowerCase() ? ` (${earlier.reason})` : '';
+  return `the earlier run ${ENDED[earlier.status] ?? `ended ${earlier.status.toLowerCase()}`}${reason}: starting it again`;
+}
+
+const ENDED: Partial<Record<string, string>> = { FAILED: 'failed', CANCELLED: 'was cancelled', TERMINATED: 'was terminated', TIMED_OUT: 'timed out' };

@@ -2,6 +2,7 @@
 // and stops it cleanly. Used by the main job, the tests and the benchmarks.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ export interface DevServerOptions {
    * temporary directory that stop() removes.
    */
   dataDir?: string;
+  /** The SQLite file's name inside `dataDir`; default `dev-server-<port>.sqlite`. */
+  dbFileName?: string;
   /**
    * gRPC port; default: a free port the OS picks. Not 7233 "when free": two jobs starting at once
    * could both see it free, and the loser would take the winner's server for its own.
@@ -69,7 +72,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const removeOwnDataDir = async () => {
     if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
   };
-  const dbFile = join(dataDir, `dev-server-${port}.sqlite`);
+  const dbFile = join(dataDir, options.dbFileName ?? `dev-server-${port}.sqlite`);
   const dynamicConfig = { ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig };
   const args = [
     'server', 'start-dev',
@@ -81,11 +84,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // In a process group of its own: the terminal's Ctrl-C goes to every process of the foreground
+  // group, and the server must outlive our worker (which still reports to it while it stops).
+  // Only stop() ends it, or the SIGKILL below if this process exits without calling stop().
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4_000)));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
 
   const address = `127.0.0.1:${port}`;

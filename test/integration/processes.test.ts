@@ -1,11 +1,12 @@
 // The project's entry points as a user runs them: `npm run worker` and `npm start`.
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { sleep } from '../helpers/async.ts';
+import { descendants, exitOf, isAlive, waitForOutput } from '../helpers/processes.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
@@ -17,52 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await temporal?.teardown();
 });
-
-/** Every process below `pid` (children, grandchildren, ...). */
-function descendants(pid: number): number[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=']).toString();
-  const pairs = out.trim().split('\n').map((line) => line.trim().split(/\s+/u).map(Number) as [number, number]);
-  const found: number[] = [];
-  const visit = (parent: number) => {
-    for (const [child, ppid] of pairs) {
-      if (ppid === parent) {
-        found.push(child);
-        visit(child);
-      }
-    }
-  };
-  visit(pid);
-  return found;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${seen}`)), timeoutMs);
-    const onData = (data: Buffer) => {
-      seen += data.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 describe('entry points', () => {
   it('npm run worker stops with its whole process tree when npm gets SIGTERM', async () => {
@@ -97,11 +52,14 @@ describe('entry points', () => {
   });
 
   it('npm start: two main jobs at once each speak their file into their own WAV', async () => {
+    // Both keep their server history in the same cache: one has it, the other runs on a temporary one.
+    const cache = join(temporal.dir, 'two-jobs-cache');
+    await mkdir(cache, { recursive: true });
     const jobs = [0, 1].map(async (n) => {
       const textFile = join(temporal.dir, `text-${n}.txt`);
       await writeFile(textFile, `Title ${n}\n\nThe first job line for run ${n}.\nIt wraps here.\n\nA second paragraph.`);
       const out = join(temporal.dir, `job-${n}`, 'speech.wav');
-      const env: NodeJS.ProcessEnv = { ...process.env, TTS_ENGINE: 'simulated', AUDIO_BLOB_DIR: join(temporal.dir, `blobs-${n}`) };
+      const env: NodeJS.ProcessEnv = { ...process.env, TTS_ENGINE: 'simulated', AUDIO_BLOB_DIR: join(temporal.dir, `blobs-${n}`), DURABLE_TTS_CACHE: cache };
       delete env.TEMPORAL_ADDRESS;
       const child = spawn('npm', ['start', '--', textFile, '--out', out], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
       const output = waitForOutput(child, /Wall time/u, 120_000);
