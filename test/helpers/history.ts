@@ -1,6 +1,7 @@
 // Reading what a workflow decided from its history, so tests check scheduling exactly, not by timing.
 
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { expect } from 'vitest';
 import { temporal } from '@temporalio/proto';
 
 /** For each workflow task: how many chunks had finished when it started, and how many were scheduled once its commands ran. */
@@ -43,4 +44,16 @@ export function defectiveWorkflowTasks(events: HistoryEvent[]): HistoryEvent[] {
     const failed = event.workflowTaskFailedEventAttributes;
     return failed && failed.cause !== temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
   });
+}
+
+/** Every chunk scheduled once and completed once, in one execution: nothing finished was redone. */
+export async function expectOneExecutionWithoutRedoneChunks(client: Client, workflowId: string, chunks: number) {
+  const executions = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) executions.push(execution);
+  expect(executions.map((execution) => execution.status.name)).toEqual(['COMPLETED']);
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk');
+  const completed = new Set(scheduled.map((event) => Number(event.eventId)));
+  expect(scheduled).toHaveLength(chunks);
+  expect(events.filter((event) => completed.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId)))).toHaveLength(chunks);
 }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedServerDir } from '../../src/temporal/embedded.ts';
 import { startDevServer } from '../../src/temporal/dev-server.ts';
 import { numberedParagraphs } from '../helpers/documents.ts';
+import { expectOneExecutionWithoutRedoneChunks } from '../helpers/history.ts';
 import { STACK_TRACE, exitOf, processesMentioning, runToEnd, waitForOutput } from '../helpers/processes.ts';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal.ts';
 
@@ -83,18 +84,6 @@ function expectCleanStop(code: number | null, output: string) {
   expect(resumeLines[0]).toMatch(/^Stopped: \d+\/24 chunks done and kept; to resume, run the same command again: npm start -- /u);
 }
 
-/** Every chunk scheduled once and completed once, in one execution: nothing finished was redone. */
-async function expectOneExecutionWithoutRedoneChunks(client: Client, workflowId: string) {
-  const executions = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) executions.push(execution);
-  expect(executions.map((execution) => execution.status.name)).toEqual(['COMPLETED']);
-  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk');
-  const completed = new Set(scheduled.map((event) => Number(event.eventId)));
-  expect(scheduled).toHaveLength(CHUNKS);
-  expect(events.filter((event) => completed.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId)))).toHaveLength(CHUNKS);
-}
-
 describe('npm start: Ctrl-C, then the same command again', () => {
   it('on its own dev server: stops cleanly, leaves nothing behind, and resumes the same workflow', async () => {
     const run = await job('own-server');
@@ -121,7 +110,7 @@ describe('npm start: Ctrl-C, then the same command again', () => {
     const server = await startDevServer({ cliPath: process.env.TEMPORAL_CLI!, dataDir: historyDir, dbFileName: 'history.sqlite' });
     const connection = await Connection.connect({ address: server.address });
     try {
-      await expectOneExecutionWithoutRedoneChunks(new Client({ connection }), workflowIdIn(output));
+      await expectOneExecutionWithoutRedoneChunks(new Client({ connection }), workflowIdIn(output), CHUNKS);
     } finally {
       await connection.close();
       await server.stop();
@@ -149,6 +138,6 @@ describe('npm start on a server TEMPORAL_ADDRESS names', () => {
     expect(second.code, output).toBe(0);
     expect(workflowIdIn(output)).toBe(workflowIdIn(first.output));
     expect(output).toMatch(new RegExp(`resuming: \\d+/${CHUNKS} chunks already done`, 'u'));
-    await expectOneExecutionWithoutRedoneChunks(temporal.client, workflowIdIn(output));
+    await expectOneExecutionWithoutRedoneChunks(temporal.client, workflowIdIn(output), CHUNKS);
   }, 300_000);
 });
