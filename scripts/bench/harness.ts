@@ -7,7 +7,7 @@ import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
-import { createAudioWorker } from '../../src/temporal/audio-worker.ts';
+import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
 import type { DevServer } from '../../src/temporal/dev-server.ts';
 import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/local-temporal.ts';
 
@@ -29,30 +29,15 @@ let queues = 0;
 export async function startBench(): Promise<Bench> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const temporal = await startLocalTemporal('durable-tts-bench-');
-  const { dir, server, client, workerConnection } = temporal;
+  const { server, client } = temporal;
   return {
     ...temporal,
     async run(input, options = {}) {
       const taskQueue = `bench-${++queues}`;
-      const outputDir = join(dir, taskQueue);
-      const worker = await createAudioWorker({
-        connection: workerConnection,
-        namespace: 'default',
-        taskQueue,
-        outputDir,
-        blobDir: join(outputDir, '.chunks'),
-        maxConcurrentActivities: 100,
-        espeakThreads: 1,
-        engines: {
-          simulated: new SimulatedEngine(),
-          ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
-        },
-        ...(options.replicate ? { replicate: options.replicate } : {}),
-      });
+      const { worker, outputDir } = await benchWorker(temporal, taskQueue, options);
       // Time the document only, from start request to result: the worker is already polling.
       const measured = await worker.runUntil(async () => {
-        while (worker.workers.some((w) => w.getState() !== 'RUNNING')) await new Promise((r) => setTimeout(r, 10));
-        await new Promise((r) => setTimeout(r, 200)); // its pollers reach the server
+        await untilPolling(worker);
         // A worker's first workflow task pays for its sandbox and cold code (~130 ms measured); a
         // fleet's workers are warm, so warm this one on a small document of other text first.
         const warmUp = { text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' as const, mode: input.mode ?? 'parallel' };
@@ -66,6 +51,35 @@ export async function startBench(): Promise<Bench> {
       return measured;
     },
   };
+}
+
+/**
+ * A fresh worker for one scenario, as a fleet's would be: its own task queue, output directory and
+ * chunk store (so no chunk is reused), the simulated engine (and Replicate when given).
+ */
+export async function benchWorker(temporal: LocalTemporal, taskQueue: string, options: { replicate?: ReplicateConfig } = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
+  const outputDir = join(temporal.dir, taskQueue);
+  const worker = await createAudioWorker({
+    connection: temporal.workerConnection,
+    namespace: 'default',
+    taskQueue,
+    outputDir,
+    blobDir: join(outputDir, '.chunks'),
+    maxConcurrentActivities: 100,
+    espeakThreads: 1,
+    engines: {
+      simulated: new SimulatedEngine(),
+      ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
+    },
+    ...(options.replicate ? { replicate: options.replicate } : {}),
+  });
+  return { worker, outputDir };
+}
+
+/** Call once the worker's run() has begun: resolves when its pollers are running and have reached the server. */
+export async function untilPolling(worker: AudioWorker): Promise<void> {
+  while (worker.workers.some((w) => w.getState() !== 'RUNNING')) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 200));
 }
 
 /** `count` one-sentence paragraphs: one chunk each. */

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { espeakThroughput } from './espeak.ts';
 import { temporalFloor } from './floor.ts';
 import { startBench } from './harness.ts';
+import { liveAudio } from './live.ts';
 import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
 import { rateLimitedProvider } from './rate-limit.ts';
 import { makespanSvg, markdownReport, type BenchResults } from './report.ts';
@@ -30,6 +31,8 @@ try {
   const schedules = await windowVsBatch(bench, latencyMs, 50, concurrency, 0.5);
   console.error('Rate-limited provider...');
   const rateLimit = await rateLimitedProvider(bench, 20, 60, 500);
+  console.error('Live audio...');
+  const live = await liveAudio(bench, { latencyMs: 2_000, chunks: 50, concurrency });
   console.error('Orchestration overhead...');
   const overhead = await orchestrationOverhead(bench, 200);
   const floor = [await temporalFloor(bench, 200, false), await temporalFloor(bench, 200, true)];
@@ -45,6 +48,7 @@ try {
     seedTable: seed,
     schedules,
     rateLimit,
+    live,
     overhead,
     floor,
     stitching,

@@ -3,6 +3,7 @@
 
 import type { EspeakThroughput } from './espeak.ts';
 import type { Floor } from './floor.ts';
+import type { LiveResult } from './live.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
 import type { RateLimitResult } from './rate-limit.ts';
 import type { StitchMeasure } from './stitching.ts';
@@ -15,6 +16,7 @@ export interface BenchResults {
   seedTable: SeedRow[];
   schedules: ScheduleComparison;
   rateLimit: RateLimitResult;
+  live: LiveResult;
   overhead: Overhead;
   floor: Floor[];
   stitching: StitchMeasure[];
@@ -45,6 +47,7 @@ export function markdownReport(r: BenchResults): string {
     '|---|---|---|',
     `| Window vs batch, lognormal latency (sigma ${r.schedules.sigma}), N=${r.schedules.chunks}, C=${r.schedules.concurrency} | window ${f1(r.schedules.windowSec)} s, batch ${f1(r.schedules.batchSec)} s: window ${f2(r.schedules.windowAdvantage)}x faster | >= 1.2x: ${mark(r.schedules.windowAdvantage >= 1.2)} |`,
     `| Rate-limited provider (fake Replicate ${r.rateLimit.perMinute}/min, burst 1), N=${r.rateLimit.chunks}, L=${r.rateLimit.latencyMs} ms | ${f1(r.rateLimit.seconds)} s vs bound (N-1)/R + L = ${f1(r.rateLimit.boundSec)} s: ${f2(r.rateLimit.ratio)}; ${r.rateLimit.throttled} responses 429 | <= 1.05 and no 429: ${mark(r.rateLimit.ratio <= 1.05 && r.rateLimit.throttled === 0)} |`,
+    liveRow(r.live),
     `| Orchestration overhead, sequential, L=0, ${r.overhead.chunks} chunks | ${f1(r.overhead.msPerChunk)} ms per chunk (${f2(r.overhead.msPerChunk / r.floor[0]!.msPerStep)}x Temporal's floor below); CPU per chunk: worker process ${f1(r.overhead.workerCpuMs)} ms, server ${f1(r.overhead.serverCpuMs)} ms | <= 15 ms: ${mark(r.overhead.msPerChunk <= 15)} |`,
     ...r.floor.map((f) => `| Temporal's floor: ${f.steps} no-op ${f.local ? 'local activities' : 'activities'} in sequence, same server | ${f1(f.msPerStep)} ms per step; CPU per step: worker process ${f1(f.workerCpuMs)} ms, server ${f1(f.serverCpuMs)} ms | |`),
     ffmpeg
@@ -53,6 +56,16 @@ export function markdownReport(r: BenchResults): string {
     `| Stitching ${long.chunks} x 12 s (${f1(long.audioHours)} h, ${f1(long.outputMb / 1000)} GB) | ${f1(long.workSeconds ?? long.seconds)} s, ${f1(long.peakRssMb)} MB peak (50 chunks: ${f1(ours.peakRssMb)} MB) | RSS independent of length: ${mark(long.peakRssMb < ours.peakRssMb * 1.25)} |`,
     ...r.espeak.map((e) => `| eSpeak, ${e.threads} thread${e.threads > 1 ? 's' : ''}, ${e.chunks} chunks of the sample | ${f1(e.chunksPerSecond)} chunks/s${e.threads > 1 ? ` (${f2(e.chunksPerSecond / r.espeak[0]!.chunksPerSecond)}x)` : ''} | |`),
   ].join('\n');
+}
+
+/** The live-audio row of the measures table (also printed by `scripts/bench/live.ts` alone). */
+export function liveRow(l: LiveResult): string {
+  return (
+    `| Live audio through the API (simulated, L=${l.latencyMs} ms, N=${l.chunks}, C=${l.concurrency}): POST, then GET /live with fetch | ` +
+    `first audio byte ${f2(l.ttfaSec)} s after the POST, whole document ${f1(l.wholeSec)} s (workflow ${f1(l.workflowSec)} s): audio ${f1(l.ratio)}x sooner; ` +
+    `a listener playing from the first byte was >= ${f1(l.minLeadSec)} s ahead whenever the stream waited for chunks, ${l.underruns} underrun${l.underruns === 1 ? '' : 's'}; live bytes ${l.identical ? 'identical to' : 'DIFFER from'} the final file past the header (${f1(l.audioSec)} s of audio) | ` +
+    `TTFA <= L + 1 s = ${f1(l.targetSec)} s: ${mark(l.targetMet)}; no underrun, identical: ${mark(l.underruns === 0 && l.identical)} |`
+  );
 }
 
 /** Makespan against N: sequential, parallel, and the parallel ideal. */
