@@ -4,6 +4,7 @@
 // cluster; the workers run elsewhere and share the output directory and chunk store with us.
 
 import { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
 import { describeFailure } from './client/print-result.ts';
 import { serverSettings, workerSettings } from './config.ts';
 import { buildServer } from './server/app.ts';
@@ -14,15 +15,17 @@ async function serve(flags: { fresh?: boolean }) {
   const settings = serverSettings();
   const storage = workerSettings();
   const embedded = await openEmbedded({ worker: 'when-own-server', fresh: flags.fresh === true });
-  const app = await buildServer({
-    client: embedded.client,
-    taskQueue: embedded.taskQueue,
-    outputDir: storage.outputDir,
-    blobStore: new LocalBlobStore(storage.blobDir),
-    ...(settings.apiToken ? { apiToken: settings.apiToken } : {}),
-    logger: true,
-  });
+  let app: FastifyInstance | undefined;
   try {
+    app = await buildServer({
+      client: embedded.client,
+      taskQueue: embedded.taskQueue,
+      outputDir: storage.outputDir,
+      blobStore: new LocalBlobStore(storage.blobDir),
+      ...(settings.apiToken ? { apiToken: settings.apiToken } : {}),
+      listenHost: settings.host,
+      logger: true,
+    });
     const url = await app.listen({ port: settings.port, host: settings.host });
     console.error(embedded.ownServer ? `Temporal: our dev server ${embedded.address}, UI at ${embedded.uiUrl}` : `Temporal: ${embedded.address} (client only: workers run elsewhere)`);
     if (settings.apiToken) console.error('API_TOKEN is set: /v1 needs "Authorization: Bearer <token>"');
@@ -32,7 +35,7 @@ async function serve(flags: { fresh?: boolean }) {
     console.error(`${signal}: stopping the HTTP server, then the worker and Temporal; documents still running resume on the next \`npm run serve\``);
     process.exitCode = signalExitCode(signal);
   } finally {
-    await app.close();
+    await app?.close();
     await embedded.close();
   }
 }

@@ -11,6 +11,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { bearerTokenCheck } from './auth.ts';
 import { Documents } from './documents.ts';
 import { registerProblemHandlers } from './problem.ts';
+import { isLoopbackHost, sameOriginCheck } from './same-origin.ts';
 import { MAX_UPLOAD_BYTES } from './request-input.ts';
 import { audioRoutes } from './routes/audio.ts';
 import { documentRoutes } from './routes/documents.ts';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   blobStore: BlobStore;
   /** When set, every /v1 route needs `Authorization: Bearer <apiToken>`. */
   apiToken?: string;
+  /** The address it listens on (default 127.0.0.1): without a token, a loopback server answers only to loopback names. */
+  listenHost?: string;
   /** Request logging: on (to stdout), off (the default), or to this stream. */
   logger?: boolean;
   logStream?: NodeJS.WritableStream;
@@ -49,6 +52,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         : false,
   });
   registerProblemHandlers(app);
+  app.addHook('onRequest', sameOriginCheck({ loopbackOnly: !options.apiToken && isLoopbackHost(options.listenHost ?? '127.0.0.1') }));
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } });
   await app.register(swagger, {
     openapi: {

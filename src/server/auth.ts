@@ -10,13 +10,12 @@ export function bearerTokenCheck(token: string) {
   // Compared as fixed-length digests: timingSafeEqual needs equal lengths, and no length leaks.
   const expected = digest(token);
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const fromHeader = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+    const header = /^bearer +(.+)$/iu.exec(request.headers.authorization ?? '')?.[1]; // the scheme is case-insensitive (RFC 9110)
     const fromQuery = request.method === 'GET' ? (request.query as { access_token?: unknown } | undefined)?.access_token : undefined;
-    const given = fromHeader ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
+    const given = header ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       void reply.header('WWW-Authenticate', 'Bearer realm="durable-tts"');
-      throw new HttpProblem(401, 'Unauthorized', given === undefined ? 'this server needs `Authorization: Bearer <API_TOKEN>`' : 'the bearer token is not valid');
+      throw new HttpProblem(401, given === undefined ? 'this server needs `Authorization: Bearer <API_TOKEN>`' : 'the bearer token is not valid');
     }
   };
 }

@@ -3,40 +3,22 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Static } from 'typebox';
+import { progressWithin } from '../client/document-state.ts';
 import { describeFailure } from '../client/print-result.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
-import { AUDIO_DOCUMENT_WORKFLOW, progressQuery } from '../workflows/definitions.ts';
+import { titleFromText } from '../document/title.ts';
+import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
 import { HttpProblem } from './problem.ts';
+import type { DocumentDetail, DocumentSummary, Status } from './schemas.ts';
 
-export const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'] as const;
-export type DocumentStatus = (typeof STATUSES)[number];
+export type DocumentStatus = Static<typeof Status>;
 
-/** How long a query may take before the answer goes without progress (a worker may be down). */
+/** How long a progress query may take before the answer goes without it (no worker polls the document's queue). */
 const QUERY_TIMEOUT_MS = 3_000;
 /** The list reads at most this many documents from visibility, to sort them newest first. */
 export const LIST_SCAN_LIMIT = 2_000;
-
-export interface DocumentSummary {
-  id: string;
-  title: string;
-  status: DocumentStatus;
-  startedAt: string;
-  closedAt?: string;
-  progress?: DocumentProgress;
-  /** Seconds of audio, once completed. */
-  durationSec?: number;
-}
-
-export interface DocumentDetail {
-  id: string;
-  title: string;
-  status: DocumentStatus;
-  startedAt: string;
-  progress?: DocumentProgress;
-  result?: AudioDocumentResult;
-  error?: string;
-}
 
 export class Documents {
   constructor(
@@ -47,27 +29,24 @@ export class Documents {
   /**
    * Starts a document. With an idempotency key the workflow id derives from it, so a retried POST
    * finds the first one (running or finished) instead of starting a second; the same key with
-   * another request is a conflict.
+   * another request (another `fingerprint`) is a conflict.
    */
-  async start(input: AudioDocumentInput, title: string, idempotencyKey?: string): Promise<{ id: string; created: boolean }> {
-    const inputHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+  async start(input: AudioDocumentInput, title: string, fingerprint: string, idempotencyKey?: string): Promise<{ id: string; status: DocumentStatus; created: boolean }> {
     const id = idempotencyKey ? `doc-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` : `doc-${randomUUID()}`;
     try {
       await this.client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, {
         args: [input],
         taskQueue: this.taskQueue,
         workflowId: id,
-        memo: { title, inputHash },
+        memo: { title, fingerprint },
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
-      return { id, created: true };
+      return { id, status: 'running', created: true };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const { memo } = await this.client.workflow.getHandle(id).describe();
-      if (memo?.inputHash !== inputHash) {
-        throw new HttpProblem(409, 'Idempotency-Key reused', 'this Idempotency-Key was used for a different request');
-      }
-      return { id, created: false };
+      const earlier = await this.client.workflow.getHandle(id).describe();
+      if (earlier.memo?.fingerprint !== fingerprint) throw new HttpProblem(409, 'this Idempotency-Key was used for a different request');
+      return { id, status: statusOf(earlier.status.name), created: false };
     }
   }
 
@@ -75,24 +54,24 @@ export class Documents {
     const handle = this.client.workflow.getHandle(id);
     const description = await this.describe(handle);
     const status = statusOf(description.status.name);
-    const detail: DocumentDetail = {
-      id,
-      title: await this.titleOf(handle, description.memo),
-      status,
-      startedAt: description.startTime.toISOString(),
-    };
-    const progress = await queryProgress(handle);
-    if (progress) detail.progress = progress;
-    if (status === 'completed') detail.result = (await handle.result()) as AudioDocumentResult;
-    else if (status !== 'running') detail.error = await handle.result().then(() => status, describeFailure);
+    const detail: DocumentDetail = { id, title: await this.titleOf(handle, description.memo), status, startedAt: description.startTime.toISOString() };
+    if (status === 'running') {
+      const progress = await progressWithin(handle, QUERY_TIMEOUT_MS);
+      if (progress) detail.progress = progress;
+    } else if (status === 'completed') {
+      const result = (await handle.result()) as AudioDocumentResult;
+      detail.result = result;
+      detail.progress = finishedProgress(result, description.startTime, description.closeTime);
+    } else {
+      detail.error = await handle.result().then(() => status, describeFailure);
+    }
     return detail;
   }
 
   /** The result of a completed document; a problem for any other state. */
   async result(id: string): Promise<AudioDocumentResult> {
-    const handle = this.client.workflow.getHandle(id);
-    const status = statusOf((await this.describe(handle)).status.name);
-    if (status !== 'completed') throw new HttpProblem(409, 'Not completed', `document ${id} is ${status}, not completed`);
+    const { handle, status } = await this.find(id);
+    if (status !== 'completed') throw new HttpProblem(409, `document ${id} is ${status}, not completed`);
     return (await handle.result()) as AudioDocumentResult;
   }
 
@@ -102,11 +81,17 @@ export class Documents {
     return { handle, status: statusOf((await this.describe(handle)).status.name) };
   }
 
-  async cancel(id: string): Promise<DocumentStatus> {
+  async cancel(id: string): Promise<void> {
     const { handle, status } = await this.find(id);
-    if (status !== 'running') throw new HttpProblem(409, 'Not running', `document ${id} is already ${status}; only a running document can be cancelled`);
-    await handle.cancel();
-    return status;
+    const refused = (now: string) => new HttpProblem(409, `document ${id} is already ${now}; only a running document can be cancelled`);
+    if (status !== 'running') throw refused(status);
+    try {
+      await handle.cancel();
+    } catch (error) {
+      // It ended between the look and the cancel.
+      if (error instanceof WorkflowNotFoundError) throw refused((await this.find(id)).status);
+      throw error;
+    }
   }
 
   /**
@@ -134,7 +119,7 @@ export class Documents {
           ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
         };
         if (status === 'running') {
-          const progress = await queryProgress(handle);
+          const progress = await progressWithin(handle, QUERY_TIMEOUT_MS);
           if (progress) summary.progress = progress;
         }
         if (status === 'completed') summary.durationSec = ((await handle.result()) as AudioDocumentResult).durationSec;
@@ -151,12 +136,11 @@ export class Documents {
   private async describe(handle: WorkflowHandle) {
     try {
       const description = await handle.describe();
-      if (description.type !== AUDIO_DOCUMENT_WORKFLOW) throw new WorkflowNotFoundError('not a document', handle.workflowId, undefined);
-      return description;
+      if (description.type === AUDIO_DOCUMENT_WORKFLOW) return description;
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new HttpProblem(404, 'Unknown document', `no document with id "${handle.workflowId}"`);
-      throw error;
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
+    throw new HttpProblem(404, `no document with id "${handle.workflowId}"`);
   }
 
   /** The title given at start (memo); for documents started elsewhere, the first line of their text. */
@@ -182,19 +166,32 @@ export class Documents {
   }
 }
 
-/** The first non-empty line of a text, shortened: what a list shows for a document. */
-export function titleFromText(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
-  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
-}
-
 function statusOf(name: string): DocumentStatus {
-  const status = name.toLowerCase();
-  if (status === 'continued_as_new') return 'running';
-  return (STATUSES as readonly string[]).includes(status) ? (status as DocumentStatus) : 'running';
+  switch (name) {
+    case 'COMPLETED':
+      return 'completed';
+    case 'FAILED':
+      return 'failed';
+    case 'CANCELLED':
+      return 'cancelled';
+    case 'TERMINATED':
+      return 'terminated';
+    case 'TIMED_OUT':
+      return 'timed_out';
+    default:
+      return 'running'; // RUNNING, CONTINUED_AS_NEW, PAUSED
+  }
 }
 
-async function queryProgress(handle: WorkflowHandle): Promise<DocumentProgress | undefined> {
-  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS).unref());
-  return Promise.race([handle.query(progressQuery).catch(() => undefined), timeout]);
+/** A finished document's progress, from its result: no query, so no worker has to replay its history. */
+function finishedProgress(result: AudioDocumentResult, startTime: Date, closeTime: Date | undefined): DocumentProgress {
+  return {
+    phase: 'done',
+    total: result.chunks,
+    done: result.chunks,
+    inFlight: 0,
+    failedAttempts: result.failedAttempts,
+    startedAt: startTime.getTime(),
+    elapsedMs: (closeTime ?? startTime).getTime() - startTime.getTime(),
+  };
 }

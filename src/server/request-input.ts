@@ -5,9 +5,10 @@
 import type {} from '@fastify/multipart'; // request.parts()
 import type { FastifyRequest } from 'fastify';
 import { clientDefaults } from '../config.ts';
+import { createHash } from 'node:crypto';
 import type { AudioDocumentInput } from '../document/input.ts';
+import { titleFromText } from '../document/title.ts';
 import { HttpProblem } from './problem.ts';
-import { titleFromText } from './documents.ts';
 
 /** The options a form or a query string can set, by field name. */
 export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'name', 'title'] as const;
@@ -18,19 +19,24 @@ export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
 export interface RequestedDocument {
   input: AudioDocumentInput;
   title: string;
+  /**
+   * A hash of the request as sent, before this server's defaults: an Idempotency-Key retried on
+   * another replica (whose TTS_ENGINE may differ) is still the same request.
+   */
+  fingerprint: string;
 }
 
 export async function requestedDocument(request: FastifyRequest): Promise<RequestedDocument> {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/json') {
     const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpProblem(400, 'Invalid input', 'Invalid input: input must be a JSON object with a "text" field', 'input');
-    const input = withDefaults(body as AudioDocumentInput);
-    return { input, title: typeof input.text === 'string' ? titleFromText(input.text) : '' };
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpProblem(400, 'Invalid input: input must be a JSON object with a "text" field', 'input');
+    const input = body as AudioDocumentInput;
+    return { input: withDefaults(input), title: typeof input.text === 'string' ? titleFromText(input.text) : '', fingerprint: fingerprintOf(input) };
   }
   if (type === 'text/plain') return fromForm(String(request.body ?? ''), request.query as Record<string, unknown>);
   if (type === 'multipart/form-data') return fromMultipart(request);
-  throw new HttpProblem(415, 'Unsupported media type', `send application/json, text/plain or multipart/form-data, not ${type ?? 'no Content-Type'}`);
+  throw new HttpProblem(415, `send application/json, text/plain or multipart/form-data, not ${type ?? 'no Content-Type'}`);
 }
 
 async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument> {
@@ -47,7 +53,7 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
     }
   }
   const given = text ?? (typeof fields.text === 'string' ? fields.text : undefined);
-  if (given === undefined) throw new HttpProblem(400, 'Invalid input', 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
+  if (given === undefined) throw new HttpProblem(400, 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
   const { text: _text, ...options } = fields;
   const document = fromForm(given, options);
   return fileName && typeof fields.title !== 'string' ? { ...document, title: fileName } : document;
@@ -56,7 +62,7 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
 /** Form fields and query parameters are strings: numbers are turned back into numbers here. */
 function fromForm(text: string, fields: Record<string, unknown>): RequestedDocument {
   const unknown = Object.keys(fields).find((key) => key !== 'access_token' && !(FORM_OPTIONS as readonly string[]).includes(key));
-  if (unknown) throw new HttpProblem(400, 'Invalid input', `Invalid input: ${unknown} is not a known option (known: ${FORM_OPTIONS.join(', ')})`, unknown);
+  if (unknown) throw new HttpProblem(400, `Invalid input: ${unknown} is not a known option (known: ${FORM_OPTIONS.join(', ')})`, unknown);
   const value = (key: string) => {
     const raw = fields[key];
     if (typeof raw !== 'string' || raw === '') return undefined;
@@ -70,7 +76,11 @@ function fromForm(text: string, fields: Record<string, unknown>): RequestedDocum
   const name = value('name');
   if (name !== undefined) input.output = { name: name as string };
   const title = value('title');
-  return { input: withDefaults(input), title: typeof title === 'string' ? title.slice(0, 200) : titleFromText(text) };
+  return { input: withDefaults(input), title: typeof title === 'string' ? title.slice(0, 200) : titleFromText(text), fingerprint: fingerprintOf(input) };
+}
+
+function fingerprintOf(input: AudioDocumentInput): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
 
 /** The server is a client like the CLI: unset options take the same environment defaults (engine, mode, concurrency). */

@@ -2,13 +2,15 @@
 // serialises with them and @fastify/swagger publishes them in /openapi.json. The document input
 // itself is the workflow's own schema (src/document/input-schema.ts), not a copy.
 
-import { Type } from 'typebox';
-import { STATUSES } from './documents.ts';
+import { Type, type Static } from 'typebox';
+import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
+
+export const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'] as const;
 
 export const DocumentId = Type.String({ minLength: 1, maxLength: 255, description: 'The document id (its Temporal workflow id)' });
 export const IdParams = Type.Object({ id: DocumentId });
 
-export const Status = Type.Union(STATUSES.map((status) => Type.Literal(status)), { description: 'Where the document is' });
+export const Status = Type.Enum(STATUSES, { description: 'Where the document is' });
 
 export const Progress = Type.Object(
   {
@@ -50,6 +52,8 @@ export const DocumentDetail = Type.Object({
   error: Type.Optional(Type.String({ description: 'Why it failed, was cancelled or terminated' })),
 });
 
+export type DocumentDetail = Static<typeof DocumentDetail>;
+
 export const DocumentSummary = Type.Object({
   id: DocumentId,
   title: Type.String(),
@@ -59,6 +63,8 @@ export const DocumentSummary = Type.Object({
   progress: Type.Optional(Progress),
   durationSec: Type.Optional(Type.Number({ description: 'Seconds of audio, once completed' })),
 });
+
+export type DocumentSummary = Static<typeof DocumentSummary>;
 
 export const DocumentList = Type.Object({
   documents: Type.Array(DocumentSummary),
@@ -95,3 +101,11 @@ export function problems(...statuses: number[]): Record<number, typeof ProblemSc
 }
 
 export const TokenQuery = Type.Object({ access_token: Type.Optional(Type.String({ description: 'The API token, for clients that cannot set headers (audio elements, EventSource)' })) });
+
+// The response schemas restate the workflow's types for the API's description; these lines fail to
+// compile when the two drift apart (fast-json-stringify would silently drop a new field).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const progressMatches: Same<Static<typeof Progress>, DocumentProgress> = true;
+const resultFits: AudioDocumentResult extends Static<typeof Result> ? true : false = true;
+void progressMatches;
+void resultFits;

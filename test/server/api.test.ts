@@ -102,8 +102,12 @@ describe('documents', () => {
     const bytes = Buffer.from(await audio.arrayBuffer());
     expect(bytes.length).toBe(finished.result.bytes);
     expect(bytes).toEqual(await readFile(finished.result.path));
-    const again = await fetch(`${base}/v1/documents/${body.id}/audio`, { headers: { 'if-none-match': `"${finished.result.sha256}"` } });
-    expect(again.status).toBe(304);
+    for (const tags of [`"${finished.result.sha256}"`, `"other", W/"${finished.result.sha256}"`, '*']) {
+      const again = await fetch(`${base}/v1/documents/${body.id}/audio`, { headers: { 'if-none-match': tags } });
+      expect(again.status, tags).toBe(304);
+    }
+    const head = await fetch(`${base}/v1/documents/${body.id}/audio`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), (await head.arrayBuffer()).byteLength]).toEqual([200, String(finished.result.bytes), 0]);
   });
 
   it('honours Range: the first bytes, a middle slice, a suffix, and refuses an unsatisfiable range', async () => {
@@ -120,6 +124,9 @@ describe('documents', () => {
     expect(outside.status).toBe(416);
     expect(outside.headers.get('content-range')).toBe(`bytes */${size}`);
     expect(outside.headers.get('content-type')).toMatch(/^application\/problem\+json/u);
+    expect(outside.headers.get('content-disposition')).toBeNull(); // a problem, not the file
+    const otherUnit = await fetch(url, { headers: { range: 'items=0-5' } });
+    expect([otherUnit.status, (await otherUnit.arrayBuffer()).byteLength]).toEqual([200, size]);
     const download = await fetch(`${url}?download=1`);
     expect(download.headers.get('content-disposition')).toMatch(/^attachment;/u);
   });
@@ -237,7 +244,7 @@ describe('Idempotency-Key', () => {
     expect(second.body).toMatchObject({ id: first.body.id, created: false });
     await waitUntilDone(first.body.id as string);
     const afterDone = await post(input, { 'idempotency-key': key });
-    expect(afterDone.body).toMatchObject({ id: first.body.id, created: false });
+    expect(afterDone.body).toMatchObject({ id: first.body.id, created: false, status: 'completed' });
     const other = await post({ ...input, text: 'Something else.' }, { 'idempotency-key': key });
     expect(other.response.status).toBe(409);
   });
@@ -245,7 +252,8 @@ describe('Idempotency-Key', () => {
 
 describe('Server-Sent Events', () => {
   it('streams progress as it changes, then done with the result', async () => {
-    const { body } = await post({ text: numberedParagraphs(6), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 400 } });
+    // 1.5 s a chunk: the progress changes several times across the SSE server's polls, however busy the machine.
+    const { body } = await post({ text: numberedParagraphs(6), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 1_500 } });
     const response = await fetch(`${base}/v1/documents/${body.id}/events`);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/u);
     const text = await response.text(); // the stream ends after `done`
@@ -305,7 +313,7 @@ describe('API_TOKEN', () => {
       expect((await fetch(`${secured.base}/v1/documents/${'x'}/cancel`, { method: 'POST' })).status).toBe(401);
       expect((await fetch(`${secured.base}/healthz`)).status).toBe(200);
 
-      const auth = { authorization: `Bearer ${token}` };
+      const auth = { authorization: `bearer ${token}` }; // the scheme is case-insensitive
       const started = await fetch(`${secured.base}/v1/documents`, json({ text: 'Behind a token.', engine: 'simulated' }, auth));
       expect(started.status).toBe(202);
       const { id } = (await started.json()) as { id: string };
@@ -317,5 +325,46 @@ describe('API_TOKEN', () => {
     } finally {
       await secured.app.close();
     }
+  });
+});
+
+describe('other sites and other names', () => {
+  it('refuses a POST from another site, as a browser sends it, and starts nothing', async () => {
+    const before = await startedCount();
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }] as Array<Record<string, string>>) {
+      const response = await fetch(`${base}/v1/documents`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: 'Hi.' });
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      expect(((await response.json()) as { detail: string }).detail).toMatch(/from another site/u);
+    }
+    const cancel = await fetch(`${base}/v1/documents/anything/cancel`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    expect(cancel.status).toBe(403);
+    expect(await startedCount()).toBe(before);
+    // Its own page (same origin) may.
+    const own = await fetch(`${base}/v1/documents?engine=simulated`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: base, 'sec-fetch-site': 'same-origin' }, body: 'From the page.' });
+    expect(own.status).toBe(202);
+  });
+
+  it('answers only to loopback names without a token (DNS rebinding), and to any name with one', async () => {
+    const { request } = await import('node:http');
+    const get = (url: string, host: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => request(url, { headers: { host, ...headers } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end());
+    expect(await get(`${base}/v1/documents`, 'rebound.example:8080')).toBe(403);
+    expect(await get(`${base}/v1/documents`, 'localhost:8080')).toBe(200);
+    const secured = await listen({ apiToken: 'a-token' });
+    expect(await get(`${secured.base}/v1/documents`, 'tts.example.com', { authorization: 'Bearer a-token' })).toBe(200);
+  });
+});
+
+describe('an output file that is no longer the document\'s', () => {
+  it('says the audio is gone (410) when the file was deleted or replaced, never serving other bytes', async () => {
+    const { body } = await post({ text: 'Soon replaced.', engine: 'simulated' });
+    const done = await waitUntilDone(body.id as string);
+    const { writeFile, rm } = await import('node:fs/promises');
+    await writeFile(done.result.path, 'another document of the same name');
+    const replaced = await fetch(`${base}/v1/documents/${body.id}/audio`);
+    expect(replaced.status).toBe(410);
+    expect(((await replaced.json()) as { detail: string }).detail).toMatch(/a file of another document has its name/u);
+    await rm(done.result.path);
+    expect((await fetch(`${base}/v1/documents/${body.id}/audio`)).status).toBe(410);
   });
 });

@@ -3,7 +3,8 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import parseRange from 'range-parser';
 import { Type } from 'typebox';
@@ -35,13 +36,18 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       const { id } = request.params as { id: string };
       const result = await documents.result(id);
       const path = outputPath(root, result, id);
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => {
-          throw new HttpProblem(410, 'Audio gone', `the audio of document ${id} is no longer in the output directory (deleted?); start the document again`);
-        },
-      );
+      const size = await stat(path).then((s) => s.size, () => undefined);
+      // Another run may have written a file of the same name since (e.g. two `--out speech.wav`).
+      if (size !== result.bytes) {
+        throw new HttpProblem(410, `the audio of document ${id} is no longer in the output directory${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`);
+      }
       const etag = `"${result.sha256}"`;
+      const header = request.headers.range;
+      const ranges = header && ifRangeHolds(request.headers['if-range'] as string | undefined, etag) ? parseRange(size, header, { combine: true }) : undefined;
+      if (ranges === -1) {
+        void reply.header('Content-Range', `bytes */${size}`);
+        throw new HttpProblem(416, `the file has ${size} bytes; the range "${header}" lies outside it`);
+      }
       const download = (request.query as { download?: string }).download !== undefined;
       void reply
         .header('Content-Type', 'audio/wav')
@@ -49,21 +55,14 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
         .header('ETag', etag)
         .header('Cache-Control', 'private, max-age=0, must-revalidate')
         .header('Content-Disposition', `${download ? 'attachment' : 'inline'}; filename="${basename(path).replace(/"/gu, '')}"`);
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-
-      const header = request.headers.range;
-      const ranges = header && (!request.headers['if-range'] || request.headers['if-range'] === etag) ? parseRange(size, header, { combine: true }) : undefined;
-      if (ranges === -1) {
-        void reply.header('Content-Range', `bytes */${size}`);
-        throw new HttpProblem(416, 'Range not satisfiable', `the file has ${size} bytes; the range "${header}" lies outside it`);
-      }
-      // A malformed header (-2) or several ranges are answered with the whole file, as RFC 9110 allows.
-      if (ranges === undefined || ranges === -2 || ranges.length !== 1) {
-        void reply.header('Content-Length', size);
-        return reply.send(createReadStream(path));
-      }
-      const { start, end } = ranges[0]!;
-      void reply.code(206).header('Content-Range', `bytes ${start}-${end}/${size}`).header('Content-Length', end - start + 1);
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      // A malformed header (-2), another unit or several ranges get the whole file, as RFC 9110 allows.
+      const range = ranges !== undefined && ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0]! : undefined;
+      const { start, end } = range ?? { start: 0, end: size - 1 };
+      if (range) void reply.code(206).header('Content-Range', `bytes ${start}-${end}/${size}`);
+      void reply.header('Content-Length', end - start + 1);
+      // HEAD: the headers only (Fastify keeps our Content-Length for a stream, and drains it).
+      if (request.method === 'HEAD') return reply.send(Readable.from([]));
       return reply.send(createReadStream(path, { start, end }));
     },
   );
@@ -71,10 +70,25 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
 
 /** The output file of a result in this server's output directory (the one the workers share). */
 function outputPath(root: string, result: AudioDocumentResult, id: string): string {
-  // Results from before `name` existed: the path's place under the output directory, else the default name.
-  const fromPath = result.path && !relative(root, result.path).startsWith('..') ? relative(root, result.path) : undefined;
-  const name = result.name ?? fromPath ?? defaultOutputName(id);
+  // Where the worker wrote it, when that is inside our directory (same machine or same mount);
+  // else its name there; results from before `name` existed fall back to the default name.
+  const written = result.path ? resolve(result.path) : undefined;
+  const name = written?.startsWith(root + sep) ? relative(root, written) : (result.name ?? defaultOutputName(id));
   const path = resolve(root, name);
-  if (isAbsolute(name) || !path.startsWith(root + sep)) throw new HttpProblem(404, 'Audio not here', `the audio of document ${id} is not in this server's output directory`);
+  if (!path.startsWith(root + sep)) throw new HttpProblem(404, `the audio of document ${id} is not in this server's output directory`);
   return path;
+}
+
+/** If-None-Match: a list of tags, weak or strong, or `*` (RFC 9110 weak comparison). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//u, '') === etag;
+  });
+}
+
+/** If-Range with our ETag (or none): the range applies; anything else (a date, another tag): the whole file. */
+function ifRangeHolds(header: string | undefined, etag: string): boolean {
+  return header === undefined || header === etag;
 }

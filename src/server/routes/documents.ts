@@ -8,6 +8,8 @@ import { HttpProblem } from '../problem.ts';
 import { FORM_OPTIONS, requestedDocument } from '../request-input.ts';
 import { Accepted, DocumentDetail, DocumentList, IdParams, ListQuery, problems, TokenQuery } from '../schemas.ts';
 
+const MAX_IDEMPOTENCY_KEY_CHARS = 255;
+
 export function documentRoutes(app: FastifyInstance, documents: Documents): void {
   app.post(
     '/documents',
@@ -17,7 +19,7 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
         description:
           'The workflow input as JSON, or a text file as `text/plain` (options in the query string), or a multipart upload (a `file` part or a `text` field, options as fields). ' +
           'Validated as the workflow validates it before anything starts. An `Idempotency-Key` header makes a retried POST return the same document.',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_CHARS })) }),
         querystring: Type.Object(Object.fromEntries(FORM_OPTIONS.map((name) => [name, Type.Optional(Type.String())]))),
         body: {
           content: {
@@ -34,20 +36,24 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
         },
         response: { 202: Accepted, ...problems(400, 401, 409, 413, 415) },
       },
-      // The body is checked by the workflow's own validation below (same messages, same verdicts), not by ajv.
+      // The body (in whichever form) is checked by the workflow's own validation below (same messages,
+      // same verdicts), not by ajv; so are the query options. Only the header is checked here.
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      const { input, title } = await requestedDocument(request);
+      const { input, title, fingerprint } = await requestedDocument(request);
       if (typeof input.text === 'string' && input.text.length > MAX_TEXT_CHARS) {
-        throw new HttpProblem(413, 'Text too long', `Invalid input: text has ${input.text.length} characters; the maximum is ${MAX_TEXT_CHARS}`, 'text');
+        throw new HttpProblem(413, `Invalid input: text has ${input.text.length} characters; the maximum is ${MAX_TEXT_CHARS}`, 'text');
       }
       resolveDocumentInput(input); // throws InvalidInputError naming the field: a 400, and nothing started
       const key = request.headers['idempotency-key'];
-      const { id, created } = await documents.start(input, title, typeof key === 'string' ? key : undefined);
+      if (typeof key === 'string' && (key === '' || key.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
+        throw new HttpProblem(400, `Idempotency-Key must have 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters`, 'Idempotency-Key');
+      }
+      const { id, status, created } = await documents.start(input, title, fingerprint, typeof key === 'string' ? key : undefined);
       const self = `/v1/documents/${encodeURIComponent(id)}`;
       void reply.code(202).header('Location', self);
-      return { id, status: 'running', created, links: { self, events: `${self}/events`, audio: `${self}/audio`, live: `${self}/live` } };
+      return { id, status, created, links: { self, events: `${self}/events`, audio: `${self}/audio`, live: `${self}/live` } };
     },
   );
 

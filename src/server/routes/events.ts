@@ -2,9 +2,11 @@
 // so no client has to poll.
 
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Documents } from '../documents.ts';
+import { clientGone } from '../polling.ts';
 import { IdParams, problems, TokenQuery } from '../schemas.ts';
 
 /** How often the server asks the workflow; clients get an event only when something changed. */
@@ -16,6 +18,8 @@ export function eventRoutes(app: FastifyInstance, documents: Documents): void {
   app.get(
     '/documents/:id/events',
     {
+      // A HEAD would run the stream with nobody reading it.
+      exposeHeadRoute: false,
       schema: {
         summary: 'Follow a document (Server-Sent Events)',
         description: '`event: progress` with the progress query each time it changes; then `event: done` with `{ status, result?, error? }`, and the stream ends.',
@@ -28,15 +32,15 @@ export function eventRoutes(app: FastifyInstance, documents: Documents): void {
       const { id } = request.params as { id: string };
       await documents.find(id); // 404 before the stream starts
       void reply.header('Content-Type', 'text/event-stream; charset=utf-8').header('Cache-Control', 'no-cache').header('X-Accel-Buffering', 'no');
-      return reply.send(Readable.from(progressEvents(documents, id)));
+      return reply.send(Readable.from(progressEvents(documents, id, clientGone(reply))));
     },
   );
 }
 
-async function* progressEvents(documents: Documents, id: string): AsyncGenerator<string> {
+async function* progressEvents(documents: Documents, id: string, gone: AbortSignal): AsyncGenerator<string> {
   let last = '';
   let lastSent = Date.now();
-  for (;;) {
+  while (!gone.aborted) {
     const detail = await documents.detail(id);
     const progress = JSON.stringify(detail.progress ?? null);
     if (detail.progress && progress !== last) {
@@ -53,6 +57,6 @@ async function* progressEvents(documents: Documents, id: string): AsyncGenerator
       yield ': keep-alive\n\n';
       lastSent = Date.now();
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS, undefined, { signal: gone }).catch(() => undefined);
   }
 }

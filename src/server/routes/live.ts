@@ -3,6 +3,8 @@
 // the stitcher joins them (src/stitch/joined-pcm.ts), so the bytes heard live are the final file's.
 
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { QueryNotRegisteredError, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { wavHeader } from '../../audio/wav.ts';
@@ -12,6 +14,7 @@ import { loadChunkAudio } from '../../storage/chunk-audio.ts';
 import { pieceBytes, type StitchFormat } from '../../stitch/joined-pcm.ts';
 import { livePrefixQuery } from '../../workflows/definitions.ts';
 import type { Documents } from '../documents.ts';
+import { clientGone } from '../polling.ts';
 import { HttpProblem } from '../problem.ts';
 import { IdParams, problems, TokenQuery } from '../schemas.ts';
 
@@ -24,17 +27,20 @@ export function liveRoutes(app: FastifyInstance, documents: Documents, blobStore
   app.get(
     '/documents/:id/live',
     {
+      // A HEAD would render the whole stream with nobody listening.
+      exposeHeadRoute: false,
       schema: {
         summary: 'Listen while it renders',
         description:
           'A WAV stream that starts as soon as the first chunk is done and grows by each next chunk in order; it ends with the last one. ' +
-          'The samples are those of the final file. A completed document redirects to its audio.',
+          'The samples are those of the final file. A document that fails or is cancelled ends the stream abruptly (an incomplete transfer). ' +
+          'A completed document redirects to its audio.',
         params: IdParams,
         querystring: TokenQuery,
         response: {
           200: { description: 'audio/wav, chunked', content: { 'audio/wav': { schema: Type.String({ format: 'binary' }) } } },
           307: { description: 'Completed: see /audio', type: 'null' },
-          ...problems(401, 404, 409),
+          ...problems(401, 404, 409, 503),
         },
       },
     },
@@ -42,48 +48,73 @@ export function liveRoutes(app: FastifyInstance, documents: Documents, blobStore
       const { id } = request.params as { id: string };
       const { handle, status } = await documents.find(id);
       if (status === 'completed') return reply.redirect(`/v1/documents/${encodeURIComponent(id)}/audio${tokenQuery(request.url)}`, 307);
-      if (status !== 'running') throw new HttpProblem(409, 'Not running', `document ${id} is ${status}; there is nothing to listen to`);
-      const prefix = () => handle.query(livePrefixQuery, 0).catch(() => undefined);
-      const first = await waitForFirstChunk(prefix, async () => (await documents.find(id)).status);
+      if (status !== 'running') throw new HttpProblem(409, `document ${id} is ${status}; there is nothing to listen to`);
+      const gone = clientGone(reply);
+      const live: LiveSource = {
+        prefix: (from) => handle.client.withAbortSignal(gone, () => handle.query(livePrefixQuery, from)),
+        running: async () => (await documents.find(id)).status === 'running',
+        gone,
+      };
+      const first = await firstChunk(live, handle);
       const format: StitchFormat = { sampleRate: first.sampleRate ?? first.pieces[0]!.sampleRate, channels: first.channels ?? first.pieces[0]!.channels };
-      const from = (sent: number) => handle.query(livePrefixQuery, sent);
-      const stillRunning = async () => (await documents.find(id)).status === 'running';
       void reply.header('Content-Type', 'audio/wav').header('Cache-Control', 'no-store').header('X-Accel-Buffering', 'no');
-      return reply.send(Readable.from(liveWav(first, format, from, stillRunning, blobStore)));
+      return reply.send(Readable.from(liveWav(first, format, live, blobStore)));
     },
   );
 }
 
-async function waitForFirstChunk(prefix: () => Promise<LivePrefix | undefined>, status: () => Promise<string>): Promise<LivePrefix> {
+interface LiveSource {
+  /** The finished prefix from piece `from` on. */
+  prefix(from: number): Promise<LivePrefix>;
+  running(): Promise<boolean>;
+  gone: AbortSignal;
+}
+
+/** Waits for chunk 0, before any byte is sent, so that problems can still be answered as such. */
+async function firstChunk(live: LiveSource, handle: WorkflowHandle): Promise<LivePrefix> {
   for (;;) {
-    const live = await prefix();
-    if (live === undefined) throw new HttpProblem(409, 'No live audio', 'this document runs on workflow code from before live audio; fetch its audio when it is done');
-    if (live.ready > 0) return live;
-    if ((await status()) !== 'running') throw new HttpProblem(409, 'Not running', 'the document stopped before its first chunk was done');
-    await sleep(POLL_MS);
+    let prefix: LivePrefix;
+    try {
+      prefix = await live.prefix(0);
+    } catch (error) {
+      if (live.gone.aborted) throw error;
+      if (error instanceof QueryNotRegisteredError) {
+        throw new HttpProblem(409, `document ${handle.workflowId} runs on workflow code from before live audio; fetch its audio when it is done`);
+      }
+      throw new HttpProblem(503, `no worker answers for document ${handle.workflowId} just now (${(error as Error).message}); try again`);
+    }
+    if (prefix.ready > 0) return prefix;
+    if (!(await live.running())) throw new HttpProblem(409, `document ${handle.workflowId} stopped before its first chunk was done`);
+    await sleep(POLL_MS, undefined, { signal: live.gone });
   }
 }
 
-async function* liveWav(
-  first: LivePrefix,
-  format: StitchFormat,
-  from: (sent: number) => Promise<LivePrefix>,
-  stillRunning: () => Promise<boolean>,
-  blobStore: BlobStore,
-): AsyncGenerator<Uint8Array> {
+async function* liveWav(first: LivePrefix, format: StitchFormat, live: LiveSource, blobStore: BlobStore): AsyncGenerator<Uint8Array> {
   yield wavHeader(format.sampleRate, format.channels, UNKNOWN_DATA_BYTES);
-  let live = first;
+  let prefix = first;
   let sent = 0;
   for (;;) {
-    for (const piece of live.pieces) {
+    for (const piece of prefix.pieces) {
       for (const bytes of pieceBytes(piece, await loadChunkAudio(blobStore, piece), format, piece.index)) yield bytes;
       sent++;
     }
-    if (sent === live.total) return;
-    // Nothing new: a document that stopped (failed, cancelled) ends the stream where it is.
-    if (live.pieces.length === 0 && !(await stillRunning())) return;
-    await sleep(POLL_MS);
-    live = await from(sent);
+    if (sent === prefix.total) return;
+    // Nothing new: a document that stopped (failed, cancelled) must not look complete to the player.
+    if (prefix.pieces.length === 0 && !(await live.running())) throw new Error('the document stopped before its end');
+    await sleep(POLL_MS, undefined, { signal: live.gone });
+    prefix = await nextPrefix(live, sent);
+  }
+}
+
+/** The next pieces; a worker restarting meanwhile (the query fails) is waited out while the document runs. */
+async function nextPrefix(live: LiveSource, sent: number): Promise<LivePrefix> {
+  for (;;) {
+    try {
+      return await live.prefix(sent);
+    } catch (error) {
+      if (live.gone.aborted || !(await live.running())) throw error;
+      await sleep(1_000, undefined, { signal: live.gone });
+    }
   }
 }
 
@@ -91,5 +122,3 @@ function tokenQuery(url: string): string {
   const token = new URL(url, 'http://x').searchParams.get('access_token');
   return token ? `?access_token=${encodeURIComponent(token)}` : '';
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
