@@ -217,7 +217,7 @@ describe('resolveDocumentInput answers as it did before the schema', () => {
   it('says what is wrong and what was given, with a dotted path', () => {
     const cases: Array<[unknown, string, string]> = [
       [{ text: 'Hi.', concurrency: 0 }, 'concurrency', 'Invalid input: concurrency must be at least 1, got 0'],
-      [{ text: 'Hi.', engine: 'polly' }, 'engine', 'Invalid input: engine must be one of "espeak", "simulated", "replicate", got "polly"'],
+      [{ text: 'Hi.', engine: 'polly' }, 'engine', 'Invalid input: engine must be one of "espeak", "simulated", "replicate", "kokoro", got "polly"'],
       [{ text: 'Hi.', concurrency: '5' }, 'concurrency', 'Invalid input: concurrency must be a finite number, got "5"'],
       [{ text: 'Hi.', maxChunkChars: 100.5 }, 'maxChunkChars', 'Invalid input: maxChunkChars must be a whole number, got 100.5'],
       [{ text: 'Hi.', output: { pauses: { wordMs: -1 } } }, 'output.pauses.wordMs', 'Invalid input: output.pauses.wordMs must be at least 0, got -1'],

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_CHUNK_CHARS } from '../text/chunker.ts';
 
 // --- Values and limits ---
 
-export const ENGINES = ['espeak', 'simulated', 'replicate'] as const;
+export const ENGINES = ['espeak', 'simulated', 'replicate', 'kokoro'] as const;
 export type EngineName = (typeof ENGINES)[number];
 export const MODES = ['sequential', 'parallel'] as const;
 export type Mode = (typeof MODES)[number];

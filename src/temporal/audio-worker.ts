@@ -9,6 +9,7 @@ import type { WorkerSettings } from '../config.ts';
 import type { EngineName } from '../document/input.ts';
 import type { TtsEngine } from '../engines/engine.ts';
 import { EspeakEngine } from '../engines/espeak/espeak-engine.ts';
+import { KokoroEngine } from '../engines/kokoro/kokoro-engine.ts';
 import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
@@ -90,6 +91,8 @@ function defaultEngines(options: AudioWorkerOptions): Partial<Record<EngineName,
   return {
     espeak: new EspeakEngine(options.espeakThreads),
     simulated: new SimulatedEngine(),
+    // Starts nothing until its first chunk (then fetches the model if it is missing).
+    kokoro: new KokoroEngine({ threads: options.kokoroThreads, modelDir: options.kokoroModelDir }),
     ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
   };
 }

@@ -65,7 +65,7 @@ describe('through our client', () => {
     ['concurrency -1', 'Hello.', ['--concurrency=-1'], /concurrency must be at least 1, got -1/u],
     ['concurrency 1.5', 'Hello.', ['--concurrency', '1.5'], /--concurrency.*must be a whole number/u],
     ['concurrency NaN', 'Hello.', ['--concurrency', 'NaN'], /--concurrency.*must be a whole number/u],
-    ['an unknown engine', 'Hello.', ['--engine', 'polly'], /--engine.*polly.*Allowed choices are espeak, simulated, replicate/u],
+    ['an unknown engine', 'Hello.', ['--engine', 'polly'], /--engine.*polly.*Allowed choices are espeak, simulated, replicate, kokoro/u],
     ['an output name with ../', 'Hello.', ['--out', '../escape.wav'], /output\.name must stay inside the output directory/u],
     ['an absolute output path', 'Hello.', ['--out', '/tmp/escape.wav'], /output\.name must be relative to the output directory/u],
   ];

