@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { espeakThroughput } from './espeak.ts';
 import { temporalFloor } from './floor.ts';
+import { kokoroRtf } from './kokoro.ts';
 import { startBench } from './harness.ts';
 import { liveAudio } from './live.ts';
 import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
@@ -40,6 +41,8 @@ try {
   const stitching = await stitchingBenchmarks(bench.dir, Number(values.hours));
   console.error('eSpeak...');
   const espeak = await espeakThroughput([1, 2]);
+  console.error('Kokoro real-time factor...');
+  const kokoro = await kokoroRtf(12, (line) => console.error(line));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`,
@@ -53,6 +56,7 @@ try {
     floor,
     stitching,
     espeak,
+    kokoro,
     totalSeconds: (performance.now() - started) / 1000,
   };
   await mkdir(values.out!, { recursive: true });

@@ -3,6 +3,7 @@
 
 import type { EspeakThroughput } from './espeak.ts';
 import type { Floor } from './floor.ts';
+import { SAMPLE_AUDIO_SEC, TARGET_RTF, type RtfResult } from './kokoro.ts';
 import type { LiveResult } from './live.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
 import type { RateLimitResult } from './rate-limit.ts';
@@ -21,6 +22,7 @@ export interface BenchResults {
   floor: Floor[];
   stitching: StitchMeasure[];
   espeak: EspeakThroughput[];
+  kokoro: RtfResult[];
   totalSeconds: number;
 }
 
@@ -55,7 +57,21 @@ export function markdownReport(r: BenchResults): string {
       : `| Stitching 50 x 12 s at 24 kHz | ours ${f2(ours.seconds)} s, ${f1(ours.peakRssMb)} MB peak (ffmpeg not available) | |`,
     `| Stitching ${long.chunks} x 12 s (${f1(long.audioHours)} h, ${f1(long.outputMb / 1000)} GB) | ${f1(long.workSeconds ?? long.seconds)} s, ${f1(long.peakRssMb)} MB peak (50 chunks: ${f1(ours.peakRssMb)} MB) | RSS independent of length: ${mark(long.peakRssMb < ours.peakRssMb * 1.25)} |`,
     ...r.espeak.map((e) => `| eSpeak, ${e.threads} thread${e.threads > 1 ? 's' : ''}, ${e.chunks} chunks of the sample | ${f1(e.chunksPerSecond)} chunks/s${e.threads > 1 ? ` (${f2(e.chunksPerSecond / r.espeak[0]!.chunksPerSecond)}x)` : ''} | |`),
+    ...kokoroRows(r.kokoro),
   ].join('\n');
+}
+
+/** Real-time factor rows of the measures table (also printed by `scripts/bench/kokoro.ts` alone). */
+export function kokoroRows(results: RtfResult[]): string[] {
+  return results.map((k) => {
+    const shape = k.engine === 'kokoro' ? `Kokoro-82M int8, ${k.sessions} session${k.sessions > 1 ? 's' : ''} x ${k.intraOpThreads} thread${k.intraOpThreads > 1 ? 's' : ''}` : `eSpeak, ${k.sessions} thread${k.sessions > 1 ? 's' : ''}`;
+    const target = k.engine === 'kokoro' ? `RTF <= ${TARGET_RTF} (whole sample in 6 min): ${mark(k.rtf <= TARGET_RTF)}` : '';
+    return (
+      `| ${shape}: real-time factor on the first ${k.chunks} chunks of the sample (all submitted at once, after a warm-up) | ` +
+      `RTF ${f2(k.rtf)} (${f1(k.wallSec)} s for ${f1(k.audioSec)} s of audio); load + warm-up ${f1(k.loadSec)} s; peak RSS ${k.peakRssMb.toFixed(0)} MB; ` +
+      `whole sample (${f1(SAMPLE_AUDIO_SEC)} s of audio) projected ${f1(k.projectedSec / 60)} min | ${target} |`
+    );
+  });
 }
 
 /** The live-audio row of the measures table (also printed by `scripts/bench/live.ts` alone). */

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EngineInputError, PermanentEngineError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
+import { ThreadPool } from '../thread-pool.ts';
 import type { ThreadData, ThreadRequest } from './kokoro-thread.ts';
 import { ensureKokoroModel, KOKORO_MODEL_SHA256, KOKORO_VOICES, KokoroModelError } from './model-files.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
@@ -41,101 +42,6 @@ export interface KokoroEngineOptions {
 interface Job {
   request: SynthesisRequest;
   voice: string;
-  resolve: (audio: KokoroAudio) => void;
-  reject: (error: Error) => void;
-  settled: boolean;
-}
-
-type ThreadMessage =
-  | { type: 'ready' }
-  | { type: 'failed'; message: string }
-  | { type: 'done'; id: number; samples: Int16Array; words: WordTiming[] }
-  | { type: 'error'; id: number; message: string };
-
-class KokoroThread {
-  readonly ready: Promise<void>;
-  busy = false;
-  /** Set when the thread crashed or exited: the engine replaces it. */
-  dead = false;
-  private readonly worker: Worker;
-  private readonly abortFlag = new Int32Array(new SharedArrayBuffer(4));
-  private current?: { id: number; job: Job };
-  private nextId = 0;
-  private idleWaiters: Array<() => void> = [];
-
-  constructor(data: ThreadData, private readonly speed: number, private readonly onIdle: () => void) {
-    this.worker = new Worker(THREAD_URL, { workerData: data });
-    this.ready = new Promise((resolve, reject) => {
-      this.worker.once('error', reject);
-      this.worker.on('message', (message: ThreadMessage) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'failed') {
-          const error = new PermanentEngineError(message.message, 'KokoroModelUnavailable');
-          reject(error);
-          this.fail(error);
-        }
-        else this.finish(message);
-      });
-    });
-    this.ready.catch(() => undefined); // callers that await it see the error; nobody else must
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', () => this.fail(new Error('Kokoro thread exited')));
-  }
-
-  run(job: Job): void {
-    this.busy = true;
-    this.current = { id: ++this.nextId, job };
-    Atomics.store(this.abortFlag, 0, 0);
-    job.request.signal.addEventListener('abort', this.abort, { once: true });
-    const message: ThreadRequest = { id: this.current.id, text: job.request.text, voice: job.voice, speed: this.speed, abortFlag: this.abortFlag };
-    this.worker.postMessage(message);
-  }
-
-  /** Ends the thread once its current chunk is done: terminating it inside a model run aborts the process. */
-  async terminate(): Promise<void> {
-    if (this.busy && !this.dead) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    await this.worker.terminate();
-  }
-
-  /** A cancelled chunk fails at once; the thread stops at its next piece and is busy until then. */
-  private readonly abort = () => {
-    Atomics.store(this.abortFlag, 0, 1);
-    if (this.current) settle(this.current.job, () => this.current!.job.reject(this.current!.job.request.signal.reason as Error));
-  };
-
-  private finish(message: Extract<ThreadMessage, { id: number }>): void {
-    const current = this.current;
-    if (!current || current.id !== message.id) return;
-    const { job } = current;
-    this.release(job);
-    settle(job, () => {
-      if (message.type === 'done') job.resolve({ sampleRate: KOKORO_SAMPLE_RATE, channels: 1, samples: message.samples, words: message.words });
-      else job.reject(new Error(`Kokoro failed: ${message.message}`));
-    });
-  }
-
-  private fail(error: Error): void {
-    this.dead = true;
-    if (!this.current) return;
-    const { job } = this.current;
-    this.release(job);
-    const failure = error instanceof PermanentEngineError ? error : new TransientEngineError(`Kokoro thread failed: ${error.message}`);
-    settle(job, () => job.reject(failure));
-  }
-
-  private release(job: Job): void {
-    job.request.signal.removeEventListener('abort', this.abort);
-    this.current = undefined;
-    this.busy = false;
-    this.idleWaiters.splice(0).forEach((resolve) => resolve());
-    this.onIdle();
-  }
-}
-
-function settle(job: Job, action: () => void): void {
-  if (job.settled) return;
-  job.settled = true;
-  action();
 }
 
 export class KokoroEngine implements TtsEngine {
@@ -145,11 +51,24 @@ export class KokoroEngine implements TtsEngine {
   readonly threadCount: number;
   readonly intraOpThreads: number;
   private readonly speed: number;
-  private threads: KokoroThread[] = [];
   private started?: Promise<string>;
   private modelDir?: string;
-  private readonly queue: Job[] = [];
-  private closed = false;
+  private readonly pool = new ThreadPool<Job, KokoroAudio, unknown, { samples: Int16Array; words: WordTiming[] }>({
+    createWorker: () => {
+      const data: ThreadData = { modelDir: this.modelDir!, intraOpThreads: this.intraOpThreads };
+      return new Worker(THREAD_URL, { workerData: data });
+    },
+    message: ({ request, voice }, id, abortFlag): ThreadRequest => ({ id, text: request.text, voice, speed: this.speed, abortFlag }),
+    result: ({ samples, words }) => ({ sampleRate: KOKORO_SAMPLE_RATE, channels: 1, samples, words }),
+    jobError: (message) => new Error(`Kokoro failed: ${message}`),
+    threadError: (error) => (error instanceof PermanentEngineError ? error : new TransientEngineError(`Kokoro thread failed: ${error.message}`)),
+    exitMessage: 'Kokoro thread exited',
+    startError: (message) => new PermanentEngineError(message, 'KokoroModelUnavailable'),
+    // A cancelled chunk fails at once; the thread stops at its next piece and is busy until then.
+    rejectOnAbort: true,
+    // Terminating a thread inside a model run aborts the process.
+    finishJobOnClose: true,
+  });
 
   constructor(private readonly options: KokoroEngineOptions = {}) {
     this.threadCount = options.threads ?? Math.min(2, availableParallelism());
@@ -165,22 +84,14 @@ export class KokoroEngine implements TtsEngine {
       throw new EngineInputError(`unknown Kokoro voice "${request.voice}" (try ${KOKORO_VOICES.join(', ')})`);
     }
     await this.start();
-    return new Promise<KokoroAudio>((resolve, reject) => {
-      const job: Job = { request, voice, resolve, reject, settled: false };
-      request.signal.throwIfAborted();
-      // A job still waiting for a thread is simply dropped when cancelled.
-      request.signal.addEventListener('abort', () => this.dropQueued(job), { once: true });
-      this.queue.push(job);
-      this.dispatch();
-    });
+    return this.pool.run({ request, voice });
   }
 
   /** Drops waiting chunks and ends the threads, each after the chunk it is speaking (if any). */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const job of this.queue.splice(0)) settle(job, () => job.reject(new TransientEngineError('Kokoro engine closed')));
+    this.pool.close(new TransientEngineError('Kokoro engine closed'));
     await this.started?.catch(() => undefined);
-    await Promise.all(this.threads.map((thread) => thread.terminate()));
+    await this.pool.terminate();
   }
 
   /** Fetches or checks the model once, then starts the threads; a failure is tried again by the next chunk. */
@@ -189,40 +100,17 @@ export class KokoroEngine implements TtsEngine {
       try {
         const { modelDir, env, log } = this.options;
         this.modelDir = await ensureKokoroModel({ modelDir, env, log });
-        if (this.closed) throw new Error('Kokoro engine closed');
-        this.threads = Array.from({ length: this.threadCount }, () => this.newThread());
-        await Promise.all(this.threads.map((thread) => thread.ready));
+        if (this.pool.closed) throw new Error('Kokoro engine closed');
+        this.pool.start(this.threadCount);
+        await Promise.all(this.pool.ready());
         return this.modelDir;
       } catch (error) {
         this.started = undefined;
-        await Promise.all(this.threads.map((thread) => thread.terminate()));
-        this.threads = [];
+        await this.pool.terminate();
+        this.pool.start(0);
         throw error instanceof KokoroModelError ? new PermanentEngineError(error.message, 'KokoroModelUnavailable') : error;
       }
     })();
     return this.started;
-  }
-
-  private newThread(): KokoroThread {
-    const data: ThreadData = { modelDir: this.modelDir!, intraOpThreads: this.intraOpThreads };
-    return new KokoroThread(data, this.speed, () => this.dispatch());
-  }
-
-  private dispatch(): void {
-    if (this.closed) return;
-    this.threads.forEach((thread, i) => {
-      if (thread.dead) this.threads[i] = this.newThread(); // a crashed thread is replaced
-    });
-    for (const thread of this.threads) {
-      if (this.queue.length === 0) return;
-      if (!thread.busy && !thread.dead) thread.run(this.queue.shift()!);
-    }
-  }
-
-  private dropQueued(job: Job): void {
-    const at = this.queue.indexOf(job);
-    if (at < 0) return;
-    this.queue.splice(at, 1);
-    settle(job, () => job.reject(job.request.signal.reason as Error));
   }
 }
