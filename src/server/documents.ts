@@ -68,6 +68,13 @@ export class Documents {
     return detail;
   }
 
+  /** Status and, while it runs, progress: what a follower polls, without the title or the result. */
+  async progress(id: string): Promise<{ status: DocumentStatus; progress?: DocumentProgress }> {
+    const { handle, status } = await this.find(id);
+    const progress = status === 'running' ? await progressWithin(handle, QUERY_TIMEOUT_MS) : undefined;
+    return progress ? { status, progress } : { status };
+  }
+
   /** The result of a completed document; a problem for any other state. */
   async result(id: string): Promise<AudioDocumentResult> {
     const { handle, status } = await this.find(id);

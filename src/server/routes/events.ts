@@ -41,16 +41,19 @@ async function* progressEvents(documents: Documents, id: string, gone: AbortSign
   let last = '';
   let lastSent = Date.now();
   while (!gone.aborted) {
-    const detail = await documents.detail(id);
-    const progress = JSON.stringify(detail.progress ?? null);
-    if (detail.progress && progress !== last) {
+    // Polled: status and progress only; the title and result are read once, at the end.
+    const { status, progress: current } = await documents.progress(id);
+    const progress = JSON.stringify(current ?? null);
+    if (current && progress !== last) {
       yield `event: progress\ndata: ${progress}\n\n`;
       last = progress;
       lastSent = Date.now();
     }
-    if (detail.status !== 'running') {
-      const { status, result, error } = detail;
-      yield `event: done\ndata: ${JSON.stringify({ status, ...(result ? { result } : {}), ...(error ? { error } : {}) })}\n\n`;
+    if (status !== 'running') {
+      const detail = await documents.detail(id);
+      if (detail.progress && JSON.stringify(detail.progress) !== last) yield `event: progress\ndata: ${JSON.stringify(detail.progress)}\n\n`;
+      const { result, error } = detail;
+      yield `event: done\ndata: ${JSON.stringify({ status: detail.status, ...(result ? { result } : {}), ...(error ? { error } : {}) })}\n\n`;
       return;
     }
     if (Date.now() - lastSent > KEEPALIVE_MS) {
