@@ -3,6 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { kokoroModelInstalled } from './engines/kokoro/model-files.ts';
 import { ENGINES, type EngineName } from './document/input.ts';
 
 export interface TemporalSettings {
@@ -72,8 +73,9 @@ export function workerSettings(env = process.env): WorkerSettings {
 
 /** The seed's flags: AUDIO_PARALLEL_MODE=false means sequential; AUDIO_CONCURRENT_LIMIT is C. */
 export function clientDefaults(env = process.env): ClientDefaults {
-  // With a Replicate token, documents go to Replicate unless TTS_ENGINE says otherwise.
-  const engine = env.TTS_ENGINE || (env.REPLICATE_API_TOKEN ? 'replicate' : 'espeak');
+  // With a Replicate token, documents go to Replicate unless TTS_ENGINE says otherwise; without one,
+  // to Kokoro (the same voice, offline) once its model is here, else eSpeak, which needs nothing.
+  const engine = env.TTS_ENGINE || (env.REPLICATE_API_TOKEN ? 'replicate' : kokoroModelInstalled(env) ? 'kokoro' : 'espeak');
   if (!ENGINES.includes(engine as EngineName)) {
     throw new Error(`TTS_ENGINE must be one of ${ENGINES.join(', ')}, got "${engine}"`);
   }

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { addDocumentOptions, documentInput, type DocumentFlags } from './client/document-options.ts';
 import { chunksDone, progressWithin } from './client/document-state.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
+import { mainJobEngine } from './client/main-engine.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
@@ -30,6 +31,7 @@ async function main(file: string, flags: MainFlags) {
   const out = flags.out ? resolve(flags.out) : undefined;
   const input = await documentInput(file, flags, out && basename(out));
   resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`)); // bad flags fail before a server starts
+  input.engine = (await mainJobEngine(flags.engine)) ?? input.engine; // Kokoro, fetched now if need be
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
   // The same text, settings and output directory give the same id, so the next run finds this one.
   const workflowId = documentWorkflowId(file, input, { scope: outputDir });
@@ -92,7 +94,7 @@ interface MainRun {
 async function speak({ embedded, file, input, workflowId, replace, signal }: MainRun): Promise<AudioDocumentResult> {
   const { client, taskQueue, namespace, uiUrl } = embedded;
   const { handle, result, message } = await startDocument(client, input, taskQueue, workflowId, { whenFileGone: 'restart', replace });
-  console.error(`Speaking ${file} as workflow ${workflowId}`);
+  console.error(`Speaking ${file} with ${input.engine}${input.voice ? ` (${input.voice})` : ''} as workflow ${workflowId}`);
   if (message) console.error(message);
   if (uiUrl) console.error(`Follow it in the Temporal UI: ${uiUrl}/namespaces/${namespace}/workflows/${workflowId}`);
   return result ?? followProgress(handle, client.withAbortSignal(signal, () => handle.result() as Promise<AudioDocumentResult>), { signal });

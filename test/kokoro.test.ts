@@ -5,17 +5,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { copyFile, mkdir, mkdtemp, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../src/activities/index.ts';
 import { chunkKey } from '../src/activities/synthesize-chunk.ts';
 import type { ChunkRef, SynthesizeChunkInput } from '../src/activities/types.ts';
-import { EngineInputError } from '../src/engines/engine.ts';
+import { EngineInputError, PermanentEngineError, TransientEngineError } from '../src/engines/engine.ts';
 import { KokoroEngine } from '../src/engines/kokoro/kokoro-engine.ts';
 import pins from '../src/engines/kokoro/model-pins.json' with { type: 'json' };
-import { ensureKokoroModel, KOKORO_MODEL_FILE, KOKORO_MODEL_SHA256, KOKORO_VOICES, kokoroCacheDir, verifyKokoroModel } from '../src/engines/kokoro/model-files.ts';
+import { ensureKokoroModel, KOKORO_MODEL_FILE, KOKORO_MODEL_SHA256, KOKORO_VOICES, kokoroCacheDir, KokoroDownloadError, kokoroModelInstalled, verifyKokoroModel } from '../src/engines/kokoro/model-files.ts';
 import type { IpaWords } from '../src/engines/kokoro/phonemes.ts';
 import { speak, type ModelOutput } from '../src/engines/kokoro/speak.ts';
 import { MAX_TOKENS, SAMPLES_PER_FRAME, type WordTiming } from '../src/engines/kokoro/tokens.ts';
@@ -83,6 +83,47 @@ describe('kokoro model files', () => {
   });
 });
 
+describe('kokoro model fetched on first use, when it cannot be', () => {
+  /** A PATH holding only the given fake tools (a real shell script each), and a cache of its own. */
+  async function envWith(tools: Record<string, string>): Promise<NodeJS.ProcessEnv> {
+    const dir = await mkdtemp(join(root, 'tools-'));
+    for (const [name, script] of Object.entries(tools)) await writeFile(join(dir, name), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    return { PATH: dir, DURABLE_TTS_CACHE: join(dir, 'cache') };
+  }
+
+  it('without pip, says what to install, and the chunk fails without retries', async () => {
+    const env = await envWith({});
+    const error = await rejection(ensureKokoroModel({ env, log: () => undefined }));
+    expect(error.name).toBe('KokoroModelError');
+    expect(error.message).toContain('pip was not found');
+    expect(error.message).toContain('apt-get install python3-pip');
+
+    const engine = new KokoroEngine({ env, log: () => undefined });
+    const failure = await rejection(engine.synthesize({ text: 'Hi.', options: {}, signal }));
+    expect(failure).toBeInstanceOf(PermanentEngineError);
+    expect((failure as PermanentEngineError).type).toBe('KokoroModelUnavailable');
+    await engine.close();
+  });
+
+  it('a download that fails (registry unreachable) is retryable, and leaves nothing in the cache', async () => {
+    const env = await envWith({
+      pip3: 'case "$1" in --version) exit 0;; *) echo "ERROR: Could not find a version (network is unreachable)" >&2; exit 1;; esac',
+      python3: 'exit 0',
+    });
+    const error = await rejection(ensureKokoroModel({ env, log: () => undefined }));
+    expect(error).toBeInstanceOf(KokoroDownloadError);
+    expect(error.message).toContain('network is unreachable');
+    expect(error.message).toContain('KOKORO_MODEL_DIR');
+    expect(kokoroModelInstalled(env)).toBe(false);
+    expect(await readdir(join(env.DURABLE_TTS_CACHE!, 'kokoro'))).toEqual([]); // the staging dir is gone
+
+    const engine = new KokoroEngine({ env, log: () => undefined });
+    const failure = await rejection(engine.synthesize({ text: 'Hi.', options: {}, signal }));
+    expect(failure).toBeInstanceOf(TransientEngineError);
+    await engine.close();
+  });
+});
+
 describe('kokoro engine without the model', () => {
   it('refuses an unknown voice, naming the voices, before loading anything', async () => {
     const engine = new KokoroEngine({ modelDir: join(root, 'never-read') });
@@ -108,9 +149,11 @@ describe('kokoro engine without the model', () => {
 
   it('the chunk cache key changes with the voice and the speed, and covers the model', () => {
     const engine = new KokoroEngine();
-    const input = (voice?: string): SynthesizeChunkInput => ({ index: 0, text: 'Hello.', engine: 'kokoro', engineOptions: {}, ...(voice ? { voice } : {}) });
-    const keys = new Set([chunkKey(input('af_heart'), engine), chunkKey(input('af_bella'), engine), chunkKey(input(), engine), chunkKey(input('af_heart'), new KokoroEngine({ speed: 1.2 }))]);
+    const input = (voice?: string, speed?: number): SynthesizeChunkInput => ({ index: 0, text: 'Hello.', engine: 'kokoro', engineOptions: {}, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}) });
+    const keys = new Set([chunkKey(input('af_heart'), engine), chunkKey(input('af_bella'), engine), chunkKey(input(), engine), chunkKey(input('af_heart', 1.2), engine)]);
     expect(keys.size).toBe(4);
+    // Speed 1 is the engine's own: the same audio, so the same key (and keys made before speed existed).
+    expect(chunkKey(input('af_heart', 1), engine)).toBe(chunkKey(input('af_heart'), engine));
     expect(engine.identity).toContain(KOKORO_MODEL_SHA256);
   });
 });
@@ -176,5 +219,13 @@ describe.skipIf(!modelPresent)('kokoro engine with the model from the cache', ()
     expect(audio.words.map((word) => word.text)).toEqual(['Hello', 'world', 'This', 'is', 'a', 'test']);
     expectWordsInOrder(audio.words, audio.samples.length);
     expect(audio.words[0]!.start).toBeLessThan(0.2 * 24_000);
+  });
+
+  it('speaks faster at speed 1.5 and slower at 0.75, with the same words', { timeout: 120_000 }, async () => {
+    const text = 'The quick brown fox jumps over the lazy dog.';
+    const [slow, normal, fast] = await Promise.all([0.75, 1, 1.5].map((speed) => engine.synthesize({ text, speed, options: {}, signal })));
+    expect(fast!.samples.length).toBeLessThan(normal!.samples.length * 0.8);
+    expect(slow!.samples.length).toBeGreaterThan(normal!.samples.length * 1.15);
+    for (const audio of [slow!, normal!, fast!]) expect(audio.words).toHaveLength(9);
   });
 });

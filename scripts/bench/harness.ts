@@ -3,7 +3,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { AudioDocumentInput } from '../../src/document/input.ts';
+import type { AudioDocumentInput, EngineName } from '../../src/document/input.ts';
+import type { TtsEngine } from '../../src/engines/engine.ts';
 import type { ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
@@ -57,7 +58,7 @@ export async function startBench(): Promise<Bench> {
  * A fresh worker for one scenario, as a fleet's would be: its own task queue, output directory and
  * chunk store (so no chunk is reused), the simulated engine (and Replicate when given).
  */
-export async function benchWorker(temporal: LocalTemporal, taskQueue: string, options: { replicate?: ReplicateConfig } = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
+export async function benchWorker(temporal: LocalTemporal, taskQueue: string, options: { replicate?: ReplicateConfig; engines?: Partial<Record<EngineName, TtsEngine>> } = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
   const outputDir = join(temporal.dir, taskQueue);
   const worker = await createAudioWorker({
     connection: temporal.workerConnection,
@@ -70,6 +71,7 @@ export async function benchWorker(temporal: LocalTemporal, taskQueue: string, op
     engines: {
       simulated: new SimulatedEngine(),
       ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
+      ...options.engines,
     },
     ...(options.replicate ? { replicate: options.replicate } : {}),
   });

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { espeakThroughput } from './espeak.ts';
 import { temporalFloor } from './floor.ts';
 import { kokoroRtf } from './kokoro.ts';
+import { kokoroSample } from './kokoro-sample.ts';
 import { startBench } from './harness.ts';
 import { liveAudio } from './live.ts';
 import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
@@ -43,6 +44,8 @@ try {
   const espeak = await espeakThroughput([1, 2]);
   console.error('Kokoro real-time factor...');
   const kokoro = await kokoroRtf(12, (line) => console.error(line));
+  console.error('Kokoro on the whole sample, through the workflow...');
+  const kokoroSampleRun = await kokoroSample(bench, (line) => console.error(line));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`,
@@ -57,6 +60,7 @@ try {
     stitching,
     espeak,
     kokoro,
+    kokoroSample: kokoroSampleRun,
     totalSeconds: (performance.now() - started) / 1000,
   };
   await mkdir(values.out!, { recursive: true });

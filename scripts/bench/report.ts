@@ -4,6 +4,7 @@
 import type { EspeakThroughput } from './espeak.ts';
 import type { Floor } from './floor.ts';
 import { SAMPLE_AUDIO_SEC, TARGET_RTF, type RtfResult } from './kokoro.ts';
+import type { EtaCheck, KokoroSampleResult } from './kokoro-sample.ts';
 import type { LiveResult } from './live.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
 import type { RateLimitResult } from './rate-limit.ts';
@@ -23,6 +24,7 @@ export interface BenchResults {
   stitching: StitchMeasure[];
   espeak: EspeakThroughput[];
   kokoro: RtfResult[];
+  kokoroSample: KokoroSampleResult;
   totalSeconds: number;
 }
 
@@ -58,6 +60,7 @@ export function markdownReport(r: BenchResults): string {
     `| Stitching ${long.chunks} x 12 s (${f1(long.audioHours)} h, ${f1(long.outputMb / 1000)} GB) | ${f1(long.workSeconds ?? long.seconds)} s, ${f1(long.peakRssMb)} MB peak (50 chunks: ${f1(ours.peakRssMb)} MB) | RSS independent of length: ${mark(long.peakRssMb < ours.peakRssMb * 1.25)} |`,
     ...r.espeak.map((e) => `| eSpeak, ${e.threads} thread${e.threads > 1 ? 's' : ''}, ${e.chunks} chunks of the sample | ${f1(e.chunksPerSecond)} chunks/s${e.threads > 1 ? ` (${f2(e.chunksPerSecond / r.espeak[0]!.chunksPerSecond)}x)` : ''} | |`),
     ...kokoroRows(r.kokoro),
+    ...kokoroSampleRows(r.kokoroSample),
   ].join('\n');
 }
 
@@ -72,6 +75,20 @@ export function kokoroRows(results: RtfResult[]): string[] {
       `whole sample (${f1(SAMPLE_AUDIO_SEC)} s of audio) projected ${f1(k.projectedSec / 60)} min | ${target} |`
     );
   });
+}
+
+/** The main job's document with Kokoro, and how honest its ETA was (also printed by `scripts/bench/kokoro-sample.ts` alone). */
+export function kokoroSampleRows(k: KokoroSampleResult): string[] {
+  const minutes = (sec: number) => `${f1(sec / 60)} min`;
+  const share = (check: EtaCheck) => `${Math.round(check.doneShare * 100)}%`;
+  const error = (estimate: number, actual: number) => `${estimate >= actual ? '+' : ''}${Math.round(((estimate - actual) / actual) * 100)}%`;
+  return [
+    `| The sample (samples/reading.txt, ${k.chunks} chunks) with Kokoro through the workflow, as \`npm start\` runs it (C=5, ${k.sessions} sessions) | ` +
+      `${minutes(k.wallSec)} for ${minutes(k.audioSec)} of audio (real-time factor ${f2(k.rtf)}); the first chunk after ${f1(k.firstChunkSec)} s | under 6 min: ${mark(k.wallSec <= 360)} |`,
+    `| Its progress ETA against the time synthesis really had left | ` +
+      k.etaChecks.map((c) => `at ${share(c)}: ETA ${f1(c.etaSec)} s, actual ${f1(c.actualLeftSec)} s (${error(c.etaSec, c.actualLeftSec)}; the naive time-per-chunk estimate: ${error(c.naiveEtaSec, c.actualLeftSec)})`).join('; ') +
+      ` | within 25% from 25% done: ${mark(k.etaChecks.filter((c) => c.doneShare >= 0.25).every((c) => Math.abs(c.etaSec - c.actualLeftSec) <= 0.25 * c.actualLeftSec))} |`,
+  ];
 }
 
 /** The live-audio row of the measures table (also printed by `scripts/bench/live.ts` alone). */

@@ -25,6 +25,7 @@ export function chunkKey(input: SynthesizeChunkInput, engine: TtsEngine): string
     v: CHUNK_FORMAT_VERSION,
     engine: engine.identity ?? input.engine,
     voice: input.voice ?? null,
+    ...(input.speed !== undefined && input.speed !== 1 ? { speed: input.speed } : {}), // absent keeps older keys valid
     sampleRate: input.engineOptions.sampleRate ?? null,
     text: input.text,
   };
@@ -80,6 +81,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
     return await engine.synthesize({
       text: input.text,
       ...(input.voice === undefined ? {} : { voice: input.voice }),
+      ...(input.speed === undefined ? {} : { speed: input.speed }),
       options: input.engineOptions,
       signal: context.cancellationSignal,
       resumeFrom: details,

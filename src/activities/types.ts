@@ -7,6 +7,8 @@ export interface SynthesizeChunkInput {
   text: string;
   engine: EngineName;
   voice?: string;
+  /** Speaking rate; absent means the engine's own (1). */
+  speed?: number;
   engineOptions: EngineOptions;
 }
 

@@ -13,6 +13,7 @@ export interface DocumentFlags {
   schedule?: string;
   engine?: string;
   voice?: string;
+  speed?: number;
   maxChunkChars?: number;
   latencyMs?: number;
   new?: boolean;
@@ -28,8 +29,9 @@ export function addDocumentOptions(command: Command): Command {
     .option('--parallel', 'several chunks at once (the default)')
     .option('--concurrency <n>', 'chunks in flight in parallel mode (AUDIO_CONCURRENT_LIMIT, default 5)', integer)
     .addOption(new Option('--schedule <how>', 'parallel scheduling').choices(SCHEDULES))
-    .addOption(new Option('--engine <name>', 'TTS engine (TTS_ENGINE; default replicate with REPLICATE_API_TOKEN, else espeak)').choices(ENGINES))
-    .option('--voice <voice>', 'voice of the engine, e.g. en-us, en-gb, fr')
+    .addOption(new Option('--engine <name>', 'TTS engine (TTS_ENGINE; default: replicate with REPLICATE_API_TOKEN, else kokoro once its model is installed, else espeak)').choices(ENGINES))
+    .option('--voice <voice>', 'voice of the engine, e.g. af_heart, bm_george (kokoro), en-us, fr (espeak)')
+    .option('--speed <rate>', 'speaking rate, 0.5 to 2 (default 1, the engine\'s own)', decimal)
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
     .option('--new', 'force a new run even if this document was already spoken');
@@ -48,6 +50,7 @@ export async function documentInput(file: string, flags: DocumentFlags, outputNa
     ...(flags.schedule ? { schedule: flags.schedule as AudioDocumentInput['schedule'] } : {}),
     engine: (flags.engine as AudioDocumentInput['engine']) ?? defaults.engine,
     ...(flags.voice ? { voice: flags.voice } : {}),
+    ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
     ...(flags.maxChunkChars ? { maxChunkChars: flags.maxChunkChars } : {}),
     ...(flags.latencyMs !== undefined ? { engineOptions: { latencyMs: flags.latencyMs } } : {}),
     ...(outputName ? { output: { name: outputName } } : {}),
@@ -68,6 +71,12 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function decimal(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError('must be a number');
+  return number;
 }
 
 function integer(value: string): number {

@@ -38,6 +38,8 @@ export const OUTPUT_SAMPLE_RATES = [8_000, 11_025, 16_000, 22_050, 24_000, 32_00
 export const DEFAULT_PAUSES = { wordMs: 80, clauseMs: 150, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
 export const MAX_OUTPUT_NAME_CHARS = 200;
 const MAX_PAUSE_MS = 10_000;
+export const MIN_SPEED = 0.5;
+export const MAX_SPEED = 2;
 
 // --- Schema ---
 
@@ -106,6 +108,7 @@ export const AudioDocumentInputSchema = Type.Object(
     maxChunkChars: Type.Optional(Type.Integer({ minimum: MAX_CHUNK_CHARS_RANGE[0], maximum: MAX_CHUNK_CHARS_RANGE[1], default: DEFAULT_MAX_CHUNK_CHARS, description: 'Longest chunk in characters; sentences are packed up to it.' })),
     engine: Type.Optional(Type.Enum(ENGINES, { default: 'espeak', description: 'The TTS engine that speaks each chunk.' })),
     voice: Type.Optional(Type.String({ maxLength: 500, pattern: '^[\\x21-\\x7e]*$', description: 'A voice name ("en-us", "af_bella") or a speaker sample\'s URL: printable ASCII, no spaces. Default (or empty): the engine\'s own.' })),
+    speed: Type.Optional(Type.Number({ minimum: MIN_SPEED, maximum: MAX_SPEED, description: `Speaking rate, 1 = the engine's own; from ${MIN_SPEED} to ${MAX_SPEED}. Kokoro, eSpeak and Replicate (the model's \`speed\` input) honour it; the simulated engine ignores it.` })),
     engineOptions: Type.Optional(EngineOptionsSchema),
     output: Type.Optional(OutputSchema),
     retry: Type.Optional(RetrySchema),

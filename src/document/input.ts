@@ -20,6 +20,8 @@ export interface ResolvedDocumentInput {
   maxChunkChars: number;
   engine: EngineName;
   voice?: string;
+  /** Absent: the engine's own rate. */
+  speed?: number;
   engineOptions: EngineOptions;
   output: Omit<OutputOptions, 'pauses'> & { format: OutputFormat; pauses: PauseSettings };
   retry: Required<RetryOptions>;
@@ -49,7 +51,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   const errors = Value.Errors(AudioDocumentInputSchema, given).filter((e) => e.keyword !== 'boolean'); // "boolean" repeats additionalProperties
   const error = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
   if (error) throw schemaError(error, given);
-  const { text, mode, concurrency, schedule, maxChunkChars, engine, voice, engineOptions, output, retry } =
+  const { text, mode, concurrency, schedule, maxChunkChars, engine, voice, speed, engineOptions, output, retry } =
     Value.Default(AudioDocumentInputSchema, given) as Defaulted;
   checkText(text);
   const { format, pauses, name, ...file } = output;
@@ -61,6 +63,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     maxChunkChars,
     engine,
     ...(voice ? { voice } : {}), // empty means the engine's default
+    ...(speed !== undefined && speed !== 1 ? { speed } : {}), // 1 is the engine's own: the same chunks
     engineOptions,
     output: { format, pauses, ...(name ? { name: checkOutputName(name) } : {}), ...file }, // empty name: the default
     retry: checkRetry(retry),

@@ -16,7 +16,7 @@ export interface DocumentProgress {
   startedAt: number;
   /** As of the workflow's last step. */
   elapsedMs: number;
-  /** Rough time left for synthesis, from the pace so far; undefined until one chunk is done. */
+  /** Time left for synthesis at the pace of the latest chunks, by characters (src/workflows/eta.ts); undefined until one chunk is done. */
   etaMs?: number;
 }
 

@@ -18,6 +18,8 @@ export interface SynthesizedAudio extends PcmAudio {
 export interface SynthesisRequest {
   text: string;
   voice?: string;
+  /** Speaking rate, 1 (the default) being the engine's own. */
+  speed?: number;
   options: EngineOptions;
   /** Aborted when the activity is cancelled; engines stop work as soon as they can. */
   signal: AbortSignal;

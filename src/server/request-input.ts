@@ -11,8 +11,8 @@ import { titleFromText } from '../document/title.ts';
 import { HttpProblem } from './problem.ts';
 
 /** The options a form or a query string can set, by field name. */
-export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'name', 'title'] as const;
-const NUMERIC = new Set(['concurrency', 'maxChunkChars']);
+export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed', 'name', 'title'] as const;
+const NUMERIC = new Set(['concurrency', 'maxChunkChars', 'speed']);
 /** The largest upload: a 200,000-character text of 3-byte characters, with room to spare. */
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
 
@@ -69,7 +69,7 @@ function fromForm(text: string, fields: Record<string, unknown>): RequestedDocum
     return NUMERIC.has(key) && /^-?\d+(\.\d+)?$/u.test(raw) ? Number(raw) : raw;
   };
   const input: AudioDocumentInput = { text };
-  for (const key of ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice'] as const) {
+  for (const key of ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed'] as const) {
     const v = value(key);
     if (v !== undefined) (input as unknown as Record<string, unknown>)[key] = v;
   }

@@ -8,6 +8,7 @@ import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioD
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
 import { chunkText, type BreakAfter } from '../text/chunker.ts';
 import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
+import { EtaEstimator } from './eta.ts';
 import { runBatches, runWindow } from './run-limited.ts';
 
 // --- Activities ---
@@ -76,17 +77,18 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     ...(input.output.channels ? { channels: input.output.channels } : {}),
   }));
 
+  const eta = new EtaEstimator(chunks.reduce((sum, chunk) => sum + chunk.text.length, 0), chunkedAt, Math.max(10, 2 * input.concurrency));
   const synthesizeOne = async (index: number): Promise<ChunkRef> => {
     progress.inFlight++;
     try {
-      const { engine, voice, engineOptions } = input;
-      const ref = await synthesizeChunk({ index, text: chunks[index]!.text, engine, ...(voice ? { voice } : {}), engineOptions });
+      const { engine, voice, speed, engineOptions } = input;
+      const ref = await synthesizeChunk({ index, text: chunks[index]!.text, engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions });
       progress.done++;
       finished[index] = ref;
       while (finished[prefix]) prefix++;
       progress.failedAttempts += ref.attempt - 1;
-      const pace = (Date.now() - chunkedAt) / progress.done;
-      progress.etaMs = Math.round(pace * (progress.total - progress.done));
+      const etaMs = eta.chunkFinished(chunks[index]!.text.length, Date.now());
+      if (etaMs !== undefined) progress.etaMs = etaMs;
       return ref;
     } finally {
       progress.inFlight--;

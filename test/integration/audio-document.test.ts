@@ -6,8 +6,9 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { describeFailure } from '../../src/client/print-result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
@@ -210,6 +211,25 @@ describe('audioDocument on a real Temporal server', () => {
     expect(audio.samples.length / audio.sampleRate).toBeGreaterThan(2);
     const rms = Math.sqrt(audio.samples.reduce((sum, s) => sum + s * s, 0) / audio.samples.length);
     expect(rms).toBeGreaterThan(500); // speech, not silence
+  });
+
+  it('passes a speaking rate to the chunks: eSpeak at speed 2 is shorter, and speed 1 schedules what no speed does', async () => {
+    const text = 'A sentence read at two speeds.\n\nAnd a second paragraph, to make two chunks.';
+    const [normal, fast, one] = [uniqueTaskQueue('speed-none'), uniqueTaskQueue('speed-2'), uniqueTaskQueue('speed-1')];
+    const runs = await Promise.all([
+      start({ text, output: { name: 'speed-none.wav' } }, normal),
+      start({ text, speed: 2, output: { name: 'speed-2.wav' } }, fast),
+      start({ text, speed: 1, output: { name: 'speed-1.wav' } }, one),
+    ]);
+    const [normalResult, fastResult] = (await Promise.all(runs.map((handle) => handle.result()))) as AudioDocumentResult[];
+    expect(fastResult!.durationSec).toBeLessThan(normalResult!.durationSec * 0.75);
+    const chunkInputs = async (handle: WorkflowHandle) =>
+      ((await handle.fetchHistory()).events ?? [])
+        .map((event) => event.activityTaskScheduledEventAttributes)
+        .filter((scheduled) => scheduled?.activityType?.name === 'synthesizeChunk')
+        .map((scheduled) => defaultPayloadConverter.fromPayload<SynthesizeChunkInput>(scheduled!.input!.payloads![0]!));
+    expect((await chunkInputs(runs[1]!)).map((input) => input.speed)).toEqual([2, 2]);
+    expect(await chunkInputs(runs[2]!)).toEqual(await chunkInputs(runs[0]!)); // no `speed: 1`: same inputs, same cache keys
   });
 
   it('speaks a document that repeats a paragraph (the same request made twice at once) with eSpeak', async () => {

@@ -9,6 +9,8 @@ import { ThreadPool } from '../thread-pool.ts';
 
 export const ESPEAK_SAMPLE_RATE = 22_050;
 export const ESPEAK_DEFAULT_VOICE = 'en-us';
+/** eSpeak's own rate (espeakRATE_NORMAL): speed 1. */
+const ESPEAK_WORDS_PER_MINUTE = 175;
 const THREAD_URL = new URL('./espeak-thread.js', import.meta.url);
 
 interface Job {
@@ -25,7 +27,7 @@ export class EspeakEngine implements TtsEngine {
   readonly name = 'espeak' as const;
   private readonly pool = new ThreadPool<Job, PcmAudio, ThreadReady, { samples: Int16Array }>({
     createWorker: () => new Worker(THREAD_URL),
-    message: ({ request, voice }, id, abortFlag) => ({ id, text: request.text, voice, abortFlag }),
+    message: ({ request, voice }, id, abortFlag) => ({ id, text: request.text, voice, wordsPerMinute: Math.round(ESPEAK_WORDS_PER_MINUTE * (request.speed ?? 1)), abortFlag }),
     result: ({ samples }) => ({ sampleRate: ESPEAK_SAMPLE_RATE, channels: 1, samples }),
     jobError: (message) => new Error(`eSpeak failed: ${message}`),
     threadError: (error) => new TransientEngineError(`eSpeak thread failed: ${error.message}`),

@@ -17,12 +17,13 @@ const voices = espeak.list_voices().flatMap((voice) => [
 
 parentPort.postMessage({ type: 'ready', sampleRate: espeak.samplerate, voices });
 
-parentPort.on('message', ({ id, text, voice, abortFlag }) => {
+parentPort.on('message', ({ id, text, voice, wordsPerMinute, abortFlag }) => {
   try {
     if (voice !== currentVoice) {
       espeak.set_voice(voice);
       currentVoice = voice;
     }
+    espeak.set_rate(wordsPerMinute);
     const pieces = [];
     let length = 0;
     // A truthy return value stops synthesis: the main thread raises the flag when cancelled.

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { EngineInputError, PermanentEngineError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
 import { ThreadPool } from '../thread-pool.ts';
 import type { ThreadData, ThreadRequest } from './kokoro-thread.ts';
-import { ensureKokoroModel, KOKORO_MODEL_SHA256, KOKORO_VOICES, KokoroModelError } from './model-files.ts';
+import { ensureKokoroModel, KOKORO_MODEL_SHA256, KOKORO_VOICES, KokoroDownloadError, KokoroModelError } from './model-files.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
 import type { WordTiming } from './tokens.ts';
 
@@ -33,8 +33,6 @@ export interface KokoroEngineOptions {
   intraOpThreads?: number;
   /** A model dir the user already has (KOKORO_MODEL_DIR); else the cache's, fetched on first use. */
   modelDir?: string;
-  /** Speaking rate, 1 = the model's own. */
-  speed?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -46,11 +44,10 @@ interface Job {
 
 export class KokoroEngine implements TtsEngine {
   readonly name = 'kokoro' as const;
-  /** The model's sha256, the speed and how we phonemize and trim: with the voice, they decide the audio. */
+  /** The model's sha256 and how we phonemize and trim: with the voice and the speed (in the key), they decide the audio. */
   readonly identity: string;
   readonly threadCount: number;
   readonly intraOpThreads: number;
-  private readonly speed: number;
   private started?: Promise<string>;
   private modelDir?: string;
   private readonly pool = new ThreadPool<Job, KokoroAudio, unknown, { samples: Int16Array; words: WordTiming[] }>({
@@ -58,7 +55,7 @@ export class KokoroEngine implements TtsEngine {
       const data: ThreadData = { modelDir: this.modelDir!, intraOpThreads: this.intraOpThreads };
       return new Worker(THREAD_URL, { workerData: data });
     },
-    message: ({ request, voice }, id, abortFlag): ThreadRequest => ({ id, text: request.text, voice, speed: this.speed, abortFlag }),
+    message: ({ request, voice }, id, abortFlag): ThreadRequest => ({ id, text: request.text, voice, speed: request.speed ?? 1, abortFlag }),
     result: ({ samples, words }) => ({ sampleRate: KOKORO_SAMPLE_RATE, channels: 1, samples, words }),
     jobError: (message) => new Error(`Kokoro failed: ${message}`),
     threadError: (error) => (error instanceof PermanentEngineError ? error : new TransientEngineError(`Kokoro thread failed: ${error.message}`)),
@@ -73,9 +70,7 @@ export class KokoroEngine implements TtsEngine {
   constructor(private readonly options: KokoroEngineOptions = {}) {
     this.threadCount = options.threads ?? Math.min(2, availableParallelism());
     this.intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / this.threadCount));
-    this.speed = options.speed ?? 1;
-    if (!(this.speed >= 0.5 && this.speed <= 2)) throw new Error(`Kokoro speed must be between 0.5 and 2, got ${options.speed}`);
-    this.identity = JSON.stringify(['kokoro', KOKORO_MODEL_SHA256, { speed: this.speed, defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION }]);
+    this.identity = JSON.stringify(['kokoro', KOKORO_MODEL_SHA256, { defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION }]);
   }
 
   async synthesize(request: SynthesisRequest): Promise<KokoroAudio> {
@@ -108,6 +103,8 @@ export class KokoroEngine implements TtsEngine {
         this.started = undefined;
         await this.pool.terminate();
         this.pool.start(0);
+        // A failed download is retried with the chunk; a missing tool or a file that fails its pin is not.
+        if (error instanceof KokoroDownloadError) throw new TransientEngineError(error.message);
         throw error instanceof KokoroModelError ? new PermanentEngineError(error.message, 'KokoroModelUnavailable') : error;
       }
     })();

