@@ -64,7 +64,7 @@ export function workerSettings(env = process.env): WorkerSettings {
     blobDir: env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
-    // Two sessions of one core each made 1.4-1.6x the audio per second of one session on both cores (2 cores).
+    // Two sessions of one core each made 1.1x the audio per second of one session on both cores (2 cores, float32 model).
     kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? Math.min(2, availableParallelism()),
     ...(env.KOKORO_MODEL_DIR ? { kokoroModelDir: env.KOKORO_MODEL_DIR } : {}),
     shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,

@@ -43,7 +43,7 @@ try {
   console.error('eSpeak...');
   const espeak = await espeakThroughput([1, 2]);
   console.error('Kokoro real-time factor...');
-  const kokoro = await kokoroRtf(12, (line) => console.error(line));
+  const kokoro = await kokoroRtf(6, (line) => console.error(line));
   console.error('Kokoro on the whole sample, through the workflow...');
   const kokoroSampleRun = await kokoroSample(bench, (line) => console.error(line));
   const results: BenchResults = {

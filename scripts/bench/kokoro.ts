@@ -1,9 +1,9 @@
 // Local engines' real-time factor (compute seconds per audio second, lower is faster): Kokoro-82M
-// in three pool shapes beside eSpeak, on the same first chunks of the sample. Each config is warmed
+// as float32 (what the engine runs) and as the published int8, in several pool shapes, beside eSpeak, on the same first chunks of the sample. Each config is warmed
 // up with one chunk per session (loading the model is timed separately, with that warm-up), then
 // all chunks are submitted at once so every session stays busy.
 //
-// Alone: `node --import tsx scripts/bench/kokoro.ts [--chunks 12]`.
+// Alone: `node --import tsx scripts/bench/kokoro.ts [--chunks 6]`.
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import type { PcmAudio, TtsEngine } from '../../src/engines/engine.ts';
 import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
+import { KOKORO_INT8_MODEL_FILE, KOKORO_MODEL_FILE } from '../../src/engines/kokoro/model-files.ts';
 import { chunkText } from '../../src/text/chunker.ts';
 import { kokoroRows } from './report.ts'; // report.ts imports this module's constants back: used only at call time
 
@@ -22,6 +23,8 @@ export const TARGET_RTF = 0.4;
 
 export interface RtfResult {
   engine: 'kokoro' | 'espeak';
+  /** Kokoro's model: float32 (what the engine runs) or int8 (as published). */
+  precision?: 'fp32' | 'int8';
   /** Worker threads: Kokoro sessions, or eSpeak threads. */
   sessions: number;
   /** ONNX Runtime threads per Kokoro session (1 for eSpeak). */
@@ -60,14 +63,16 @@ async function measure(engine: TtsEngine, label: Omit<RtfResult, 'chunks' | 'loa
   }
 }
 
-export async function kokoroRtf(chunkCount = 12, log: (line: string) => void = () => undefined): Promise<RtfResult[]> {
+export async function kokoroRtf(chunkCount = 6, log: (line: string) => void = () => undefined): Promise<RtfResult[]> {
   const text = await readFile(new URL('../../samples/reading.txt', import.meta.url), 'utf8');
   const texts = chunkText(text, { maxChunkChars: 300 }).slice(0, chunkCount).map((c) => c.text);
   const results: RtfResult[] = [];
-  for (const [sessions, intraOpThreads] of [[1, 1], [1, 2], [2, 1]] as const) {
-    log(`  kokoro ${sessions} session(s) x ${intraOpThreads} thread(s)...`);
+  const configs = [['fp32', 1, 1], ['fp32', 1, 2], ['fp32', 2, 1], ['int8', 1, 2], ['int8', 2, 1]] as const;
+  for (const [precision, sessions, intraOpThreads] of configs) {
+    log(`  kokoro ${precision} ${sessions} session(s) x ${intraOpThreads} thread(s)...`);
     const at = performance.now();
-    results.push(await measure(new KokoroEngine({ threads: sessions, intraOpThreads }), { engine: 'kokoro', sessions, intraOpThreads }, texts, at));
+    const modelFile = precision === 'fp32' ? KOKORO_MODEL_FILE : KOKORO_INT8_MODEL_FILE;
+    results.push(await measure(new KokoroEngine({ threads: sessions, intraOpThreads, modelFile }), { engine: 'kokoro', precision, sessions, intraOpThreads }, texts, at));
   }
   for (const threads of [1, 2]) {
     log(`  espeak ${threads} thread(s)...`);
@@ -78,7 +83,7 @@ export async function kokoroRtf(chunkCount = 12, log: (line: string) => void = (
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { chunks: { type: 'string', default: '12' } } });
+  const { values } = parseArgs({ options: { chunks: { type: 'string', default: '6' } } });
   const results = await kokoroRtf(Number(values.chunks), (line) => console.error(line));
   console.log(['| Measure | Result | Target |', '|---|---|---|', ...kokoroRows(results)].join('\n'));
   console.log(JSON.stringify(results, null, 2));

@@ -67,7 +67,7 @@ export function markdownReport(r: BenchResults): string {
 /** Real-time factor rows of the measures table (also printed by `scripts/bench/kokoro.ts` alone). */
 export function kokoroRows(results: RtfResult[]): string[] {
   return results.map((k) => {
-    const shape = k.engine === 'kokoro' ? `Kokoro-82M int8, ${k.sessions} session${k.sessions > 1 ? 's' : ''} x ${k.intraOpThreads} thread${k.intraOpThreads > 1 ? 's' : ''}` : `eSpeak, ${k.sessions} thread${k.sessions > 1 ? 's' : ''}`;
+    const shape = k.engine === 'kokoro' ? `Kokoro-82M ${k.precision === 'int8' ? 'int8 (as published)' : 'float32'}, ${k.sessions} session${k.sessions > 1 ? 's' : ''} x ${k.intraOpThreads} thread${k.intraOpThreads > 1 ? 's' : ''}` : `eSpeak, ${k.sessions} thread${k.sessions > 1 ? 's' : ''}`;
     const target = k.engine === 'kokoro' ? `RTF <= ${TARGET_RTF} (whole sample in 6 min): ${mark(k.rtf <= TARGET_RTF)}` : '';
     return (
       `| ${shape}: real-time factor on the first ${k.chunks} chunks of the sample (all submitted at once, after a warm-up) | ` +

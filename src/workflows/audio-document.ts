@@ -8,7 +8,7 @@ import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioD
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
 import { chunkText, type BreakAfter } from '../text/chunker.ts';
 import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
-import { EtaEstimator } from './eta.ts';
+import { EtaEstimator, etaWindow } from './eta.ts';
 import { runBatches, runWindow } from './run-limited.ts';
 
 // --- Activities ---
@@ -77,7 +77,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     ...(input.output.channels ? { channels: input.output.channels } : {}),
   }));
 
-  const eta = new EtaEstimator(chunks.reduce((sum, chunk) => sum + chunk.text.length, 0), chunkedAt, Math.max(10, 2 * input.concurrency));
+  const eta = new EtaEstimator(chunks.reduce((sum, chunk) => sum + chunk.text.length, 0), chunkedAt, etaWindow(input.concurrency));
   const synthesizeOne = async (index: number): Promise<ChunkRef> => {
     progress.inFlight++;
     try {

@@ -1,4 +1,5 @@
-// The kokoro engine: Kokoro-82M v1.0 (int8 ONNX) run locally, the model our Replicate default runs.
+// The kokoro engine: Kokoro-82M v1.0 run locally (float32 ONNX, made from the published int8 one),
+// the model our Replicate default runs.
 // A small pool of worker threads, one ONNX Runtime session each (kokoro-thread.ts), started on first
 // use: the model is fetched into the cache then if it is missing (model-files.ts). Phonemes come
 // from eSpeak-NG (GPL-3.0, espeak-ipa.ts), loaded only inside those threads.
@@ -8,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { EngineInputError, PermanentEngineError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
 import { ThreadPool } from '../thread-pool.ts';
 import type { ThreadData, ThreadRequest } from './kokoro-thread.ts';
-import { ensureKokoroModel, KOKORO_MODEL_SHA256, KOKORO_VOICES, KokoroDownloadError, KokoroModelError } from './model-files.ts';
+import { ensureKokoroModel, KOKORO_INT8_MODEL_FILE, KOKORO_MODEL_FILE, KOKORO_VOICES, KokoroDownloadError, KokoroModelError, pinnedSha256 } from './model-files.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
 import type { WordTiming } from './tokens.ts';
 
@@ -24,15 +25,17 @@ export interface KokoroAudio extends SynthesizedAudio {
 
 export interface KokoroEngineOptions {
   /**
-   * Sessions, one per worker thread (KOKORO_THREADS). Default min(2, cores): on 2 cores, 2 sessions of
-   * 1 thread made 1.4-1.6x the audio per second of 1 session of 2 threads (real-time factor 0.66-1.03
-   * against 1.02-1.53 on 8 sentences, 5 runs), for 1.2-1.5 GB of RSS instead of 0.7 GB.
+   * Sessions, one per worker thread (KOKORO_THREADS). Default min(2, cores): on 2 cores, with the
+   * float32 model, 2 sessions of 1 thread made 1.1x the audio per second of 1 session of 2 threads
+   * (real-time factor 0.55 against 0.60 on 6 chunks), for 3.5 GB of RSS instead of 1.8 GB.
    */
   threads?: number;
   /** ONNX Runtime threads per session. Default: the cores shared out among the sessions. */
   intraOpThreads?: number;
   /** A model dir the user already has (KOKORO_MODEL_DIR); else the cache's, fetched on first use. */
   modelDir?: string;
+  /** The float32 model (default), or the int8 one as published, for the benchmark's comparison. */
+  modelFile?: typeof KOKORO_MODEL_FILE | typeof KOKORO_INT8_MODEL_FILE;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -48,11 +51,12 @@ export class KokoroEngine implements TtsEngine {
   readonly identity: string;
   readonly threadCount: number;
   readonly intraOpThreads: number;
+  readonly modelFile: string;
   private started?: Promise<string>;
   private modelDir?: string;
   private readonly pool = new ThreadPool<Job, KokoroAudio, unknown, { samples: Int16Array; words: WordTiming[] }>({
     createWorker: () => {
-      const data: ThreadData = { modelDir: this.modelDir!, intraOpThreads: this.intraOpThreads };
+      const data: ThreadData = { modelDir: this.modelDir!, modelFile: this.modelFile, intraOpThreads: this.intraOpThreads };
       return new Worker(THREAD_URL, { workerData: data });
     },
     message: ({ request, voice }, id, abortFlag): ThreadRequest => ({ id, text: request.text, voice, speed: request.speed ?? 1, abortFlag }),
@@ -70,7 +74,8 @@ export class KokoroEngine implements TtsEngine {
   constructor(private readonly options: KokoroEngineOptions = {}) {
     this.threadCount = options.threads ?? Math.min(2, availableParallelism());
     this.intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / this.threadCount));
-    this.identity = JSON.stringify(['kokoro', KOKORO_MODEL_SHA256, { defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION }]);
+    this.modelFile = options.modelFile ?? KOKORO_MODEL_FILE;
+    this.identity = JSON.stringify(['kokoro', pinnedSha256(this.modelFile), { defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION }]);
   }
 
   async synthesize(request: SynthesisRequest): Promise<KokoroAudio> {

@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { createEspeakIpa } from './espeak-ipa.ts';
-import { KOKORO_MODEL_FILE, KOKORO_VOCAB_FILE, voiceFile } from './model-files.ts';
+import { KOKORO_VOCAB_FILE, voiceFile } from './model-files.ts';
 import { ONNX_INT64, withExtraOutput } from './onnx-output.ts';
 import { speak, type ModelOutput } from './speak.ts';
 import type { Vocab } from './tokens.ts';
 
 export interface ThreadData {
   modelDir: string;
+  modelFile: string;
   intraOpThreads: number;
 }
 export interface ThreadRequest {
@@ -28,13 +29,13 @@ export interface ThreadRequest {
 const DURATIONS = '/encoder/Cast_output_0';
 
 const port = parentPort!;
-const { modelDir, intraOpThreads } = workerData as ThreadData;
+const { modelDir, modelFile, intraOpThreads } = workerData as ThreadData;
 
 try {
   const [ipaWords, vocabFile, model] = await Promise.all([
     createEspeakIpa(),
     readFile(join(modelDir, KOKORO_VOCAB_FILE), 'utf8'),
-    readFile(join(modelDir, KOKORO_MODEL_FILE)),
+    readFile(join(modelDir, modelFile)),
   ]);
   const vocab = (JSON.parse(vocabFile) as { vocab: Vocab }).vocab;
   const session = await ort.InferenceSession.create(withExtraOutput(model, DURATIONS, ONNX_INT64), {

