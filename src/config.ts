@@ -1,9 +1,9 @@
 // Settings from the environment, read in one place. Workflow code never reads these: it gets
 // everything through its input.
 
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { kokoroModelInstalled } from './engines/kokoro/model-files.ts';
+import { isKokoroVoice, kokoroModelInstalled } from './engines/kokoro/model-files.ts';
 import { ENGINES, type EngineName } from './document/input.ts';
 
 export interface TemporalSettings {
@@ -65,17 +65,20 @@ export function workerSettings(env = process.env): WorkerSettings {
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
     // Two sessions of one core each made 1.1x the audio per second of one session on both cores (2 cores, float32 model).
-    kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? Math.min(2, availableParallelism()),
+    // Each session holds the float32 model (about 1.8 GB of RSS): one per 6 GB of memory at most.
+    kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? Math.max(1, Math.min(2, availableParallelism(), Math.floor(totalmem() / (6 * 2 ** 30)))),
     ...(env.KOKORO_MODEL_DIR ? { kokoroModelDir: env.KOKORO_MODEL_DIR } : {}),
     shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,
   };
 }
 
 /** The seed's flags: AUDIO_PARALLEL_MODE=false means sequential; AUDIO_CONCURRENT_LIMIT is C. */
-export function clientDefaults(env = process.env): ClientDefaults {
+export function clientDefaults(env = process.env, voice?: string): ClientDefaults {
   // With a Replicate token, documents go to Replicate unless TTS_ENGINE says otherwise; without one,
   // to Kokoro (the same voice, offline) once its model is here, else eSpeak, which needs nothing.
-  const engine = env.TTS_ENGINE || (env.REPLICATE_API_TOKEN ? 'replicate' : kokoroModelInstalled(env) ? 'kokoro' : 'espeak');
+  // A voice that is not Kokoro's ("en-gb") means eSpeak.
+  const local = kokoroModelInstalled(env) && (!voice || isKokoroVoice(voice)) ? 'kokoro' : 'espeak';
+  const engine = env.TTS_ENGINE || (env.REPLICATE_API_TOKEN ? 'replicate' : local);
   if (!ENGINES.includes(engine as EngineName)) {
     throw new Error(`TTS_ENGINE must be one of ${ENGINES.join(', ')}, got "${engine}"`);
   }

@@ -31,7 +31,7 @@ async function main(file: string, flags: MainFlags) {
   const out = flags.out ? resolve(flags.out) : undefined;
   const input = await documentInput(file, flags, out && basename(out));
   resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`)); // bad flags fail before a server starts
-  input.engine = (await mainJobEngine(flags.engine)) ?? input.engine; // Kokoro, fetched now if need be
+  input.engine = (await mainJobEngine(flags.engine, flags.voice)) ?? input.engine; // Kokoro, fetched now if need be
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
   // The same text, settings and output directory give the same id, so the next run finds this one.
   const workflowId = documentWorkflowId(file, input, { scope: outputDir });

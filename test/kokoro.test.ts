@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../src/activities/index.ts';
+import { clientDefaults } from '../src/config.ts';
 import { chunkKey } from '../src/activities/synthesize-chunk.ts';
 import type { ChunkRef, SynthesizeChunkInput } from '../src/activities/types.ts';
 import { EngineInputError, PermanentEngineError, TransientEngineError } from '../src/engines/engine.ts';
@@ -83,6 +84,23 @@ describe('kokoro model files', () => {
   });
 });
 
+describe('the default engine without a token', () => {
+  it('is kokoro once its model is there, unless the voice is not one of Kokoro\'s; TTS_ENGINE wins', async () => {
+    const dir = join(root, 'installed');
+    await mkdir(dir, { recursive: true });
+    const file = await open(join(dir, KOKORO_MODEL_FILE), 'w'); // sparse, of the pinned size: "installed"
+    await file.truncate(pins.files[KOKORO_MODEL_FILE].bytes);
+    await file.close();
+    const installed = { KOKORO_MODEL_DIR: dir };
+    expect(clientDefaults(installed).engine).toBe('kokoro');
+    expect(clientDefaults(installed, 'bm_george').engine).toBe('kokoro');
+    expect(clientDefaults(installed, 'en-gb').engine).toBe('espeak');
+    expect(clientDefaults({ ...installed, TTS_ENGINE: 'simulated' }).engine).toBe('simulated');
+    expect(clientDefaults({ ...installed, REPLICATE_API_TOKEN: 'r8_x' }).engine).toBe('replicate');
+    expect(clientDefaults({ KOKORO_MODEL_DIR: join(root, 'nothing-here') }).engine).toBe('espeak');
+  });
+});
+
 describe('kokoro model fetched on first use, when it cannot be', () => {
   /** A PATH holding only the given fake tools (a real shell script each), and a cache of its own. */
   async function envWith(tools: Record<string, string>): Promise<NodeJS.ProcessEnv> {
@@ -107,8 +125,8 @@ describe('kokoro model fetched on first use, when it cannot be', () => {
 
   it('a download that fails (registry unreachable) is retryable, and leaves nothing in the cache', async () => {
     const env = await envWith({
-      pip3: 'case "$1" in --version) exit 0;; *) echo "ERROR: Could not find a version (network is unreachable)" >&2; exit 1;; esac',
-      python3: 'exit 0',
+      // python3 -m pip answers --version, and fails to download as pip does with no network.
+      python3: 'case "$*" in *download*|*install*) echo "ERROR: Could not find a version (network is unreachable)" >&2; exit 1;; *) exit 0;; esac',
     });
     const error = await rejection(ensureKokoroModel({ env, log: () => undefined }));
     expect(error).toBeInstanceOf(KokoroDownloadError);

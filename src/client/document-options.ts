@@ -39,7 +39,7 @@ export function addDocumentOptions(command: Command): Command {
 
 /** Reads the text file (standard input for `-`) and builds the workflow input, filling unset flags from the environment. */
 export async function documentInput(file: string, flags: DocumentFlags, outputName?: string): Promise<AudioDocumentInput> {
-  const defaults = clientDefaults();
+  const defaults = clientDefaults(process.env, flags.voice);
   const text = await readText(file);
   const parallel = flags.sequential ? false : flags.parallel ? true : defaults.parallel;
   const concurrency = flags.concurrency ?? defaults.concurrency;

