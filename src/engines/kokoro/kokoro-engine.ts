@@ -4,7 +4,7 @@
 // use: the model is fetched into the cache then if it is missing (model-files.ts). Phonemes come
 // from eSpeak-NG (GPL-3.0, espeak-ipa.ts), loaded only inside those threads.
 
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EngineInputError, PermanentEngineError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
 import { ThreadPool } from '../thread-pool.ts';
@@ -23,12 +23,15 @@ export interface KokoroAudio extends SynthesizedAudio {
   words: WordTiming[];
 }
 
+/**
+ * Sessions per worker: min(2, cores), and one per 6 GB of memory at most, as each holds the float32
+ * model (about 1.8 GB of RSS). On 2 cores, 2 sessions of 1 thread made 1.1x the audio per second of
+ * 1 session of 2 threads (real-time factor 0.55 against 0.60 on 6 chunks).
+ */
+export const defaultKokoroSessions = () => Math.max(1, Math.min(2, availableParallelism(), Math.floor(totalmem() / (6 * 2 ** 30))));
+
 export interface KokoroEngineOptions {
-  /**
-   * Sessions, one per worker thread (KOKORO_THREADS). Default min(2, cores): on 2 cores, with the
-   * float32 model, 2 sessions of 1 thread made 1.1x the audio per second of 1 session of 2 threads
-   * (real-time factor 0.55 against 0.60 on 6 chunks), for 3.5 GB of RSS instead of 1.8 GB.
-   */
+  /** Sessions, one per worker thread (KOKORO_THREADS); default defaultKokoroSessions(). */
   threads?: number;
   /** ONNX Runtime threads per session. Default: the cores shared out among the sessions. */
   intraOpThreads?: number;
@@ -72,7 +75,7 @@ export class KokoroEngine implements TtsEngine {
   });
 
   constructor(private readonly options: KokoroEngineOptions = {}) {
-    this.threadCount = options.threads ?? Math.min(2, availableParallelism());
+    this.threadCount = options.threads ?? defaultKokoroSessions();
     this.intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / this.threadCount));
     this.modelFile = options.modelFile ?? KOKORO_MODEL_FILE;
     this.identity = JSON.stringify(['kokoro', pinnedSha256(this.modelFile), { defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION }]);
