@@ -11,7 +11,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { decodeWav } from '../src/audio/wav.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { LocalBlobStore, sha256Hex } from '../src/storage/blob-store.ts';
-import { pauseFrames } from '../src/stitch/joined-pcm.ts';
+import { pauseFrames } from '../src/stitch/joiner.ts';
 import { rejection, sleep } from './helpers/async.ts';
 
 let root: string;
@@ -203,7 +203,7 @@ describe('stitch', () => {
     const decoded = decodeWav(bytes);
     expect(decoded.sampleRate).toBe(24_000);
     expect(decoded.samples.length).toBe(frames);
-    expect(heartbeats).toEqual([0, 1, 2]);
+    expect(heartbeats).toEqual([0, 1, 2, 0, 1, 2]); // placed, then written
     expect(await readdir(outputDir)).toEqual(['book.wav']);
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import {
+import { DEFAULT_LOUDNESS,
   AudioDocumentInputSchema,
   DEFAULT_PAUSES,
   DEFAULT_RETRY,
@@ -46,7 +46,7 @@ describe('resolveDocumentInput defaults', () => {
       maxChunkChars: 300,
       engine: 'espeak',
       engineOptions: {},
-      output: { format: 'wav', pauses: DEFAULT_PAUSES },
+      output: { format: 'wav', pauses: DEFAULT_PAUSES, loudness: DEFAULT_LOUDNESS, crossfadeMs: 0, captions: true },
       retry: DEFAULT_RETRY,
       notices: [],
     });
@@ -161,7 +161,27 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
     expectInvalid({ text: 'Hi.', schedule: 'eventually' }, 'schedule');
     expectInvalid({ text: 'Hi.', engine: 'polly' }, 'engine');
     expectInvalid({ text: 'Hi.', engine: 'ESPEAK' }, 'engine');
-    expectInvalid({ text: 'Hi.', output: { format: 'mp3' } }, 'output.format');
+    expectInvalid({ text: 'Hi.', output: { format: 'ogg' } }, 'output.format');
+  });
+
+  it('takes the format from the name when none is given, and adds the extension otherwise', () => {
+    const output = (o: object) => resolveDocumentInput({ text: 'Hi.', output: o }).output;
+    expect(output({ name: 'book.M4B' })).toMatchObject({ name: 'book.M4B', format: 'm4b' });
+    expect(output({ name: 'book', format: 'mp3' })).toMatchObject({ name: 'book.mp3', format: 'mp3' });
+    expect(output({ name: 'book.v2' })).toMatchObject({ name: 'book.v2.wav', format: 'wav' });
+    expect(output({ format: 'flac' })).toMatchObject({ format: 'flac' });
+    expectInvalid({ text: 'Hi.', output: { name: 'book.mp3', format: 'wav' } }, 'output.name');
+    expect(defaultOutputName('doc-1', 'opus')).toBe('doc-1.opus');
+  });
+
+  it('fills in the loudness target, or keeps it off', () => {
+    const loudness = (l: unknown) => resolveDocumentInput({ text: 'Hi.', output: { loudness: l } }).output.loudness;
+    expect(loudness({ targetLufs: -20 })).toEqual({ targetLufs: -20, truePeakDb: DEFAULT_LOUDNESS.truePeakDb });
+    expect(loudness(false)).toBe(false);
+    expectInvalid({ text: 'Hi.', output: { loudness: true } }, 'output.loudness');
+    expectInvalid({ text: 'Hi.', output: { loudness: { targetLufs: -60 } } }, 'output.loudness.targetLufs');
+    expectInvalid({ text: 'Hi.', output: { crossfadeMs: 5_000 } }, 'output.crossfadeMs');
+    expectInvalid({ text: 'Hi.', output: { bitrateKbps: 8 } }, 'output.bitrateKbps');
   });
 
   it('checks retry overrides', () => {

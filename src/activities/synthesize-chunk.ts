@@ -7,6 +7,7 @@ import { decodeWav, encodeWav } from '../audio/wav.ts';
 import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import type { EngineName } from '../document/input.ts';
 import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
+import { storeChunkSpeech } from '../storage/chunk-speech.ts';
 import type { ChunkRef, SynthesizeChunkInput } from './types.ts';
 
 /** Bump when the stored audio for the same request would change (engine upgrade, new encoding). */
@@ -42,8 +43,13 @@ export function createSynthesizeChunk({ engines, blobStore }: SynthesizeDeps) {
     }
     const key = chunkKey(input, engine);
     const reused = await reuse(blobStore, key);
-    if (reused) return chunkRef(input, reused.uri, reused.audio, reused.bytes, attempt, true);
+    if (reused) {
+      await storeChunkSpeech(blobStore, key, { text: input.text }); // audio from before speech was kept
+      return chunkRef(input, reused.uri, reused.audio, reused.bytes, attempt, true);
+    }
     const audio = await synthesize(engine, input);
+    // The speech first: a stored audio key promises its speech is there too.
+    await storeChunkSpeech(blobStore, key, { text: input.text, ...(audio.words?.length ? { words: audio.words } : {}) });
     // Another attempt or document may have stored this key meanwhile: describe what the store holds.
     const encoded = encodeWav(audio);
     const stored = await blobStore.put(key, encoded);

@@ -1,6 +1,9 @@
 // What goes in and out of the activities: small JSON only, never audio bytes.
 
 import type { EngineName, EngineOptions, OutputFormat } from '../document/input.ts';
+import type { ChapterStart } from '../formats/chapters.ts';
+import type { Artifact, DocumentLoudness } from '../document/result.ts';
+import type { Chapter } from '../formats/chapters.ts';
 
 export interface SynthesizeChunkInput {
   index: number;
@@ -38,11 +41,24 @@ export interface StitchInput {
   /** Silence after each chunk, same order and length as `chunks`. */
   pausesAfterMs: number[];
   output: {
-    /** Relative to the worker's output directory. */
+    /** Relative to the worker's output directory; its extension is the format's. */
     name: string;
     format: OutputFormat;
     sampleRate?: number;
     channels?: number;
+    // The rest came with formats, loudness and captions. Workflows from before send none of it, and
+    // get the plain WAV they always got.
+    bitrateKbps?: number;
+    title?: string;
+    author?: string;
+    /** Trim each chunk's edge silence (the pauses alone set the gaps). */
+    trim?: boolean;
+    crossfadeMs?: number;
+    /** Absent: no normalisation. */
+    loudness?: { targetLufs: number; truePeakDb: number };
+    /** Write .vtt, .srt and .timings.json beside the audio. */
+    captions?: boolean;
+    chapters?: ChapterStart[];
   };
 }
 
@@ -56,4 +72,8 @@ export interface StitchResult {
   channels: number;
   frames: number;
   durationSec: number;
+  /** Absent from results of workflows from before formats. */
+  artifacts?: Artifact[];
+  chapters?: Chapter[];
+  loudness?: DocumentLoudness;
 }

@@ -63,20 +63,46 @@ export function wavHeader(sampleRate: number, channels: number, dataBytes: numbe
   if (dataBytes > MAX_WAV_DATA_BYTES) {
     throw new RangeError(`audio of ${dataBytes} bytes is too long for a WAV file (max 4 GiB)`);
   }
-  const blockAlign = channels * 2;
   const header = Buffer.alloc(WAV_HEADER_BYTES);
   header.write('RIFF', 0, 'ascii');
   header.writeUInt32LE(WAV_HEADER_BYTES - 8 + dataBytes, 4);
   header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16); // fmt chunk size
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(channels, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * blockAlign, 28);
-  header.writeUInt16LE(blockAlign, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(dataBytes, 40);
+  writeFmtAndData(header, 12, sampleRate, channels, dataBytes);
   return header;
+}
+
+export const RF64_HEADER_BYTES = 80;
+
+/**
+ * The header of an RF64 file (EBU Tech 3306), the WAV of more than 4 GiB: the 32-bit sizes read
+ * 0xFFFFFFFF and the real ones sit in a "ds64" chunk. Players and ffmpeg read it.
+ */
+export function rf64Header(sampleRate: number, channels: number, dataBytes: number): Buffer {
+  const header = Buffer.alloc(RF64_HEADER_BYTES);
+  header.write('RF64', 0, 'ascii');
+  header.writeUInt32LE(0xffff_ffff, 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('ds64', 12, 'ascii');
+  header.writeUInt32LE(28, 16);
+  header.writeBigUInt64LE(BigInt(RF64_HEADER_BYTES - 8 + dataBytes), 20); // RIFF size
+  header.writeBigUInt64LE(BigInt(dataBytes), 28);
+  header.writeBigUInt64LE(BigInt(dataBytes / (channels * 2)), 36); // sample (frame) count
+  header.writeUInt32LE(0, 44); // no table
+  writeFmtAndData(header, 48, sampleRate, channels, 0xffff_ffff);
+  return header;
+}
+
+/** The "fmt " chunk of 16-bit PCM and the "data" chunk's header, at `at`. */
+function writeFmtAndData(header: Buffer, at: number, sampleRate: number, channels: number, dataSize: number): void {
+  const blockAlign = channels * 2;
+  header.write('fmt ', at, 'ascii');
+  header.writeUInt32LE(16, at + 4); // fmt chunk size
+  header.writeUInt16LE(1, at + 8); // PCM
+  header.writeUInt16LE(channels, at + 10);
+  header.writeUInt32LE(sampleRate, at + 12);
+  header.writeUInt32LE(sampleRate * blockAlign, at + 16);
+  header.writeUInt16LE(blockAlign, at + 20);
+  header.writeUInt16LE(16, at + 22);
+  header.write('data', at + 24, 'ascii');
+  header.writeUInt32LE(dataSize, at + 28);
 }

@@ -12,7 +12,7 @@ export const MODES = ['sequential', 'parallel'] as const;
 export type Mode = (typeof MODES)[number];
 export const SCHEDULES = ['window', 'batch'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
-export const FORMATS = ['wav'] as const;
+export const FORMATS = ['wav', 'mp3', 'm4b', 'opus', 'flac'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 /** Chunk retries: transient engine errors pass at once, outages are waited out, then the document fails. */
@@ -38,6 +38,9 @@ export const OUTPUT_SAMPLE_RATES = [8_000, 11_025, 16_000, 22_050, 24_000, 32_00
 export const DEFAULT_PAUSES = { wordMs: 80, clauseMs: 150, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
 export const MAX_OUTPUT_NAME_CHARS = 200;
 const MAX_PAUSE_MS = 10_000;
+/** EBU R128's broadcast target is -23 LUFS; audiobooks and podcasts sit near -18 (ACX asks -23..-18 dB RMS). */
+export const DEFAULT_LOUDNESS = { targetLufs: -18, truePeakDb: -1.5 };
+export const MAX_CROSSFADE_MS = 1_000;
 export const MIN_SPEED = 0.5;
 export const MAX_SPEED = 2;
 
@@ -71,19 +74,33 @@ const PausesSchema = Type.Object(
   { ...closed, default: {}, description: 'Silence inserted after a chunk, by the kind of break that follows it.' },
 );
 
+const LoudnessSchema = Type.Object(
+  {
+    targetLufs: Type.Optional(Type.Number({ minimum: -40, maximum: -5, default: DEFAULT_LOUDNESS.targetLufs, description: 'Integrated loudness to reach, LUFS.' })),
+    truePeakDb: Type.Optional(Type.Number({ minimum: -12, maximum: 0, default: DEFAULT_LOUDNESS.truePeakDb, description: 'Ceiling for the true peak, dBTP: the gain stops short of the target rather than pass it.' })),
+  },
+  closed,
+);
+
 const OutputSchema = Type.Object(
   {
     name: Type.Optional(Type.String({
       maxLength: MAX_OUTPUT_NAME_CHARS,
       pattern: '^[\\w .\\-/]*$',
-      description: 'File name under the worker\'s output directory, relative, with no empty or hidden segments; letters, digits, spaces, "_", "-", "." and "/"; ".wav" is added if missing. Default (or empty): `<workflowId>.wav`.',
+      description: 'File name under the worker\'s output directory, relative, with no empty or hidden segments; letters, digits, spaces, "_", "-", "." and "/"; the format\'s extension (".wav", ".mp3"...) is added if missing. Default (or empty): `<workflowId>.<format>`.',
     })),
-    format: Type.Optional(Type.Enum(FORMATS, { default: 'wav', description: 'Container of the audio file.' })),
+    format: Type.Optional(Type.Enum(FORMATS, { description: 'wav; mp3 (LAME, gapless header, ID3v2 chapters); m4b (AAC in MP4, chapter marks); opus; flac. Default: from the name\'s extension, else wav.' })),
+    bitrateKbps: Type.Optional(Type.Integer({ minimum: 16, maximum: 320, description: 'Bitrate of mp3, m4b and opus, in kbit/s (default: 64 per channel; opus 32).' })),
     sampleRate: Type.Optional(sampleRate('Sample rate of the file (default: the highest among the chunks)')),
     channels: Type.Optional(Type.Enum([1, 2], { description: 'Channels of the file (default: the most among the chunks).' })),
+    title: Type.Optional(Type.String({ maxLength: 500, description: 'Title tag. Default: the first heading, else the file name.' })),
+    author: Type.Optional(Type.String({ maxLength: 500, description: 'Author (artist) tag.' })),
+    loudness: Type.Optional(Type.Union([LoudnessSchema, Type.Literal(false)], { description: `Normalise the whole document once to a loudness (EBU R128), or \`false\` to keep the engines' levels. Default: ${JSON.stringify(DEFAULT_LOUDNESS)}.` })),
+    crossfadeMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_CROSSFADE_MS, default: 0, description: 'Equal-power crossfade at every join between chunks, in ms.' })),
+    captions: Type.Optional(Type.Boolean({ default: true, description: 'Write <name>.vtt, <name>.srt and <name>.timings.json (one entry per sentence) beside the audio.' })),
     pauses: Type.Optional(PausesSchema),
   },
-  { ...closed, default: {}, description: 'The audio file: name, format and pauses.' },
+  { ...closed, default: {}, description: 'The audio file: name, format, tags, loudness, joins and captions.' },
 );
 
 const RetrySchema = Type.Object(
@@ -122,4 +139,5 @@ export type AudioDocumentInput = Static<typeof AudioDocumentInputSchema>;
 export type EngineOptions = Static<typeof EngineOptionsSchema>;
 export type OutputOptions = Static<typeof OutputSchema>;
 export type PauseSettings = Required<Static<typeof PausesSchema>>;
+export type LoudnessTarget = Required<Static<typeof LoudnessSchema>>;
 export type RetryOptions = Static<typeof RetrySchema>;

@@ -5,8 +5,8 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
 import { findOverlongWord } from '../text/chunker.ts';
 import {
-  AudioDocumentInputSchema, DEFAULT_RETRY, MAX_CONCURRENCY, MAX_OUTPUT_NAME_CHARS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
-  type EngineName, type Mode, type OutputFormat, type OutputOptions, type PauseSettings, type RetryOptions, type Schedule, type EngineOptions,
+  AudioDocumentInputSchema, DEFAULT_LOUDNESS, DEFAULT_RETRY, FORMATS, MAX_CONCURRENCY, MAX_OUTPUT_NAME_CHARS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
+  type EngineName, type LoudnessTarget, type Mode, type OutputFormat, type OutputOptions, type PauseSettings, type RetryOptions, type Schedule, type EngineOptions,
 } from './input-schema.ts';
 
 export * from './input-schema.ts';
@@ -23,14 +23,24 @@ export interface ResolvedDocumentInput {
   /** Absent: the engine's own rate. */
   speed?: number;
   engineOptions: EngineOptions;
-  output: Omit<OutputOptions, 'pauses'> & { format: OutputFormat; pauses: PauseSettings };
+  output: Omit<OutputOptions, 'pauses' | 'format' | 'loudness' | 'crossfadeMs' | 'captions'> & {
+    format: OutputFormat;
+    pauses: PauseSettings;
+    /** false: the engines' levels, untouched. */
+    loudness: LoudnessTarget | false;
+    crossfadeMs: number;
+    captions: boolean;
+  };
   retry: Required<RetryOptions>;
   /** Messages about values that were adjusted (e.g. concurrency capped). */
   notices: string[];
 }
 
 /** What Value.Default leaves: every field with a schema default filled; retry.maximumIntervalMs has none. */
-type Defaulted = Omit<ResolvedDocumentInput, 'notices' | 'retry'> & { retry: RetryOptions & Omit<Required<RetryOptions>, 'maximumIntervalMs'> };
+type Defaulted = Omit<ResolvedDocumentInput, 'notices' | 'retry' | 'output'> & {
+  retry: RetryOptions & Omit<Required<RetryOptions>, 'maximumIntervalMs'>;
+  output: Omit<ResolvedDocumentInput['output'], 'format' | 'loudness'> & Pick<OutputOptions, 'format' | 'loudness'>;
+};
 
 /** Thrown for input that can never succeed; the workflow turns it into a non-retryable failure. */
 export class InvalidInputError extends Error {
@@ -54,7 +64,8 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   const { text, mode, concurrency, schedule, maxChunkChars, engine, voice, speed, engineOptions, output, retry } =
     Value.Default(AudioDocumentInputSchema, given) as Defaulted;
   checkText(text);
-  const { format, pauses, name, ...file } = output;
+  const { format: asked, pauses, name, loudness, ...file } = output;
+  const format = asked ?? (name ? formatOfName(name) : undefined) ?? 'wav';
   return {
     text,
     mode,
@@ -65,15 +76,27 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     ...(voice ? { voice } : {}), // empty means the engine's default
     ...(speed !== undefined && speed !== 1 ? { speed } : {}), // 1 is the engine's own: the same chunks
     engineOptions,
-    output: { format, pauses, ...(name ? { name: checkOutputName(name) } : {}), ...file }, // empty name: the default
+    output: {
+      format,
+      pauses,
+      ...(name ? { name: checkOutputName(name, format) } : {}), // empty name: the default
+      ...file,
+      loudness: loudness === false ? false : { ...DEFAULT_LOUDNESS, ...loudness },
+    },
     retry: checkRetry(retry),
     notices: concurrency > MAX_CONCURRENCY ? [`concurrency ${concurrency} capped to ${MAX_CONCURRENCY}`] : [],
   };
 }
 
 /** The file a document without `output.name` gets: its workflow id, made safe as a file name. */
-export function defaultOutputName(workflowId: string): string {
-  return `${workflowId.replace(/[^\w.-]+/gu, '_').replace(/^\./u, '_').slice(0, MAX_OUTPUT_NAME_CHARS - 4)}.wav`;
+export function defaultOutputName(workflowId: string, format: OutputFormat = 'wav'): string {
+  return `${workflowId.replace(/[^\w.-]+/gu, '_').replace(/^\./u, '_').slice(0, MAX_OUTPUT_NAME_CHARS - 1 - format.length)}.${format}`;
+}
+
+/** The format a file name's extension names ("book.m4b"), if any. */
+export function formatOfName(name: string): OutputFormat | undefined {
+  const extension = /\.(\w+)$/u.exec(name)?.[1]?.toLowerCase();
+  return FORMATS.find((format) => format === extension);
 }
 
 // --- What the schema cannot say ---
@@ -94,14 +117,16 @@ function checkText(text: string): void {
   }
 }
 
-/** A relative file name that stays inside the output directory (the schema has limited its characters). */
-function checkOutputName(name: string): string {
+/** A relative file name that stays inside the output directory, with the format's extension (the schema has limited its characters). */
+function checkOutputName(name: string, format: OutputFormat): string {
   const field = 'output.name';
   if (name.startsWith('/')) throw new InvalidInputError(field, `must be relative to the output directory, got an absolute path "${name}"`);
   if (name.split('/').some((part) => part === '' || part.startsWith('.'))) {
     throw new InvalidInputError(field, `must stay inside the output directory, with no empty or hidden (".", "..", ".x") segments: "${name}"`);
   }
-  return name.toLowerCase().endsWith('.wav') ? name : `${name}.wav`;
+  const named = formatOfName(name);
+  if (named && named !== format) throw new InvalidInputError(field, `ends in ".${named}" but output.format is "${format}"; change one of them`);
+  return named ? name : `${name}.${format}`;
 }
 
 function checkRetry({ initialIntervalMs, maximumIntervalMs, maximumAttempts }: Defaulted['retry']): Required<RetryOptions> {

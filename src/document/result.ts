@@ -1,7 +1,9 @@
 // What the audioDocument workflow reports: progress while it runs, and its result.
 
 import type { ChunkRef } from '../activities/types.ts';
-import type { Mode, Schedule } from './input.ts';
+import type { LoudnessReport } from '../audio/loudness.ts';
+import type { Chapter } from '../formats/chapters.ts';
+import type { Mode, OutputFormat, Schedule } from './input.ts';
 
 export type Phase = 'synthesizing' | 'stitching' | 'done';
 
@@ -30,6 +32,8 @@ export interface LivePrefix {
   /** The output format when the input fixes it; otherwise the stitcher picks the chunks' highest. */
   sampleRate?: number;
   channels?: number;
+  /** How the stitcher joins the pieces; absent: untrimmed, no crossfade (workflows from before). */
+  join?: { trim: boolean; crossfadeMs: number };
 }
 
 /** Workflow time (it stands still within one workflow task, so chunking, done in one, is not timed). */
@@ -38,6 +42,21 @@ export interface PhaseTimings {
   stitchMs: number;
   totalMs: number;
 }
+
+/** A file the document made: the audio, its captions, its timings. */
+export interface Artifact {
+  kind: 'audio' | 'captions' | 'timings';
+  /** Relative to the output directory. */
+  name: string;
+  path: string;
+  uri: string;
+  mediaType: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** What the loudness normalisation found and did: one gain for the whole document. */
+export type DocumentLoudness = LoudnessReport;
 
 export interface AudioDocumentResult {
   /** The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was added. */
@@ -64,4 +83,12 @@ export interface AudioDocumentResult {
   notices: string[];
   schedule: Schedule;
   engine: string;
+  /** The rest came with formats; absent from results of workflows from before. */
+  format?: OutputFormat;
+  /** Every file written: the audio first, then captions and timings. */
+  artifacts?: Artifact[];
+  /** One per heading, in order; empty when the text has none. */
+  chapters?: Chapter[];
+  /** Absent when normalisation was off. */
+  loudness?: DocumentLoudness;
 }

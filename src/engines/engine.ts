@@ -9,10 +9,20 @@ export interface PcmAudio {
   samples: Int16Array;
 }
 
-/** What an engine returns: the audio, and what it cost when the provider says. */
+/** A word as the engine spoke it, in samples of the audio it returned. */
+export interface WordTiming {
+  text: string;
+  /** Offset of the word in the chunk's text (UTF-16 units). */
+  index: number;
+  start: number;
+  end: number;
+}
+
+/** What an engine returns: the audio, what it cost when the provider says, and its words when it times them. */
 export interface SynthesizedAudio extends PcmAudio {
   /** Provider's hardware seconds (Replicate's metrics.predict_time). */
   predictTimeSec?: number;
+  words?: WordTiming[];
 }
 
 export interface SynthesisRequest {

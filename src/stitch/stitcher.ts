@@ -1,64 +1,84 @@
-// Joins chunk audio into one WAV, streaming: one chunk is in memory at a time, so memory does not
-// grow with the document. The output size is known before the first byte (every chunk's frame
-// count is in its ref), so the header is written first and the checksum computed on the way.
+// Stitches a document in two streaming passes over its stored chunks, one chunk in memory at a
+// time, so memory does not grow with the document:
+// 1. place every chunk (and, with a loudness target, measure the whole document's loudness);
+// 2. join again, apply the one gain, and write the file, measuring what was written.
+// Chapters and captions need the placement before the encoder starts; loudness needs the whole.
 
-import { createHash, randomUUID } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
 import type { PcmAudio } from '../engines/engine.ts';
-import { wavHeader } from '../audio/wav.ts';
-import { pieceBytes, stitchedFrameCount, type StitchFormat, type StitchPiece } from './joined-pcm.ts';
+import { applyGain, LoudnessMeter, normalisationGainDb, type LoudnessReport, type LoudnessTarget } from '../audio/loudness.ts';
+import { int16Bytes } from '../audio/wav.ts';
+import type { AudioFileWriter, WrittenFile } from '../formats/index.ts';
+import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
 
-export interface StitchedFile {
-  path: string;
-  bytes: number;
-  sha256: string;
+export interface StitchPlan {
+  placed: PlacedChunk[];
   frames: number;
-  sampleRate: number;
-  channels: number;
-  durationSec: number;
 }
 
-export interface StitchOptions<P extends StitchPiece> {
+export interface StitchOptions<P extends StitchPiece & { index: number }> {
   pieces: P[];
   load: (piece: P) => Promise<PcmAudio>;
   format: StitchFormat;
-  path: string;
-  /** Called after each piece is written, e.g. to heartbeat. */
+  join: JoinOptions;
+  /** Normalise the whole document to this; absent: the samples as the engines made them. */
+  loudness?: LoudnessTarget;
+  /** Opens the output once the plan is known (chapters are timed by it). */
+  open: (plan: StitchPlan) => Promise<AudioFileWriter>;
+  /** Called after each piece of each pass, e.g. to heartbeat. */
   onPiece?: (index: number) => void;
-  /** Stops between pieces when aborted; the partial file is removed. */
+  /** Stops between pieces when aborted; nothing is left under the final name. */
   signal?: AbortSignal;
 }
 
-/** Writes the pieces in order as one 16-bit PCM WAV at `path` (atomically, via a temporary file). */
-export async function stitchWav<P extends StitchPiece>({ pieces, load, format, path, onPiece, signal }: StitchOptions<P>): Promise<StitchedFile> {
-  const { sampleRate, channels } = format;
-  const frames = stitchedFrameCount(pieces, sampleRate);
-  const dataBytes = frames * channels * 2;
-  const header = wavHeader(sampleRate, channels, dataBytes);
-  const hash = createHash('sha256');
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  const file = await open(temporary, 'wx');
-  let written = 0;
-  const write = async (bytes: Uint8Array) => {
-    hash.update(bytes);
-    await file.write(bytes);
-    written += bytes.length;
-  };
+export interface StitchedDocument extends StitchPlan {
+  file: WrittenFile;
+  durationSec: number;
+  loudness?: LoudnessReport;
+}
+
+export async function stitchDocument<P extends StitchPiece & { index: number }>(options: StitchOptions<P>): Promise<StitchedDocument> {
+  const { format, loudness } = options;
+  // Pass 1: placement, and the loudness of the whole.
+  const meter = loudness ? new LoudnessMeter(format) : undefined;
+  const planner = new Joiner(format, options.join, !meter);
   try {
-    await write(header);
-    for (const [index, piece] of pieces.entries()) {
-      signal?.throwIfAborted();
-      for (const bytes of pieceBytes(piece, await load(piece), format, index)) await write(bytes);
-      onPiece?.(index);
-    }
-    await file.sync();
+    for await (const samples of joined(planner, options)) await meter?.write(int16Bytes(samples));
   } catch (error) {
-    await file.close();
-    await rm(temporary, { force: true });
+    meter?.kill();
     throw error;
   }
-  await file.close();
-  if (written !== header.length + dataBytes) throw new Error(`wrote ${written} bytes, expected ${header.length + dataBytes}`);
-  await rename(temporary, path);
-  return { path, bytes: written, sha256: hash.digest('hex'), frames, sampleRate, channels, durationSec: frames / sampleRate };
+  const before = await meter?.result();
+  const gainDb = before && loudness ? normalisationGainDb(before, loudness) : 0;
+  const plan = { placed: planner.placed, frames: planner.frames };
+
+  // Pass 2: the same samples, with the gain, into the file (and a meter, to report what it holds).
+  const writer = await options.open(plan);
+  const check = loudness ? new LoudnessMeter(format) : undefined;
+  try {
+    for await (const samples of joined(new Joiner(format, options.join), options)) {
+      const gained = applyGain(samples, gainDb);
+      await Promise.all([writer.write(gained), check?.write(int16Bytes(gained))]);
+    }
+    const [file, after] = await Promise.all([writer.finish(), check?.result()]);
+    return {
+      ...plan,
+      file,
+      durationSec: plan.frames / format.sampleRate,
+      ...(before && after && loudness ? { loudness: { ...loudness, gainDb, before, after } } : {}),
+    };
+  } catch (error) {
+    check?.kill();
+    await writer.abort();
+    throw error;
+  }
+}
+
+/** The joined samples of every piece, in order, loaded one at a time. */
+async function* joined<P extends StitchPiece & { index: number }>(joiner: Joiner, { pieces, load, onPiece, signal }: StitchOptions<P>): AsyncGenerator<Int16Array> {
+  for (const piece of pieces) {
+    signal?.throwIfAborted();
+    yield* joiner.push(piece, await load(piece));
+    onPiece?.(piece.index);
+  }
+  yield* joiner.finish();
 }

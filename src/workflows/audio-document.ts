@@ -2,11 +2,11 @@
 // `concurrency` in flight), then stitch the chunks in order into one audio file.
 // Orchestration only: every side effect happens in an activity.
 
-import { ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities, ChunkRef } from '../activities/index.ts';
-import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type RetryOptions } from '../document/input.ts';
+import { ApplicationFailure, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities, ChunkRef, StitchInput } from '../activities/index.ts';
+import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type ResolvedDocumentInput, type RetryOptions } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
-import { chunkText, type BreakAfter } from '../text/chunker.ts';
+import { chunkText, type BreakAfter, type TextChunk } from '../text/chunker.ts';
 import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
 import { EtaEstimator, etaWindow } from './eta.ts';
 import { runBatches, runWindow } from './run-limited.ts';
@@ -48,6 +48,9 @@ const { stitch } = proxyActivities<Activities>({
 export async function audioDocument(rawInput: AudioDocumentInput): Promise<AudioDocumentResult> {
   const startedAt = Date.now();
   const input = validate(rawInput);
+  // Formats, loudness, captions, chapters and trimmed joins change the stitch's input: workflows
+  // started before them stitch (and stream live) the plain WAV they were started for.
+  const listenerAudio = patched('listener-audio');
   input.notices.forEach((notice) => log.warn(notice));
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, input.engine), input.retry);
 
@@ -75,6 +78,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     pieces: finished.slice(from, prefix).map((ref, i) => ({ ...ref, pauseAfterMs: pausesAfterMs[from + i]! })),
     ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
     ...(input.output.channels ? { channels: input.output.channels } : {}),
+    ...(listenerAudio ? { join: { trim: true, crossfadeMs: input.output.crossfadeMs } } : {}),
   }));
 
   const eta = new EtaEstimator(chunks.reduce((sum, chunk) => sum + chunk.text.length, 0), chunkedAt, etaWindow(input.concurrency));
@@ -99,7 +103,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const synthesizedAt = Date.now();
 
   progress.phase = 'stitching';
-  const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId);
+  const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId, listenerAudio ? input.output.format : 'wav');
   const stitched = await stitch({
     chunks: refs,
     pausesAfterMs,
@@ -108,6 +112,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
       format: input.output.format,
       ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
       ...(input.output.channels ? { channels: input.output.channels } : {}),
+      ...(listenerAudio ? listenerOutput(input, chunks, name) : {}),
     },
   });
   const finishedAt = Date.now();
@@ -139,10 +144,30 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     notices: input.notices,
     schedule: input.schedule,
     engine: input.engine,
+    ...(listenerAudio ? { format: input.output.format, artifacts: stitched.artifacts ?? [], chapters: stitched.chapters ?? [] } : {}),
+    ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
   };
 }
 
 // --- Helpers ---
+
+/** What the stitch makes of the output options: tags, chapters at the headings, loudness, joins, captions. */
+function listenerOutput({ output }: ResolvedDocumentInput, chunks: TextChunk[], name: string): Partial<StitchInput['output']> {
+  const headings = chunks.flatMap((chunk, index) => (chunk.breakAfter === 'heading' ? [{ chunk: index, title: chunk.text.trim() }] : []));
+  const title = output.title ?? headings[0]?.title ?? name.replace(/^.*\//u, '').replace(/\.\w+$/u, '');
+  // What comes before the first heading is a chapter of its own, under the document's title.
+  const chapters = headings.length > 0 && headings[0]!.chunk > 0 ? [{ chunk: 0, title }, ...headings] : headings;
+  return {
+    ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
+    title,
+    ...(output.author ? { author: output.author } : {}),
+    trim: true,
+    crossfadeMs: output.crossfadeMs,
+    ...(output.loudness ? { loudness: output.loudness } : {}),
+    captions: output.captions,
+    chapters,
+  };
+}
 
 /** Invalid input can never succeed: fail the workflow (not just this task) and do not retry. */
 function validate(rawInput: AudioDocumentInput) {

@@ -25,13 +25,7 @@ export interface TokenPiece {
 }
 
 /** Word timings in samples of the returned audio. */
-export interface WordTiming {
-  text: string;
-  /** Offset of the word in the chunk's text (UTF-16 units). */
-  index: number;
-  start: number;
-  end: number;
-}
+export type { WordTiming } from '../engine.ts';
 
 /** Symbols missing from the vocabulary are dropped (KOKORO-NOTES). */
 export function tokenize(phonemes: Phonemes, vocab: Vocab): Tokens {

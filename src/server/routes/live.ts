@@ -1,17 +1,18 @@
 // Listening while a document renders: one growing WAV response. It waits for chunk 0, sends a
 // header, then the finished contiguous prefix, then each next chunk as it lands, joined exactly as
-// the stitcher joins them (src/stitch/joined-pcm.ts), so the bytes heard live are the final file's.
+// the stitcher joins them (src/stitch/joiner.ts): the samples heard live are the final file's,
+// before its one loudness gain (known only once the whole document is).
 
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryNotRegisteredError, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { wavHeader } from '../../audio/wav.ts';
 import type { LivePrefix } from '../../document/result.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { loadChunkAudio } from '../../storage/chunk-audio.ts';
-import { pieceBytes, type StitchFormat } from '../../stitch/joined-pcm.ts';
+import { int16Bytes, wavHeader } from '../../audio/wav.ts';
+import { Joiner, NO_JOIN_EFFECTS, type StitchFormat } from '../../stitch/joiner.ts';
 import { livePrefixQuery } from '../../workflows/definitions.ts';
 import type { Documents } from '../documents.ts';
 import { clientGone } from '../polling.ts';
@@ -33,7 +34,7 @@ export function liveRoutes(app: FastifyInstance, documents: Documents, blobStore
         summary: 'Listen while it renders',
         description:
           'A WAV stream that starts as soon as the first chunk is done and grows by each next chunk in order; it ends with the last one. ' +
-          'The samples are those of the final file. A document that fails or is cancelled ends the stream abruptly (an incomplete transfer). ' +
+          'The samples are those of the final file before its loudness normalisation (one gain for the whole document). A document that fails or is cancelled ends the stream abruptly (an incomplete transfer). ' +
           'A completed document redirects to its audio.',
         params: IdParams,
         querystring: TokenQuery,
@@ -91,14 +92,18 @@ async function firstChunk(live: LiveSource, handle: WorkflowHandle): Promise<Liv
 
 async function* liveWav(first: LivePrefix, format: StitchFormat, live: LiveSource, blobStore: BlobStore): AsyncGenerator<Uint8Array> {
   yield wavHeader(format.sampleRate, format.channels, UNKNOWN_DATA_BYTES);
+  const joiner = new Joiner(format, first.join ?? NO_JOIN_EFFECTS);
   let prefix = first;
   let sent = 0;
   for (;;) {
     for (const piece of prefix.pieces) {
-      for (const bytes of pieceBytes(piece, await loadChunkAudio(blobStore, piece), format, piece.index)) yield bytes;
+      for (const samples of joiner.push(piece, await loadChunkAudio(blobStore, piece))) yield int16Bytes(samples);
       sent++;
     }
-    if (sent === prefix.total) return;
+    if (sent === prefix.total) {
+      for (const samples of joiner.finish()) yield int16Bytes(samples);
+      return;
+    }
     // Nothing new: a document that stopped (failed, cancelled) must not look complete to the player.
     if (prefix.pieces.length === 0 && !(await live.running())) throw new Error('the document stopped before its end');
     await sleep(POLL_MS, undefined, { signal: live.gone });

@@ -1,0 +1,91 @@
+// Loudness as EBU R128 / ITU-R BS.1770-4 defines it, measured by ffmpeg's ebur128 filter (gated
+// integrated loudness, loudness range, true peak by 4x oversampling), fed as a stream: a book is
+// measured in one pass without being held in memory.
+
+import { FfmpegProcess, rawPcmInput, type PcmFormat } from './ffmpeg.ts';
+
+export interface LoudnessFigures {
+  /** Gated integrated loudness, LUFS; null for silence (below the absolute gate). */
+  integratedLufs: number | null;
+  /** Loudness range, LU. */
+  rangeLu: number;
+  /** True peak, dBTP; null for digital silence. */
+  truePeakDb: number | null;
+}
+
+export interface LoudnessTarget {
+  targetLufs: number;
+  truePeakDb: number;
+}
+
+/** What a normalisation found and did: one gain for the whole document, and the figures around it. */
+export interface LoudnessReport extends LoudnessTarget {
+  gainDb: number;
+  before: LoudnessFigures;
+  after: LoudnessFigures;
+}
+
+/** Streams PCM into ffmpeg's meter; `result` ends the stream and parses the summary. */
+export class LoudnessMeter {
+  private readonly ffmpeg: FfmpegProcess;
+
+  constructor(format: PcmFormat) {
+    this.ffmpeg = new FfmpegProcess([...rawPcmInput(format), '-af', 'ebur128=peak=true:framelog=verbose', '-f', 'null', '-']);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return this.ffmpeg.write(bytes);
+  }
+
+  async result(): Promise<LoudnessFigures> {
+    return parseEbur128Summary(await this.ffmpeg.finish());
+  }
+
+  kill(): void {
+    this.ffmpeg.kill();
+  }
+}
+
+/** The filter's summary: "I: -23.0 LUFS", "LRA: 4.2 LU" and, under "True peak:", "Peak: -1.3 dBFS". */
+export function parseEbur128Summary(log: string): LoudnessFigures {
+  const summary = log.slice(log.lastIndexOf('Summary:'));
+  const number = (pattern: RegExp) => {
+    const match = pattern.exec(summary);
+    if (!match) throw new Error(`ffmpeg's loudness summary lacks ${pattern.source}: ${summary.slice(0, 400)}`);
+    return match[1] === '-inf' ? null : Number(match[1]);
+  };
+  const integrated = number(/I:\s+(-?[\d.]+|-inf) LUFS/u);
+  return {
+    // The filter reports -70 (its absolute gate) when nothing is loud enough to measure.
+    integratedLufs: integrated === null || integrated <= -70 ? null : integrated,
+    rangeLu: number(/LRA:\s+(-?[\d.]+) LU/u) ?? 0,
+    truePeakDb: number(/True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS/u),
+  };
+}
+
+/**
+ * The one gain, in dB, that brings the whole document to the target loudness without its true peak
+ * going over the ceiling (then it stays quieter than the target rather than being limited).
+ */
+export function normalisationGainDb(measured: LoudnessFigures, target: LoudnessTarget): number {
+  if (measured.integratedLufs === null) return 0; // silence: nothing to bring up
+  const toTarget = target.targetLufs - measured.integratedLufs;
+  const headroom = measured.truePeakDb === null ? Infinity : target.truePeakDb - measured.truePeakDb;
+  return round2(Math.min(toTarget, headroom));
+}
+
+/** 16-bit samples times a gain in dB, rounded and clipped (clipping is avoided by the true-peak ceiling). */
+export function applyGain(samples: Int16Array, gainDb: number): Int16Array {
+  if (gainDb === 0) return samples;
+  const factor = 10 ** (gainDb / 20);
+  const out = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const value = Math.round(samples[i]! * factor);
+    out[i] = value > 32767 ? 32767 : value < -32768 ? -32768 : value;
+  }
+  return out;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

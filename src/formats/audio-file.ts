@@ -1,0 +1,125 @@
+// Writes the document's PCM, as it streams in, to a file of the asked format: WAV (RF64 beyond
+// 4 GiB) by us, MP3/M4B/Opus/FLAC by ffmpeg. Written under a temporary name and renamed at the end,
+// so nothing half-written ever has the final name. Memory stays bounded: nothing is held.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import type { OutputFormat } from '../document/input.ts';
+import { FfmpegProcess, rawPcmInput, type PcmFormat } from '../audio/ffmpeg.ts';
+import { MAX_WAV_DATA_BYTES, int16Bytes, rf64Header, wavHeader } from '../audio/wav.ts';
+import { FORMAT_FACTS } from './audio-formats.ts';
+import { ffmetadata, type FrameChapter, type Tags } from './ffmetadata.ts';
+
+export interface AudioFileSpec {
+  format: OutputFormat;
+  path: string;
+  pcm: PcmFormat;
+  /** Frames there will be at most: a WAV that could pass 4 GiB is written as RF64. */
+  maxFrames: number;
+  bitrateKbps?: number;
+  tags: Tags;
+  chapters: FrameChapter[];
+}
+
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface AudioFileWriter {
+  write(samples: Int16Array): Promise<void>;
+  finish(): Promise<WrittenFile>;
+  /** Removes what was written; the final name is never touched. */
+  abort(): Promise<void>;
+}
+
+export async function openAudioFile(spec: AudioFileSpec): Promise<AudioFileWriter> {
+  const temporary = `${spec.path}.${randomUUID()}.tmp`;
+  return FORMAT_FACTS[spec.format].encoder ? openEncoded(spec, temporary) : openWav(spec, temporary);
+}
+
+/** The bitrate a format gets when none is asked: enough for speech at the output's channels. */
+export function defaultBitrateKbps(format: OutputFormat, channels: number): number | undefined {
+  const perChannel = FORMAT_FACTS[format].encoder?.kbpsPerChannel;
+  return perChannel ? perChannel * channels : undefined;
+}
+
+// --- WAV ---
+
+async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFileWriter> {
+  const { sampleRate, channels } = spec.pcm;
+  const rf64 = spec.maxFrames * channels * 2 > MAX_WAV_DATA_BYTES;
+  const header = (dataBytes: number) => (rf64 ? rf64Header : wavHeader)(sampleRate, channels, dataBytes);
+  const file = await open(temporary, 'wx');
+  let dataBytes = 0;
+  await file.write(header(0)); // sizes filled in at the end, when the trimmed length is known
+  return {
+    async write(samples) {
+      const bytes = int16Bytes(samples);
+      await file.write(bytes);
+      dataBytes += bytes.length;
+    },
+    async finish() {
+      await file.write(header(dataBytes), 0, undefined, 0);
+      await file.sync();
+      await file.close();
+      return publish(temporary, spec.path);
+    },
+    abort: () => discard(file, temporary),
+  };
+}
+
+// --- Compressed, by ffmpeg ---
+
+async function openEncoded(spec: AudioFileSpec, temporary: string): Promise<AudioFileWriter> {
+  const encoder = FORMAT_FACTS[spec.format].encoder!;
+  const metadataPath = `${temporary}.ffmetadata`;
+  await writeFile(metadataPath, ffmetadata(spec.tags, spec.chapters, spec.pcm.sampleRate));
+  const bitrate = spec.bitrateKbps ?? defaultBitrateKbps(spec.format, spec.pcm.channels);
+  const resample = encoder.sampleRates && !encoder.sampleRates.includes(spec.pcm.sampleRate) ? ['-ar', '48000'] : [];
+  const ffmpeg = new FfmpegProcess([
+    ...rawPcmInput(spec.pcm),
+    '-f', 'ffmetadata', '-i', metadataPath,
+    '-map', '0:a', '-map_metadata', '1', '-map_chapters', '1',
+    '-c:a', encoder.codec, ...(bitrate ? ['-b:a', `${bitrate}k`] : []), ...resample, ...(encoder.extra ?? []),
+    '-f', encoder.muxer, '-y', temporary,
+  ]);
+  const cleanUp = () => rm(metadataPath, { force: true });
+  return {
+    write: (samples) => ffmpeg.write(int16Bytes(samples)),
+    async finish() {
+      try {
+        await ffmpeg.finish();
+      } finally {
+        await cleanUp();
+      }
+      return publish(temporary, spec.path);
+    },
+    async abort() {
+      ffmpeg.kill();
+      await Promise.all([cleanUp(), rm(temporary, { force: true })]);
+    },
+  };
+}
+
+// --- Helpers ---
+
+/** Gives the finished file its name and describes it (the hash is read back: the header came last). */
+async function publish(temporary: string, path: string): Promise<WrittenFile> {
+  const [sha256, { size }] = await Promise.all([fileSha256(temporary), stat(temporary)]);
+  await rename(temporary, path);
+  return { path, bytes: size, sha256 };
+}
+
+async function discard(file: FileHandle, temporary: string): Promise<void> {
+  await file.close().catch(() => {});
+  await rm(temporary, { force: true });
+}
+
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const block of createReadStream(path)) hash.update(block as Buffer);
+  return hash.digest('hex');
+}

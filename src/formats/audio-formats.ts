@@ -1,0 +1,29 @@
+// What each output format is made of: its media type, and for the compressed ones the ffmpeg
+// encoder and container. The format's name is also the file's extension.
+
+import type { OutputFormat } from '../document/input.ts';
+
+export interface FormatFacts {
+  mediaType: string;
+  /** ffmpeg's encoder and muxer; absent for WAV, which we write ourselves. */
+  encoder?: { codec: string; muxer: string; kbpsPerChannel: number; extra?: string[]; sampleRates?: number[] };
+  /** Carries chapter marks (M4B: chapter atoms; MP3: ID3v2 CHAP/CTOC). */
+  chapters: boolean;
+}
+
+export const FORMAT_FACTS: Record<OutputFormat, FormatFacts> = {
+  wav: { mediaType: 'audio/wav', chapters: false },
+  // LAME writes the Xing/LAME header with the encoder delay and padding: decoders trim them (gapless).
+  mp3: { mediaType: 'audio/mpeg', encoder: { codec: 'libmp3lame', muxer: 'mp3', kbpsPerChannel: 64 }, chapters: true },
+  // AAC in MP4 ("ipod" muxer): an edit list skips the encoder's priming samples; faststart puts the
+  // index first, so a player can start before it has the whole file.
+  m4b: { mediaType: 'audio/mp4', encoder: { codec: 'aac', muxer: 'ipod', kbpsPerChannel: 64, extra: ['-movflags', '+faststart'] }, chapters: true },
+  opus: { mediaType: 'audio/ogg', encoder: { codec: 'libopus', muxer: 'ogg', kbpsPerChannel: 32, sampleRates: [8_000, 12_000, 16_000, 24_000, 48_000] }, chapters: false },
+  flac: { mediaType: 'audio/flac', encoder: { codec: 'flac', muxer: 'flac', kbpsPerChannel: 0 }, chapters: false },
+};
+
+/** The media type of an output file, by its extension. */
+export function mediaTypeOf(name: string): string {
+  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase() as OutputFormat;
+  return FORMAT_FACTS[extension]?.mediaType ?? 'application/octet-stream';
+}

@@ -1,0 +1,32 @@
+// Chapters: each starts where its first chunk's first sample landed (the first one at 0, so any
+// opening before the first heading belongs to it) and lasts until the next.
+
+import type { PlacedChunk } from '../stitch/joiner.ts';
+import type { FrameChapter } from './ffmetadata.ts';
+
+/** A chapter as the workflow asks for it: the chunk it starts at, and its title. */
+export interface ChapterStart {
+  chunk: number;
+  title: string;
+}
+
+/** A chapter as the result lists it. */
+export interface Chapter {
+  title: string;
+  startMs: number;
+  durationMs: number;
+}
+
+export function placeChapters(starts: ChapterStart[], placed: PlacedChunk[], totalFrames: number): FrameChapter[] {
+  const startFrame = (chunk: number) => placed.find((p) => p.index === chunk)?.startFrame ?? 0;
+  return starts.map((start, i) => ({
+    title: start.title,
+    startFrame: i === 0 ? 0 : startFrame(start.chunk),
+    endFrame: i + 1 < starts.length ? startFrame(starts[i + 1]!.chunk) : totalFrames,
+  }));
+}
+
+export function chapterList(chapters: FrameChapter[], sampleRate: number): Chapter[] {
+  const ms = (frame: number) => Math.round((frame * 1000) / sampleRate);
+  return chapters.map((c) => ({ title: c.title, startMs: ms(c.startFrame), durationMs: ms(c.endFrame) - ms(c.startFrame) }));
+}

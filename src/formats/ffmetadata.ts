@@ -1,0 +1,31 @@
+// ffmpeg's metadata file (FFMETADATA1): tags and chapters, handed to the muxer, which writes them
+// as the format wants (MP4 chapter atoms, ID3v2 CHAP/CTOC frames).
+
+export interface Tags {
+  title?: string;
+  author?: string;
+}
+
+/** A chapter in output frames, [start, end). */
+export interface FrameChapter {
+  title: string;
+  startFrame: number;
+  endFrame: number;
+}
+
+export function ffmetadata(tags: Tags, chapters: FrameChapter[], sampleRate: number): string {
+  const lines = [';FFMETADATA1'];
+  if (tags.title) lines.push(`title=${escape(tags.title)}`, `album=${escape(tags.title)}`);
+  if (tags.author) lines.push(`artist=${escape(tags.author)}`, `album_artist=${escape(tags.author)}`);
+  if (tags.title || tags.author) lines.push('genre=Audiobook');
+  for (const chapter of chapters) {
+    // Timed in samples: the marks fall on the exact sample the chapter's first chunk starts at.
+    lines.push('[CHAPTER]', `TIMEBASE=1/${sampleRate}`, `START=${chapter.startFrame}`, `END=${chapter.endFrame}`, `title=${escape(chapter.title)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The format's special characters ("=", ";", "#", "\" and line breaks) are escaped with "\". */
+function escape(value: string): string {
+  return value.replace(/[=;#\\\n]/gu, (c) => `\\${c}`);
+}

@@ -1,0 +1,134 @@
+// Joins chunk audio, one chunk at a time, as the listener hears it: each chunk trimmed to its speech
+// (speech-bounds.ts), converted to the output format, followed by the pause its break calls for,
+// and optionally crossfaded into the next. It records where every chunk's first sample lands, so
+// captions and chapters are exact to the sample. The stitcher and the live stream both use it.
+
+import type { PcmAudio } from '../engines/engine.ts';
+import { clampInt16, convertPcm, resampledFrameCount } from '../audio/pcm.ts';
+import { speechBounds } from './speech-bounds.ts';
+
+export interface StitchPiece {
+  sampleRate: number;
+  channels: number;
+  frames: number;
+  /** Silence after this piece, in milliseconds. */
+  pauseAfterMs: number;
+}
+
+export interface StitchFormat {
+  sampleRate: number;
+  channels: number;
+}
+
+export interface JoinOptions {
+  /** Cut each chunk's edge silence down to a small floor, so that only the pauses set the gaps. */
+  trim: boolean;
+  /** Equal-power crossfade at every join, in ms (0: none). */
+  crossfadeMs: number;
+}
+
+/** Where a chunk's audio ended up in the output. */
+export interface PlacedChunk {
+  index: number;
+  /** Output frame of the chunk's first kept sample. */
+  startFrame: number;
+  /** Its kept audio's length in output frames (the pause after it not included). */
+  frames: number;
+  /** Source frames trimmed off its start, and its source rate: an engine's own timings map through them. */
+  trimmedFrames: number;
+  sourceRate: number;
+}
+
+export const NO_JOIN_EFFECTS: JoinOptions = { trim: false, crossfadeMs: 0 };
+
+/** Frames of silence for a pause at the given rate. */
+export function pauseFrames(ms: number, sampleRate: number): number {
+  return Math.round((ms * sampleRate) / 1000);
+}
+
+export class Joiner {
+  readonly placed: PlacedChunk[] = [];
+  /** Output frames handed out so far. */
+  private emitted = 0;
+  /** The end of the last piece, held back to be crossfaded into the next. */
+  private held = new Int16Array(0);
+  private readonly crossfadeFrames: number;
+
+  /**
+   * A dry joiner only places the chunks: it skips the rate conversion and emits silence of the
+   * right length, which is all a planning pass needs.
+   */
+  constructor(
+    private readonly format: StitchFormat,
+    private readonly options: JoinOptions,
+    private readonly dry = false,
+  ) {
+    this.crossfadeFrames = pauseFrames(options.crossfadeMs, format.sampleRate);
+  }
+
+  /** Adds the next piece; returns the output samples now final (interleaved 16-bit). */
+  push(piece: StitchPiece & { index: number }, audio: PcmAudio): Int16Array[] {
+    const { channels, sampleRate } = this.format;
+    const sourceFrames = audio.samples.length / audio.channels;
+    if (sourceFrames !== piece.frames || audio.sampleRate !== piece.sampleRate || audio.channels !== piece.channels) {
+      throw new Error(`chunk ${piece.index} holds ${sourceFrames} frames at ${audio.sampleRate} Hz x${audio.channels}, its ref promised ${piece.frames} at ${piece.sampleRate} Hz x${piece.channels}`);
+    }
+    const { start, end } = this.options.trim ? speechBounds(audio) : { start: 0, end: sourceFrames };
+    const kept = { ...audio, samples: audio.samples.subarray(start * audio.channels, end * audio.channels) };
+    const speech = this.dry ? new Int16Array(resampledFrameCount(end - start, audio.sampleRate, sampleRate) * channels) : convertPcm(kept, sampleRate, channels).samples;
+    const speechFrames = speech.length / channels;
+
+    const out: Int16Array[] = [];
+    const heldFrames = this.held.length / channels;
+    const overlap = Math.min(heldFrames, speechFrames);
+    this.emit(out, this.held.subarray(0, (heldFrames - overlap) * channels));
+    this.placed.push({ index: piece.index, startFrame: this.emitted, frames: speechFrames, trimmedFrames: start, sourceRate: audio.sampleRate });
+    if (overlap > 0) this.emit(out, crossfade(this.held.subarray((heldFrames - overlap) * channels), speech.subarray(0, overlap * channels), channels));
+
+    // The rest of the piece and its pause, minus the end held back for the next crossfade.
+    const body = speech.subarray(overlap * channels);
+    const pause = pauseFrames(piece.pauseAfterMs, sampleRate);
+    const hold = Math.min(this.crossfadeFrames, body.length / channels + pause);
+    const bodyHeld = Math.max(0, hold - pause);
+    this.emit(out, body.subarray(0, body.length - bodyHeld * channels));
+    this.emit(out, new Int16Array((pause - (hold - bodyHeld)) * channels));
+    this.held = new Int16Array(hold * channels);
+    this.held.set(body.subarray(body.length - bodyHeld * channels));
+    return out;
+  }
+
+  /** The held-back end of the last piece. */
+  finish(): Int16Array[] {
+    const out: Int16Array[] = [];
+    this.emit(out, this.held);
+    this.held = new Int16Array(0);
+    return out;
+  }
+
+  /** Output frames so far (all of them after `finish`). */
+  get frames(): number {
+    return this.emitted;
+  }
+
+  private emit(out: Int16Array[], samples: Int16Array): void {
+    if (samples.length === 0) return;
+    out.push(samples);
+    this.emitted += samples.length / this.format.channels;
+  }
+}
+
+/** Equal-power: the outgoing end fades by cos, the incoming start rises by sin, so loudness holds. */
+function crossfade(outgoing: Int16Array, incoming: Int16Array, channels: number): Int16Array {
+  const frames = outgoing.length / channels;
+  const mixed = new Int16Array(outgoing.length);
+  for (let f = 0; f < frames; f++) {
+    const angle = ((f + 0.5) / frames) * (Math.PI / 2);
+    const fadeOut = Math.cos(angle);
+    const fadeIn = Math.sin(angle);
+    for (let c = 0; c < channels; c++) {
+      const i = f * channels + c;
+      mixed[i] = clampInt16(outgoing[i]! * fadeOut + incoming[i]! * fadeIn);
+    }
+  }
+  return mixed;
+}

@@ -1,0 +1,25 @@
+// What was said in a chunk, kept beside its audio (same key, .json): its text, and its words'
+// timings when the engine gives them. The stitcher times captions from it; audio refs stay small.
+
+import type { ChunkSpeech } from '../formats/index.ts';
+import type { BlobStore } from './blob-store.ts';
+
+export function chunkSpeechKey(audioKey: string): string {
+  return audioKey.replace(/\.wav$/u, '.json');
+}
+
+/** Stores it unless stored already (the first write wins, as for the audio). */
+export async function storeChunkSpeech(blobStore: BlobStore, audioKey: string, speech: ChunkSpeech): Promise<void> {
+  const key = chunkSpeechKey(audioKey);
+  if (await blobStore.find(key)) return;
+  await blobStore.put(key, new TextEncoder().encode(JSON.stringify(speech)));
+}
+
+/** The speech beside a chunk's audio; undefined for audio stored before speech was kept. */
+export async function loadChunkSpeech(blobStore: BlobStore, audioUri: string): Promise<ChunkSpeech | undefined> {
+  try {
+    return JSON.parse((await blobStore.get(chunkSpeechKey(audioUri))).toString('utf8')) as ChunkSpeech;
+  } catch {
+    return undefined;
+  }
+}
