@@ -28,7 +28,14 @@ const cases: Array<{ name: string; input: AudioDocumentInput; cancelAfterChunks?
   { name: 'invalid-input', input: { text, concurrency: 0 } },
   // Paragraphs longer than the segmenter's window (4,000 characters), with abbreviations near its edges.
   { name: 'long-paragraphs', input: { text: longText(), engine: 'simulated', concurrency: 5 } },
+  // Formats, chapters, loudness and captions (patched 'listener-audio').
+  {
+    name: 'listener-audio',
+    input: { text: `Chapter One\n\n${text}\n\nChapter Two\n\nThe end.`, engine: 'simulated', concurrency: 3, output: { format: 'm4b', author: 'A. Writer', crossfadeMs: 10 } },
+  },
 ];
+/** `npm run record-histories -- <name>...` records only those cases: the older histories stay as they were. */
+const only = process.argv.slice(2);
 
 function longText(): string {
   const sentence = (i: number) => `Sentence ${i} names tools, e.g. hammers and saws, and Mr. Smith of the U.S. navy; it ends here.`;
@@ -55,7 +62,7 @@ const audioWorker = await createAudioWorker({
 try {
   await mkdir(HISTORIES, { recursive: true });
   await audioWorker.runUntil(async () => {
-    for (const { name, input, cancelAfterChunks } of cases) {
+    for (const { name, input, cancelAfterChunks } of cases.filter((c) => only.length === 0 || only.includes(c.name))) {
       await rm(join(dir, 'blobs'), { recursive: true, force: true });
       const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue: 'record-histories', workflowId: name });
       if (cancelAfterChunks) {

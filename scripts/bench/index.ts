@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { encodingBenchmarks } from './encoding.ts';
 import { espeakThroughput } from './espeak.ts';
 import { temporalFloor } from './floor.ts';
 import { kokoroRtf } from './kokoro.ts';
@@ -40,6 +41,8 @@ try {
   const floor = [await temporalFloor(bench, 200, false), await temporalFloor(bench, 200, true)];
   console.error('Stitching...');
   const stitching = await stitchingBenchmarks(bench.dir, Number(values.hours));
+  console.error('Encoding, against the lame and ffmpeg CLIs...');
+  const encoding = await encodingBenchmarks(bench.dir, (line) => console.error(line));
   console.error('eSpeak...');
   const espeak = await espeakThroughput([1, 2]);
   console.error('Kokoro real-time factor...');
@@ -58,6 +61,7 @@ try {
     overhead,
     floor,
     stitching,
+    encoding,
     espeak,
     kokoro,
     kokoroSample: kokoroSampleRun,

@@ -1,6 +1,7 @@
 // The benchmark's outputs: a markdown report, the raw figures as JSON, and an SVG chart of
 // makespan against N per mode. The chart is a few lines of SVG: no charting dependency for one plot.
 
+import type { EncodeFormat, EncodeRun, Encoder, EncodingResult } from './encoding.ts';
 import type { EspeakThroughput } from './espeak.ts';
 import type { Floor } from './floor.ts';
 import { SAMPLE_AUDIO_SEC, TARGET_RTF, type RtfResult } from './kokoro.ts';
@@ -22,6 +23,7 @@ export interface BenchResults {
   overhead: Overhead;
   floor: Floor[];
   stitching: StitchMeasure[];
+  encoding: EncodingResult;
   espeak: EspeakThroughput[];
   kokoro: RtfResult[];
   kokoroSample: KokoroSampleResult;
@@ -58,10 +60,52 @@ export function markdownReport(r: BenchResults): string {
       ? `| Stitching 50 x 12 s at 24 kHz | ours ${f2(ours.workSeconds ?? ours.seconds)} s stitching (${f2(ours.seconds)} s with Node's start-up), ${f1(ours.peakRssMb)} MB peak; ffmpeg ${f2(ffmpeg.seconds)} s, ${f1(ffmpeg.peakRssMb)} MB peak | no slower than ffmpeg: ${mark((ours.workSeconds ?? ours.seconds) <= ffmpeg.seconds)} |`
       : `| Stitching 50 x 12 s at 24 kHz | ours ${f2(ours.seconds)} s, ${f1(ours.peakRssMb)} MB peak (ffmpeg not available) | |`,
     `| Stitching ${long.chunks} x 12 s (${f1(long.audioHours)} h, ${f1(long.outputMb / 1000)} GB) | ${f1(long.workSeconds ?? long.seconds)} s, ${f1(long.peakRssMb)} MB peak (50 chunks: ${f1(ours.peakRssMb)} MB) | RSS independent of length: ${mark(long.peakRssMb < ours.peakRssMb * 1.25)} |`,
+    ...encodingRows(r.encoding),
     ...r.espeak.map((e) => `| eSpeak, ${e.threads} thread${e.threads > 1 ? 's' : ''}, ${e.chunks} chunks of the sample | ${f1(e.chunksPerSecond)} chunks/s${e.threads > 1 ? ` (${f2(e.chunksPerSecond / r.espeak[0]!.chunksPerSecond)}x)` : ''} | |`),
     ...kokoroRows(r.kokoro),
     ...kokoroSampleRows(r.kokoroSample),
   ].join('\n');
+}
+
+/**
+ * Encoding rows, one per format (also printed by `scripts/bench/encoding.ts` alone): ours against
+ * each command-line tool, as ratios of wall time and of peak RSS. Ours is the Node process plus
+ * the ffmpeg child it streams into: their two peaks added up (an upper bound: they need not coincide).
+ */
+export function encodingRows(e: EncodingResult): string[] {
+  const version = (encoder: Encoder) => {
+    const v = /version (\S+)/u.exec(e.versions[encoder] ?? '')?.[1];
+    return v ? ` ${v}` : '';
+  };
+  const names: Record<Exclude<Encoder, 'ours'>, string> = {
+    lame: `lame${version('lame')} CLI`,
+    ffmpeg: `ffmpeg${version('ffmpeg')} CLI`,
+    'bundled ffmpeg': `the bundled ffmpeg${version('bundled ffmpeg')} run on the file`,
+  };
+  const formats: { format: EncodeFormat; label: string; tools: Exclude<Encoder, 'ours'>[] }[] = [
+    { format: 'mp3', label: 'MP3 (LAME)', tools: ['lame', 'ffmpeg', 'bundled ffmpeg'] },
+    { format: 'm4b', label: `M4B (AAC by ffmpeg's "fast" coder: the bundled build's default, pinned for the ffmpeg CLI, whose default is "twoloop")`, tools: ['ffmpeg', 'bundled ffmpeg'] },
+  ];
+  return formats.flatMap(({ format, label, tools }) => {
+    const run = (encoder: Encoder) => e.runs.find((x) => x.encoder === encoder && x.format === format);
+    const ours = run('ours');
+    if (!ours) return [];
+    const oursSec = ours.workSeconds ?? ours.seconds;
+    const oursRss = ours.peakRssMb + (ours.ffmpegRssMb ?? 0);
+    const against = (base: EncodeRun) =>
+      `${names[base.encoder as Exclude<Encoder, 'ours'>]}: ${f2(base.seconds)} s, ${f1(base.peakRssMb)} MB; ours ${f2(oursSec / base.seconds)}x its time, ${f1(oursRss / base.peakRssMb)}x its RSS`;
+    const baselines = tools.flatMap((tool) => {
+      const base = run(tool);
+      if (base) return [against(base)];
+      const why = e.skipped.find((s) => s.startsWith(`${tool}:`));
+      return why ? [`${names[tool]}: not run (${why.slice(tool.length + 2)})`] : [];
+    });
+    return [
+      `| Encoding to ${label}, ${e.bitrateKbps} kbps mono: the sample spoken by eSpeak, ${f1(e.audioSec / 60)} min at ${e.sampleRate / 1000} kHz (a ${f1(e.wavMb)} MB WAV) | ` +
+        `ours (the PCM streamed from Node into the bundled ffmpeg, 12 s at a time): ${f2(oursSec)} s (${f2(ours.seconds)} s with Node's start-up), peak RSS Node ${f1(ours.peakRssMb)} MB (${f1(ours.nodeStartRssMb ?? 0)} MB before encoding) + ffmpeg ${f1(ours.ffmpegRssMb ?? 0)} MB; ` +
+        `${baselines.join('; ')} | |`,
+    ];
+  });
 }
 
 /** Real-time factor rows of the measures table (also printed by `scripts/bench/kokoro.ts` alone). */

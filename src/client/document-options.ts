@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientDefaults } from '../config.ts';
-import { ENGINES, SCHEDULES, type AudioDocumentInput } from '../document/input.ts';
+import { ENGINES, FORMATS, SCHEDULES, type AudioDocumentInput } from '../document/input.ts';
 
 export interface DocumentFlags {
   out?: string;
@@ -16,6 +16,15 @@ export interface DocumentFlags {
   speed?: number;
   maxChunkChars?: number;
   latencyMs?: number;
+  format?: string;
+  bitrate?: number;
+  title?: string;
+  author?: string;
+  crossfadeMs?: number;
+  /** false with --no-captions. */
+  captions?: boolean;
+  /** A target in LUFS, or "off". */
+  loudness?: string;
   new?: boolean;
 }
 
@@ -34,6 +43,13 @@ export function addDocumentOptions(command: Command): Command {
     .option('--speed <rate>', 'speaking rate, 0.5 to 2 (default 1, the engine\'s own)', decimal)
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
+    .addOption(new Option('--format <format>', 'audio format (default: from the --out name, else wav)').choices(FORMATS))
+    .option('--bitrate <kbps>', 'bitrate of mp3, m4b, opus (default 64 per channel; opus 32)', integer)
+    .option('--title <title>', 'title tag (default: the first heading, else the file name)')
+    .option('--author <author>', 'author tag')
+    .option('--loudness <lufs>', 'integrated loudness to reach, e.g. -18 (the default), -23, or "off"')
+    .option('--crossfade-ms <ms>', 'equal-power crossfade at every join (default 0)', integer)
+    .option('--no-captions', 'do not write .vtt, .srt and .timings.json beside the audio')
     .option('--new', 'force a new run even if this document was already spoken');
 }
 
@@ -53,8 +69,28 @@ export async function documentInput(file: string, flags: DocumentFlags, outputNa
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
     ...(flags.maxChunkChars ? { maxChunkChars: flags.maxChunkChars } : {}),
     ...(flags.latencyMs !== undefined ? { engineOptions: { latencyMs: flags.latencyMs } } : {}),
-    ...(outputName ? { output: { name: outputName } } : {}),
+    ...outputOptions(flags, outputName),
   };
+}
+
+function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<AudioDocumentInput, 'output'> {
+  const output: NonNullable<AudioDocumentInput['output']> = {
+    ...(name ? { name } : {}),
+    ...(flags.format ? { format: flags.format as NonNullable<AudioDocumentInput['output']>['format'] } : {}),
+    ...(flags.bitrate !== undefined ? { bitrateKbps: flags.bitrate } : {}),
+    ...(flags.title ? { title: flags.title } : {}),
+    ...(flags.author ? { author: flags.author } : {}),
+    ...(flags.loudness !== undefined ? { loudness: flags.loudness === 'off' ? false : { targetLufs: loudnessTarget(flags.loudness) } } : {}),
+    ...(flags.crossfadeMs !== undefined ? { crossfadeMs: flags.crossfadeMs } : {}),
+    ...(flags.captions === false ? { captions: false } : {}),
+  };
+  return Object.keys(output).length > 0 ? { output } : {};
+}
+
+function loudnessTarget(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError(`--loudness must be a number of LUFS (e.g. -18) or "off", got "${value}"`);
+  return number;
 }
 
 async function readText(file: string): Promise<string> {

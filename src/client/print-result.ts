@@ -20,6 +20,26 @@ export function describeResult(result: AudioDocumentResult): string {
     `Cost:     ${result.characters} characters${result.predictTimeSec === undefined ? '' : `, ${result.predictTimeSec.toFixed(1)} s of provider hardware time`}`,
     `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
+    ...loudnessLines(result),
+    ...(result.chapters?.length ? [`Chapters: ${result.chapters.map((c) => `${clock(c.startMs)} ${c.title}`).join('\n          ')}`] : []),
+    ...(result.artifacts ?? []).filter((a) => a.kind !== 'audio').map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
     ...result.notices.map((notice) => `Note:     ${notice}`),
   ].join('\n');
+}
+
+function loudnessLines({ loudness }: AudioDocumentResult): string[] {
+  if (!loudness) return [];
+  const lufs = (v: number | null) => (v === null ? 'silent' : `${v.toFixed(1)} LUFS`);
+  const peak = (v: number | null) => (v === null ? '-inf' : `${v.toFixed(1)} dBTP`);
+  const { before, after } = loudness;
+  return [
+    `Loudness: ${lufs(after.integratedLufs)}, range ${after.rangeLu.toFixed(1)} LU, true peak ${peak(after.truePeakDb)} (target ${loudness.targetLufs} LUFS, ceiling ${loudness.truePeakDb} dBTP)`,
+    `          was ${lufs(before.integratedLufs)}, true peak ${peak(before.truePeakDb)}; gain ${loudness.gainDb >= 0 ? '+' : ''}${loudness.gainDb.toFixed(1)} dB`,
+  ];
+}
+
+/** h:mm:ss */
+function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }

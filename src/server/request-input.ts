@@ -11,8 +11,10 @@ import { titleFromText } from '../document/title.ts';
 import { HttpProblem } from './problem.ts';
 
 /** The options a form or a query string can set, by field name. */
-export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed', 'name', 'title'] as const;
-const NUMERIC = new Set(['concurrency', 'maxChunkChars', 'speed']);
+export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed', 'name', 'title', 'format', 'bitrateKbps', 'author'] as const;
+const NUMERIC = new Set(['concurrency', 'maxChunkChars', 'speed', 'bitrateKbps']);
+/** Form options that go into `output`. */
+const OUTPUT_OPTIONS = ['name', 'format', 'bitrateKbps', 'title', 'author'] as const;
 /** The largest upload: a 200,000-character text of 3-byte characters, with room to spare. */
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
 
@@ -73,8 +75,8 @@ function fromForm(text: string, fields: Record<string, unknown>): RequestedDocum
     const v = value(key);
     if (v !== undefined) (input as unknown as Record<string, unknown>)[key] = v;
   }
-  const name = value('name');
-  if (name !== undefined) input.output = { name: name as string };
+  const output = Object.fromEntries(OUTPUT_OPTIONS.flatMap((key) => (value(key) === undefined ? [] : [[key, value(key)]])));
+  if (Object.keys(output).length > 0) input.output = output as AudioDocumentInput['output'];
   const title = value('title');
   return { input: withDefaults(input), title: typeof title === 'string' ? title.slice(0, 200) : titleFromText(text), fingerprint: fingerprintOf(input) };
 }

@@ -267,7 +267,8 @@ describe('Server-Sent Events', () => {
 
 describe('live audio', () => {
   it('plays the finished prefix while the document renders, with the same samples as the final file', async () => {
-    const { body } = await post({ text: numberedParagraphs(10), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 1_000 } });
+    // The live stream is the final file before its loudness gain (known only at the end): compare with none.
+    const { body } = await post({ text: numberedParagraphs(10), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 1_000 }, output: { loudness: false } });
     const response = await fetch(`${base}/v1/documents/${body.id}/live`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('audio/wav');
@@ -288,7 +289,8 @@ describe('live audio', () => {
     const detail = await waitUntilDone(body.id as string);
     const final = await readFile((detail.result as AudioDocumentResult).path);
     expect(live.subarray(8, 36)).toEqual(final.subarray(8, 36)); // the same format; only the sizes differ (unknown while live)
-    expect(live.subarray(WAV_HEADER_BYTES)).toEqual(final.subarray(WAV_HEADER_BYTES));
+    expect(live.length).toBe(final.length);
+    expect(live.subarray(WAV_HEADER_BYTES).equals(final.subarray(WAV_HEADER_BYTES))).toBe(true); // (a diff of megabytes would take minutes to print)
     const redirect = await fetch(`${base}/v1/documents/${body.id}/live`, { redirect: 'manual' });
     expect(redirect.status).toBe(307);
     expect(redirect.headers.get('location')).toBe(`/v1/documents/${body.id}/audio`);

@@ -10,9 +10,12 @@ import parseRange from 'range-parser';
 import { Type } from 'typebox';
 import { defaultOutputName } from '../../document/input.ts';
 import type { AudioDocumentResult } from '../../document/result.ts';
+import { FORMAT_FACTS, mediaTypeOf } from '../../formats/index.ts';
 import type { Documents } from '../documents.ts';
 import { HttpProblem } from '../problem.ts';
 import { IdParams, problems } from '../schemas.ts';
+
+const AUDIO_MEDIA_TYPES = [...new Set(Object.values(FORMAT_FACTS).map((facts) => facts.mediaType))];
 
 export function audioRoutes(app: FastifyInstance, documents: Documents, outputDir: string): void {
   const root = resolve(outputDir);
@@ -21,12 +24,12 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
     {
       schema: {
         summary: 'The finished audio file',
-        description: 'WAV, with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
+        description: 'The audio in its format (WAV, MP3, M4B, Opus or FLAC), with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
         params: IdParams,
         querystring: Type.Object({ download: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) }),
         response: {
-          200: { description: 'audio/wav', content: { 'audio/wav': { schema: Type.String({ format: 'binary' }) } } },
-          206: { description: 'A byte range of the file', content: { 'audio/wav': { schema: Type.String({ format: 'binary' }) } } },
+          200: { description: 'The audio file', content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])) },
+          206: { description: 'A byte range of the file', content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])) },
           304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' },
           ...problems(401, 404, 409, 410, 416),
         },
@@ -50,7 +53,7 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       }
       const download = (request.query as { download?: string }).download !== undefined;
       void reply
-        .header('Content-Type', 'audio/wav')
+        .header('Content-Type', mediaTypeOf(path))
         .header('Accept-Ranges', 'bytes')
         .header('ETag', etag)
         .header('Cache-Control', 'private, max-age=0, must-revalidate')
