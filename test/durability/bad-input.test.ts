@@ -150,7 +150,8 @@ describe('straight through `temporal workflow start` (plain JSON)', () => {
     expect(result.concurrency).toBe(MAX_CONCURRENCY);
     expect(result.notices).toEqual([`concurrency 10000 capped to ${MAX_CONCURRENCY}`]);
     // A valid document's own output, not something bad input wrote: removed, so afterAll's check stays exact.
-    await rm(join(outputDir, 'capped.wav'));
+    for (const artifact of result.artifacts ?? []) await rm(artifact.path); // the audio and its captions
+    expect(result.artifacts?.map((a) => a.name)).toEqual(['capped.wav', 'capped.vtt', 'capped.srt', 'capped.timings.json']);
     await rm(join(outputDir, '.chunks'), { recursive: true, force: true });
   });
 });
