@@ -174,6 +174,18 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
     expect(defaultOutputName('doc-1', 'opus')).toBe('doc-1.opus');
   });
 
+  it('the ACX preset sets MP3 at 44.1 kHz mono 192 kbit/s and its own level, and refuses what contradicts it', () => {
+    const output = (o: object) => resolveDocumentInput({ text: 'Hi.', output: o }).output;
+    expect(output({ preset: 'acx' })).toMatchObject({ preset: 'acx', format: 'mp3', sampleRate: 44_100, channels: 1, bitrateKbps: 192, loudness: false });
+    expect(output({ preset: 'acx', name: 'book.mp3', sampleRate: 44_100 })).toMatchObject({ name: 'book.mp3', format: 'mp3' });
+    expectInvalid({ text: 'Hi.', output: { preset: 'acx', format: 'm4b' } }, 'output.format');
+    expectInvalid({ text: 'Hi.', output: { preset: 'acx', name: 'book.wav' } }, 'output.format');
+    expectInvalid({ text: 'Hi.', output: { preset: 'acx', channels: 2 } }, 'output.channels');
+    expectInvalid({ text: 'Hi.', output: { preset: 'acx', bitrateKbps: 128 } }, 'output.bitrateKbps');
+    expectInvalid({ text: 'Hi.', output: { preset: 'acx', loudness: { targetLufs: -20 } } }, 'output.loudness');
+    expectInvalid({ text: 'Hi.', output: { preset: 'audible' } }, 'output.preset');
+  });
+
   it('fills in the loudness target, or keeps it off', () => {
     const loudness = (l: unknown) => resolveDocumentInput({ text: 'Hi.', output: { loudness: l } }).output.loudness;
     expect(loudness({ targetLufs: -20 })).toEqual({ targetLufs: -20, truePeakDb: DEFAULT_LOUDNESS.truePeakDb });

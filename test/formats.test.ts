@@ -13,7 +13,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { LoudnessMeter, normalisationGainDb } from '../src/audio/loudness.ts';
 import { int16Bytes } from '../src/audio/wav.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
-import { openAudioFile, type SpeechTimings } from '../src/formats/index.ts';
+import { ACX, openAudioFile, type SpeechTimings } from '../src/formats/index.ts';
 import { LocalBlobStore, sha256Hex } from '../src/storage/blob-store.ts';
 import { decodeWithFfmpeg, ffprobe, onsetsMs } from './helpers/ffmpeg-tools.ts';
 
@@ -136,6 +136,34 @@ describe('stitch with formats, captions and loudness', () => {
       cues.forEach((cue, i) => expect(Math.abs(cue - onsets[i]!), `chunk ${i}: cue ${cue} ms, sound at ${onsets[i]} ms`).toBeLessThanOrEqual(25));
     });
   }
+
+  it('ACX: 44.1 kHz mono MP3 at 192 kbit/s CBR, levelled into its RMS range, room tone at both ends, every rule reported and passed', async () => {
+    const result = await stitch({ name: 'acx.mp3', format: 'mp3', acx: true, sampleRate: 44_100, channels: 1, bitrateKbps: 192, loudness: undefined });
+    const probe = await ffprobe(result.path);
+    expect(probe.streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '44100', channels: 1, bit_rate: '192000' });
+    expect(result.acx!.rules.map((r) => [r.rule, r.pass])).toEqual([
+      ['format', true], ['rms', true], ['peak', true], ['noiseFloor', true], ['roomToneStart', true], ['roomToneEnd', true],
+    ]);
+    expect(result.acx!.pass).toBe(true);
+    // Checked again on what a player decodes from the MP3, not on the samples we encoded.
+    const decoded = await decodeWithFfmpeg(result.path, 44_100);
+    let peak = 0;
+    let squares = 0;
+    for (const sample of decoded) {
+      peak = Math.max(peak, Math.abs(sample));
+      squares += sample * sample;
+    }
+    const db = (amplitude: number) => 20 * Math.log10(amplitude / 32_768);
+    expect(db(peak)).toBeLessThanOrEqual(-3);
+    expect(db(Math.sqrt(squares / decoded.length))).toBeGreaterThanOrEqual(-23);
+    expect(db(Math.sqrt(squares / decoded.length))).toBeLessThanOrEqual(-18);
+    const onsets = onsetsMs(decoded, 44_100, 150);
+    expect(onsets[0]).toBeGreaterThanOrEqual(500);
+    expect(onsets[0]).toBeLessThanOrEqual(1_000);
+    const lastSound = decoded.findLastIndex((s) => Math.abs(s) > 33);
+    expect((decoded.length - lastSound) / 44.1).toBeGreaterThanOrEqual(1_000);
+    expect((await timingsOf(result)).sentences[0]!.startMs).toBe(ACX.leadInMs); // captions account for the room tone
+  });
 
   it('opus and flac decode to the document\'s length', async () => {
     for (const format of ['opus', 'flac'] as const) {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { Artifact } from '../document/result.ts';
 import {
-  chapterList, FORMAT_FACTS, openAudioFile, placeChapters, srt, timeSentences, webVtt, type ChunkSpeech, type FrameChapter, type WrittenFile,
+  ACX, chapterList, defaultBitrateKbps, FORMAT_FACTS, openAudioFile, placeChapters, srt, timeSentences, webVtt, type ChunkSpeech, type FrameChapter, type WrittenFile,
 } from '../formats/index.ts';
 import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
 import { ChunkCorruptedError, loadChunkAudio } from '../storage/chunk-audio.ts';
@@ -45,8 +45,13 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
       pieces: chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! })),
       load: (chunk: ChunkRef) => verified(blobStore, chunk),
       format,
-      join: { trim: output.trim ?? NO_JOIN_EFFECTS.trim, crossfadeMs: output.crossfadeMs ?? NO_JOIN_EFFECTS.crossfadeMs },
+      join: {
+        trim: output.trim ?? NO_JOIN_EFFECTS.trim,
+        crossfadeMs: output.crossfadeMs ?? NO_JOIN_EFFECTS.crossfadeMs,
+        ...(output.acx ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}), // room tone
+      },
       ...(output.loudness ? { loudness: output.loudness } : {}),
+      ...(output.acx ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } } : {}),
       open: async ({ placed, frames }) => {
         chapters = placeChapters(output.chapters ?? [], placed, frames);
         return openAudioFile({
@@ -75,6 +80,7 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
       // Inputs from before formats get the result they always got.
       ...(output.chapters === undefined ? {} : { artifacts: [audio, ...captions], chapters: chapterList(chapters, format.sampleRate) }),
       ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
+      ...(stitched.acx ? { acx: stitched.acx } : {}),
     };
   };
 }

@@ -2,7 +2,7 @@
 
 import type { EngineName, EngineOptions, OutputFormat } from '../document/input.ts';
 import type { ChapterStart } from '../formats/chapters.ts';
-import type { Artifact, DocumentLoudness } from '../document/result.ts';
+import type { AcxResult, Artifact, DocumentLoudness } from '../document/result.ts';
 import type { Chapter } from '../formats/chapters.ts';
 
 export interface SynthesizeChunkInput {
@@ -56,6 +56,8 @@ export interface StitchInput {
     crossfadeMs?: number;
     /** Absent: no normalisation. */
     loudness?: { targetLufs: number; truePeakDb: number };
+    /** Level the document to ACX's RMS range, add its room tone, and report on its rules. */
+    acx?: boolean;
     /** Write .vtt, .srt and .timings.json beside the audio. */
     captions?: boolean;
     chapters?: ChapterStart[];
@@ -76,4 +78,5 @@ export interface StitchResult {
   artifacts?: Artifact[];
   chapters?: Chapter[];
   loudness?: DocumentLoudness;
+  acx?: AcxResult;
 }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientDefaults } from '../config.ts';
-import { ENGINES, FORMATS, SCHEDULES, type AudioDocumentInput } from '../document/input.ts';
+import { ENGINES, FORMATS, PRESETS, SCHEDULES, type AudioDocumentInput } from '../document/input.ts';
 
 export interface DocumentFlags {
   out?: string;
@@ -17,6 +17,7 @@ export interface DocumentFlags {
   maxChunkChars?: number;
   latencyMs?: number;
   format?: string;
+  preset?: string;
   bitrate?: number;
   title?: string;
   author?: string;
@@ -44,6 +45,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
     .addOption(new Option('--format <format>', 'audio format (default: from the --out name, else wav)').choices(FORMATS))
+    .addOption(new Option('--preset <preset>', 'acx: the master Audible takes (44.1 kHz mono MP3, 192 kbit/s, ACX levels and room tone), with a report').choices(PRESETS))
     .option('--bitrate <kbps>', 'bitrate of mp3, m4b, opus (default 64 per channel; opus 32)', integer)
     .option('--title <title>', 'title tag (default: the first heading, else the file name)')
     .option('--author <author>', 'author tag')
@@ -77,6 +79,7 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
   const output: NonNullable<AudioDocumentInput['output']> = {
     ...(name ? { name } : {}),
     ...(flags.format ? { format: flags.format as NonNullable<AudioDocumentInput['output']>['format'] } : {}),
+    ...(flags.preset ? { preset: flags.preset as 'acx' } : {}),
     ...(flags.bitrate !== undefined ? { bitrateKbps: flags.bitrate } : {}),
     ...(flags.title ? { title: flags.title } : {}),
     ...(flags.author ? { author: flags.author } : {}),

@@ -21,6 +21,7 @@ export function describeResult(result: AudioDocumentResult): string {
     `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
     ...loudnessLines(result),
+    ...(result.acx ? [`ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ${result.acx.rules.map((r) => `${r.rule} ${r.measured ?? 'digital silence'}${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ${r.pass ? 'ok' : `(expected ${r.expected})`}`).join(', ')}; gain ${result.acx.gainDb} dB`] : []),
     ...(result.chapters?.length ? [`Chapters: ${result.chapters.map((c) => `${clock(c.startMs)} ${c.title}`).join('\n          ')}`] : []),
     ...(result.artifacts ?? []).filter((a) => a.kind !== 'audio').map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
     ...result.notices.map((notice) => `Note:     ${notice}`),

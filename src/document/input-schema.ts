@@ -13,6 +13,7 @@ export type Mode = (typeof MODES)[number];
 export const SCHEDULES = ['window', 'batch'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 export const FORMATS = ['wav', 'mp3', 'm4b', 'opus', 'flac'] as const;
+export const PRESETS = ['acx'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 /** Chunk retries: transient engine errors pass at once, outages are waited out, then the document fails. */
@@ -40,6 +41,8 @@ export const MAX_OUTPUT_NAME_CHARS = 200;
 const MAX_PAUSE_MS = 10_000;
 /** EBU R128's broadcast target is -23 LUFS; audiobooks and podcasts sit near -18 (ACX asks -23..-18 dB RMS). */
 export const DEFAULT_LOUDNESS = { targetLufs: -18, truePeakDb: -1.5 };
+/** What Audible's ACX takes (src/formats/acx.ts has the rest of its rules). */
+export const ACX_MASTER = { sampleRate: 44_100, channels: 1, bitrateKbps: 192 } as const;
 export const MAX_CROSSFADE_MS = 1_000;
 export const MIN_SPEED = 0.5;
 export const MAX_SPEED = 2;
@@ -97,6 +100,7 @@ const OutputSchema = Type.Object(
     author: Type.Optional(Type.String({ maxLength: 500, description: 'Author (artist) tag.' })),
     loudness: Type.Optional(Type.Union([LoudnessSchema, Type.Literal(false)], { description: `Normalise the whole document once to a loudness (EBU R128), or \`false\` to keep the engines' levels. Default: ${JSON.stringify(DEFAULT_LOUDNESS)}.` })),
     crossfadeMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_CROSSFADE_MS, default: 0, description: 'Equal-power crossfade at every join between chunks, in ms.' })),
+    preset: Type.Optional(Type.Enum(PRESETS, { description: 'acx: the master Audible takes (44.1 kHz mono MP3 at 192 kbit/s CBR, RMS -23 to -18 dB, peaks under -3 dB, room tone at both ends), with a report of each rule; it sets format, sampleRate, channels and bitrateKbps, and replaces `loudness`.' })),
     captions: Type.Optional(Type.Boolean({ default: true, description: 'Write <name>.vtt, <name>.srt and <name>.timings.json (one entry per sentence) beside the audio.' })),
     pauses: Type.Optional(PausesSchema),
   },

@@ -5,7 +5,7 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
 import { findOverlongWord } from '../text/chunker.ts';
 import {
-  AudioDocumentInputSchema, DEFAULT_LOUDNESS, DEFAULT_RETRY, FORMATS, MAX_CONCURRENCY, MAX_OUTPUT_NAME_CHARS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
+  ACX_MASTER, AudioDocumentInputSchema, DEFAULT_LOUDNESS, DEFAULT_RETRY, FORMATS, MAX_CONCURRENCY, MAX_OUTPUT_NAME_CHARS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
   type EngineName, type LoudnessTarget, type Mode, type OutputFormat, type OutputOptions, type PauseSettings, type RetryOptions, type Schedule, type EngineOptions,
 } from './input-schema.ts';
 
@@ -65,7 +65,8 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     Value.Default(AudioDocumentInputSchema, given) as Defaulted;
   checkText(text);
   const { format: asked, pauses, name, loudness, ...file } = output;
-  const format = asked ?? (name ? formatOfName(name) : undefined) ?? 'wav';
+  const format = asked ?? (name ? formatOfName(name) : undefined) ?? (file.preset === 'acx' ? 'mp3' : 'wav');
+  if (file.preset === 'acx') Object.assign(file, acxOutput({ ...output, format }));
   return {
     text,
     mode,
@@ -81,7 +82,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
       pauses,
       ...(name ? { name: checkOutputName(name, format) } : {}), // empty name: the default
       ...file,
-      loudness: loudness === false ? false : { ...DEFAULT_LOUDNESS, ...loudness },
+      loudness: loudness === false || file.preset === 'acx' ? false : { ...DEFAULT_LOUDNESS, ...loudness }, // ACX sets its own level
     },
     retry: checkRetry(retry),
     notices: concurrency > MAX_CONCURRENCY ? [`concurrency ${concurrency} capped to ${MAX_CONCURRENCY}`] : [],
@@ -127,6 +128,17 @@ function checkOutputName(name: string, format: OutputFormat): string {
   const named = formatOfName(name);
   if (named && named !== format) throw new InvalidInputError(field, `ends in ".${named}" but output.format is "${format}"; change one of them`);
   return named ? name : `${name}.${format}`;
+}
+
+/** What the ACX preset fixes; a value that contradicts it is refused rather than silently changed. */
+function acxOutput({ format, sampleRate, channels, bitrateKbps, loudness }: Defaulted['output']): Partial<Defaulted['output']> {
+  const fixed = { format: 'mp3', sampleRate: ACX_MASTER.sampleRate, channels: ACX_MASTER.channels, bitrateKbps: ACX_MASTER.bitrateKbps } as const;
+  for (const [field, value] of Object.entries({ format, sampleRate, channels, bitrateKbps })) {
+    const wanted = fixed[field as keyof typeof fixed];
+    if (value !== undefined && value !== wanted) throw new InvalidInputError(`output.${field}`, `must be ${JSON.stringify(wanted)} (or absent) with preset "acx", got ${JSON.stringify(value)}`);
+  }
+  if (loudness !== undefined) throw new InvalidInputError('output.loudness', 'cannot be set with preset "acx", which sets the level to ACX\'s RMS range');
+  return { sampleRate: fixed.sampleRate, channels: fixed.channels, bitrateKbps: fixed.bitrateKbps };
 }
 
 function checkRetry({ initialIntervalMs, maximumIntervalMs, maximumAttempts }: Defaulted['retry']): Required<RetryOptions> {

@@ -2,6 +2,7 @@
 
 import type { ChunkRef } from '../activities/types.ts';
 import type { LoudnessReport } from '../audio/loudness.ts';
+import type { AcxReport } from '../formats/acx.ts';
 import type { Chapter } from '../formats/chapters.ts';
 import type { Mode, OutputFormat, Schedule } from './input.ts';
 
@@ -58,6 +59,9 @@ export interface Artifact {
 /** What the loudness normalisation found and did: one gain for the whole document. */
 export type DocumentLoudness = LoudnessReport;
 
+/** The ACX preset's checks on the file, and the one gain that levelled it. */
+export type AcxResult = AcxReport & { gainDb: number };
+
 export interface AudioDocumentResult {
   /** The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was added. */
   name?: string;
@@ -91,4 +95,6 @@ export interface AudioDocumentResult {
   chapters?: Chapter[];
   /** Absent when normalisation was off. */
   loudness?: DocumentLoudness;
+  /** With output.preset "acx". */
+  acx?: AcxResult;
 }

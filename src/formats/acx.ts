@@ -3,10 +3,10 @@
 // at most -60 dB RMS; 0.5-1 s of room tone at the start and 1-5 s at the end.
 // Levels are dBFS of 16-bit samples (a full-scale square wave is 0 dB), as ACX's checks read them.
 
+import { ACX_MASTER } from '../document/input.ts';
+
 export const ACX = {
-  sampleRate: 44_100,
-  channels: 1,
-  bitrateKbps: 192,
+  ...ACX_MASTER,
   rmsRangeDb: [-23, -18] as const,
   /** What the normalisation aims at: the middle of the range, leaving room either way. */
   rmsTargetDb: -20,

@@ -5,3 +5,4 @@ export { defaultBitrateKbps, fileSha256, openAudioFile, type AudioFileSpec, type
 export { chapterList, placeChapters, type Chapter, type ChapterStart } from './chapters.ts';
 export { srt, timeSentences, webVtt, type ChunkSpeech, type SpeechTimings } from './captions.ts';
 export type { FrameChapter, Tags } from './ffmetadata.ts';
+export { ACX, AcxMeter, type AcxReport, type AcxRule } from './acx.ts';

@@ -25,6 +25,9 @@ export interface JoinOptions {
   trim: boolean;
   /** Equal-power crossfade at every join, in ms (0: none). */
   crossfadeMs: number;
+  /** Silence before the first chunk and after the last (room tone), in ms. */
+  leadInMs?: number;
+  tailMs?: number;
 }
 
 /** Where a chunk's audio ended up in the output. */
@@ -79,6 +82,7 @@ export class Joiner {
     const speechFrames = speech.length / channels;
 
     const out: Int16Array[] = [];
+    if (this.placed.length === 0) this.emit(out, new Int16Array(pauseFrames(this.options.leadInMs ?? 0, sampleRate) * channels));
     const heldFrames = this.held.length / channels;
     const overlap = Math.min(heldFrames, speechFrames);
     this.emit(out, this.held.subarray(0, (heldFrames - overlap) * channels));
@@ -101,6 +105,7 @@ export class Joiner {
   finish(): Int16Array[] {
     const out: Int16Array[] = [];
     this.emit(out, this.held);
+    this.emit(out, new Int16Array(pauseFrames(this.options.tailMs ?? 0, this.format.sampleRate) * this.format.channels));
     this.held = new Int16Array(0);
     return out;
   }

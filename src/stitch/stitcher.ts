@@ -5,9 +5,9 @@
 // Chapters and captions need the placement before the encoder starts; loudness needs the whole.
 
 import type { PcmAudio } from '../engines/engine.ts';
-import { applyGain, LoudnessMeter, normalisationGainDb, type LoudnessReport, type LoudnessTarget } from '../audio/loudness.ts';
+import { applyGain, LoudnessMeter, normalisationGainDb, type LoudnessFigures, type LoudnessReport, type LoudnessTarget } from '../audio/loudness.ts';
 import { int16Bytes } from '../audio/wav.ts';
-import type { AudioFileWriter, WrittenFile } from '../formats/index.ts';
+import { ACX, AcxMeter, type AcxReport, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
 import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
 
 export interface StitchPlan {
@@ -22,6 +22,8 @@ export interface StitchOptions<P extends StitchPiece & { index: number }> {
   join: JoinOptions;
   /** Normalise the whole document to this; absent: the samples as the engines made them. */
   loudness?: LoudnessTarget;
+  /** Level to ACX's RMS range instead, and check the file against its rules (`codec` etc. for the format rule). */
+  acx?: { codec: string; bitrateKbps?: number };
   /** Opens the output once the plan is known (chapters are timed by it). */
   open: (plan: StitchPlan) => Promise<AudioFileWriter>;
   /** Called after each piece of each pass, e.g. to heartbeat. */
@@ -34,29 +36,36 @@ export interface StitchedDocument extends StitchPlan {
   file: WrittenFile;
   durationSec: number;
   loudness?: LoudnessReport;
+  acx?: AcxReport & { gainDb: number };
 }
 
 export async function stitchDocument<P extends StitchPiece & { index: number }>(options: StitchOptions<P>): Promise<StitchedDocument> {
-  const { format, loudness } = options;
-  // Pass 1: placement, and the loudness of the whole.
-  const meter = loudness ? new LoudnessMeter(format) : undefined;
+  const { format, loudness, acx } = options;
+  // Pass 1: placement, and the loudness (or ACX's levels) of the whole.
+  const meter = loudness || acx ? new LoudnessMeter(format) : undefined;
+  const levels = acx ? new AcxMeter(format.sampleRate) : undefined;
   const planner = new Joiner(format, options.join, !meter);
   try {
-    for await (const samples of joined(planner, options)) await meter?.write(int16Bytes(samples));
+    for await (const samples of joined(planner, options)) {
+      levels?.write(samples);
+      await meter?.write(int16Bytes(samples));
+    }
   } catch (error) {
     meter?.kill();
     throw error;
   }
   const before = await meter?.result();
-  const gainDb = before && loudness ? normalisationGainDb(before, loudness) : 0;
+  const gainDb = !before ? 0 : levels ? acxGainDb(levels, before) : normalisationGainDb(before, loudness!);
   const plan = { placed: planner.placed, frames: planner.frames };
 
   // Pass 2: the same samples, with the gain, into the file (and a meter, to report what it holds).
   const writer = await options.open(plan);
   const check = loudness ? new LoudnessMeter(format) : undefined;
+  const written = acx ? new AcxMeter(format.sampleRate) : undefined;
   try {
     for await (const samples of joined(new Joiner(format, options.join), options)) {
       const gained = applyGain(samples, gainDb);
+      written?.write(gained);
       await Promise.all([writer.write(gained), check?.write(int16Bytes(gained))]);
     }
     const [file, after] = await Promise.all([writer.finish(), check?.result()]);
@@ -65,6 +74,7 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
       file,
       durationSec: plan.frames / format.sampleRate,
       ...(before && after && loudness ? { loudness: { ...loudness, gainDb, before, after } } : {}),
+      ...(written && acx ? { acx: { ...written.report({ ...format, ...acx }), gainDb } } : {}),
     };
   } catch (error) {
     check?.kill();
@@ -81,4 +91,10 @@ async function* joined<P extends StitchPiece & { index: number }>(joiner: Joiner
     onPiece?.(piece.index);
   }
   yield* joiner.finish();
+}
+
+/** ACX reads RMS, not LUFS: the gain to its target RMS, stopped short of the true-peak ceiling. */
+function acxGainDb(levels: AcxMeter, measured: LoudnessFigures): number {
+  if (measured.truePeakDb === null) return 0; // digital silence
+  return Math.round(Math.min(ACX.rmsTargetDb - levels.rmsDb, ACX.truePeakCeilingDb - measured.truePeakDb) * 100) / 100;
 }

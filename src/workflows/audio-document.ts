@@ -146,6 +146,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     engine: input.engine,
     ...(listenerAudio ? { format: input.output.format, artifacts: stitched.artifacts ?? [], chapters: stitched.chapters ?? [] } : {}),
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
+    ...(stitched.acx ? { acx: stitched.acx } : {}),
   };
 }
 
@@ -164,6 +165,7 @@ function listenerOutput({ output }: ResolvedDocumentInput, chunks: TextChunk[], 
     trim: true,
     crossfadeMs: output.crossfadeMs,
     ...(output.loudness ? { loudness: output.loudness } : {}),
+    ...(output.preset === 'acx' ? { acx: true } : {}),
     captions: output.captions,
     chapters,
   };
