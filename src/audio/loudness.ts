@@ -21,6 +21,8 @@ export interface LoudnessTarget {
 /** What a normalisation found and did: one gain for the whole document, and the figures around it. */
 export interface LoudnessReport extends LoudnessTarget {
   gainDb: number;
+  /** Audio the limiter lowered to keep the peaks under the ceiling, ms (0: none). */
+  limitedMs: number;
   before: LoudnessFigures;
   after: LoudnessFigures;
 }
@@ -63,15 +65,27 @@ export function parseEbur128Summary(log: string): LoudnessFigures {
   };
 }
 
+/** The most a limiter may take off a peak: past that, the gain stops short of the target instead. */
+export const MAX_LIMITING_DB = 6;
+/** The limiter works on samples; peaks between samples can be this much higher (true peak). */
+const TRUE_PEAK_MARGIN_DB = 1;
+
+export interface Levelling {
+  /** The one gain for the whole document, dB. */
+  gainDb: number;
+  /** When the gain would push peaks over the ceiling: where the limiter holds the samples, dBFS. */
+  limiterCeilingDb?: number;
+}
+
 /**
- * The one gain, in dB, that brings the whole document to the target loudness without its true peak
- * going over the ceiling (then it stays quieter than the target rather than being limited).
+ * The gain that brings a level (integrated loudness, or ACX's RMS) to its target, and whether a
+ * limiter must hold the peaks it would push past the true-peak ceiling (up to MAX_LIMITING_DB).
  */
-export function normalisationGainDb(measured: LoudnessFigures, target: LoudnessTarget): number {
-  if (measured.integratedLufs === null) return 0; // silence: nothing to bring up
-  const toTarget = target.targetLufs - measured.integratedLufs;
-  const headroom = measured.truePeakDb === null ? Infinity : target.truePeakDb - measured.truePeakDb;
-  return round2(Math.min(toTarget, headroom));
+export function levelling(level: number | null, targetDb: number, truePeakDb: number | null, ceilingDb: number): Levelling {
+  if (level === null || truePeakDb === null) return { gainDb: 0 }; // silence: nothing to bring up
+  const toTarget = targetDb - level;
+  if (truePeakDb + toTarget <= ceilingDb) return { gainDb: round2(toTarget) };
+  return { gainDb: round2(Math.min(toTarget, ceilingDb - truePeakDb + MAX_LIMITING_DB)), limiterCeilingDb: ceilingDb - TRUE_PEAK_MARGIN_DB };
 }
 
 /** 16-bit samples times a gain in dB, rounded and clipped (clipping is avoided by the true-peak ceiling). */

@@ -60,7 +60,7 @@ export interface Artifact {
 export type DocumentLoudness = LoudnessReport;
 
 /** The ACX preset's checks on the file, and the one gain that levelled it. */
-export type AcxResult = AcxReport & { gainDb: number };
+export type AcxResult = AcxReport & { gainDb: number; limitedMs: number };
 
 export interface AudioDocumentResult {
   /** The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was added. */

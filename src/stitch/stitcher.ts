@@ -5,7 +5,8 @@
 // Chapters and captions need the placement before the encoder starts; loudness needs the whole.
 
 import type { PcmAudio } from '../engines/engine.ts';
-import { applyGain, LoudnessMeter, normalisationGainDb, type LoudnessFigures, type LoudnessReport, type LoudnessTarget } from '../audio/loudness.ts';
+import { applyGain, levelling, LoudnessMeter, type Levelling, type LoudnessReport, type LoudnessTarget } from '../audio/loudness.ts';
+import { GainLimiter } from '../audio/limiter.ts';
 import { int16Bytes } from '../audio/wav.ts';
 import { ACX, AcxMeter, type AcxReport, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
 import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
@@ -36,7 +37,7 @@ export interface StitchedDocument extends StitchPlan {
   file: WrittenFile;
   durationSec: number;
   loudness?: LoudnessReport;
-  acx?: AcxReport & { gainDb: number };
+  acx?: AcxReport & { gainDb: number; limitedMs: number };
 }
 
 export async function stitchDocument<P extends StitchPiece & { index: number }>(options: StitchOptions<P>): Promise<StitchedDocument> {
@@ -55,26 +56,36 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
     throw error;
   }
   const before = await meter?.result();
-  const gainDb = !before ? 0 : levels ? acxGainDb(levels, before) : normalisationGainDb(before, loudness!);
+  // ACX reads RMS, not LUFS: its gain is to its RMS target, under its own ceiling.
+  const level: Levelling = !before
+    ? { gainDb: 0 }
+    : levels
+      ? levelling(levels.rmsDb === -Infinity ? null : levels.rmsDb, ACX.rmsTargetDb, before.truePeakDb, ACX.truePeakCeilingDb)
+      : levelling(before.integratedLufs, loudness!.targetLufs, before.truePeakDb, loudness!.truePeakDb);
+  const { gainDb } = level;
   const plan = { placed: planner.placed, frames: planner.frames };
 
-  // Pass 2: the same samples, with the gain, into the file (and a meter, to report what it holds).
+  // Pass 2: the same samples, with the gain (and the limiter when peaks need it), into the file,
+  // and into meters that report what the file holds.
   const writer = await options.open(plan);
   const check = loudness ? new LoudnessMeter(format) : undefined;
   const written = acx ? new AcxMeter(format.sampleRate) : undefined;
+  const limiter = level.limiterCeilingDb === undefined ? undefined : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
+  const out = async (samples: Int16Array) => {
+    written?.write(samples);
+    await Promise.all([writer.write(samples), check?.write(int16Bytes(samples))]);
+  };
   try {
-    for await (const samples of joined(new Joiner(format, options.join), options)) {
-      const gained = applyGain(samples, gainDb);
-      written?.write(gained);
-      await Promise.all([writer.write(gained), check?.write(int16Bytes(gained))]);
-    }
+    for await (const samples of joined(new Joiner(format, options.join), options)) await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
+    if (limiter) await out(limiter.finish());
     const [file, after] = await Promise.all([writer.finish(), check?.result()]);
+    const limitedMs = Math.round(((limiter?.limitedFrames ?? 0) * 1000) / format.sampleRate);
     return {
       ...plan,
       file,
       durationSec: plan.frames / format.sampleRate,
-      ...(before && after && loudness ? { loudness: { ...loudness, gainDb, before, after } } : {}),
-      ...(written && acx ? { acx: { ...written.report({ ...format, ...acx }), gainDb } } : {}),
+      ...(before && after && loudness ? { loudness: { ...loudness, gainDb, limitedMs, before, after } } : {}),
+      ...(written && acx ? { acx: { ...written.report({ ...format, ...acx }), gainDb, limitedMs } } : {}),
     };
   } catch (error) {
     check?.kill();
@@ -91,10 +102,4 @@ async function* joined<P extends StitchPiece & { index: number }>(joiner: Joiner
     onPiece?.(piece.index);
   }
   yield* joiner.finish();
-}
-
-/** ACX reads RMS, not LUFS: the gain to its target RMS, stopped short of the true-peak ceiling. */
-function acxGainDb(levels: AcxMeter, measured: LoudnessFigures): number {
-  if (measured.truePeakDb === null) return 0; // digital silence
-  return Math.round(Math.min(ACX.rmsTargetDb - levels.rmsDb, ACX.truePeakCeilingDb - measured.truePeakDb) * 100) / 100;
 }
