@@ -6,6 +6,7 @@
 
 const LOOKAHEAD_MS = 5;
 const RELEASE_MS = 80;
+const ONE_DB_DOWN = 10 ** (-1 / 20);
 
 export class GainLimiter {
   private readonly gain: number;
@@ -23,7 +24,7 @@ export class GainLimiter {
   private queueLength = 0;
   private taken = 0;
   private envelope = 1;
-  /** Frames the limiter lowered by more than 0.01 dB. */
+  /** Frames the limiter held down by more than 1 dB. */
   limitedFrames = 0;
 
   constructor(gainDb: number, ceilingDb: number, sampleRate: number, private readonly channels: number) {
@@ -77,7 +78,7 @@ export class GainLimiter {
     this.envelope += (lowest - this.envelope) * (lowest < this.envelope ? this.attack : this.release);
     if (outgoing < 0) return written;
     const from = (outgoing % size) * channels;
-    if (this.envelope < 0.9988) this.limitedFrames++;
+    if (this.envelope < ONE_DB_DOWN) this.limitedFrames++;
     for (let c = 0; c < channels; c++) {
       // 99 % down by the peak; the clamp takes the last fraction of a dB.
       const value = Math.round(this.line[from + c]! * this.envelope);

@@ -21,7 +21,7 @@ export interface LoudnessTarget {
 /** What a normalisation found and did: one gain for the whole document, and the figures around it. */
 export interface LoudnessReport extends LoudnessTarget {
   gainDb: number;
-  /** Audio the limiter lowered to keep the peaks under the ceiling, ms (0: none). */
+  /** Audio the limiter held more than 1 dB down to keep the peaks under the ceiling, ms (0: none). */
   limitedMs: number;
   before: LoudnessFigures;
   after: LoudnessFigures;

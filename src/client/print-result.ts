@@ -21,7 +21,7 @@ export function describeResult(result: AudioDocumentResult): string {
     `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
     ...loudnessLines(result),
-    ...(result.acx ? [`ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ${result.acx.rules.map((r) => `${r.rule} ${r.measured ?? 'digital silence'}${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ${r.pass ? 'ok' : `(expected ${r.expected})`}`).join(', ')}; gain ${result.acx.gainDb} dB`] : []),
+    ...(result.acx ? [`ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ${result.acx.rules.map((r) => `${r.rule} ${r.measured ?? 'digital silence'}${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ${r.pass ? 'ok' : `(expected ${r.expected})`}`).join(', ')}, gain ${result.acx.gainDb} dB${result.acx.limitedMs ? `, peaks held >1 dB down over ${(result.acx.limitedMs / 1000).toFixed(1)} s` : ''}`] : []),
     ...(result.chapters?.length ? [`Chapters: ${result.chapters.map((c) => `${clock(c.startMs)} ${c.title}`).join('\n          ')}`] : []),
     ...(result.artifacts ?? []).filter((a) => a.kind !== 'audio').map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
     ...result.notices.map((notice) => `Note:     ${notice}`),
@@ -35,7 +35,7 @@ function loudnessLines({ loudness }: AudioDocumentResult): string[] {
   const { before, after } = loudness;
   return [
     `Loudness: ${lufs(after.integratedLufs)}, range ${after.rangeLu.toFixed(1)} LU, true peak ${peak(after.truePeakDb)} (target ${loudness.targetLufs} LUFS, ceiling ${loudness.truePeakDb} dBTP)`,
-    `          was ${lufs(before.integratedLufs)}, true peak ${peak(before.truePeakDb)}; gain ${loudness.gainDb >= 0 ? '+' : ''}${loudness.gainDb.toFixed(1)} dB`,
+    `          was ${lufs(before.integratedLufs)}, true peak ${peak(before.truePeakDb)}; gain ${loudness.gainDb >= 0 ? '+' : ''}${loudness.gainDb.toFixed(1)} dB${loudness.limitedMs ? `, peaks held >1 dB down over ${(loudness.limitedMs / 1000).toFixed(1)} s` : ''}`,
   ];
 }
 
