@@ -172,6 +172,15 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
     expect(output({ format: 'flac' })).toMatchObject({ format: 'flac' });
     expectInvalid({ text: 'Hi.', output: { name: 'book.mp3', format: 'wav' } }, 'output.name');
     expect(defaultOutputName('doc-1', 'opus')).toBe('doc-1.opus');
+    // Workflows started before formats replay with the rule they were started with: any name is a WAV.
+    expect(resolveDocumentInput({ text: 'Hi.', output: { name: 'talk.mp3' } }, { legacyOutput: true }).output).toMatchObject({ name: 'talk.mp3.wav', format: 'wav' });
+    expect(resolveDocumentInput({ text: 'Hi.', output: { name: 'talk.wav' } }, { legacyOutput: true }).output).toMatchObject({ name: 'talk.wav', format: 'wav' });
+  });
+
+  it('refuses control characters in the title and author tags', () => {
+    expectInvalid({ text: 'Hi.', output: { title: 'A\u0000[CHAPTER]' } }, 'output.title');
+    expectInvalid({ text: 'Hi.', output: { author: 'Ann\nB' } }, 'output.author');
+    expect(resolveDocumentInput({ text: 'Hi.', output: { title: 'Tom & Jerry; #1 = "best"' } }).output.title).toBe('Tom & Jerry; #1 = "best"');
   });
 
   it('the ACX preset sets MP3 at 44.1 kHz mono 192 kbit/s and its own level, and refuses what contradicts it', () => {

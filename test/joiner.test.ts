@@ -96,6 +96,16 @@ describe('Joiner', () => {
     expect(faded.placed.map((p) => p.startFrame)).toEqual([0, 1, 2, 3].map((i) => i * (4_800 - overlap)));
   });
 
+  it('keeps every pause whole with a crossfade: audio only overlaps audio, where chunks meet without a pause', () => {
+    const pieces = [300, 0, 750, 0].map((pauseAfterMs, i) => ({ samples: padded(tone(2_400, { phase: i }), 100, 100), pauseAfterMs }));
+    const plain = join(pieces, { trim: true, crossfadeMs: 0 });
+    const faded = join(pieces, { trim: true, crossfadeMs: 20 });
+    const gaps = (out: Int16Array) => silences(out, pauseFrames(200, RATE)).map(([start, end]) => end - start);
+    expect(gaps(faded.out)).toEqual(gaps(plain.out)); // the 300 and 750 ms pauses, untouched
+    expect(faded.frames).toBe(plain.frames - pauseFrames(20, RATE)); // one overlap: the join without a pause
+    expect(faded.placed[2]!.startFrame).toBe(plain.placed[2]!.startFrame - pauseFrames(20, RATE));
+  });
+
   it('a continuous tone cut across chunks stays continuous, with or without a crossfade', () => {
     const whole = tone(12_000);
     const cuts = [0, 3_001, 7_777, 12_000];

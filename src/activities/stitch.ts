@@ -3,7 +3,7 @@
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -124,7 +124,12 @@ function artifact(root: string, kind: Artifact['kind'], mediaType: string, file:
 async function writeAtomically(path: string, text: string): Promise<WrittenFile> {
   const bytes = Buffer.from(text, 'utf8');
   const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
   return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
 }

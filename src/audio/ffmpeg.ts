@@ -53,7 +53,10 @@ export class FfmpegProcess {
   async write(bytes: Uint8Array): Promise<void> {
     if (this.child.exitCode !== null) throw this.failure(this.child.exitCode);
     if (!this.child.stdin.write(bytes)) {
-      await Promise.race([once(this.child.stdin, 'drain'), this.exited.then((code) => Promise.reject(this.failure(code)))]);
+      // An early exit ends the wait; a pipe it closed rejects the drain: either way report ffmpeg's
+      // own words, not EPIPE.
+      const drained = once(this.child.stdin, 'drain').catch(async () => Promise.reject(this.failure(await this.exited)));
+      await Promise.race([drained, this.exited.then((code) => Promise.reject(this.failure(code)))]);
     }
   }
 

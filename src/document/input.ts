@@ -54,7 +54,7 @@ export class InvalidInputError extends Error {
 }
 
 /** Validates `input` and fills in defaults. Throws InvalidInputError naming the first bad field. */
-export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
+export function resolveDocumentInput(input: unknown, { legacyOutput = false } = {}): ResolvedDocumentInput {
   if (!isRecord(input)) throw new InvalidInputError('input', 'must be a JSON object with a "text" field');
   const given = withoutNulls(input); // null has always meant absent, and saved histories hold nulls
   // Unknown keys first: a misspelt option explains the errors after it ("text" missing for "txt").
@@ -65,7 +65,12 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     Value.Default(AudioDocumentInputSchema, given) as Defaulted;
   checkText(text);
   const { format: asked, pauses, name, loudness, ...file } = output;
-  const format = asked ?? (name ? formatOfName(name) : undefined) ?? (file.preset === 'acx' ? 'mp3' : 'wav');
+  for (const field of ['title', 'author'] as const) {
+    const control = file[field] === undefined ? null : CONTROL_CHARACTER.exec(file[field]);
+    if (control) throw new InvalidInputError(`output.${field}`, `contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')}) at offset ${control.index}`);
+  }
+  // Workflows from before formats resolved any name to a WAV ("talk.mp3" became "talk.mp3.wav"): on replay they still do.
+  const format = legacyOutput ? 'wav' : (asked ?? (name ? formatOfName(name) : undefined) ?? (file.preset === 'acx' ? 'mp3' : 'wav'));
   if (file.preset === 'acx') Object.assign(file, acxOutput({ ...output, format }));
   return {
     text,
@@ -80,7 +85,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     output: {
       format,
       pauses,
-      ...(name ? { name: checkOutputName(name, format) } : {}), // empty name: the default
+      ...(name ? { name: checkOutputName(name, format, legacyOutput) } : {}), // empty name: the default
       ...file,
       loudness: loudness === false || file.preset === 'acx' ? false : { ...DEFAULT_LOUDNESS, ...loudness }, // ACX sets its own level
     },
@@ -102,6 +107,9 @@ export function formatOfName(name: string): OutputFormat | undefined {
 
 // --- What the schema cannot say ---
 
+/** Tags are one line: no control character at all, not even a line break. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/u;
+
 function checkText(text: string): void {
   if (text.trim() === '') throw new InvalidInputError('text', 'is empty (only whitespace)');
   // JSON Schema's maxLength counts code points; the limit is on UTF-16 units, as the payload's size is.
@@ -119,12 +127,13 @@ function checkText(text: string): void {
 }
 
 /** A relative file name that stays inside the output directory, with the format's extension (the schema has limited its characters). */
-function checkOutputName(name: string, format: OutputFormat): string {
+function checkOutputName(name: string, format: OutputFormat, legacy: boolean): string {
   const field = 'output.name';
   if (name.startsWith('/')) throw new InvalidInputError(field, `must be relative to the output directory, got an absolute path "${name}"`);
   if (name.split('/').some((part) => part === '' || part.startsWith('.'))) {
     throw new InvalidInputError(field, `must stay inside the output directory, with no empty or hidden (".", "..", ".x") segments: "${name}"`);
   }
+  if (legacy) return name.toLowerCase().endsWith('.wav') ? name : `${name}.wav`;
   const named = formatOfName(name);
   if (named && named !== format) throw new InvalidInputError(field, `ends in ".${named}" but output.format is "${format}"; change one of them`);
   return named ? name : `${name}.${format}`;

@@ -34,7 +34,7 @@ export interface LivePrefix {
   sampleRate?: number;
   channels?: number;
   /** How the stitcher joins the pieces; absent: untrimmed, no crossfade (workflows from before). */
-  join?: { trim: boolean; crossfadeMs: number };
+  join?: { trim: boolean; crossfadeMs: number; leadInMs?: number; tailMs?: number };
 }
 
 /** Workflow time (it stands still within one workflow task, so chunking, done in one, is not timed). */
@@ -91,7 +91,7 @@ export interface AudioDocumentResult {
   format?: OutputFormat;
   /** Every file written: the audio first, then captions and timings. */
   artifacts?: Artifact[];
-  /** One per heading, in order; empty when the text has none. */
+  /** One per heading, in order (and one for any text before the first heading); empty when the text has none. */
   chapters?: Chapter[];
   /** Absent when normalisation was off. */
   loudness?: DocumentLoudness;

@@ -69,7 +69,9 @@ export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], samp
 }
 
 export function webVtt(timings: SpeechTimings): string {
-  const cues = timings.sentences.map((s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n${wrap(s.text)}`);
+  // WebVTT cue text is markup: "<" would open a tag, "&" an entity.
+  const escape = (text: string) => text.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
+  const cues = timings.sentences.map((s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n${escape(wrap(s.text))}`);
   return `WEBVTT\n\n${cues.join('\n\n')}\n`;
 }
 
@@ -86,11 +88,11 @@ function clock(totalMs: number, separator: string): string {
   return `${pad(hours)}:${pad(minutes)}:${pad(seconds)}${separator}${pad(totalMs % 1000, 3)}`;
 }
 
-/** Lines of about 42 characters, the usual subtitle width; "-->" could end a cue early, so it is broken. */
+/** Lines of about 42 characters, the usual subtitle width; "-->" (a cue's timing arrow) becomes "→". */
 function wrap(text: string, width = 42): string {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.replace(/-->/gu, '->').split(/\s+/u)) {
+  for (const word of text.replace(/-{2,}>/gu, '→').split(/\s+/u)) {
     if (line && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;

@@ -27,5 +27,5 @@ export function ffmetadata(tags: Tags, chapters: FrameChapter[], sampleRate: num
 
 /** The format's special characters ("=", ";", "#", "\" and line breaks) are escaped with "\". */
 function escape(value: string): string {
-  return value.replace(/[=;#\\\n]/gu, (c) => `\\${c}`);
+  return value.replace(/[=;#\\\r\n]/gu, (c) => `\\${c}`);
 }

@@ -23,7 +23,7 @@ export interface StitchFormat {
 export interface JoinOptions {
   /** Cut each chunk's edge silence down to a small floor, so that only the pauses set the gaps. */
   trim: boolean;
-  /** Equal-power crossfade at every join, in ms (0: none). */
+  /** Equal-power crossfade where chunks meet without a pause, in ms (0: none); a pause is kept whole. */
   crossfadeMs: number;
   /** Silence before the first chunk and after the last (room tone), in ms. */
   leadInMs?: number;
@@ -89,15 +89,14 @@ export class Joiner {
     this.placed.push({ index: piece.index, startFrame: this.emitted, frames: speechFrames, trimmedFrames: start, sourceRate: audio.sampleRate });
     if (overlap > 0) this.emit(out, crossfade(this.held.subarray((heldFrames - overlap) * channels), speech.subarray(0, overlap * channels), channels));
 
-    // The rest of the piece and its pause, minus the end held back for the next crossfade.
+    // The rest of the piece, then its pause; with no pause, its end is held back to be crossfaded
+    // into the next piece's start (audio only ever overlaps audio).
     const body = speech.subarray(overlap * channels);
     const pause = pauseFrames(piece.pauseAfterMs, sampleRate);
-    const hold = Math.min(this.crossfadeFrames, body.length / channels + pause);
-    const bodyHeld = Math.max(0, hold - pause);
-    this.emit(out, body.subarray(0, body.length - bodyHeld * channels));
-    this.emit(out, new Int16Array((pause - (hold - bodyHeld)) * channels));
-    this.held = new Int16Array(hold * channels);
-    this.held.set(body.subarray(body.length - bodyHeld * channels));
+    const hold = pause === 0 ? Math.min(this.crossfadeFrames, body.length / channels) : 0;
+    this.emit(out, body.subarray(0, body.length - hold * channels));
+    this.emit(out, new Int16Array(pause * channels));
+    this.held = body.slice(body.length - hold * channels);
     return out;
   }
 

@@ -67,18 +67,21 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
 
   // Pass 2: the same samples, with the gain (and the limiter when peaks need it), into the file,
   // and into meters that report what the file holds.
-  const writer = await options.open(plan);
   const check = loudness ? new LoudnessMeter(format) : undefined;
-  const written = acx ? new AcxMeter(format.sampleRate) : undefined;
-  const limiter = level.limiterCeilingDb === undefined ? undefined : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
-  const out = async (samples: Int16Array) => {
-    written?.write(samples);
-    await Promise.all([writer.write(samples), check?.write(int16Bytes(samples))]);
-  };
+  let writer: AudioFileWriter | undefined;
   try {
+    writer = await options.open(plan);
+    const written = acx ? new AcxMeter(format.sampleRate) : undefined;
+    const limiter = level.limiterCeilingDb === undefined ? undefined : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
+    const out = async (samples: Int16Array) => {
+      written?.write(samples);
+      await Promise.all([writer!.write(samples), check?.write(int16Bytes(samples))]);
+    };
     for await (const samples of joined(new Joiner(format, options.join), options)) await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
     if (limiter) await out(limiter.finish());
-    const [file, after] = await Promise.all([writer.finish(), check?.result()]);
+    // The meter first: once the file is published under its name, nothing may fail and remove it.
+    const after = await check?.result();
+    const file = await writer.finish();
     const limitedMs = Math.round(((limiter?.limitedFrames ?? 0) * 1000) / format.sampleRate);
     return {
       ...plan,
@@ -89,7 +92,7 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
     };
   } catch (error) {
     check?.kill();
-    await writer.abort();
+    await writer?.abort();
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { ApplicationFailure, log, patched, proxyActivities, setHandler, workflow
 import type { Activities, ChunkRef, StitchInput } from '../activities/index.ts';
 import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type ResolvedDocumentInput, type RetryOptions } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
+import { ACX } from '../formats/acx.ts';
 import { chunkText, type BreakAfter, type TextChunk } from '../text/chunker.ts';
 import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
 import { EtaEstimator, etaWindow } from './eta.ts';
@@ -32,8 +33,9 @@ function synthesisActivities(taskQueue: string, retry: Required<RetryOptions>) {
 }
 
 const { stitch } = proxyActivities<Activities>({
-  // Streams at disk speed: an hour of audio takes seconds; leave room for very long documents.
-  startToCloseTimeout: '30 minutes',
+  // Two passes over the chunks (measure, then write), resampling in JavaScript when the output's
+  // rate differs (ACX: about 90 s for 15 minutes of audio): leave room for the longest documents.
+  startToCloseTimeout: '3 hours',
   // Heartbeats after every chunk written.
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumAttempts: 5 }, // disk hiccups only
@@ -47,10 +49,10 @@ const { stitch } = proxyActivities<Activities>({
  */
 export async function audioDocument(rawInput: AudioDocumentInput): Promise<AudioDocumentResult> {
   const startedAt = Date.now();
-  const input = validate(rawInput);
   // Formats, loudness, captions, chapters and trimmed joins change the stitch's input: workflows
-  // started before them stitch (and stream live) the plain WAV they were started for.
+  // started before them resolve their input, stitch and stream live as they were started for.
   const listenerAudio = patched('listener-audio');
+  const input = validate(rawInput, !listenerAudio);
   input.notices.forEach((notice) => log.warn(notice));
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, input.engine), input.retry);
 
@@ -78,7 +80,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     pieces: finished.slice(from, prefix).map((ref, i) => ({ ...ref, pauseAfterMs: pausesAfterMs[from + i]! })),
     ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
     ...(input.output.channels ? { channels: input.output.channels } : {}),
-    ...(listenerAudio ? { join: { trim: true, crossfadeMs: input.output.crossfadeMs } } : {}),
+    ...(listenerAudio ? { join: joinOf(input) } : {}),
   }));
 
   const eta = new EtaEstimator(chunks.reduce((sum, chunk) => sum + chunk.text.length, 0), chunkedAt, etaWindow(input.concurrency));
@@ -152,12 +154,18 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 
 // --- Helpers ---
 
+/** How the stitcher (and so the live stream) joins the chunks. */
+function joinOf({ output }: ResolvedDocumentInput) {
+  return { trim: true, crossfadeMs: output.crossfadeMs, ...(output.preset === 'acx' ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}) };
+}
+
 /** What the stitch makes of the output options: tags, chapters at the headings, loudness, joins, captions. */
 function listenerOutput({ output }: ResolvedDocumentInput, chunks: TextChunk[], name: string): Partial<StitchInput['output']> {
   const headings = chunks.flatMap((chunk, index) => (chunk.breakAfter === 'heading' ? [{ chunk: index, title: chunk.text.trim() }] : []));
-  const title = output.title ?? headings[0]?.title ?? name.replace(/^.*\//u, '').replace(/\.\w+$/u, '');
-  // What comes before the first heading is a chapter of its own, under the document's title.
-  const chapters = headings.length > 0 && headings[0]!.chunk > 0 ? [{ chunk: 0, title }, ...headings] : headings;
+  const fileName = name.replace(/^.*\//u, '').replace(/\.\w+$/u, '');
+  const title = output.title ?? headings[0]?.title ?? fileName;
+  // What comes before the first heading is a chapter of its own, under the document's (or file's) name.
+  const chapters = headings.length > 0 && headings[0]!.chunk > 0 ? [{ chunk: 0, title: output.title ?? fileName }, ...headings] : headings;
   return {
     ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
     title,
@@ -172,9 +180,9 @@ function listenerOutput({ output }: ResolvedDocumentInput, chunks: TextChunk[], 
 }
 
 /** Invalid input can never succeed: fail the workflow (not just this task) and do not retry. */
-function validate(rawInput: AudioDocumentInput) {
+function validate(rawInput: AudioDocumentInput, legacyOutput: boolean) {
   try {
-    return resolveDocumentInput(rawInput);
+    return resolveDocumentInput(rawInput, { legacyOutput });
   } catch (error) {
     if (error instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidInputError');
     throw error;
