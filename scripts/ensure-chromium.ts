@@ -39,11 +39,12 @@ export function ensureChromium(log: (line: string) => void = console.error, env 
   return DEBIAN_CHROMIUM;
 }
 
-function onPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+/** The first executable `command` on the PATH, if any. */
+export function onPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
   return (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find(isExecutable);
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

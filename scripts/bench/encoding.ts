@@ -15,13 +15,13 @@
 // this module imports only what that child needs up front (report.ts would load Kokoro's engine).
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ffmpegPath } from '../../src/audio/ffmpeg.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
+import { onPath } from '../ensure-chromium.ts';
 import { openAudioFile } from '../../src/formats/audio-file.ts';
 
 export type EncodeFormat = 'mp3' | 'm4b';
@@ -179,11 +179,11 @@ function pipeThrough(command: string, args: string[], input: Buffer): Promise<Bu
 
 /** `lame` and `ffmpeg` on PATH, installed with apt-get when missing and we are root (as scripts/ensure-chromium.ts does for Chromium). */
 function ensureCliTools(log: (line: string) => void): { tools: { lame?: string; ffmpeg?: string }; skipped: string[] } {
-  const find = () => ({ lame: onPath('lame'), ffmpeg: onPath('ffmpeg') });
+  const find = () => ({ lame: onPath('lame', process.env), ffmpeg: onPath('ffmpeg', process.env) });
   let tools = find();
   const missing = (['lame', 'ffmpeg'] as const).filter((name) => !tools[name]);
   if (missing.length === 0) return { tools, skipped: [] };
-  const aptGet = onPath('apt-get');
+  const aptGet = onPath('apt-get', process.env);
   let reason: string | undefined;
   if (!aptGet) reason = 'not installed, and no apt-get to install it';
   else if (process.getuid?.() !== 0) reason = `not installed, and not root to apt-get install it (sudo apt-get install --no-install-recommends ${missing.join(' ')})`;
@@ -202,19 +202,6 @@ function ensureCliTools(log: (line: string) => void): { tools: { lame?: string; 
   const skipped = missing.filter((name) => !tools[name]).map((name) => `${name}: ${reason ?? 'still missing after apt-get install'}`);
   for (const line of skipped) log(`  skipping ${line}`);
   return { tools, skipped };
-}
-
-function onPath(command: string): string | undefined {
-  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find(isExecutable);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function firstLine(command: string, args: string[]): string {
