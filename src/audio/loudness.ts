@@ -3,6 +3,7 @@
 // measured in one pass without being held in memory.
 
 import { FfmpegProcess, rawPcmInput, type PcmFormat } from './ffmpeg.ts';
+import { clampInt16 } from './pcm.ts';
 
 export interface LoudnessFigures {
   /** Gated integrated loudness, LUFS; null for silence (below the absolute gate). */
@@ -49,7 +50,7 @@ export class LoudnessMeter {
 }
 
 /** The filter's summary: "I: -23.0 LUFS", "LRA: 4.2 LU" and, under "True peak:", "Peak: -1.3 dBFS". */
-export function parseEbur128Summary(log: string): LoudnessFigures {
+function parseEbur128Summary(log: string): LoudnessFigures {
   const summary = log.slice(log.lastIndexOf('Summary:'));
   const number = (pattern: RegExp) => {
     const match = pattern.exec(summary);
@@ -92,12 +93,7 @@ export function levelling(level: number | null, targetDb: number, truePeakDb: nu
 export function applyGain(samples: Int16Array, gainDb: number): Int16Array {
   if (gainDb === 0) return samples;
   const factor = 10 ** (gainDb / 20);
-  const out = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const value = Math.round(samples[i]! * factor);
-    out[i] = value > 32767 ? 32767 : value < -32768 ? -32768 : value;
-  }
-  return out;
+  return samples.map((sample) => clampInt16(sample * factor));
 }
 
 function round2(value: number): number {

@@ -71,7 +71,7 @@ export function wavHeader(sampleRate: number, channels: number, dataBytes: numbe
   return header;
 }
 
-export const RF64_HEADER_BYTES = 80;
+const RF64_HEADER_BYTES = 80;
 
 /**
  * The header of an RF64 file (EBU Tech 3306), the WAV of more than 4 GiB: the 32-bit sizes read

@@ -118,7 +118,7 @@ async function discard(file: FileHandle, temporary: string): Promise<void> {
   await rm(temporary, { force: true });
 }
 
-export async function fileSha256(path: string): Promise<string> {
+async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const block of createReadStream(path)) hash.update(block as Buffer);
   return hash.digest('hex');
