@@ -13,7 +13,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { levelling, LoudnessMeter } from '../src/audio/loudness.ts';
 import { int16Bytes } from '../src/audio/wav.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
-import { ACX, openAudioFile, type SpeechTimings } from '../src/formats/index.ts';
+import { ACX, chapterFileName, openAudioFile, type SpeechTimings } from '../src/formats/index.ts';
 import { LocalBlobStore, sha256Hex } from '../src/storage/blob-store.ts';
 import { decodeWithFfmpeg, ffprobe, onsetsMs } from './helpers/ffmpeg-tools.ts';
 
@@ -171,6 +171,73 @@ describe('stitch with formats, captions and loudness', () => {
       const decoded = await decodeWithFfmpeg(result.path, RATE);
       expect(Math.abs(decoded.length / RATE - result.durationSec), format).toBeLessThan(0.03);
     }
+  });
+
+  it('split by chapter (WAV): a file per chapter with its own captions, a playlist, and in a row they are the whole document, sample for sample', async () => {
+    const whole = await stitch({ name: 'whole.wav', format: 'wav' });
+    const result = await stitch({ name: 'parts/book.wav', format: 'wav', split: 'chapter' });
+    expect(result.artifacts!.map((a) => [a.kind, a.name])).toEqual([
+      ['playlist', 'parts/book.m3u8'],
+      ['audio', 'parts/book/01 Chapter One.wav'],
+      ['captions', 'parts/book/01 Chapter One.vtt'],
+      ['captions', 'parts/book/01 Chapter One.srt'],
+      ['timings', 'parts/book/01 Chapter One.timings.json'],
+      ['audio', 'parts/book/02 Chapter Two.wav'],
+      ['captions', 'parts/book/02 Chapter Two.vtt'],
+      ['captions', 'parts/book/02 Chapter Two.srt'],
+      ['timings', 'parts/book/02 Chapter Two.timings.json'],
+    ]);
+    expect(result.path).toBe(join(outputDir, 'parts/book.m3u8'));
+    for (const artifact of result.artifacts!) expect(sha256Hex(await readFile(artifact.path))).toBe(artifact.sha256);
+    expect(await readdir(join(outputDir, 'parts/book'))).toHaveLength(8); // nothing temporary left
+    expect(await readFile(result.path, 'utf8')).toMatch(/^#EXTM3U\n#EXTINF:\d+,Chapter One\nbook\/01 Chapter One\.wav\n#EXTINF:\d+,Chapter Two\nbook\/02 Chapter Two\.wav\n$/u);
+
+    // The same gain, joins and pauses: the files' samples, one after the other, are the whole's.
+    const files = result.artifacts!.filter((a) => a.kind === 'audio');
+    const parts = await Promise.all(files.map(async (a) => (await readFile(a.path)).subarray(44)));
+    expect(Buffer.concat(parts).equals((await readFile(whole.path)).subarray(44))).toBe(true);
+    expect(result.frames).toBe(whole.frames);
+    expect(result.loudness!.gainDb).toBe(whole.loudness!.gainDb);
+    expect(result.chapters).toEqual(whole.chapters);
+
+    // Each file's captions start at its own beginning and hold its own chunks.
+    for (const [i, chunksOfFile] of [[0, 1], [2, 3, 4]].entries()) {
+      const timings = JSON.parse(await readFile(result.artifacts!.filter((a) => a.kind === 'timings')[i]!.path, 'utf8')) as SpeechTimings;
+      expect([...new Set(timings.sentences.map((s) => s.chunk))]).toEqual(chunksOfFile);
+      expect(timings.sentences[0]!.startMs).toBe(0);
+      expect(timings.durationMs).toBe(result.chapters![i]!.durationMs);
+    }
+  });
+
+  it('ACX split by chapter: each file has its room tone, its tags as a track of the book, and its own report; all pass', async () => {
+    const result = await stitch({ name: 'acx-split.mp3', format: 'mp3', acx: true, sampleRate: 44_100, channels: 1, bitrateKbps: 192, loudness: undefined, split: 'chapter' });
+    const files = result.artifacts!.filter((a) => a.kind === 'audio');
+    expect(files.map((a) => a.name)).toEqual(['acx-split/01 Chapter One.mp3', 'acx-split/02 Chapter Two.mp3']);
+    expect(result.acx!.files!.map((f) => [f.name, f.pass])).toEqual([['acx-split/01 Chapter One.mp3', true], ['acx-split/02 Chapter Two.mp3', true]]);
+    expect(result.acx!.pass).toBe(true);
+    for (const [i, file] of files.entries()) {
+      const probe = await ffprobe(file.path);
+      expect(probe.streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '44100', channels: 1, bit_rate: '192000' });
+      const tags = Object.fromEntries(Object.entries(probe.format.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      expect(tags).toMatchObject({ title: CHAPTERS[i]!.title, album: 'A Test Book', artist: 'Ann Author', track: `${i + 1}/2` });
+      expect(probe.chapters).toEqual([]);
+      // Room tone as a player hears it, at both ends of every file.
+      const decoded = await decodeWithFfmpeg(file.path, 44_100);
+      const firstSound = decoded.findIndex((s) => Math.abs(s) > 33) / 44.1;
+      const lastSound = decoded.findLastIndex((s) => Math.abs(s) > 33);
+      expect(firstSound).toBeGreaterThanOrEqual(500);
+      expect(firstSound).toBeLessThanOrEqual(1_000);
+      expect((decoded.length - lastSound) / 44.1).toBeGreaterThanOrEqual(1_000);
+      expect((decoded.length - lastSound) / 44.1).toBeLessThanOrEqual(5_000);
+    }
+  });
+
+  it('chapter file names sort in order and hold nothing a file system refuses', () => {
+    expect(chapterFileName(3, 12, 'Chapter 3: "Who?" / Why*', 'mp3')).toBe('03 Chapter 3 Who Why.mp3');
+    expect(chapterFileName(7, 120, 'The End...', 'm4b')).toBe('007 The End.m4b');
+    expect(chapterFileName(1, 1, undefined, 'wav')).toBe('01.wav');
+    expect(chapterFileName(1, 2, '\u0000\t', 'wav')).toBe('01.wav');
+    expect(chapterFileName(2, 2, 'x'.repeat(300), 'mp3')).toBe(`02 ${'x'.repeat(80)}.mp3`);
   });
 
   it('an input from before formats gets the plain WAV: no trim, no gain, no other files', async () => {

@@ -16,11 +16,11 @@ async function stitchWav<P extends StitchPiece>(options: { pieces: P[]; load: (p
   const { format, path } = options;
   const stitched = await stitchDocument({
     ...options,
-    pieces: options.pieces.map((p, index) => ({ ...p, index })),
+    files: [options.pieces.map((p, index) => ({ ...p, index }))],
     join: NO_JOIN_EFFECTS,
     open: ({ frames }) => openAudioFile({ format: 'wav', path, pcm: format, maxFrames: frames, tags: {}, chapters: [] }),
   });
-  return { ...stitched.file, frames: stitched.frames, ...format, durationSec: stitched.durationSec };
+  return { ...stitched.files[0]!.file, frames: stitched.frames, ...format, durationSec: stitched.durationSec };
 }
 
 interface TestPiece extends StitchPiece {

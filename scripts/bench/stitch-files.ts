@@ -15,7 +15,7 @@ const frames = first.samples.length / first.channels;
 const started = performance.now();
 const format = { sampleRate: first.sampleRate, channels: first.channels };
 await stitchDocument({
-  pieces: files.map((file, index) => ({ index, file, ...format, frames, pauseAfterMs: 0 })),
+  files: [files.map((file, index) => ({ index, file, ...format, frames, pauseAfterMs: 0 }))],
   load: async (piece) => decodeWav(await readFile(piece.file)),
   format,
   join: NO_JOIN_EFFECTS,

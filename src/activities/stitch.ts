@@ -1,21 +1,23 @@
 // stitch: chunk refs in document order in; the audio file (WAV, MP3, M4B...), its captions and its
-// timings in the worker's output directory out.
+// timings in the worker's output directory out. Split by chapter: a folder of files, one per
+// chapter, each with its captions, and a playlist of them.
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { Artifact } from '../document/result.ts';
 import {
-  ACX, chapterList, defaultBitrateKbps, FORMAT_FACTS, openAudioFile, placeChapters, srt, timeSentences, webVtt, type ChunkSpeech, type FrameChapter, type WrittenFile,
+  ACX, chapterFileName, chapterList, defaultBitrateKbps, FORMAT_FACTS, m3uPlaylist, openAudioFile, placeChapters, PLAYLIST_MEDIA_TYPE, splitAtChapters, srt, timeSentences, webVtt,
+  type Chapter, type ChapterStart, type ChunkSpeech, type FrameChapter, type Tags, type WrittenFile,
 } from '../formats/index.ts';
 import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
 import { ChunkCorruptedError, loadChunkAudio } from '../storage/chunk-audio.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
-import { stitchDocument } from '../stitch/stitcher.ts';
+import { stitchDocument, type StitchedFile } from '../stitch/stitcher.ts';
 import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
 
 export interface StitchDeps {
@@ -31,18 +33,20 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
     }
     const root = resolve(outputDir);
     const path = outputPath(root, output.name);
-    if (blobStore.owns(path)) {
-      throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
-    }
-    await mkdir(dirname(path), { recursive: true });
     const context = Context.current();
     const format = {
       sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
       channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
     };
-    let chapters: FrameChapter[] = [];
+    const pieces = chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! }));
+    const files = output.split === 'chapter' ? chapterFiles(path, output, pieces) : [{ path, pieces, tags: tagsOf(output), chapters: output.chapters ?? [] }];
+    if (files.some((file) => blobStore.owns(file.path))) {
+      throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
+    }
+    await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map((dir) => mkdir(dir, { recursive: true })));
+    const placedChapters: FrameChapter[][] = [];
     const stitched = await stitchDocument({
-      pieces: chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! })),
+      files: files.map((file) => file.pieces),
       load: (chunk: ChunkRef) => verified(blobStore, chunk),
       format,
       join: {
@@ -52,41 +56,94 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
       },
       ...(output.loudness ? { loudness: output.loudness } : {}),
       ...(output.acx ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } } : {}),
-      open: async ({ placed, frames }) => {
-        chapters = placeChapters(output.chapters ?? [], placed, frames);
+      open: async ({ placed, frames }, i) => {
+        const file = files[i]!;
+        placedChapters[i] = placeChapters(file.chapters, placed, frames);
         return openAudioFile({
           format: output.format,
-          path,
+          path: file.path,
           pcm: format,
           maxFrames: frames,
           ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
-          tags: { ...(output.title ? { title: output.title } : {}), ...(output.author ? { author: output.author } : {}) },
-          chapters: FORMAT_FACTS[output.format].chapters ? chapters : [],
+          tags: file.tags,
+          chapters: FORMAT_FACTS[output.format].chapters ? placedChapters[i]! : [],
         });
       },
       onPiece: (index) => context.heartbeat(index),
       signal: context.cancellationSignal,
     });
-    const audio = artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, stitched.file);
-    const captions = output.captions ? await writeCaptions(blobStore, root, path, chunks, stitched.placed, format.sampleRate, stitched.frames) : [];
+    const written: Artifact[] = [];
+    for (const [i, file] of stitched.files.entries()) {
+      written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
+      if (output.captions) written.push(...(await writeCaptions(blobStore, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames)));
+    }
+    const chapters = output.split === 'chapter' ? chaptersOfFiles(files, stitched.files, format.sampleRate) : chapterList(placedChapters[0]!, format.sampleRate);
+    // Split: the playlist stands for the document (its path is the result's), then the files.
+    const main = output.split === 'chapter' ? await writePlaylist(root, path, files, stitched.files, format.sampleRate) : written[0]!;
     return {
-      path: audio.path,
-      uri: audio.uri,
-      bytes: audio.bytes,
-      sha256: audio.sha256,
+      path: main.path,
+      uri: main.uri,
+      bytes: main.bytes,
+      sha256: main.sha256,
       ...format,
       frames: stitched.frames,
       durationSec: stitched.durationSec,
       // Inputs from before formats get the result they always got.
-      ...(output.chapters === undefined ? {} : { artifacts: [audio, ...captions], chapters: chapterList(chapters, format.sampleRate) }),
+      ...(output.chapters === undefined ? {} : { artifacts: main === written[0] ? written : [main, ...written], chapters }),
       ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
-      ...(stitched.acx ? { acx: stitched.acx } : {}),
+      ...(stitched.acx ? { acx: { ...stitched.acx, ...(output.split === 'chapter' ? { files: stitched.files.map((f) => ({ name: relative(root, f.file.path), ...f.acx! })) } : {}) } } : {}),
     };
   };
 }
 
+interface FilePlan {
+  path: string;
+  pieces: Array<ChunkRef & { pauseAfterMs: number }>;
+  tags: Tags;
+  /** Chapter marks inside the file. */
+  chapters: ChapterStart[];
+  title?: string;
+}
+
+function tagsOf(output: StitchInput['output']): Tags {
+  return { ...(output.title ? { title: output.title } : {}), ...(output.author ? { author: output.author } : {}) };
+}
+
+/** One file per chapter, `<name>/<nn> <title>.<ext>`, tagged as a track of the book. */
+function chapterFiles(path: string, output: StitchInput['output'], pieces: FilePlan['pieces']): FilePlan[] {
+  const dir = path.replace(/\.[^./]+$/u, '');
+  const parts = splitAtChapters(pieces, output.chapters ?? []);
+  return parts.map((part, i) => {
+    const title = part.title ?? output.title;
+    return {
+      path: join(dir, chapterFileName(i + 1, parts.length, title, output.format)),
+      pieces: part.chunks,
+      tags: { ...tagsOf(output), ...(title ? { title } : {}), ...(output.title ? { album: output.title } : {}), track: `${i + 1}/${parts.length}` },
+      chapters: [],
+      ...(title ? { title } : {}),
+    };
+  });
+}
+
+/** The chapters of a split document: each file's, timed as if the files were played in a row. */
+function chaptersOfFiles(files: FilePlan[], stitched: StitchedFile[], sampleRate: number): Chapter[] {
+  let startFrame = 0;
+  return stitched.map((file, i) => {
+    const chapter = { title: files[i]!.title ?? '', startFrame, endFrame: startFrame + file.frames };
+    startFrame = chapter.endFrame;
+    return chapterList([chapter], sampleRate)[0]!;
+  });
+}
+
+/** `<name>.m3u8` beside the folder of files, listing them in order. */
+async function writePlaylist(root: string, path: string, files: FilePlan[], stitched: StitchedFile[], sampleRate: number): Promise<Artifact> {
+  const playlist = path.replace(/\.[^./]+$/u, '.m3u8');
+  const entries = stitched.map((file, i) => ({ path: relative(dirname(playlist), file.file.path), title: files[i]!.title ?? '', durationSec: file.frames / sampleRate }));
+  return artifact(root, 'playlist', PLAYLIST_MEDIA_TYPE, await writeAtomically(playlist, m3uPlaylist(entries)));
+}
+
 /** `<name>.vtt`, `<name>.srt` and `<name>.timings.json` beside the audio, from the chunks' speech. */
-async function writeCaptions(blobStore: BlobStore, root: string, audioPath: string, chunks: ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number): Promise<Artifact[]> {
+async function writeCaptions(blobStore: BlobStore, root: string, audioPath: string, chunks: readonly ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number): Promise<Artifact[]> {
   const speech = await Promise.all(chunks.map(async (chunk): Promise<ChunkSpeech> => (await loadChunkSpeech(blobStore, chunk.uri)) ?? { text: '' }));
   const timings = timeSentences(placed, speech, sampleRate, frames);
   const base = audioPath.replace(/\.[^./]+$/u, '');

@@ -61,6 +61,8 @@ export interface StitchInput {
     /** Write .vtt, .srt and .timings.json beside the audio. */
     captions?: boolean;
     chapters?: ChapterStart[];
+    /** One file per chapter in a folder named after the document, and a playlist of them. */
+    split?: 'chapter';
   };
 }
 

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientDefaults } from '../config.ts';
-import { ENGINES, FORMATS, PRESETS, SCHEDULES, type AudioDocumentInput } from '../document/input.ts';
+import { ENGINES, FORMATS, PRESETS, SCHEDULES, SPLITS, type AudioDocumentInput } from '../document/input.ts';
 
 export interface DocumentFlags {
   out?: string;
@@ -18,6 +18,7 @@ export interface DocumentFlags {
   latencyMs?: number;
   format?: string;
   preset?: string;
+  split?: string;
   bitrate?: number;
   title?: string;
   author?: string;
@@ -46,6 +47,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
     .addOption(new Option('--format <format>', 'audio format (default: from the --out name, else wav)').choices(FORMATS))
     .addOption(new Option('--preset <preset>', 'acx: the master Audible takes (44.1 kHz mono MP3, 192 kbit/s, ACX levels and room tone), with a report').choices(PRESETS))
+    .addOption(new Option('--split <how>', 'chapter: one file per chapter in a folder named after --out, and a playlist').choices(SPLITS))
     .option('--bitrate <kbps>', 'bitrate of mp3, m4b, opus (default 64 per channel; opus 32)', integer)
     .option('--title <title>', 'title tag (default: the first heading, else the file name)')
     .option('--author <author>', 'author tag')
@@ -80,6 +82,7 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
     ...(name ? { name } : {}),
     ...(flags.format ? { format: flags.format as NonNullable<AudioDocumentInput['output']>['format'] } : {}),
     ...(flags.preset ? { preset: flags.preset as 'acx' } : {}),
+    ...(flags.split ? { split: flags.split as 'chapter' } : {}),
     ...(flags.bitrate !== undefined ? { bitrateKbps: flags.bitrate } : {}),
     ...(flags.title ? { title: flags.title } : {}),
     ...(flags.author ? { author: flags.author } : {}),

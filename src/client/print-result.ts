@@ -15,7 +15,7 @@ export function describeResult(result: AudioDocumentResult): string {
   const t = result.timings;
   return [
     `Audio:    ${result.path}`,
-    `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ${(result.bytes / 1e6).toFixed(1)} MB)`,
+    `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ${(audioBytes(result) / 1e6).toFixed(1)} MB)`,
     `Chunks:   ${result.chunks} (${result.mode}, ${result.concurrency} concurrent${result.mode === 'parallel' ? `, ${result.schedule}` : ''}; ${result.cachedChunks} reused, ${result.failedAttempts} retried attempts)`,
     `Cost:     ${result.characters} characters${result.predictTimeSec === undefined ? '' : `, ${result.predictTimeSec.toFixed(1)} s of provider hardware time`}`,
     `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
@@ -23,9 +23,31 @@ export function describeResult(result: AudioDocumentResult): string {
     ...loudnessLines(result),
     ...(result.acx ? [`ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ${result.acx.rules.map((r) => `${r.rule} ${r.measured ?? 'digital silence'}${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ${r.pass ? 'ok' : `(expected ${r.expected})`}`).join(', ')}, gain ${result.acx.gainDb} dB${result.acx.limitedMs ? `, peaks held >1 dB down over ${(result.acx.limitedMs / 1000).toFixed(1)} s` : ''}`] : []),
     ...(result.chapters?.length ? [`Chapters: ${result.chapters.map((c) => `${clock(c.startMs)} ${c.title}`).join('\n          ')}`] : []),
-    ...(result.artifacts ?? []).filter((a) => a.kind !== 'audio').map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
+    ...splitLines(result),
+    ...(result.artifacts ?? []).filter((a) => a.kind !== 'audio' && a.kind !== 'playlist' && !isSplit(result)).map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
     ...result.notices.map((notice) => `Note:     ${notice}`),
   ].join('\n');
+}
+
+/** The audio's size: split by chapter, of all the files (the result's own bytes are the playlist's). */
+function audioBytes(result: AudioDocumentResult): number {
+  return isSplit(result) ? result.artifacts!.filter((a) => a.kind === 'audio').reduce((sum, a) => sum + a.bytes, 0) : result.bytes;
+}
+
+function isSplit(result: AudioDocumentResult): boolean {
+  return result.artifacts?.[0]?.kind === 'playlist';
+}
+
+/** Split by chapter: the audio line shows the playlist; then the folder of files, and any file that fails ACX. */
+function splitLines(result: AudioDocumentResult): string[] {
+  if (!isSplit(result)) return [];
+  const audio = result.artifacts!.filter((a) => a.kind === 'audio');
+  const folder = audio[0]!.path.replace(/[/\\][^/\\]*$/u, '');
+  const failing = result.acx?.files?.filter((f) => !f.pass) ?? [];
+  return [
+    `Files:    ${audio.length} (one per chapter${result.artifacts!.some((a) => a.kind === 'captions') ? ', each with captions and timings' : ''}) in ${folder}`,
+    ...failing.map((f) => `          ${f.name} FAILS ACX: ${f.rules.filter((r) => !r.pass).map((r) => `${r.rule} ${r.measured} (expected ${r.expected})`).join(', ')}`),
+  ];
 }
 
 function loudnessLines({ loudness }: AudioDocumentResult): string[] {

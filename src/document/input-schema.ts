@@ -14,6 +14,7 @@ export const SCHEDULES = ['window', 'batch'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 export const FORMATS = ['wav', 'mp3', 'm4b', 'opus', 'flac'] as const;
 export const PRESETS = ['acx'] as const;
+export const SPLITS = ['chapter'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 /** Chunk retries: transient engine errors pass at once, outages are waited out, then the document fails. */
@@ -101,6 +102,7 @@ const OutputSchema = Type.Object(
     loudness: Type.Optional(Type.Union([LoudnessSchema, Type.Literal(false)], { description: `Normalise the whole document once to a loudness (EBU R128), or \`false\` to keep the engines' levels. Default: ${JSON.stringify(DEFAULT_LOUDNESS)}.` })),
     crossfadeMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_CROSSFADE_MS, default: 0, description: 'Equal-power crossfade at every join between chunks, in ms.' })),
     preset: Type.Optional(Type.Enum(PRESETS, { description: 'acx: the master Audible takes (44.1 kHz mono MP3 at 192 kbit/s CBR, RMS -23 to -18 dB, peaks under -3 dB, room tone at both ends), with a report of each rule; it sets format, sampleRate, channels and bitrateKbps, and replaces `loudness`.' })),
+    split: Type.Optional(Type.Enum(SPLITS, { description: 'chapter: one file per chapter, `<name>/<nn> <title>.<ext>`, each with its own captions (and, with preset "acx", its own room tone and report), plus the playlist `<name>.m3u8` listing them in order; the gain stays the whole document\'s.' })),
     captions: Type.Optional(Type.Boolean({ default: true, description: 'Write <name>.vtt, <name>.srt and <name>.timings.json (one entry per sentence) beside the audio.' })),
     pauses: Type.Optional(PausesSchema),
   },

@@ -46,7 +46,7 @@ export interface PhaseTimings {
 
 /** A file the document made: the audio, its captions, its timings. */
 export interface Artifact {
-  kind: 'audio' | 'captions' | 'timings';
+  kind: 'audio' | 'captions' | 'timings' | 'playlist';
   /** Relative to the output directory. */
   name: string;
   path: string;
@@ -59,8 +59,11 @@ export interface Artifact {
 /** What the loudness normalisation found and did: one gain for the whole document. */
 export type DocumentLoudness = LoudnessReport;
 
-/** The ACX preset's checks on the file, and the one gain that levelled it. */
-export type AcxResult = AcxReport & { gainDb: number; limitedMs: number };
+/**
+ * The ACX preset's checks on the file, and the one gain that levelled it. Split by chapter: the
+ * rules of the files played in a row, each file's own report, and `pass` only if every file passes.
+ */
+export type AcxResult = AcxReport & { gainDb: number; limitedMs: number; files?: Array<AcxReport & { name: string }> };
 
 export interface AudioDocumentResult {
   /** The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was added. */
@@ -89,7 +92,7 @@ export interface AudioDocumentResult {
   engine: string;
   /** The rest came with formats; absent from results of workflows from before. */
   format?: OutputFormat;
-  /** Every file written: the audio first, then captions and timings. */
+  /** Every file written: the audio first (split by chapter: the playlist, then each file), then captions and timings. */
   artifacts?: Artifact[];
   /** One per heading, in order (and one for any text before the first heading); empty when the text has none. */
   chapters?: Chapter[];

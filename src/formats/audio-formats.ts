@@ -22,8 +22,12 @@ export const FORMAT_FACTS: Record<OutputFormat, FormatFacts> = {
   flac: { mediaType: 'audio/flac', encoder: { codec: 'flac', muxer: 'flac', kbpsPerChannel: 0 }, chapters: false },
 };
 
+/** An extended M3U playlist, UTF-8 (the list of a document split into files). */
+export const PLAYLIST_MEDIA_TYPE = 'audio/x-mpegurl';
+
 /** The media type of an output file, by its extension. */
 export function mediaTypeOf(name: string): string {
-  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase() as OutputFormat;
-  return FORMAT_FACTS[extension]?.mediaType ?? 'application/octet-stream';
+  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  if (extension === 'm3u8') return PLAYLIST_MEDIA_TYPE;
+  return FORMAT_FACTS[extension as OutputFormat]?.mediaType ?? 'application/octet-stream';
 }

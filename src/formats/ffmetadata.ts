@@ -4,6 +4,10 @@
 export interface Tags {
   title?: string;
   author?: string;
+  /** The book, when the file is one of its chapters (default: the title). */
+  album?: string;
+  /** "3/12": the file's place among the book's files. */
+  track?: string;
 }
 
 /** A chapter in output frames, [start, end). */
@@ -15,7 +19,9 @@ export interface FrameChapter {
 
 export function ffmetadata(tags: Tags, chapters: FrameChapter[], sampleRate: number): string {
   const lines = [';FFMETADATA1'];
-  if (tags.title) lines.push(`title=${escape(tags.title)}`, `album=${escape(tags.title)}`);
+  if (tags.title) lines.push(`title=${escape(tags.title)}`);
+  if (tags.album ?? tags.title) lines.push(`album=${escape((tags.album ?? tags.title)!)}`);
+  if (tags.track) lines.push(`track=${escape(tags.track)}`);
   if (tags.author) lines.push(`artist=${escape(tags.author)}`, `album_artist=${escape(tags.author)}`);
   if (tags.title || tags.author) lines.push('genre=Audiobook');
   for (const chapter of chapters) {

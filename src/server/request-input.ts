@@ -11,10 +11,10 @@ import { titleFromText } from '../document/title.ts';
 import { HttpProblem } from './problem.ts';
 
 /** The options a form or a query string can set, by field name. */
-export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed', 'name', 'title', 'format', 'bitrateKbps', 'author'] as const;
+export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed', 'name', 'title', 'format', 'bitrateKbps', 'author', 'preset', 'split'] as const;
 const NUMERIC = new Set(['concurrency', 'maxChunkChars', 'speed', 'bitrateKbps']);
 /** Form options that go into `output`. */
-const OUTPUT_OPTIONS = ['name', 'format', 'bitrateKbps', 'title', 'author'] as const;
+const OUTPUT_OPTIONS = ['name', 'format', 'bitrateKbps', 'title', 'author', 'preset', 'split'] as const;
 /** The largest upload: a 200,000-character text of 3-byte characters, with room to spare. */
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
 

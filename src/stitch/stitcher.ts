@@ -1,8 +1,10 @@
 // Stitches a document in two streaming passes over its stored chunks, one chunk in memory at a
 // time, so memory does not grow with the document:
 // 1. place every chunk (and, with a loudness target, measure the whole document's loudness);
-// 2. join again, apply the one gain, and write the file, measuring what was written.
+// 2. join again, apply the one gain, and write the file(s), measuring what was written.
 // Chapters and captions need the placement before the encoder starts; loudness needs the whole.
+// A document may be written as several files (one per chapter): each is joined on its own, with
+// its own room tone, but the gain is the whole document's, so no file is louder than its neighbours.
 
 import type { PcmAudio } from '../engines/engine.ts';
 import { applyGain, levelling, LoudnessMeter, type Levelling, type LoudnessReport, type LoudnessTarget } from '../audio/loudness.ts';
@@ -17,26 +19,35 @@ export interface StitchPlan {
 }
 
 export interface StitchOptions<P extends StitchPiece & { index: number }> {
-  pieces: P[];
+  /** The pieces of each file, in order; one list for one file. */
+  files: P[][];
   load: (piece: P) => Promise<PcmAudio>;
   format: StitchFormat;
   join: JoinOptions;
   /** Normalise the whole document to this; absent: the samples as the engines made them. */
   loudness?: LoudnessTarget;
-  /** Level to ACX's RMS range instead, and check the file against its rules (`codec` etc. for the format rule). */
+  /** Level to ACX's RMS range instead, and check each file against its rules (`codec` etc. for the format rule). */
   acx?: { codec: string; bitrateKbps?: number };
-  /** Opens the output once the plan is known (chapters are timed by it). */
-  open: (plan: StitchPlan) => Promise<AudioFileWriter>;
+  /** Opens a file's output once its plan is known (chapters are timed by it). */
+  open: (plan: StitchPlan, file: number) => Promise<AudioFileWriter>;
   /** Called after each piece of each pass, e.g. to heartbeat. */
   onPiece?: (index: number) => void;
-  /** Stops between pieces when aborted; nothing is left under the final name. */
+  /** Stops between pieces when aborted; nothing is left under a final name. */
   signal?: AbortSignal;
 }
 
-export interface StitchedDocument extends StitchPlan {
+export interface StitchedFile extends StitchPlan {
   file: WrittenFile;
+  acx?: AcxReport;
+}
+
+export interface StitchedDocument {
+  files: StitchedFile[];
+  /** Of all files, in a row. */
+  frames: number;
   durationSec: number;
   loudness?: LoudnessReport;
+  /** Of all files in a row; `pass` only when every file passes. */
   acx?: AcxReport & { gainDb: number; limitedMs: number };
 }
 
@@ -45,11 +56,15 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
   // Pass 1: placement, and the loudness (or ACX's levels) of the whole.
   const meter = loudness || acx ? new LoudnessMeter(format) : undefined;
   const levels = acx ? new AcxMeter(format.sampleRate) : undefined;
-  const planner = new Joiner(format, options.join, !meter);
+  const plans: StitchPlan[] = [];
   try {
-    for await (const samples of joined(planner, options)) {
-      levels?.write(samples);
-      await meter?.write(int16Bytes(samples));
+    for (const pieces of options.files) {
+      const planner = new Joiner(format, options.join, !meter);
+      for await (const samples of joined(planner, pieces, options)) {
+        levels?.write(samples);
+        await meter?.write(int16Bytes(samples));
+      }
+      plans.push({ placed: planner.placed, frames: planner.frames });
     }
   } catch (error) {
     meter?.kill();
@@ -63,32 +78,43 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
       ? levelling(levels.rmsDb === -Infinity ? null : levels.rmsDb, ACX.rmsTargetDb, before.truePeakDb, ACX.truePeakCeilingDb)
       : levelling(before.integratedLufs, loudness!.targetLufs, before.truePeakDb, loudness!.truePeakDb);
   const { gainDb } = level;
-  const plan = { placed: planner.placed, frames: planner.frames };
 
-  // Pass 2: the same samples, with the gain (and the limiter when peaks need it), into the file,
-  // and into meters that report what the file holds.
+  // Pass 2: the same samples, with the gain (and the limiter when peaks need it), into each file,
+  // and into meters that report what the files hold.
   const check = loudness ? new LoudnessMeter(format) : undefined;
+  const whole = acx ? new AcxMeter(format.sampleRate) : undefined;
+  const written: WrittenFile[] = [];
   let writer: AudioFileWriter | undefined;
+  let limitedFrames = 0;
   try {
-    writer = await options.open(plan);
-    const written = acx ? new AcxMeter(format.sampleRate) : undefined;
-    const limiter = level.limiterCeilingDb === undefined ? undefined : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
-    const out = async (samples: Int16Array) => {
-      written?.write(samples);
-      await Promise.all([writer!.write(samples), check?.write(int16Bytes(samples))]);
-    };
-    for await (const samples of joined(new Joiner(format, options.join), options)) await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
-    if (limiter) await out(limiter.finish());
-    // The meter first: once the file is published under its name, nothing may fail and remove it.
+    const files: Array<Omit<StitchedFile, 'file'>> = [];
+    for (const [i, pieces] of options.files.entries()) {
+      writer = await options.open(plans[i]!, i);
+      const own = acx ? new AcxMeter(format.sampleRate) : undefined;
+      const limiter = level.limiterCeilingDb === undefined ? undefined : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
+      const out = async (samples: Int16Array) => {
+        own?.write(samples);
+        whole?.write(samples);
+        await Promise.all([writer!.write(samples), check?.write(int16Bytes(samples))]);
+      };
+      for await (const samples of joined(new Joiner(format, options.join), pieces, options)) await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
+      if (limiter) await out(limiter.finish());
+      limitedFrames += limiter?.limitedFrames ?? 0;
+      files.push({ ...plans[i]!, ...(own && acx ? { acx: own.report({ ...format, ...acx }) } : {}) });
+      // The last file is published after the meter: once all are under their names, nothing may fail.
+      if (i < options.files.length - 1) written.push(await writer.finish());
+    }
     const after = await check?.result();
-    const file = await writer.finish();
-    const limitedMs = Math.round(((limiter?.limitedFrames ?? 0) * 1000) / format.sampleRate);
+    written.push(await writer!.finish());
+    writer = undefined;
+    const frames = plans.reduce((sum, plan) => sum + plan.frames, 0);
+    const limitedMs = Math.round((limitedFrames * 1000) / format.sampleRate);
     return {
-      ...plan,
-      file,
-      durationSec: plan.frames / format.sampleRate,
+      files: files.map((f, i) => ({ ...f, file: written[i]! })),
+      frames,
+      durationSec: frames / format.sampleRate,
       ...(before && after && loudness ? { loudness: { ...loudness, gainDb, limitedMs, before, after } } : {}),
-      ...(written && acx ? { acx: { ...written.report({ ...format, ...acx }), gainDb, limitedMs } } : {}),
+      ...(whole && acx ? { acx: { ...passOfAll(whole.report({ ...format, ...acx }), files), gainDb, limitedMs } } : {}),
     };
   } catch (error) {
     check?.kill();
@@ -97,8 +123,13 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
   }
 }
 
-/** The joined samples of every piece, in order, loaded one at a time. */
-async function* joined<P extends StitchPiece & { index: number }>(joiner: Joiner, { pieces, load, onPiece, signal }: StitchOptions<P>): AsyncGenerator<Int16Array> {
+/** The whole's rules, passing only when every file passes its own. */
+function passOfAll(whole: AcxReport, files: Array<{ acx?: AcxReport }>): AcxReport {
+  return { ...whole, pass: whole.pass && files.every((f) => f.acx?.pass !== false) };
+}
+
+/** The joined samples of the pieces, in order, loaded one at a time. */
+async function* joined<P extends StitchPiece & { index: number }>(joiner: Joiner, pieces: P[], { load, onPiece, signal }: StitchOptions<P>): AsyncGenerator<Int16Array> {
   for (const piece of pieces) {
     signal?.throwIfAborted();
     yield* joiner.push(piece, await load(piece));

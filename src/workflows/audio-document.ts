@@ -174,6 +174,7 @@ function listenerOutput({ output }: ResolvedDocumentInput, chunks: TextChunk[], 
     crossfadeMs: output.crossfadeMs,
     ...(output.loudness ? { loudness: output.loudness } : {}),
     ...(output.preset === 'acx' ? { acx: true } : {}),
+    ...(output.split ? { split: output.split } : {}),
     captions: output.captions,
     chapters,
   };

@@ -203,6 +203,19 @@ describe('audioDocument on a real Temporal server', () => {
     expect(existsSync(result.path)).toBe(true);
   });
 
+  it('makes an ACX master split by chapter, from the headings the chunker finds', async () => {
+    const text = `Chapter One\n\n${numberedParagraphs(3)}\n\nChapter Two\n\nThe end is near.`;
+    const result = await speak({ text, engine: 'simulated', output: { name: 'acx/book', preset: 'acx', split: 'chapter', title: 'The Book' } });
+    expect(result.format).toBe('mp3');
+    expect(result.path).toBe(join(outputDir, 'acx/book.m3u8'));
+    expect(result.chapters!.map((c) => c.title)).toEqual(['Chapter One', 'Chapter Two']);
+    const audio = result.artifacts!.filter((a) => a.kind === 'audio');
+    expect(audio.map((a) => a.name)).toEqual(['acx/book/01 Chapter One.mp3', 'acx/book/02 Chapter Two.mp3']);
+    for (const artifact of result.artifacts!) expect(existsSync(artifact.path), artifact.name).toBe(true);
+    expect(result.acx!.files!.map((f) => f.pass)).toEqual([true, true]);
+    expect(result.acx!.pass).toBe(true);
+  });
+
   it('speaks real audio with the local eSpeak engine', async () => {
     const result = await speak({ text: 'Hello world.\n\nThis is a durable reading, spoken by eSpeak.', output: { name: 'espeak.wav' } });
     expect(result.engine).toBe('espeak');

@@ -10,12 +10,13 @@ import parseRange from 'range-parser';
 import { Type } from 'typebox';
 import { defaultOutputName } from '../../document/input.ts';
 import type { AudioDocumentResult } from '../../document/result.ts';
-import { FORMAT_FACTS, mediaTypeOf } from '../../formats/index.ts';
+import { FORMAT_FACTS, mediaTypeOf, PLAYLIST_MEDIA_TYPE } from '../../formats/index.ts';
 import type { Documents } from '../documents.ts';
 import { HttpProblem } from '../problem.ts';
 import { IdParams, problems } from '../schemas.ts';
 
-const AUDIO_MEDIA_TYPES = [...new Set(Object.values(FORMAT_FACTS).map((facts) => facts.mediaType))];
+// A document split by chapter is served as its playlist.
+const AUDIO_MEDIA_TYPES = [...new Set([...Object.values(FORMAT_FACTS).map((facts) => facts.mediaType), PLAYLIST_MEDIA_TYPE])];
 
 export function audioRoutes(app: FastifyInstance, documents: Documents, outputDir: string): void {
   const root = resolve(outputDir);
@@ -24,7 +25,7 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
     {
       schema: {
         summary: 'The finished audio file',
-        description: 'The audio in its format (WAV, MP3, M4B, Opus or FLAC), with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
+        description: 'The audio in its format (WAV, MP3, M4B, Opus or FLAC; split by chapter, its M3U playlist), with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
         params: IdParams,
         querystring: Type.Object({ download: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) }),
         response: {
