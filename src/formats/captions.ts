@@ -1,6 +1,6 @@
 // Captions and speech marks from where the joiner put every chunk: one entry per sentence, timed
 // to the stitched samples. A sentence starts at its first word when the engine timed its words
-// (Kokoro), else at its share of the chunk by characters; a chunk's first sentence starts at the
+// (Kokoro, eSpeak), else at its share of the chunk by characters; a chunk's first sentence starts at the
 // chunk's first sample. Written as WebVTT, SRT and JSON (like Polly's speech marks).
 
 import type { WordTiming } from '../engines/engine.ts';

@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EngineInputError, TransientEngineError, type PcmAudio, type SynthesisRequest, type TtsEngine } from '../engine.ts';
+import { EngineInputError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine, type WordTiming } from '../engine.ts';
 import { ThreadPool } from '../thread-pool.ts';
 
 export const ESPEAK_SAMPLE_RATE = 22_050;
@@ -25,10 +25,10 @@ interface ThreadReady {
 
 export class EspeakEngine implements TtsEngine {
   readonly name = 'espeak' as const;
-  private readonly pool = new ThreadPool<Job, PcmAudio, ThreadReady, { samples: Int16Array }>({
+  private readonly pool = new ThreadPool<Job, SynthesizedAudio, ThreadReady, { samples: Int16Array; words: WordTiming[] }>({
     createWorker: () => new Worker(THREAD_URL),
     message: ({ request, voice }, id, abortFlag) => ({ id, text: request.text, voice, wordsPerMinute: Math.round(ESPEAK_WORDS_PER_MINUTE * (request.speed ?? 1)), abortFlag }),
-    result: ({ samples }) => ({ sampleRate: ESPEAK_SAMPLE_RATE, channels: 1, samples }),
+    result: ({ samples, words }) => ({ sampleRate: ESPEAK_SAMPLE_RATE, channels: 1, samples, words }),
     jobError: (message) => new Error(`eSpeak failed: ${message}`),
     threadError: (error) => new TransientEngineError(`eSpeak thread failed: ${error.message}`),
     exitMessage: 'eSpeak thread exited',
@@ -38,7 +38,8 @@ export class EspeakEngine implements TtsEngine {
     this.pool.start(threadCount);
   }
 
-  async synthesize(request: SynthesisRequest): Promise<PcmAudio> {
+  /** The audio, and its words as eSpeak's word events place them. */
+  async synthesize(request: SynthesisRequest): Promise<SynthesizedAudio> {
     const { voices } = await this.pool.ready()[0]!;
     const voice = (request.voice ?? ESPEAK_DEFAULT_VOICE).toLowerCase();
     if (!voices.includes(voice)) {
