@@ -13,7 +13,7 @@ function rms(samples: Int16Array): number {
 
 it('times every written word where it is heard, with offsets into the text (numbers read as several words stay one)', async () => {
   const text = 'Héllo world, Mr. Smith. This is a test of café 𝒳 and 42 things.';
-  const audio = await engine.synthesize({ text, signal: new AbortController().signal });
+  const audio = await engine.synthesize({ text, options: {}, signal: new AbortController().signal });
   const words = audio.words!;
   expect(words.map((w) => w.text)).toEqual(['Héllo', 'world', 'Mr', 'Smith', 'This', 'is', 'a', 'test', 'of', 'café', '𝒳', 'and', '42', 'things']);
   for (const [i, word] of words.entries()) {
