@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { AudioDocumentInput } from '../src/document/input.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
+import { LocalBlobStore } from '../src/storage/blob-store.ts';
+import { storeText } from '../src/storage/stored-text.ts';
 import { createAudioWorker } from '../src/temporal/audio-worker.ts';
 import { ensureTemporalCli } from '../src/temporal/cli.ts';
 import { startLocalTemporal } from '../src/temporal/local-temporal.ts';
@@ -18,7 +20,10 @@ import { AUDIO_DOCUMENT_WORKFLOW, progressQuery } from '../src/workflows/definit
 const HISTORIES = new URL('../test/histories/', import.meta.url);
 const text = Array.from({ length: 6 }, (_, i) => `Paragraph ${i} is short.`).join('\n\n');
 
-const cases: Array<{ name: string; input: AudioDocumentInput; cancelAfterChunks?: number }> = [
+/** A case's input, or a function that makes it once the blob store is fresh (to store a text in it). */
+type CaseInput = AudioDocumentInput | ((blobs: LocalBlobStore) => Promise<AudioDocumentInput>);
+
+const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number }> = [
   { name: 'sequential', input: { text, engine: 'simulated', mode: 'sequential' } },
   { name: 'parallel-window', input: { text, engine: 'simulated', concurrency: 3, engineOptions: { jitterMs: 50 } } },
   { name: 'parallel-batch', input: { text, engine: 'simulated', concurrency: 2, schedule: 'batch' } },
@@ -32,6 +37,12 @@ const cases: Array<{ name: string; input: AudioDocumentInput; cancelAfterChunks?
   {
     name: 'listener-audio',
     input: { text: `Chapter One\n\n${text}\n\nChapter Two\n\nThe end.`, engine: 'simulated', concurrency: 3, output: { format: 'm4b', author: 'A. Writer', crossfadeMs: 10 } },
+  },
+  // Books (patched 'books'): inline text chunked by an activity, in one run; and a stored text in parts (child workflows, saved too).
+  { name: 'prepared-text', input: { text: `## Chapter One\n\n${text}\n\n- a list item\n- and *another*, see https://example.com/page.`, engine: 'simulated', concurrency: 3 } },
+  {
+    name: 'book-in-parts',
+    input: async (blobs) => ({ textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`), engine: 'simulated', concurrency: 2, maxPartChunks: 8, output: { format: 'mp3' } }),
   },
 ];
 /** `npm run record-histories -- <name>...` records only those cases: the older histories stay as they were. */
@@ -64,15 +75,21 @@ try {
   await audioWorker.runUntil(async () => {
     for (const { name, input, cancelAfterChunks } of cases.filter((c) => only.length === 0 || only.includes(c.name))) {
       await rm(join(dir, 'blobs'), { recursive: true, force: true });
-      const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue: 'record-histories', workflowId: name });
+      const args = [typeof input === 'function' ? await input(new LocalBlobStore(join(dir, 'blobs'))) : input];
+      const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args, taskQueue: 'record-histories', workflowId: name });
       if (cancelAfterChunks) {
         while ((await handle.query(progressQuery)).done < cancelAfterChunks) await new Promise((r) => setTimeout(r, 50));
         await handle.cancel();
       }
       const outcome = await handle.result().then(() => 'completed', (error: Error) => `failed: ${(error.cause as Error | undefined)?.message ?? error.message}`);
       // The CLI's JSON is what historyFromJSON reads (the SDK's historyToJSON trips on two protobufjs copies here).
-      const { stdout } = await promisify(execFile)(cliPath, ['workflow', 'show', '--address', server.address, '-w', name, '-o', 'json'], { maxBuffer: 64 << 20 });
-      await writeFile(new URL(`${name}.json`, HISTORIES), stdout);
+      const save = async (workflowId: string, file: string) => {
+        const { stdout } = await promisify(execFile)(cliPath, ['workflow', 'show', '--address', server.address, '-w', workflowId, '-o', 'json'], { maxBuffer: 64 << 20 });
+        await writeFile(new URL(`${file}.json`, HISTORIES), stdout);
+      };
+      await save(name, name);
+      // A book's parts: each child's history too (`<name>.part-N.json`).
+      for (let part = 1; await client.workflow.getHandle(`${name}/part-${part}`).describe().then(() => true, () => false); part++) await save(`${name}/part-${part}`, `${name}.part-${part}`);
       console.log(`${name}: ${outcome}`);
     }
   });

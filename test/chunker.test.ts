@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkText, DEFAULT_MAX_CHUNK_CHARS, segmentInWindows, type TextChunk } from '../src/text/chunker.ts';
+import { speakableBlocks } from '../src/text/document-blocks.ts';
+import { speakableText } from '../src/text/speakable.ts';
 
 const WHITESPACE = /\s/gu;
 const withoutWhitespace = (text: string) => text.replace(WHITESPACE, '');
@@ -119,6 +121,71 @@ describe('chunkText properties', () => {
     fc.assert(
       fc.property(anyText, maxChunkChars, (text, max) => {
         expect(chunkText(text, { maxChunkChars: max })).toEqual(chunkText(text, { maxChunkChars: max }));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('chunkText properties with speakable: true', () => {
+  const speakable = (text: string, max: number) => chunkText(text, { maxChunkChars: max, speakable: true });
+  /** What is left to say once markup is read: every part of every block, in order. */
+  const speakableDocument = (text: string) => speakableBlocks(text, (markup) => speakableText(markup)).flatMap((block) => block.parts).join(' ');
+  /** Generated text with Markdown in it: headings, list markers, emphasis, links, URLs, tables, quotes. */
+  const markdownToken = fc.constantFrom('# ', '## ', '- ', '* ', '1. ', '2) ', '> ', '| a | b |', '|---|---|', '---', '*x*', '**bold**', '_it_', 'snake_case', '2*3', '`code`', '[text](https://example.com/a)', '![alt](a.png)', 'https://www.example.com/path?q=1', 'www.example.org', 'ann@example.com', '<b>', 'Mr.', 'Dr.', 'D.', 'e.g.', 'etc.');
+  const markdownText = fc.array(fc.tuple(fc.oneof({ arbitrary: token, weight: 4 }, { arbitrary: markdownToken, weight: 2 }), separator), { maxLength: 120 }).map(joinPairs);
+  const anySpeakable = fc.oneof(anyText, markdownText);
+
+  it('keeps every non-whitespace character of the text to say, in order', () => {
+    fc.assert(
+      fc.property(anySpeakable, maxChunkChars, (text, max) => {
+        expect(withoutWhitespace(texts(speakable(text, max)).join(''))).toBe(withoutWhitespace(speakableDocument(text)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('keeps every word of a text without markup', () => {
+    fc.assert(
+      fc.property(unpunctuatedText, maxChunkChars, (text, max) => {
+        expect(withoutWhitespace(texts(speakable(text, max)).join(''))).toBe(withoutWhitespace(text));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('makes chunks that fit, are not blank, are well-formed UTF-16, are numbered 0..n-1 and end with "end"', () => {
+    fc.assert(
+      fc.property(anySpeakable, maxChunkChars, (text, max) => {
+        const chunks = speakable(text, max);
+        for (const chunk of chunks) {
+          expect(chunk.text.length).toBeLessThanOrEqual(max);
+          expect(chunk.text.trim()).not.toBe('');
+          expect(chunk.text).not.toMatch(LONE_SURROGATE);
+        }
+        expect(chunks.map((chunk) => chunk.index)).toEqual(chunks.map((_, i) => i));
+        if (chunks.length > 0) expect(chunks.at(-1)!.breakAfter).toBe('end');
+        for (const chunk of chunks.slice(0, -1)) expect(chunk.breakAfter).not.toBe('end');
+        expect(chunks.length === 0).toBe(withoutWhitespace(speakableDocument(text)) === '');
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('never cuts inside a word when every word fits', () => {
+    const words = fc.array(asciiWord, { minLength: 1, maxLength: 80 });
+    fc.assert(
+      fc.property(words, fc.array(separator, { minLength: 80, maxLength: 80 }), fc.integer({ min: 12, max: 400 }), (ws, seps, max) => {
+        const text = ws.map((w, i) => w + (seps[i] === '' ? ' ' : seps[i])).join('');
+        expect(speakable(text, max).flatMap((chunk) => chunk.text.split(/\s+/u))).toEqual(ws);
+      }),
+    );
+  });
+
+  it('is deterministic', () => {
+    fc.assert(
+      fc.property(anySpeakable, maxChunkChars, (text, max) => {
+        expect(speakable(text, max)).toEqual(speakable(text, max));
       }),
       { numRuns: 100 },
     );

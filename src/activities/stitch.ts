@@ -18,6 +18,7 @@ import { ChunkCorruptedError, loadChunkAudio } from '../storage/chunk-audio.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
 import { stitchDocument, type StitchedFile } from '../stitch/stitcher.ts';
+import { loadChunkLists } from './chunk-lists.ts';
 import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
 
 export interface StitchDeps {
@@ -26,7 +27,8 @@ export interface StitchDeps {
 }
 
 export function createStitch({ blobStore, outputDir }: StitchDeps) {
-  return async function stitch({ chunks, pausesAfterMs, output }: StitchInput): Promise<StitchResult> {
+  return async function stitch({ chunks: inline, chunkLists, pausesAfterMs, output }: StitchInput): Promise<StitchResult> {
+    const chunks = chunkLists ? await loadChunkLists(blobStore, chunkLists) : inline;
     if (chunks.length === 0) throw ApplicationFailure.nonRetryable('nothing to stitch: no chunks', 'InvalidInputError');
     if (pausesAfterMs.length !== chunks.length) {
       throw ApplicationFailure.nonRetryable('pausesAfterMs must have one entry per chunk', 'InvalidInputError');

@@ -4,6 +4,7 @@ import type { EngineName, EngineOptions, OutputFormat } from '../document/input.
 import type { ChapterStart } from '../formats/chapters.ts';
 import type { AcxResult, Artifact, DocumentLoudness } from '../document/result.ts';
 import type { Chapter } from '../formats/chapters.ts';
+import type { ContentRef } from '../storage/stored-content.ts';
 
 export interface SynthesizeChunkInput {
   index: number;
@@ -38,6 +39,8 @@ export interface ChunkRef {
 export interface StitchInput {
   /** In document order. */
   chunks: ChunkRef[];
+  /** A book's chunks, stored by its parts (in order): then `chunks` is empty. */
+  chunkLists?: ContentRef[];
   /** Silence after each chunk, same order and length as `chunks`. */
   pausesAfterMs: number[];
   output: {

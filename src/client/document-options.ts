@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientDefaults } from '../config.ts';
+import { LINK_READINGS } from '../text/chunker.ts';
 import { ENGINES, FORMATS, PRESETS, SCHEDULES, SPLITS, type AudioDocumentInput } from '../document/input.ts';
 
 export interface DocumentFlags {
@@ -15,6 +16,7 @@ export interface DocumentFlags {
   voice?: string;
   speed?: number;
   maxChunkChars?: number;
+  links?: string;
   latencyMs?: number;
   format?: string;
   preset?: string;
@@ -44,6 +46,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--voice <voice>', 'voice of the engine, e.g. af_heart, bm_george (kokoro), en-us, fr (espeak)')
     .option('--speed <rate>', 'speaking rate, 0.5 to 2 (default 1, the engine\'s own)', decimal)
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
+    .addOption(new Option('--links <how>', 'read a URL as its host name (host, the default) or as the word "link"').choices(LINK_READINGS))
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
     .addOption(new Option('--format <format>', 'audio format (default: from the --out name, else wav)').choices(FORMATS))
     .addOption(new Option('--preset <preset>', 'acx: the master Audible takes (44.1 kHz mono MP3, 192 kbit/s, ACX levels and room tone), with a report').choices(PRESETS))
@@ -72,6 +75,7 @@ export async function documentInput(file: string, flags: DocumentFlags, outputNa
     ...(flags.voice ? { voice: flags.voice } : {}),
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
     ...(flags.maxChunkChars ? { maxChunkChars: flags.maxChunkChars } : {}),
+    ...(flags.links ? { links: flags.links as NonNullable<AudioDocumentInput['links']> } : {}),
     ...(flags.latencyMs !== undefined ? { engineOptions: { latencyMs: flags.latencyMs } } : {}),
     ...outputOptions(flags, outputName),
   };

@@ -2,7 +2,8 @@
 // the client and the HTTP API validate with it, and the API publishes it. Defaults live here too.
 
 import { Type, type Static } from 'typebox';
-import { DEFAULT_MAX_CHUNK_CHARS } from '../text/chunker.ts';
+import { DEFAULT_MAX_CHUNK_CHARS, LINK_READINGS } from '../text/chunker.ts';
+import { MAX_PART_CHUNKS } from '../text/parts.ts';
 
 // --- Values and limits ---
 
@@ -29,6 +30,11 @@ export const MAX_CONCURRENCY = 100;
  * 2 MB limit) and a history well under its limits. Longer books need stored text.
  */
 export const MAX_TEXT_CHARS = 200_000;
+/**
+ * A stored text (`textRef`) is read by an activity and never enters a history whole. The bound
+ * comes from the parent workflow's history: see README "Books" for the measurement behind it.
+ */
+export const MAX_STORED_TEXT_CHARS = 16_000_000;
 /**
  * Longer than any word of any language (scripts without spaces, like Chinese or Thai, are split into
  * words by the segmenter): a longer run is a pasted blob (base64, a minified file) that would be
@@ -63,6 +69,7 @@ const EngineOptionsSchema = Type.Object(
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31, description: 'With latencySigma: draws each chunk\'s latency from its text and this seed, the same in every run.' })),
     failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.95, description: 'Probability that an attempt fails with a retryable error.' })),
     sampleRate: Type.Optional(sampleRate('Sample rate of the audio it makes (default 24,000)')),
+    charsPerSecond: Type.Optional(Type.Number({ minimum: 1, maximum: 10_000, description: 'Its speaking rate: audio per character (default about 22 a second). A scale run pushes a book through with little audio at, say, 1,500.' })),
   },
   { ...closed, default: {}, description: 'Options of the simulated engine (ignored by the others).' },
 );
@@ -119,16 +126,28 @@ const RetrySchema = Type.Object(
   { ...closed, default: {}, description: 'Overrides of the chunk activities\' retry policy.' },
 );
 
+const TextRefSchema = Type.Object(
+  {
+    uri: Type.String({ maxLength: 2_000, pattern: '^(file|s3)://', description: 'Where the text is stored (the chunk store: a file: URL today).' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Of its UTF-8 bytes: the activity that reads it checks it.' }),
+    characters: Type.Integer({ minimum: 1, maximum: MAX_STORED_TEXT_CHARS, description: `Its length in UTF-16 code units, up to ${MAX_STORED_TEXT_CHARS}.` }),
+  },
+  { ...closed, description: 'A text stored in the chunk store, for documents longer than `text` allows (books): the client stores it, and only this reference travels.' },
+);
+
 export const AudioDocumentInputSchema = Type.Object(
   {
-    text: Type.String({
+    text: Type.Optional(Type.String({
       maxLength: MAX_TEXT_CHARS,
-      description: `The text to speak, up to ${MAX_TEXT_CHARS} UTF-16 code units; not blank, no control characters other than tab, CR and LF, no unpaired surrogates, no run of over ${MAX_WORD_CHARS} characters without a space unless it is words (Chinese, Thai). A blank line ends a paragraph.`,
-    }),
+      description: `The text to speak, up to ${MAX_TEXT_CHARS} UTF-16 code units; not blank, no control characters other than tab, CR and LF, no unpaired surrogates, no run of over ${MAX_WORD_CHARS} characters without a space unless it is words (Chinese, Thai). A blank line ends a paragraph. Give \`text\` or \`textRef\`, not both.`,
+    })),
+    textRef: Type.Optional(TextRefSchema),
     mode: Type.Optional(Type.Enum(MODES, { default: 'parallel', description: 'sequential: one chunk at a time; parallel: up to `concurrency` chunks in flight.' })),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, default: DEFAULT_CONCURRENCY, description: `Chunks in flight in parallel mode; above ${MAX_CONCURRENCY} it is capped to ${MAX_CONCURRENCY}, with a notice.` })),
     schedule: Type.Optional(Type.Enum(SCHEDULES, { default: 'window', description: 'window: start the next chunk as soon as one finishes; batch: wait for the slowest of each batch of `concurrency`.' })),
     maxChunkChars: Type.Optional(Type.Integer({ minimum: MAX_CHUNK_CHARS_RANGE[0], maximum: MAX_CHUNK_CHARS_RANGE[1], default: DEFAULT_MAX_CHUNK_CHARS, description: 'Longest chunk in characters; sentences are packed up to it.' })),
+    links: Type.Optional(Type.Enum(LINK_READINGS, { description: 'How a URL is read: "host" (the default) says its host name ("example.com"), "word" says "link". An e-mail address is read "ann at example.com".' })),
+    maxPartChunks: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PART_CHUNKS, description: `A text of more chunks is spoken in parts, one child workflow after the other, each with a history of its own; a part ends at a chapter heading when it can. Default and maximum: ${MAX_PART_CHUNKS}.` })),
     engine: Type.Optional(Type.Enum(ENGINES, { default: 'espeak', description: 'The TTS engine that speaks each chunk.' })),
     voice: Type.Optional(Type.String({ maxLength: 500, pattern: '^[\\x21-\\x7e]*$', description: 'A voice name ("en-us", "af_bella") or a speaker sample\'s URL: printable ASCII, no spaces. Default (or empty): the engine\'s own.' })),
     speed: Type.Optional(Type.Number({ minimum: MIN_SPEED, maximum: MAX_SPEED, description: `Speaking rate, 1 = the engine's own; from ${MIN_SPEED} to ${MAX_SPEED}. Kokoro, eSpeak and Replicate (the model's \`speed\` input) honour it; the simulated engine ignores it.` })),
@@ -136,12 +155,18 @@ export const AudioDocumentInputSchema = Type.Object(
     output: Type.Optional(OutputSchema),
     retry: Type.Optional(RetrySchema),
   },
-  { ...closed, description: 'A document to speak into one audio file.' },
+  {
+    ...closed,
+    // One of the two (both are refused by resolveDocumentInput, with a message saying so).
+    anyOf: [{ required: ['text'], properties: { text: {} } }, { required: ['textRef'], properties: { textRef: {} } }],
+    description: 'A document to speak into one audio file: its `text`, or `textRef` for a stored text.',
+  } as never,
 );
 
 // --- Types ---
 
 export type AudioDocumentInput = Static<typeof AudioDocumentInputSchema>;
+export type TextRef = Static<typeof TextRefSchema>;
 export type EngineOptions = Static<typeof EngineOptionsSchema>;
 export type OutputOptions = Static<typeof OutputSchema>;
 export type PauseSettings = Required<Static<typeof PausesSchema>>;

@@ -3,21 +3,27 @@
 
 import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
-import { findOverlongWord } from '../text/chunker.ts';
+import { findOverlongWord, type LinkReading } from '../text/chunker.ts';
 import {
   ACX_MASTER, AudioDocumentInputSchema, DEFAULT_LOUDNESS, DEFAULT_RETRY, FORMATS, MAX_CONCURRENCY, MAX_OUTPUT_NAME_CHARS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
-  type EngineName, type LoudnessTarget, type Mode, type OutputFormat, type OutputOptions, type PauseSettings, type RetryOptions, type Schedule, type EngineOptions,
+  type EngineName, type LoudnessTarget, type TextRef, type Mode, type OutputFormat, type OutputOptions, type PauseSettings, type RetryOptions, type Schedule, type EngineOptions,
 } from './input-schema.ts';
 
 export * from './input-schema.ts';
 
 /** The input with every default filled in. */
 export interface ResolvedDocumentInput {
-  text: string;
+  /** One of the two: the text itself, or where it is stored (books). */
+  text?: string;
+  textRef?: TextRef;
   mode: Mode;
   concurrency: number;
   schedule: Schedule;
   maxChunkChars: number;
+  /** Absent: host names. */
+  links?: LinkReading;
+  /** Absent: MAX_PART_CHUNKS. */
+  maxPartChunks?: number;
   engine: EngineName;
   voice?: string;
   /** Absent: the engine's own rate. */
@@ -61,9 +67,10 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
   const errors = Value.Errors(AudioDocumentInputSchema, given).filter((e) => e.keyword !== 'boolean'); // "boolean" repeats additionalProperties
   const error = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
   if (error) throw schemaError(error, given);
-  const { text, mode, concurrency, schedule, maxChunkChars, engine, voice, speed, engineOptions, output, retry } =
+  if (given.text !== undefined && given.textRef !== undefined) throw new InvalidInputError('textRef', 'cannot be given with text: send the text, or where it is stored, not both');
+  const { text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry } =
     Value.Default(AudioDocumentInputSchema, given) as Defaulted;
-  checkText(text);
+  if (text !== undefined) checkText(text);
   const { format: asked, pauses, name, loudness, ...file } = output;
   for (const field of ['title', 'author'] as const) {
     const control = file[field] === undefined ? null : CONTROL_CHARACTER.exec(file[field]);
@@ -73,11 +80,13 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
   const format = legacyOutput ? 'wav' : (asked ?? (name ? formatOfName(name) : undefined) ?? (file.preset === 'acx' ? 'mp3' : 'wav'));
   if (file.preset === 'acx') Object.assign(file, acxOutput({ ...output, format }));
   return {
-    text,
+    ...(textRef ? { textRef } : { text }),
     mode,
     concurrency: mode === 'sequential' ? 1 : Math.min(concurrency, MAX_CONCURRENCY),
     schedule,
     maxChunkChars,
+    ...(links ? { links } : {}),
+    ...(maxPartChunks ? { maxPartChunks } : {}),
     engine,
     ...(voice ? { voice } : {}), // empty means the engine's default
     ...(speed !== undefined && speed !== 1 ? { speed } : {}), // 1 is the engine's own: the same chunks
@@ -110,19 +119,20 @@ export function formatOfName(name: string): OutputFormat | undefined {
 /** Tags are one line: no control character at all, not even a line break. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/u;
 
-function checkText(text: string): void {
-  if (text.trim() === '') throw new InvalidInputError('text', 'is empty (only whitespace)');
+/** The rules every text follows, inline or stored (`limit`: its length limit). */
+export function checkText(text: string, field = 'text', limit = MAX_TEXT_CHARS): void {
+  if (text.trim() === '') throw new InvalidInputError(field, 'is empty (only whitespace)');
   // JSON Schema's maxLength counts code points; the limit is on UTF-16 units, as the payload's size is.
-  if (text.length > MAX_TEXT_CHARS) throw new InvalidInputError('text', tooLong(text, MAX_TEXT_CHARS));
+  if (text.length > limit) throw new InvalidInputError(field, tooLong(text, limit));
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
   const match = bad.exec(text);
   if (match) {
     const code = match[0].charCodeAt(0).toString(16).padStart(4, '0');
-    throw new InvalidInputError('text', `contains a control character or unpaired surrogate (U+${code}) at offset ${match.index}`);
+    throw new InvalidInputError(field, `contains a control character or unpaired surrogate (U+${code}) at offset ${match.index}`);
   }
   const blob = findOverlongWord(text, MAX_WORD_CHARS);
   if (blob) {
-    throw new InvalidInputError('text', `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; the longest word allowed is ${MAX_WORD_CHARS} characters`);
+    throw new InvalidInputError(field, `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; the longest word allowed is ${MAX_WORD_CHARS} characters`);
   }
 }
 

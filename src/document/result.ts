@@ -100,4 +100,7 @@ export interface AudioDocumentResult {
   loudness?: DocumentLoudness;
   /** With output.preset "acx". */
   acx?: AcxResult;
+  /** A book spoken in parts (child workflows): how many, and the longest histories (events) of the document and of a part. */
+  parts?: number;
+  historyEvents?: { document: number; largestPart: number };
 }

@@ -7,7 +7,8 @@ import type { EngineOptions } from '../document/input.ts';
 import { TransientEngineError, type PcmAudio, type SynthesisRequest, type TtsEngine } from './engine.ts';
 
 export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
-const MS_PER_CHARACTER = 45;
+/** About 22 characters a second, a brisk human pace. */
+export const SIMULATED_CHARS_PER_SECOND = 1000 / 45;
 const AMPLITUDE = 6_000;
 
 /** What the engine saw, for tests and benchmarks to assert on. */
@@ -42,7 +43,7 @@ export class SimulatedEngine implements TtsEngine {
         this.stats.failures++;
         throw new TransientEngineError('simulated transient failure');
       }
-      return simulatedAudio(text, options.sampleRate ?? SIMULATED_DEFAULT_SAMPLE_RATE);
+      return simulatedAudio(text, options.sampleRate ?? SIMULATED_DEFAULT_SAMPLE_RATE, options.charsPerSecond);
     } finally {
       this.stats.inFlight--;
       this.stats.timeline.push({ text, startMs, endMs: performance.now() - this.createdAt, failed });
@@ -72,8 +73,8 @@ function seededUniforms(key: string): [number, number] {
 }
 
 /** One short tone per character (silence for spaces), pitch from the character: same text, same bytes. */
-export function simulatedAudio(text: string, sampleRate: number): PcmAudio {
-  const perChar = Math.round((sampleRate * MS_PER_CHARACTER) / 1000);
+export function simulatedAudio(text: string, sampleRate: number, charsPerSecond = SIMULATED_CHARS_PER_SECOND): PcmAudio {
+  const perChar = Math.max(1, Math.round(sampleRate / charsPerSecond));
   const characters = Array.from(text);
   const samples = new Int16Array(characters.length * perChar);
   characters.forEach((character, c) => {

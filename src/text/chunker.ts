@@ -1,5 +1,13 @@
 // Splits a long text into chunks a TTS engine can speak in one call.
 // Pure and deterministic (no I/O, fixed locale), so the workflow can run it and replay it.
+// Called without `speakable`, it chunks exactly as recorded workflows did: keep that path unchanged.
+
+import { glueAbbreviations, mergeAbbreviationBreaks } from './abbreviations.ts';
+import { speakableBlocks, splitBlocks } from './document-blocks.ts';
+import { CLAUSE_DASH, FINAL_PUNCTUATION, SENTENCE_END, withoutClosingMarks } from './punctuation.ts';
+import { LINK_READINGS, speakableText, type LinkReading } from './speakable.ts';
+
+export { LINK_READINGS, type LinkReading } from './speakable.ts';
 
 /** What follows a chunk; the stitcher turns it into a pause of matching length. */
 export type BreakAfter = 'word' | 'clause' | 'sentence' | 'paragraph' | 'heading' | 'end';
@@ -13,14 +21,19 @@ export interface TextChunk {
 export interface ChunkOptions {
   /** Longest chunk, in UTF-16 code units (what `String.length` counts). */
   maxChunkChars?: number;
+  /**
+   * Read the text as a person would: Markdown and HTML markup removed, headings, list items and
+   * table rows read on their own, URLs and e-mail addresses as words, no sentence end after "Dr."
+   * or an initial. Off (absent or false) keeps the chunking recorded workflows replay.
+   */
+  speakable?: boolean;
+  /** With `speakable`: a URL is read as its host ("example.com", the default) or as the word "link". */
+  links?: LinkReading;
 }
 
 export const DEFAULT_MAX_CHUNK_CHARS = 300;
 /** A code point takes up to 2 UTF-16 units; graphemes longer than the limit are cut between code points. */
 export const MIN_MAX_CHUNK_CHARS = 2;
-/** A block of at most this many characters with no final punctuation reads as a heading. */
-const HEADING_MAX_CHARS = 100;
-const HEADING_MAX_LINES = 2;
 
 // A fixed locale: the runtime's default would make chunking differ between machines.
 const LOCALE = 'en';
@@ -28,11 +41,6 @@ const sentenceSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'sentence' }
 const wordSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'word' });
 const graphemeSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'grapheme' });
 
-const CLOSING_MARKS = /[\s"'\u2019\u201d\u00bb)\]}\u300d\u300f]+$/u;
-/** Any punctuation that ends a line of prose (so the line is not a heading): includes , ; : */
-const FINAL_PUNCTUATION = /\p{Terminal_Punctuation}$/u;
-/** Punctuation that ends a sentence, in the scripts Intl.Segmenter knows. */
-const SENTENCE_END = /[.!?\u2026\u3002\uff01\uff0e\uff1f\u061f\u06d4\u0964\u0965\u203c\u2047-\u2049]$/u;
 // Clause punctuation: a piece ends after one of these and the spaces that follow it.
 const CLAUSE = /[^,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]*\s*|[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+\s*/gu;
 
@@ -42,10 +50,11 @@ export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[]
   if (!Number.isInteger(max) || max < MIN_MAX_CHUNK_CHARS) {
     throw new RangeError(`maxChunkChars must be an integer >= ${MIN_MAX_CHUNK_CHARS}, got ${max}`);
   }
+  if (options.speakable) return chunkSpeakable(text, max, options.links ?? 'host');
   const chunks: TextChunk[] = [];
   for (const block of splitBlocks(text)) {
-    const pieces = packPieces(splitToFit(block.text, max, 0), max);
-    pieces.forEach((piece, i) => {
+    const pieces = packPieces(splitToFit(block.text, max, 0, splitters).map((piece) => ({ text: piece, sentenceEnd: false })), max);
+    pieces.forEach(({ text: piece }, i) => {
       const last = i === pieces.length - 1;
       chunks.push({
         index: chunks.length,
@@ -58,50 +67,32 @@ export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[]
   return chunks;
 }
 
-// --- Blocks: paragraphs and headings ---
-
-interface Block {
-  text: string;
-  kind: 'paragraph' | 'heading';
-}
-
-/** Blank lines end a block; single line breaks inside a block are spaces (hard-wrapped files). */
-function splitBlocks(text: string): Block[] {
-  const blocks: Block[] = [];
-  for (const raw of text.replace(/\r\n?/g, '\n').split(/\n[^\S\n]*\n\s*/)) {
-    const lines = raw.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
-    if (lines.length === 0) continue;
-    const joined = lines.join(' ').replace(/\s+/gu, ' ');
-    blocks.push({ text: joined, kind: isHeading(lines, joined) ? 'heading' : 'paragraph' });
-  }
-  return blocks;
-}
-
-/** A short block without final punctuation (a title, "Chapter 3") is read on its own. */
-function isHeading(lines: string[], joined: string): boolean {
-  return lines.length <= HEADING_MAX_LINES && joined.length <= HEADING_MAX_CHARS && !FINAL_PUNCTUATION.test(withoutClosingMarks(joined));
-}
-
 /** The kind of break at the end of a chunk inside a paragraph: where was it split? */
 function innerBreak(chunk: string): BreakAfter {
   const end = withoutClosingMarks(chunk);
   if (SENTENCE_END.test(end)) return 'sentence';
-  return FINAL_PUNCTUATION.test(end) || /[\u2013\u2014]$/u.test(end) ? 'clause' : 'word';
-}
-
-function withoutClosingMarks(text: string): string {
-  return text.replace(CLOSING_MARKS, '');
+  return FINAL_PUNCTUATION.test(end) || CLAUSE_DASH.test(end) ? 'clause' : 'word';
 }
 
 // --- Splitting: sentences, then clauses, then words, then graphemes ---
 
-const splitters: ReadonlyArray<(text: string) => string[]> = [
-  (text) => segments(sentenceSegmenter, text),
-  (text) => text.match(CLAUSE) ?? [text],
-  (text) => segments(wordSegmenter, text),
-  (text) => segments(graphemeSegmenter, text),
-  (text) => Array.from(text), // code points: a grapheme longer than the limit
-];
+type Splitter = (text: string) => string[];
+
+const clauses: Splitter = (text) => text.match(CLAUSE) ?? [text];
+const words: Splitter = (text) => segments(wordSegmenter, text);
+const graphemes: Splitter = (text) => segments(graphemeSegmenter, text);
+const codePoints: Splitter = (text) => Array.from(text); // a grapheme longer than the limit
+
+const splitters: readonly Splitter[] = [(text) => segments(sentenceSegmenter, text), clauses, words, graphemes, codePoints];
+
+/** A word with the spaces around it: "Dr." stays one piece ("Dr", "." are two words to the segmenter). */
+const spaceSeparated: Splitter = (text) => text.match(/\s*\S+\s*/gu) ?? [text];
+
+/**
+ * Inside one sentence of speakable text: clauses, then words with an abbreviation or initial kept
+ * with the word after it ("Dr. Smith"), then single words when such a group does not fit.
+ */
+const speakableSplitters: readonly Splitter[] = [clauses, (text) => glueAbbreviations(spaceSeparated(text)), spaceSeparated, words, graphemes, codePoints];
 
 function segments(segmenter: Intl.Segmenter, text: string): string[] {
   return Array.from(segmentInWindows(segmenter, text), (s) => s.segment);
@@ -140,31 +131,79 @@ export function* segmentInWindows(segmenter: Intl.Segmenter, text: string, stopB
 }
 
 /** Breaks `text` into pieces that each fit in `max`, using the coarsest splitter that works. */
-function splitToFit(text: string, max: number, level: number): string[] {
-  if (text.trim().length <= max || level >= splitters.length) return [text];
-  const parts = splitters[level]!(text);
-  if (parts.length <= 1) return splitToFit(text, max, level + 1);
-  return parts.flatMap((part) => splitToFit(part, max, level + 1));
+function splitToFit(text: string, max: number, level: number, levels: readonly Splitter[]): string[] {
+  if (text.trim().length <= max || level >= levels.length) return [text];
+  const parts = levels[level]!(text);
+  if (parts.length <= 1) return splitToFit(text, max, level + 1, levels);
+  return parts.flatMap((part) => splitToFit(part, max, level + 1, levels));
 }
 
-/** Greedily joins consecutive pieces while the trimmed result stays within `max`. */
-function packPieces(pieces: string[], max: number): string[] {
-  const packed: string[] = [];
-  let current = '';
+/** A piece of text, and whether a sentence ends with it. */
+interface Piece {
+  text: string;
+  sentenceEnd: boolean;
+  /** Starts a chunk: the first piece of a sentence too long for one, so the sentence's own cuts are the only ones inside it. */
+  startsChunk?: boolean;
+}
+
+/** Greedily joins consecutive pieces while the trimmed result stays within `max`; a chunk ends a sentence when its last piece does. */
+function packPieces(pieces: Piece[], max: number): Piece[] {
+  const packed: Piece[] = [];
+  let current: Piece = { text: '', sentenceEnd: false };
   for (const piece of pieces) {
-    if (current !== '' && (current + piece).trim().length > max) {
+    if (current.text !== '' && (piece.startsChunk || (current.text + piece.text).trim().length > max)) {
       pushTrimmed(packed, current);
-      current = '';
+      current = { text: '', sentenceEnd: false };
     }
-    current += piece;
+    current = { text: current.text + piece.text, sentenceEnd: piece.sentenceEnd };
   }
   pushTrimmed(packed, current);
   return packed;
 }
 
-function pushTrimmed(into: string[], text: string): void {
-  const trimmed = text.trim();
-  if (trimmed !== '') into.push(trimmed);
+function pushTrimmed(into: Piece[], piece: Piece): void {
+  const trimmed = piece.text.trim();
+  if (trimmed !== '') into.push({ text: trimmed, sentenceEnd: piece.sentenceEnd });
+}
+
+// --- Speakable text ---
+
+function chunkSpeakable(text: string, max: number, links: LinkReading): TextChunk[] {
+  if (!LINK_READINGS.includes(links)) throw new RangeError(`links must be one of ${LINK_READINGS.join(', ')}, got ${String(links)}`);
+  const chunks: TextChunk[] = [];
+  for (const block of speakableBlocks(text, (markup) => speakableText(markup, links))) {
+    const pieces = packPieces(block.parts.flatMap((part) => sentencePieces(part, max)), max);
+    pieces.forEach((piece, i) => {
+      const last = i === pieces.length - 1;
+      chunks.push({
+        index: chunks.length,
+        text: piece.text,
+        breakAfter: last ? block.kind : piece.sentenceEnd ? 'sentence' : breakInsideSentence(piece.text),
+      });
+    });
+  }
+  if (chunks.length > 0) chunks[chunks.length - 1]!.breakAfter = 'end';
+  return chunks;
+}
+
+/** The pieces of one part (a paragraph, list item or table row): its sentences, each split to fit. */
+function sentencePieces(part: string, max: number): Piece[] {
+  const pieces: Piece[] = [];
+  for (const sentence of mergeAbbreviationBreaks(segments(sentenceSegmenter, part))) {
+    const split = splitToFit(sentence, max, 0, speakableSplitters);
+    split.forEach((text, i) => pieces.push({ text, sentenceEnd: i === split.length - 1, startsChunk: i === 0 && split.length > 1 }));
+  }
+  // The part's end is a sentence end: a space keeps its last word apart from the next part's first.
+  const last = pieces[pieces.length - 1];
+  if (last) last.text += ' ';
+  return pieces;
+}
+
+/** The break at a chunk that ends inside a sentence: a "." there ends an abbreviation ("e.g."), not the sentence. */
+function breakInsideSentence(chunk: string): BreakAfter {
+  const end = withoutClosingMarks(chunk);
+  if (SENTENCE_END.test(end)) return 'word';
+  return FINAL_PUNCTUATION.test(end) || CLAUSE_DASH.test(end) ? 'clause' : 'word';
 }
 
 /** The first word longer than `max` characters (a pasted blob, not language): its offset, and the length of its run without spaces. */

@@ -1,36 +1,24 @@
 // The audioDocument workflow: chunk the text, synthesise every chunk (one at a time, or at most
-// `concurrency` in flight), then stitch the chunks in order into one audio file.
+// `concurrency` in flight), then stitch the chunks in order into one audio file. A book too long for
+// one history is spoken in parts, one child workflow after the other (audio-document-part.ts).
 // Orchestration only: every side effect happens in an activity.
 
-import { ApplicationFailure, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, ChunkRef, StitchInput } from '../activities/index.ts';
-import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type ResolvedDocumentInput, type RetryOptions } from '../document/input.ts';
+import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type ResolvedDocumentInput } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
 import { ACX } from '../formats/acx.ts';
-import { chunkText, type BreakAfter, type TextChunk } from '../text/chunker.ts';
-import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
+import type { ChapterStart } from '../formats/chapters.ts';
+import type { ContentRef } from '../storage/stored-content.ts';
+import { decodeBreaks } from '../text/breaks.ts';
+import { chunkText, type BreakAfter } from '../text/chunker.ts';
+import { MAX_PART_CHUNKS, type PartSpan } from '../text/parts.ts';
+import { audioDocumentPart, type PartResult } from './audio-document-part.ts';
+import { livePrefixQuery, partProgressSignal, progressQuery, type PartProgress } from './definitions.ts';
 import { EtaEstimator, etaWindow } from './eta.ts';
-import { runBatches, runWindow } from './run-limited.ts';
+import { chunkTotals, synthesizeChunks, type ChunkTotals, type SynthesisSettings } from './synthesize-chunks.ts';
 
 // --- Activities ---
-
-/** synthesizeChunk's options; the retry numbers (DEFAULT_RETRY) can be overridden per document (input.retry). */
-function synthesisActivities(taskQueue: string, retry: Required<RetryOptions>) {
-  return proxyActivities<Activities>({
-    taskQueue,
-    // A chunk is a few hundred characters: even a cold remote model finishes within minutes.
-    startToCloseTimeout: '10 minutes',
-    // The activity heartbeats every second; a crashed worker's chunk is retried after 10 s, not 10 min.
-    heartbeatTimeout: '10 seconds',
-    retry: {
-      initialInterval: retry.initialIntervalMs,
-      backoffCoefficient: 2,
-      maximumInterval: retry.maximumIntervalMs,
-      maximumAttempts: retry.maximumAttempts,
-      nonRetryableErrorTypes: ['InvalidInputError', 'EngineUnavailable'],
-    },
-  });
-}
 
 const { stitch } = proxyActivities<Activities>({
   // Two passes over the chunks (measure, then write), resampling in JavaScript when the output's
@@ -41,11 +29,17 @@ const { stitch } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 5 }, // disk hiccups only
 });
 
+const { prepareText, readChunks } = proxyActivities<Activities>({
+  // Reading and chunking a 16 MB text takes seconds; reading a part's chunks, less.
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
 // --- Workflow ---
 
 /**
- * Turns `input.text` into one audio file and returns where it is, how long it is, and how the
- * run went. Bad input fails at once, without retries, with a message naming the field.
+ * Turns the text into one audio file and returns where it is, how long it is, and how the run
+ * went. Bad input fails at once, without retries, with a message naming the field.
  */
 export async function audioDocument(rawInput: AudioDocumentInput): Promise<AudioDocumentResult> {
   const startedAt = Date.now();
@@ -54,27 +48,17 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const listenerAudio = patched('listener-audio');
   const input = validate(rawInput, !listenerAudio);
   input.notices.forEach((notice) => log.warn(notice));
-  const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, input.engine), input.retry);
 
-  const chunks = chunkText(input.text, { maxChunkChars: input.maxChunkChars });
-  const chunkedAt = Date.now();
-  const progress: DocumentProgress = {
-    phase: 'synthesizing',
-    total: chunks.length,
-    done: 0,
-    inFlight: 0,
-    failedAttempts: 0,
-    startedAt,
-    elapsedMs: chunkedAt - startedAt,
-  };
+  // Answered from the start: a book's chunks are counted once the text is read (total 0 until then).
+  const progress: DocumentProgress = { phase: 'synthesizing', total: 0, done: 0, inFlight: 0, failedAttempts: 0, startedAt, elapsedMs: 0 };
   setHandler(progressQuery, () => ({ ...progress, elapsedMs: Date.now() - startedAt }));
-
-  // Chunks land in any order; the finished contiguous prefix can be heard while the rest renders.
-  const pausesAfterMs = chunks.map((chunk) => pauseAfter(chunk.breakAfter, input.output.pauses));
+  // Chunks land in any order; the finished contiguous prefix can be heard while the rest renders
+  // (a document in one part: a book's parts keep their refs to themselves).
+  let pausesAfterMs: number[] = [];
   const finished: ChunkRef[] = [];
   let prefix = 0;
   setHandler(livePrefixQuery, (from = 0) => ({
-    total: chunks.length,
+    total: progress.total,
     ready: prefix,
     phase: progress.phase,
     pieces: finished.slice(from, prefix).map((ref, i) => ({ ...ref, pauseAfterMs: pausesAfterMs[from + i]! })),
@@ -83,45 +67,55 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     ...(listenerAudio ? { join: joinOf(input) } : {}),
   }));
 
-  const eta = new EtaEstimator(chunks.reduce((sum, chunk) => sum + chunk.text.length, 0), chunkedAt, etaWindow(input.concurrency));
-  const synthesizeOne = async (index: number): Promise<ChunkRef> => {
-    progress.inFlight++;
-    try {
-      const { engine, voice, speed, engineOptions } = input;
-      const ref = await synthesizeChunk({ index, text: chunks[index]!.text, engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions });
-      progress.done++;
-      finished[index] = ref;
-      while (finished[prefix]) prefix++;
-      progress.failedAttempts += ref.attempt - 1;
-      const etaMs = eta.chunkFinished(chunks[index]!.text.length, Date.now());
-      if (etaMs !== undefined) progress.etaMs = etaMs;
-      return ref;
-    } finally {
-      progress.inFlight--;
-    }
-  };
-  const run = input.mode === 'parallel' && input.schedule === 'batch' ? runBatches : runWindow;
-  const refs = await run(chunks.length, input.concurrency, synthesizeOne);
+  // Books: an activity reads (stored text) and chunks the text, and a long one is spoken in parts,
+  // each a child workflow. Workflows from before chunk here, in one run.
+  const books = patched('books');
+  const plan = books ? await preparedPlan(input) : inlinePlan(input);
+  const chunkedAt = Date.now();
+  progress.total = plan.chunks;
+  pausesAfterMs = plan.breaks.map((breakAfter) => pauseAfter(breakAfter, input.output.pauses));
+
+  const eta = new EtaEstimator(plan.characters, chunkedAt, etaWindow(input.concurrency));
+  let spoken: Spoken;
+  if (plan.parts.length <= 1) {
+    const texts = plan.texts ?? (await readChunks({ plan: plan.ref!, from: 0, to: plan.chunks }));
+    const refs = await synthesizeChunks(texts, 0, input, {
+      started: () => void progress.inFlight++,
+      finished: (index, ref) => {
+        progress.done++;
+        finished[index] = ref;
+        while (finished[prefix]) prefix++;
+        progress.failedAttempts += ref.attempt - 1;
+        const etaMs = eta.chunkFinished(texts[index]!.length, Date.now());
+        if (etaMs !== undefined) progress.etaMs = etaMs;
+      },
+      ended: () => void progress.inFlight--,
+    });
+    spoken = { chunks: refs, ...chunkTotals(refs) };
+  } else {
+    spoken = await speakInParts(plan, input, progress);
+  }
   const synthesizedAt = Date.now();
 
   progress.phase = 'stitching';
   const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId, listenerAudio ? input.output.format : 'wav');
   const stitched = await stitch({
-    chunks: refs,
+    chunks: spoken.chunks,
+    ...(spoken.lists ? { chunkLists: spoken.lists } : {}),
     pausesAfterMs,
     output: {
       name,
       format: input.output.format,
       ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
       ...(input.output.channels ? { channels: input.output.channels } : {}),
-      ...(listenerAudio ? listenerOutput(input, chunks, name) : {}),
+      ...(listenerAudio ? listenerOutput(input, plan.headings, name) : {}),
     },
   });
   const finishedAt = Date.now();
   progress.phase = 'done';
 
   const synthesisSec = ((synthesizedAt - chunkedAt) / 1000).toFixed(1);
-  log.info(`All ${chunks.length} chunks done in ${synthesisSec}s (${input.mode}, ${input.concurrency} concurrent)`);
+  log.info(`All ${plan.chunks} chunks done in ${synthesisSec}s (${input.mode}, ${input.concurrency} concurrent)`);
   return {
     name,
     path: stitched.path,
@@ -131,11 +125,11 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     sha256: stitched.sha256,
     sampleRate: stitched.sampleRate,
     channels: stitched.channels,
-    chunks: chunks.length,
-    cachedChunks: refs.filter((ref) => ref.cached).length,
+    chunks: plan.chunks,
+    cachedChunks: spoken.cachedChunks,
     failedAttempts: progress.failedAttempts,
-    characters: refs.filter((ref) => !ref.cached).reduce((sum, ref) => sum + ref.characters, 0),
-    ...predictTime(refs),
+    characters: spoken.characters,
+    ...(spoken.predictTimeSec === undefined ? {} : { predictTimeSec: spoken.predictTimeSec }),
     timings: {
       synthesisMs: synthesizedAt - chunkedAt,
       stitchMs: finishedAt - synthesizedAt,
@@ -149,6 +143,98 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     ...(listenerAudio ? { format: input.output.format, artifacts: stitched.artifacts ?? [], chapters: stitched.chapters ?? [] } : {}),
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
     ...(stitched.acx ? { acx: stitched.acx } : {}),
+    ...(spoken.parts ? { parts: spoken.parts.length, historyEvents: { document: workflowInfo().historyLength, largestPart: Math.max(...spoken.parts.map((p) => p.historyEvents)) } } : {}),
+  };
+}
+
+// --- Plans: what the text became, here or in an activity ---
+
+interface DocumentPlan {
+  chunks: number;
+  characters: number;
+  breaks: BreakAfter[];
+  headings: ChapterStart[];
+  parts: Array<PartSpan & { characters: number }>;
+  /** Chunked here (workflows from before books): the texts. */
+  texts?: string[];
+  /** Chunked by prepareText: the stored plan. */
+  ref?: ContentRef;
+}
+
+/** Workflows from before books: the inline text, chunked here, in one run. */
+function inlinePlan(input: ResolvedDocumentInput): DocumentPlan {
+  const chunks = chunkText(input.text!, { maxChunkChars: input.maxChunkChars });
+  return {
+    chunks: chunks.length,
+    characters: chunks.reduce((sum, chunk) => sum + chunk.text.length, 0),
+    breaks: chunks.map((chunk) => chunk.breakAfter),
+    headings: chunks.flatMap((chunk, index) => (chunk.breakAfter === 'heading' ? [{ chunk: index, title: chunk.text.trim() }] : [])),
+    parts: [{ from: 0, to: chunks.length, characters: 0 }],
+    texts: chunks.map((chunk) => chunk.text),
+  };
+}
+
+async function preparedPlan(input: ResolvedDocumentInput): Promise<DocumentPlan> {
+  const prepared = await prepareText({ ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }), maxChunkChars: input.maxChunkChars, maxPartChunks: input.maxPartChunks ?? MAX_PART_CHUNKS, ...(input.links ? { links: input.links } : {}) });
+  return { ...prepared, breaks: decodeBreaks(prepared.breaks), ref: prepared.plan };
+}
+
+// --- Parts: a book spoken by child workflows ---
+
+interface Spoken extends ChunkTotals {
+  /** In one run: every chunk's ref. */
+  chunks: ChunkRef[];
+  /** In parts: each part's stored list of refs, in order. */
+  lists?: ContentRef[];
+  parts?: PartResult[];
+}
+
+/**
+ * One part after the other, each a child with the document's whole concurrency: at most C chunks
+ * are ever in flight for the document, as in one run. Each part reports its progress by signal.
+ */
+async function speakInParts(plan: DocumentPlan, input: ResolvedDocumentInput, progress: DocumentProgress): Promise<Spoken> {
+  const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry } = input;
+  const settings: SynthesisSettings = { engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, mode, schedule, concurrency, retry };
+  // Parts report every few dozen chunks: the ETA's window is a few reports, not chunks.
+  const eta = new EtaEstimator(plan.characters, Date.now(), 4);
+  const before = { done: 0, failedAttempts: 0, characters: 0 };
+  let current: PartProgress = { part: 0, done: 0, inFlight: 0, failedAttempts: 0, characters: 0 };
+  const report = (latest: PartProgress) => {
+    const characters = latest.characters - (latest.part === current.part ? current.characters : 0);
+    current = latest;
+    progress.done = before.done + latest.done;
+    progress.inFlight = latest.inFlight;
+    progress.failedAttempts = before.failedAttempts + latest.failedAttempts;
+    const etaMs = eta.chunkFinished(characters, Date.now());
+    if (etaMs !== undefined) progress.etaMs = etaMs;
+  };
+  // A part's last signals may come after its result: only the running part's count.
+  setHandler(partProgressSignal, (latest) => {
+    if (latest.part === current.part) report(latest);
+  });
+  const parts: PartResult[] = [];
+  for (const [i, span] of plan.parts.entries()) {
+    const part = i + 1;
+    current = { part, done: 0, inFlight: 0, failedAttempts: 0, characters: 0 };
+    const result = await executeChild(audioDocumentPart, {
+      args: [{ part, plan: plan.ref!, ...span, settings }],
+      workflowId: `${workflowInfo().workflowId}/part-${part}`,
+    });
+    report({ part, done: result.chunks, inFlight: 0, failedAttempts: result.failedAttempts, characters: span.characters });
+    before.done += result.chunks;
+    before.failedAttempts += result.failedAttempts;
+    parts.push(result);
+  }
+  const sum = (key: 'cachedChunks' | 'characters') => parts.reduce((total, part) => total + part[key], 0);
+  const predicted = parts.filter((part) => part.predictTimeSec !== undefined);
+  return {
+    chunks: [],
+    lists: parts.map((part) => part.list),
+    parts,
+    cachedChunks: sum('cachedChunks'),
+    characters: sum('characters'),
+    ...(predicted.length > 0 ? { predictTimeSec: predicted.reduce((total, part) => total + part.predictTimeSec!, 0) } : {}),
   };
 }
 
@@ -160,8 +246,7 @@ function joinOf({ output }: ResolvedDocumentInput) {
 }
 
 /** What the stitch makes of the output options: tags, chapters at the headings, loudness, joins, captions. */
-function listenerOutput({ output }: ResolvedDocumentInput, chunks: TextChunk[], name: string): Partial<StitchInput['output']> {
-  const headings = chunks.flatMap((chunk, index) => (chunk.breakAfter === 'heading' ? [{ chunk: index, title: chunk.text.trim() }] : []));
+function listenerOutput({ output }: ResolvedDocumentInput, headings: ChapterStart[], name: string): Partial<StitchInput['output']> {
   const fileName = name.replace(/^.*\//u, '').replace(/\.\w+$/u, '');
   const title = output.title ?? headings[0]?.title ?? fileName;
   // What comes before the first heading is a chapter of its own, under the document's (or file's) name.
@@ -188,12 +273,6 @@ function validate(rawInput: AudioDocumentInput, legacyOutput: boolean) {
     if (error instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidInputError');
     throw error;
   }
-}
-
-/** Provider hardware seconds for the chunks synthesised in this run, when the engine reports them. */
-function predictTime(refs: ChunkRef[]): { predictTimeSec?: number } {
-  const reported = refs.filter((ref) => ref.predictTimeSec !== undefined);
-  return reported.length === 0 ? {} : { predictTimeSec: reported.reduce((sum, ref) => sum + ref.predictTimeSec!, 0) };
 }
 
 function pauseAfter(breakAfter: BreakAfter, pauses: PauseSettings): number {

@@ -1,12 +1,24 @@
 // Names shared by the workflow and its clients.
 
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { EngineName } from '../document/input.ts';
 import type { DocumentProgress, LivePrefix } from '../document/result.ts';
 
 export const AUDIO_DOCUMENT_WORKFLOW = 'audioDocument';
+/** A part of a book, run as a child of audioDocument. */
+export const AUDIO_DOCUMENT_PART_WORKFLOW = 'audioDocumentPart';
 export const progressQuery = defineQuery<DocumentProgress>('progress');
 /** The finished contiguous prefix of chunks (refs, never audio), from piece `from` on. */
+/** A part tells its parent how far it got, a few times per part (each signal is a history event of the parent). */
+export const partProgressSignal = defineSignal<[PartProgress]>('partProgress');
+export interface PartProgress {
+  part: number;
+  done: number;
+  inFlight: number;
+  failedAttempts: number;
+  /** Characters of the chunks done (the ETA's measure). */
+  characters: number;
+}
 export const livePrefixQuery = defineQuery<LivePrefix, [from?: number]>('livePrefix');
 
 /**

@@ -28,7 +28,8 @@ export async function chunkSchedulingDecisions(handle: WorkflowHandle): Promise<
     if (chunkActivities.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId))) finished++;
   }
   if (open) open.scheduled = scheduled;
-  return decisions;
+  // The tasks before the first chunk read and chunk the text.
+  return decisions.slice(Math.max(0, decisions.findIndex((d) => d.scheduled > 0)));
 }
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];

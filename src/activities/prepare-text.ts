@@ -1,0 +1,95 @@
+// The text of a document, stored or inline, read and chunked by an activity (books): the chunk
+// plan goes to the chunk store, and the workflow gets only what it orchestrates with (how many
+// chunks, their breaks, the headings, the parts). The parts read their chunk texts back.
+
+import { ApplicationFailure } from '@temporalio/common';
+import { checkText, InvalidInputError, MAX_STORED_TEXT_CHARS, type TextRef } from '../document/input.ts';
+import type { ChapterStart } from '../formats/chapters.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { ContentChangedError, loadJson, storeJson, type ContentRef } from '../storage/stored-content.ts';
+import { loadText } from '../storage/stored-text.ts';
+import { encodeBreaks } from '../text/breaks.ts';
+import { chunkText, type BreakAfter, type LinkReading } from '../text/chunker.ts';
+import { MAX_PART_CHARACTERS, splitIntoParts, type PartSpan } from '../text/parts.ts';
+
+export interface PrepareTextInput {
+  /** One of the two. */
+  text?: string;
+  textRef?: TextRef;
+  maxChunkChars: number;
+  maxPartChunks: number;
+  links?: LinkReading;
+}
+
+export interface PreparedText {
+  /** The chunks' texts and breaks, stored. */
+  plan: ContentRef;
+  chunks: number;
+  /** Of all chunk texts (the ETA's measure). */
+  characters: number;
+  /** Each chunk's break, one letter each (src/text/breaks.ts). */
+  breaks: string;
+  headings: ChapterStart[];
+  /** With each part's characters (the parent's ETA counts them when a part ends). */
+  parts: Array<PartSpan & { characters: number }>;
+}
+
+export interface ReadChunksInput {
+  plan: ContentRef;
+  from: number;
+  to: number;
+}
+
+interface StoredPlan {
+  chunks: Array<{ text: string; breakAfter: BreakAfter }>;
+}
+
+export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }) {
+  return {
+    async prepareText({ text, textRef, maxChunkChars, maxPartChunks, links }: PrepareTextInput): Promise<PreparedText> {
+      const source = text ?? (await stored(blobStore, textRef!));
+      // Read as a person would: markup left out, lists and table rows as sentences, URLs by their host, abbreviations kept whole.
+      const chunks = chunkText(source, { maxChunkChars, speakable: true, ...(links ? { links } : {}) });
+      if (chunks.length === 0) throw ApplicationFailure.nonRetryable('Invalid input: text has nothing to read aloud', 'InvalidInputError');
+      const plan = await storeJson(blobStore, 'plans', { chunks: chunks.map(({ text, breakAfter }) => ({ text, breakAfter })) } satisfies StoredPlan);
+      const headings = chunks.flatMap((chunk) => (chunk.breakAfter === 'heading' ? [{ chunk: chunk.index, title: chunk.text.trim() }] : []));
+      const lengths = chunks.map((chunk) => chunk.text.length);
+      return {
+        plan,
+        chunks: chunks.length,
+        characters: lengths.reduce((sum, n) => sum + n, 0),
+        breaks: encodeBreaks(chunks.map((chunk) => chunk.breakAfter)),
+        headings,
+        parts: splitIntoParts(lengths, new Set(headings.map((h) => h.chunk)), { chunks: maxPartChunks, characters: MAX_PART_CHARACTERS }).map((span) => ({ ...span, characters: lengths.slice(span.from, span.to).reduce((sum, n) => sum + n, 0) })),
+      };
+    },
+
+    async readChunks({ plan, from, to }: ReadChunksInput): Promise<string[]> {
+      const { chunks } = await verified(() => loadJson<StoredPlan>(blobStore, plan));
+      return chunks.slice(from, to).map((chunk) => chunk.text);
+    },
+  };
+}
+
+/** A stored text, checked as an inline one is; what can never work fails at once. */
+async function stored(blobStore: BlobStore, ref: TextRef): Promise<string> {
+  const text = await verified(() => loadText(blobStore, ref));
+  try {
+    checkText(text, 'textRef', MAX_STORED_TEXT_CHARS);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidInputError');
+    throw error;
+  }
+  return text;
+}
+
+/** A changed or missing blob will not come back by retrying. */
+async function verified<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ContentChanged');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${(error as Error).message}: the stored text or plan is gone`, 'ContentMissing');
+    throw error;
+  }
+}

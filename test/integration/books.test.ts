@@ -1,0 +1,157 @@
+// Books on a real Temporal dev server: a stored text (textRef), chunked by an activity and spoken
+// in parts, one child workflow after the other. What the histories show is what is asserted:
+// at most C chunks in flight for the whole document, parts that start at chapters, every history
+// bounded, and the same audio as the same text spoken in one run.
+
+import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFailure } from '../../src/client/print-result.ts';
+import type { AudioDocumentInput } from '../../src/document/input.ts';
+import type { AudioDocumentResult } from '../../src/document/result.ts';
+import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { LocalBlobStore } from '../../src/storage/blob-store.ts';
+import { storeText } from '../../src/storage/stored-text.ts';
+import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { progressQuery } from '../../src/workflows/definitions.ts';
+import { sleep } from '../helpers/async.ts';
+import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+
+let temporal: TestTemporal;
+let audioWorker: AudioWorker;
+let running: Promise<void>;
+let blobs: LocalBlobStore;
+let outputDir: string;
+const taskQueue = uniqueTaskQueue('books');
+
+/** Chapters of numbered paragraphs: "Chapter N" headings, then short paragraphs; `tag` keeps each test's chunks its own (stored chunks are reused). */
+function book(tag: string, chapters: number, paragraphs: number): string {
+  const chapter = (c: number) => [`Chapter ${c + 1}`, ...Array.from({ length: paragraphs }, (_, p) => `Paragraph ${p} of the ${tag} chapter ${c + 1} is here.`)];
+  return Array.from({ length: chapters }, (_, c) => chapter(c).join('\n\n')).join('\n\n');
+}
+
+async function start(input: AudioDocumentInput): Promise<WorkflowHandle> {
+  return temporal.client.workflow.start('audioDocument', { args: [input], taskQueue, workflowId: uniqueTaskQueue('book') });
+}
+
+type Events = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>;
+
+async function history(client: Client, workflowId: string): Promise<Events> {
+  return (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+}
+
+/** The most synthesizeChunk activities open at once in one history. */
+function maxInFlight(events: Events): number {
+  const open = new Set<number>();
+  let max = 0;
+  for (const event of events) {
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk') open.add(Number(event.eventId));
+    const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
+    if (closed) open.delete(Number(closed.scheduledEventId));
+    max = Math.max(max, open.size);
+  }
+  return max;
+}
+
+const millis = (event: Events[number]) => Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6);
+
+beforeAll(async () => {
+  temporal = await startTestTemporal();
+  outputDir = join(temporal.dir, 'output');
+  const blobDir = join(temporal.dir, 'blobs');
+  blobs = new LocalBlobStore(blobDir);
+  audioWorker = await createAudioWorker({
+    connection: temporal.workerConnection,
+    namespace: 'default',
+    taskQueue,
+    outputDir,
+    blobDir,
+    maxConcurrentActivities: 50,
+    espeakThreads: 1,
+    engines: { simulated: new SimulatedEngine() },
+  });
+  running = audioWorker.run();
+});
+
+afterAll(async () => {
+  audioWorker?.shutdown();
+  await running;
+  await audioWorker?.close();
+  await temporal?.teardown();
+});
+
+describe('books: stored text, spoken in parts', () => {
+  it('gives the audio of one run, in parts that start at chapters, with at most C chunks in flight across the parts', async () => {
+    const text = book('first', 5, 4); // 25 chunks: a heading and 4 paragraphs per chapter
+    const textRef = await storeText(blobs, text);
+    const base = { textRef, engine: 'simulated' as const, concurrency: 3, engineOptions: { latencyMs: 20, jitterMs: 60 } };
+    const whole = (await (await start({ ...base, output: { name: 'whole.wav' } })).result()) as AudioDocumentResult;
+    expect(whole.parts).toBeUndefined();
+
+    const handle = await start({ ...base, maxPartChunks: 12, output: { name: 'parts.wav' } });
+    const result = (await handle.result()) as AudioDocumentResult;
+    expect(result.sha256).toBe(whole.sha256);
+    expect(result.chapters).toEqual(whole.chapters);
+    expect(result.chunks).toBe(25);
+    // 12 chunks at most: chapters of 5 chunks, two to a part.
+    expect(result.parts).toBe(3);
+
+    const parts = await Promise.all([1, 2, 3].map((n) => history(temporal.client, `${handle.workflowId}/part-${n}`)));
+    const spans = parts.map((events) => {
+      const input = JSON.parse(Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString()) as { from: number; to: number };
+      return [input.from, input.to];
+    });
+    expect(spans).toEqual([[0, 10], [10, 20], [20, 25]]); // each starts at a "Chapter N" heading
+    for (const events of parts) expect(maxInFlight(events)).toBe(3);
+    // One part after the other: the next starts only once the one before has closed.
+    for (let n = 1; n < parts.length; n++) expect(millis(parts[n]![0]!)).toBeGreaterThanOrEqual(millis(parts[n - 1]!.at(-1)!));
+    // The parent ran no chunk itself.
+    expect(maxInFlight(await history(temporal.client, handle.workflowId))).toBe(0);
+    // What the part saw of its history when it returned, then the events that closed it.
+    const longest = Math.max(...parts.map((events) => events.length));
+    expect(result.historyEvents!.largestPart).toBeLessThanOrEqual(longest);
+    expect(result.historyEvents!.largestPart).toBeGreaterThanOrEqual(longest - 3);
+  });
+
+  it('answers the progress query across the parts', async () => {
+    const handle = await start({ textRef: await storeText(blobs, book('progress', 4, 2)), engine: 'simulated', concurrency: 2, maxPartChunks: 3, engineOptions: { latencyMs: 300 } });
+    const seen = new Set<number>();
+    let progress = await handle.query(progressQuery);
+    while (progress.phase === 'synthesizing') {
+      if (progress.total > 0) {
+        expect(progress.total).toBe(12);
+        expect(progress.inFlight).toBeLessThanOrEqual(2);
+        seen.add(progress.done);
+      }
+      await sleep(50);
+      progress = await handle.query(progressQuery);
+    }
+    await handle.result();
+    // Counts from inside the parts, not only at their ends (parts of 3 chunks end at 3, 6, 9).
+    expect([...seen].some((done) => done % 3 !== 0)).toBe(true);
+    expect(await handle.query(progressQuery)).toMatchObject({ phase: 'done', done: 12, inFlight: 0 });
+  });
+
+  it('cancels the running part, starts no other, and writes nothing', async () => {
+    const handle = await start({ textRef: await storeText(blobs, book('cancelled', 3, 3)), engine: 'simulated', concurrency: 2, maxPartChunks: 4, engineOptions: { latencyMs: 3_000 }, output: { name: 'cancelled-book.wav' } });
+    // Part 2's first two chunks are done; its last two take 3 s more, far longer than a cancel takes.
+    while ((await handle.query(progressQuery)).done < 5) await sleep(50);
+    await handle.cancel();
+    const error = await handle.result().catch((e: unknown) => e);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await temporal.client.workflow.getHandle(`${handle.workflowId}/part-2`).describe()).status.name).toBe('CANCELLED');
+    await expect(temporal.client.workflow.getHandle(`${handle.workflowId}/part-3`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect(existsSync(join(outputDir, 'cancelled-book.wav'))).toBe(false);
+  });
+
+  it('fails at once, saying so, when the stored text changed or is gone', async () => {
+    const textRef = await storeText(blobs, 'A text that will be tampered with.');
+    const changed = await start({ textRef: { ...textRef, sha256: '0'.repeat(64) }, engine: 'simulated' });
+    expect(describeFailure(await changed.result().catch((e: unknown) => e))).toMatch(/changed since it was stored/u);
+    await rm(new URL(textRef.uri));
+    const gone = await start({ textRef, engine: 'simulated' });
+    expect(describeFailure(await gone.result().catch((e: unknown) => e))).toMatch(/gone/u);
+  });
+});
