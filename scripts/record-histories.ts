@@ -40,6 +40,8 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
   },
   // Books (patched 'books'): inline text chunked by an activity, in one run; and a stored text in parts (child workflows, saved too).
   { name: 'prepared-text', input: { text: `## Chapter One\n\n${text}\n\n- a list item\n- and *another*, see https://example.com/page.`, engine: 'simulated', concurrency: 3 } },
+  // Search attributes set once the text is chunked (patched 'search-attributes').
+  { name: 'searchable', input: { text: `# A Findable Title\n\n${text}`, engine: 'simulated', concurrency: 3, output: { format: 'm4b' } } },
   {
     name: 'book-in-parts',
     input: async (blobs) => ({ textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`), engine: 'simulated', concurrency: 2, maxPartChunks: 8, output: { format: 'mp3' } }),

@@ -3,19 +3,22 @@
 //   npm run client -- speak - < notes.txt          (text from standard input)
 //   npm run client -- speak notes.txt --detach     (prints the id and returns)
 //   npm run client -- status <id> | cancel <id> | result <id>
+//   npm run client -- list [--running | --finished] [--json]
 
 import { existsSync } from 'node:fs';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { Command } from 'commander';
-import { addDocumentOptions, documentInput, type DocumentFlags } from './client/document-options.ts';
+import { Command, Option } from 'commander';
+import { addDocumentOptions, describeSource, documentInput, sourceMemo, type DocumentFlags } from './client/document-options.ts';
 import { documentState, missingFileAdvice } from './client/document-state.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
+import { documentTable, listDocuments } from './client/list-documents.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
-import { temporalSettings } from './config.ts';
+import { temporalSettings, workerSettings } from './config.ts';
 import { resolveDocumentInput } from './document/input.ts';
 import type { AudioDocumentResult } from './document/result.ts';
+import { LocalBlobStore } from './storage/blob-store.ts';
 
 const temporal = temporalSettings();
 const address = temporal.address ?? '127.0.0.1:7233';
@@ -63,13 +66,15 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
   .option('--detach', 'start the document (or find it), print its id and return without waiting')
   .action((file: string, flags: SpeakFlags) =>
     withClient(async (client) => {
-      const input = await documentInput(file, flags, flags.out);
+      const { input, source } = await documentInput(file, flags, flags.out, new LocalBlobStore(workerSettings().blobDir));
+      const read = describeSource(file, source);
+      if (read) console.error(read);
       // Fail here, with the workflow's own message, before anything starts.
       resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`));
       const workflowId = documentWorkflowId(file, input, { forceNew: flags.new });
       // A finished document whose file is gone is not made again behind the user's back: the
       // worker may be on another machine, where the file may still be. --new makes it again.
-      const { handle, result, message } = await startDocument(client, input, temporal.taskQueue, workflowId, { whenFileGone: 'refuse' });
+      const { handle, result, message } = await startDocument(client, input, temporal.taskQueue, workflowId, { whenFileGone: 'refuse', memo: sourceMemo(file) });
       console.error(`${workflowId} on task queue "${temporal.taskQueue}" at ${address}: ${message ?? 'started'}`);
       if (flags.detach) {
         console.log(workflowId);
@@ -109,6 +114,19 @@ program
         throw error instanceof WorkflowNotFoundError ? await alreadyOver() : error;
       });
       console.log(`Cancellation requested for ${id}`);
+    }),
+  );
+
+program
+  .command('list')
+  .description('list the documents this server knows, newest first: id, status, chunks, time, start, title')
+  .addOption(new Option('--running', 'only those still running').conflicts('finished'))
+  .option('--finished', 'only those that ended (completed, failed, cancelled...)')
+  .option('--json', 'print JSON instead of a table')
+  .action((flags: { running?: boolean; finished?: boolean; json?: boolean }) =>
+    withClient(async (client) => {
+      const documents = await listDocuments(client, flags.running ? 'running' : flags.finished ? 'finished' : 'all');
+      console.log(flags.json ? JSON.stringify(documents, null, 2) : documents.length > 0 ? documentTable(documents) : 'No documents.');
     }),
   );
 

@@ -6,7 +6,7 @@
 
 import { basename, dirname, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { addDocumentOptions, documentInput, type DocumentFlags } from './client/document-options.ts';
+import { addDocumentOptions, describeSource, documentInput, sourceMemo, type DocumentFlags } from './client/document-options.ts';
 import { chunksDone, progressWithin } from './client/document-state.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { mainJobEngine } from './client/main-engine.ts';
@@ -16,6 +16,7 @@ import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config.ts';
 import { resolveDocumentInput, type AudioDocumentInput } from './document/input.ts';
 import type { AudioDocumentResult } from './document/result.ts';
+import { LocalBlobStore } from './storage/blob-store.ts';
 import { openEmbedded, signalExitCode, type Embedded } from './temporal/embedded.ts';
 
 const SAMPLE = 'samples/reading.txt';
@@ -29,7 +30,10 @@ async function main(file: string, flags: MainFlags) {
   const wallStart = performance.now();
   // --out is a path here: the in-process worker writes straight into its directory.
   const out = flags.out ? resolve(flags.out) : undefined;
-  const input = await documentInput(file, flags, out && basename(out));
+  // A book's text goes to the chunk store the in-process worker reads (AUDIO_BLOB_DIR).
+  const { input, source } = await documentInput(file, flags, out && basename(out), new LocalBlobStore(workerSettings().blobDir));
+  const read = describeSource(file, source);
+  if (read) console.error(read);
   resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`)); // bad flags fail before a server starts
   input.engine = (await mainJobEngine(flags.engine, flags.voice)) ?? input.engine; // Kokoro, fetched now if need be
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
@@ -93,7 +97,7 @@ interface MainRun {
 
 async function speak({ embedded, file, input, workflowId, replace, signal }: MainRun): Promise<AudioDocumentResult> {
   const { client, taskQueue, namespace, uiUrl } = embedded;
-  const { handle, result, message } = await startDocument(client, input, taskQueue, workflowId, { whenFileGone: 'restart', replace });
+  const { handle, result, message } = await startDocument(client, input, taskQueue, workflowId, { whenFileGone: 'restart', replace, memo: sourceMemo(file) });
   console.error(`Speaking ${file} with ${input.engine}${input.voice ? ` (${input.voice})` : ''} as workflow ${workflowId}`);
   if (message) console.error(message);
   if (uiUrl) console.error(`Follow it in the Temporal UI: ${uiUrl}/namespaces/${namespace}/workflows/${workflowId}`);

@@ -13,7 +13,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { levelling, LoudnessMeter } from '../src/audio/loudness.ts';
 import { int16Bytes } from '../src/audio/wav.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
-import { ACX, chapterFileName, openAudioFile, type SpeechTimings } from '../src/formats/index.ts';
+import { ACX, chapterFileName, groupChapters, openAudioFile, type SpeechTimings } from '../src/formats/index.ts';
 import { LocalBlobStore, sha256Hex } from '../src/storage/blob-store.ts';
 import { decodeWithFfmpeg, ffprobe, onsetsMs } from './helpers/ffmpeg-tools.ts';
 
@@ -230,6 +230,22 @@ describe('stitch with formats, captions and loudness', () => {
       expect((decoded.length - lastSound) / 44.1).toBeGreaterThanOrEqual(1_000);
       expect((decoded.length - lastSound) / 44.1).toBeLessThanOrEqual(5_000);
     }
+  });
+
+  it('MP3: a book of more chapters than ID3 can count (255) gets them grouped, every mark readable by ffprobe', async () => {
+    const rate = 8_000;
+    const chapters = Array.from({ length: 300 }, (_, i) => ({ title: `C${i + 1}`, startFrame: i * 80, endFrame: (i + 1) * 80 }));
+    const grouped = groupChapters(chapters, 255);
+    expect(grouped).toHaveLength(150);
+    expect(grouped[0]).toEqual({ title: 'C1 – C2', startFrame: 0, endFrame: 160 });
+    expect(grouped.at(-1)).toEqual({ title: 'C299 – C300', startFrame: 298 * 80, endFrame: 300 * 80 });
+    expect(groupChapters(chapters.slice(0, 255), 255)).toHaveLength(255);
+    const path = join(outputDir, 'many-chapters.mp3');
+    const writer = await openAudioFile({ format: 'mp3', path, pcm: { sampleRate: rate, channels: 1 }, maxFrames: 24_000, tags: { title: 'Many' }, chapters: grouped });
+    await writer.write(new Int16Array(24_000).fill(1_000));
+    await writer.finish();
+    const probe = await ffprobe(path);
+    expect(probe.chapters.map((c) => c.tags.title)).toEqual(grouped.map((c) => c.title));
   });
 
   it('chapter file names sort in order and hold nothing a file system refuses', () => {

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { Artifact } from '../document/result.ts';
 import {
-  ACX, chapterFileName, chapterList, defaultBitrateKbps, FORMAT_FACTS, m3uPlaylist, openAudioFile, placeChapters, PLAYLIST_MEDIA_TYPE, splitAtChapters, srt, timeSentences, webVtt,
+  ACX, chapterFileName, chapterList, groupChapters, defaultBitrateKbps, FORMAT_FACTS, m3uPlaylist, openAudioFile, placeChapters, PLAYLIST_MEDIA_TYPE, splitAtChapters, srt, timeSentences, webVtt,
   type Chapter, type ChapterStart, type ChunkSpeech, type FrameChapter, type Tags, type WrittenFile,
 } from '../formats/index.ts';
 import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
@@ -68,7 +68,7 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
           maxFrames: frames,
           ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
           tags: file.tags,
-          chapters: FORMAT_FACTS[output.format].chapters ? placedChapters[i]! : [],
+          chapters: FORMAT_FACTS[output.format].chapters ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity) : [],
         });
       },
       onPiece: (index) => context.heartbeat(index),
@@ -146,7 +146,9 @@ async function writePlaylist(root: string, path: string, files: FilePlan[], stit
 
 /** `<name>.vtt`, `<name>.srt` and `<name>.timings.json` beside the audio, from the chunks' speech. */
 async function writeCaptions(blobStore: BlobStore, root: string, audioPath: string, chunks: readonly ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number): Promise<Artifact[]> {
-  const speech = await Promise.all(chunks.map(async (chunk): Promise<ChunkSpeech> => (await loadChunkSpeech(blobStore, chunk.uri)) ?? { text: '' }));
+  // One file at a time: a book has tens of thousands, more than a process may hold open at once.
+  const speech: ChunkSpeech[] = [];
+  for (const chunk of chunks) speech.push((await loadChunkSpeech(blobStore, chunk.uri)) ?? { text: '' });
   const timings = timeSentences(placed, speech, sampleRate, frames);
   const base = audioPath.replace(/\.[^./]+$/u, '');
   const files: Array<[Artifact['kind'], string, string, string]> = [

@@ -1,10 +1,15 @@
 // The command-line options that describe a document, shared by `client speak` and the main job.
 
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientDefaults } from '../config.ts';
 import { LINK_READINGS } from '../text/chunker.ts';
-import { ENGINES, FORMATS, PRESETS, SCHEDULES, SPLITS, type AudioDocumentInput } from '../document/input.ts';
+import { DocumentFileError, readDocument, type ImportedDocument } from '../books/index.ts';
+import { checkText, ENGINES, FORMATS, MAX_STORED_TEXT_CHARS, MAX_TEXT_CHARS, PRESETS, SCHEDULES, SPLITS, type AudioDocumentInput, type EngineOptions, type TextRef } from '../document/input.ts';
+import type { DocumentMemo } from '../document/search-attributes.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { storeText } from '../storage/stored-text.ts';
 
 export interface DocumentFlags {
   out?: string;
@@ -18,6 +23,7 @@ export interface DocumentFlags {
   maxChunkChars?: number;
   links?: string;
   latencyMs?: number;
+  engineOptions?: EngineOptions;
   format?: string;
   preset?: string;
   split?: string;
@@ -47,6 +53,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--speed <rate>', 'speaking rate, 0.5 to 2 (default 1, the engine\'s own)', decimal)
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
     .addOption(new Option('--links <how>', 'read a URL as its host name (host, the default) or as the word "link"').choices(LINK_READINGS))
+    .option('--engine-options <json>', 'engine options as JSON, checked like the rest of the input, e.g. \'{"latencyMs":0,"sampleRate":8000,"charsPerSecond":1500}\' (simulated)', engineOptionsJson)
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
     .addOption(new Option('--format <format>', 'audio format (default: from the --out name, else wav)').choices(FORMATS))
     .addOption(new Option('--preset <preset>', 'acx: the master Audible takes (44.1 kHz mono MP3, 192 kbit/s, ACX levels and room tone), with a report').choices(PRESETS))
@@ -60,14 +67,30 @@ export function addDocumentOptions(command: Command): Command {
     .option('--new', 'force a new run even if this document was already spoken');
 }
 
-/** Reads the text file (standard input for `-`) and builds the workflow input, filling unset flags from the environment. */
-export async function documentInput(file: string, flags: DocumentFlags, outputName?: string): Promise<AudioDocumentInput> {
+/** The memo of a document read from `file`: its name ("stdin" for standard input). */
+export function sourceMemo(file: string): DocumentMemo {
+  return { source: file === STDIN ? 'stdin' : basename(file) };
+}
+
+/** What was read from the file, for the user to see. */
+export type SourceSummary = Omit<ImportedDocument, 'text'> & { characters: number; stored: boolean };
+
+/**
+ * Reads the file (standard input for `-`: text, Markdown, HTML or EPUB, any common encoding) and
+ * builds the workflow input, filling unset flags from the environment. A text longer than the
+ * inline limit is stored in `blobStore` (the workers' chunk store) and travels as `textRef`.
+ */
+export async function documentInput(file: string, flags: DocumentFlags, outputName: string | undefined, blobStore: BlobStore): Promise<{ input: AudioDocumentInput; source: SourceSummary }> {
   const defaults = clientDefaults(process.env, flags.voice);
-  const text = await readText(file);
+  const { text, ...read } = await readSource(file);
+  const stored = text.length > MAX_TEXT_CHARS;
   const parallel = flags.sequential ? false : flags.parallel ? true : defaults.parallel;
   const concurrency = flags.concurrency ?? defaults.concurrency;
-  return {
-    text,
+  const tags = { ...(read.title && !flags.title ? { title: oneLine(read.title) } : {}), ...(read.author && !flags.author ? { author: oneLine(read.author) } : {}) };
+  const output = { ...tags, ...outputOptions(flags, outputName).output };
+  const engineOptions = { ...flags.engineOptions, ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}) };
+  const input: AudioDocumentInput = {
+    ...(stored ? { textRef: await storeChecked(blobStore, text) } : { text }),
     mode: parallel ? 'parallel' : 'sequential',
     ...(concurrency === undefined ? {} : { concurrency }),
     ...(flags.schedule ? { schedule: flags.schedule as AudioDocumentInput['schedule'] } : {}),
@@ -76,9 +99,23 @@ export async function documentInput(file: string, flags: DocumentFlags, outputNa
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
     ...(flags.maxChunkChars ? { maxChunkChars: flags.maxChunkChars } : {}),
     ...(flags.links ? { links: flags.links as NonNullable<AudioDocumentInput['links']> } : {}),
-    ...(flags.latencyMs !== undefined ? { engineOptions: { latencyMs: flags.latencyMs } } : {}),
-    ...outputOptions(flags, outputName),
+    ...(Object.keys(engineOptions).length > 0 ? { engineOptions } : {}),
+    ...(Object.keys(output).length > 0 ? { output } : {}),
   };
+  return { input, source: { ...read, characters: text.length, stored } };
+}
+
+/** "Read book.epub: EPUB "Title" by Someone, 12 chapters, 1234567 characters (stored; the workflow gets a reference)", or nothing for plain UTF-8 text inline. */
+export function describeSource(file: string, source: SourceSummary): string | undefined {
+  const plain = source.format === 'text' && (source.encoding === 'utf-8' || source.encoding === undefined);
+  if (plain && !source.stored) return undefined;
+  const names: Record<SourceSummary['format'], string> = { text: 'text', markdown: 'Markdown', html: 'HTML', epub: 'EPUB' };
+  const what = [
+    `${names[source.format]}${source.encoding && source.encoding !== 'utf-8' ? ` in ${source.encoding}` : ''}${source.title ? ` "${source.title}"` : ''}${source.author ? ` by ${source.author}` : ''}`,
+    ...(source.chapters > 0 ? [`${source.chapters} chapters`] : []),
+    `${source.characters} characters${source.stored ? ' (stored in the chunk store; the workflow gets a reference)' : ''}`,
+  ];
+  return `Read ${file}: ${what.join(', ')}`;
 }
 
 function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<AudioDocumentInput, 'output'> {
@@ -103,20 +140,49 @@ function loudnessTarget(value: string): number {
   return number;
 }
 
-async function readText(file: string): Promise<string> {
-  if (file === STDIN) return readStdin();
+/** The file's text, read as its format and encoding say (src/books); a file we cannot read stops here, before anything starts. */
+async function readSource(file: string): Promise<ImportedDocument> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    bytes = file === STDIN ? await readStdin() : await readFile(file);
   } catch (error) {
     throw new Error(`cannot read text file "${file}": ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
+  try {
+    return await readDocument(bytes, file === STDIN ? 'stdin' : basename(file));
+  } catch (error) {
+    if (error instanceof DocumentFileError) throw new Error(`cannot read ${file}: ${error.message}`);
+    throw error;
+  }
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) console.error('Reading the text from standard input; end it with Ctrl-D.');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Checked as the workflow would check it, then stored: a text that can never work is never stored. */
+async function storeChecked(blobStore: BlobStore, text: string): Promise<TextRef> {
+  checkText(text, 'text', MAX_STORED_TEXT_CHARS);
+  return storeText(blobStore, text);
+}
+
+/** Tags are one line: an EPUB's title may hold a line break. */
+function oneLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f-\u009f]+/gu, ' ').trim().slice(0, 500);
+}
+
+function engineOptionsJson(value: string): EngineOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError(`must be a JSON object, e.g. '{"latencyMs":0,"charsPerSecond":1500}', got ${value}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError(`must be a JSON object, got ${value}`);
+  return parsed as EngineOptions; // checked with the rest of the input
 }
 
 function decimal(value: string): number {

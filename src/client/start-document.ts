@@ -5,6 +5,7 @@
 import { type Client, type WorkflowHandle, type WorkflowIdConflictPolicy, type WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AudioDocumentInput } from '../document/input.ts';
 import type { AudioDocumentResult } from '../document/result.ts';
+import type { DocumentMemo } from '../document/search-attributes.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
 import { chunksDone, documentState, missingFileAdvice, type DocumentState } from './document-state.ts';
 
@@ -17,6 +18,8 @@ export interface StartOptions {
   whenFileGone: 'restart' | 'refuse';
   /** Start anew under the same id even if a run is going (it is terminated) or succeeded (the main job's --new). */
   replace?: boolean;
+  /** Where the text came from, kept with the run (lists show it). */
+  memo?: DocumentMemo;
 }
 
 export interface StartedDocument {
@@ -58,7 +61,7 @@ export async function startDocument(
       ? { workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE' }
       : // A run started by someone else since we looked is attached to, not doubled.
         { workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' };
-  const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue, workflowId, ...policies });
+  const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue, workflowId, ...policies, ...(options.memo ? { memo: { ...options.memo } } : {}) });
   const message = startedMessage(earlier, options.replace);
   return { handle, started: true, ...(earlier ? { earlier } : {}), ...(message ? { message } : {}) };
 }

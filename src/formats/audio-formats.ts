@@ -7,14 +7,16 @@ export interface FormatFacts {
   mediaType: string;
   /** ffmpeg's encoder and muxer; absent for WAV, which we write ourselves. */
   encoder?: { codec: string; muxer: string; kbpsPerChannel: number; extra?: string[]; sampleRates?: number[] };
-  /** Carries chapter marks (M4B: chapter atoms; MP3: ID3v2 CHAP/CTOC). */
+  /** Carries chapter marks (M4B: chapter atoms; MP3: ID3v2 CHAP/CTOC), at most `maxChapters` of them. */
   chapters: boolean;
+  maxChapters?: number;
 }
 
 export const FORMAT_FACTS: Record<OutputFormat, FormatFacts> = {
   wav: { mediaType: 'audio/wav', chapters: false },
   // LAME writes the Xing/LAME header with the encoder delay and padding: decoders trim them (gapless).
-  mp3: { mediaType: 'audio/mpeg', encoder: { codec: 'libmp3lame', muxer: 'mp3', kbpsPerChannel: 64 }, chapters: true },
+  // ffmpeg writes the ID3 table of contents' entry count in one byte: more chapters are grouped.
+  mp3: { mediaType: 'audio/mpeg', encoder: { codec: 'libmp3lame', muxer: 'mp3', kbpsPerChannel: 64 }, chapters: true, maxChapters: 255 },
   // AAC in MP4 ("ipod" muxer): an edit list skips the encoder's priming samples; faststart puts the
   // index first, so a player can start before it has the whole file.
   m4b: { mediaType: 'audio/mp4', encoder: { codec: 'aac', muxer: 'ipod', kbpsPerChannel: 64, extra: ['-movflags', '+faststart'] }, chapters: true },

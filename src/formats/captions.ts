@@ -5,7 +5,7 @@
 
 import type { WordTiming } from '../engines/engine.ts';
 import type { PlacedChunk } from '../stitch/joiner.ts';
-
+import { sentencesOf } from '../text/sentences.ts';
 
 /** What the chunk store keeps beside a chunk's audio for captions. */
 export interface ChunkSpeech {
@@ -33,7 +33,6 @@ export interface SpeechTimings {
   sentences: TimedSentence[];
 }
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 /** Sentences of every chunk, timed in the output; `speech[i]` belongs to `placed[i]`. */
 export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], sampleRate: number, totalFrames: number): SpeechTimings {
@@ -46,7 +45,7 @@ export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], samp
     const frameOf = (sample: number) =>
       Math.min(end, Math.max(chunk.startFrame, chunk.startFrame + Math.round(((sample - chunk.trimmedFrames) * sampleRate) / chunk.sourceRate)));
     const byCharacters = (offset: number) => chunk.startFrame + Math.round((offset / Math.max(1, text.length)) * chunk.frames);
-    const parts = [...segmenter.segment(text)].filter((s) => s.segment.trim() !== '');
+    const parts = sentencesOf(text).filter((s) => s.segment.trim() !== '');
     parts.forEach((part, p) => {
       const last = p === parts.length - 1;
       const from = part.index;

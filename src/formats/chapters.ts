@@ -30,3 +30,19 @@ export function chapterList(chapters: FrameChapter[], sampleRate: number): Chapt
   const ms = (frame: number) => Math.round((frame * 1000) / sampleRate);
   return chapters.map((c) => ({ title: c.title, startMs: ms(c.startFrame), durationMs: ms(c.endFrame) - ms(c.startFrame) }));
 }
+
+/**
+ * At most `max` marks: consecutive chapters grouped evenly, each group titled "first – last" and
+ * spanning them all. An MP3's ID3 table of contents counts its entries in one byte (ffmpeg: 255).
+ */
+export function groupChapters(chapters: FrameChapter[], max: number): FrameChapter[] {
+  if (chapters.length <= max) return chapters;
+  const size = Math.ceil(chapters.length / max);
+  const groups: FrameChapter[] = [];
+  for (let i = 0; i < chapters.length; i += size) {
+    const first = chapters[i]!;
+    const last = chapters[Math.min(chapters.length, i + size) - 1]!;
+    groups.push({ title: first === last ? first.title : `${first.title} – ${last.title}`, startFrame: first.startFrame, endFrame: last.endFrame });
+  }
+  return groups;
+}

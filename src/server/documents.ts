@@ -38,7 +38,7 @@ export class Documents {
         args: [input],
         taskQueue: this.taskQueue,
         workflowId: id,
-        memo: { title, fingerprint },
+        memo: { title, fingerprint, source: title },
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
       return { id, status: 'running', created: true };

@@ -8,6 +8,7 @@ import { clientDefaults } from '../config.ts';
 import { createHash } from 'node:crypto';
 import type { AudioDocumentInput } from '../document/input.ts';
 import { titleFromText } from '../document/title.ts';
+import { DocumentFileError, readDocument } from '../books/index.ts';
 import { HttpProblem } from './problem.ts';
 
 /** The options a form or a query string can set, by field name. */
@@ -47,9 +48,8 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
   let fileName: string | undefined;
   for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } })) {
     if (part.type === 'file') {
-      const bytes = await part.toBuffer();
-      text = bytes.toString('utf8');
       fileName = part.filename;
+      text = await uploadedText(await part.toBuffer(), fileName);
     } else {
       fields[part.fieldname] = part.value;
     }
@@ -59,6 +59,16 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
   const { text: _text, ...options } = fields;
   const document = fromForm(given, options);
   return fileName && typeof fields.title !== 'string' ? { ...document, title: fileName } : document;
+}
+
+/** An uploaded file read as its format and encoding say (text, Markdown, HTML, EPUB; src/books). */
+async function uploadedText(bytes: Buffer, fileName: string): Promise<string> {
+  try {
+    return (await readDocument(bytes, fileName || 'upload')).text;
+  } catch (error) {
+    if (error instanceof DocumentFileError) throw new HttpProblem(400, `Invalid input: file ${error.message}`, 'file');
+    throw error;
+  }
 }
 
 /** Form fields and query parameters are strings: numbers are turned back into numbers here. */

@@ -15,6 +15,7 @@ import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
 import { LocalBlobStore } from '../storage/blob-store.ts';
 import { ttsTaskQueue } from '../workflows/definitions.ts';
+import { ensureSearchAttributes } from './search-attributes.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -42,6 +43,7 @@ export interface AudioWorker {
 }
 
 export async function createAudioWorker(options: AudioWorkerOptions): Promise<AudioWorker> {
+  await ensureSearchAttributes(options.connection, options.namespace);
   const engines = options.engines ?? defaultEngines(options);
   const activities = createActivities({ engines, blobStore: new LocalBlobStore(options.blobDir), outputDir: options.outputDir });
   const common = {

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { devServerSearchAttributeFlags } from './search-attributes.ts';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -83,6 +84,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+    ...devServerSearchAttributeFlags(),
   ];
   // In a process group of its own: the terminal's Ctrl-C goes to every process of the foreground
   // group, and the server must outlive our worker (which still reports to it while it stops).

@@ -3,10 +3,11 @@
 // one history is spoken in parts, one child workflow after the other (audio-document-part.ts).
 // Orchestration only: every side effect happens in an activity.
 
-import { ApplicationFailure, executeChild, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities, ChunkRef, StitchInput } from '../activities/index.ts';
 import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type ResolvedDocumentInput } from '../document/input.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
+import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../document/search-attributes.ts';
 import { ACX } from '../formats/acx.ts';
 import type { ChapterStart } from '../formats/chapters.ts';
 import type { ContentRef } from '../storage/stored-content.ts';
@@ -72,6 +73,17 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const books = patched('books');
   const plan = books ? await preparedPlan(input) : inlinePlan(input);
   const chunkedAt = Date.now();
+  const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId, listenerAudio ? input.output.format : 'wav');
+  // Findable later (`client list`, the UI's filters): workflows started before did not say.
+  if (books && patched('search-attributes')) {
+    upsertSearchAttributes([
+      { key: DocumentTitle, value: documentTitle(input, plan.headings, name) },
+      { key: DocumentCharacters, value: plan.characters },
+      { key: DocumentChunks, value: plan.chunks },
+      { key: DocumentEngine, value: input.engine },
+      { key: DocumentFormat, value: input.output.format },
+    ]);
+  }
   progress.total = plan.chunks;
   pausesAfterMs = plan.breaks.map((breakAfter) => pauseAfter(breakAfter, input.output.pauses));
 
@@ -98,7 +110,6 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const synthesizedAt = Date.now();
 
   progress.phase = 'stitching';
-  const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId, listenerAudio ? input.output.format : 'wav');
   const stitched = await stitch({
     chunks: spoken.chunks,
     ...(spoken.lists ? { chunkLists: spoken.lists } : {}),
@@ -246,9 +257,19 @@ function joinOf({ output }: ResolvedDocumentInput) {
 }
 
 /** What the stitch makes of the output options: tags, chapters at the headings, loudness, joins, captions. */
-function listenerOutput({ output }: ResolvedDocumentInput, headings: ChapterStart[], name: string): Partial<StitchInput['output']> {
-  const fileName = name.replace(/^.*\//u, '').replace(/\.\w+$/u, '');
-  const title = output.title ?? headings[0]?.title ?? fileName;
+/** The title tag, and what lists show: as given, else the first heading, else the file's name. */
+function documentTitle({ output }: ResolvedDocumentInput, headings: ChapterStart[], name: string): string {
+  return output.title ?? headings[0]?.title ?? fileStem(name);
+}
+
+function fileStem(name: string): string {
+  return name.replace(/^.*\//u, '').replace(/\.\w+$/u, '');
+}
+
+function listenerOutput(input: ResolvedDocumentInput, headings: ChapterStart[], name: string): Partial<StitchInput['output']> {
+  const { output } = input;
+  const fileName = fileStem(name);
+  const title = documentTitle(input, headings, name);
   // What comes before the first heading is a chapter of its own, under the document's (or file's) name.
   const chapters = headings.length > 0 && headings[0]!.chunk > 0 ? [{ chunk: 0, title: output.title ?? fileName }, ...headings] : headings;
   return {

@@ -12,6 +12,7 @@ import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.ts';
+import { listDocuments } from '../../src/client/list-documents.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
 import { numberedParagraphs, referenceRun } from '../helpers/documents.ts';
@@ -76,4 +77,17 @@ describe('a Temporal server restarted mid-document', () => {
       expect(result.chunks).toBe(16);
     }, 180_000);
   }
+
+  it('still lists every document, with its title and chunks, after a restart', async () => {
+    const listed = (documents: Awaited<ReturnType<typeof listDocuments>>) =>
+      documents.filter((d) => d.id.startsWith('restart-SIG')).map((d) => ({ status: d.status, done: d.done, total: d.total, title: d.title }));
+    const before = await listDocuments(client, 'finished');
+    server.process.kill('SIGKILL');
+    await new Promise((resolve) => server.process.once('exit', resolve));
+    server = await start();
+    const after = await listDocuments(client, 'finished');
+    expect(listed(after)).toEqual(listed(before));
+    // Both documents above, titled by their file stem (no heading, no title given), 16 of 16 chunks.
+    expect(listed(after)).toEqual(Array.from({ length: 2 }, () => ({ status: 'COMPLETED', done: 16, total: 16, title: expect.stringMatching(/^restart-SIG/u) })));
+  }, 120_000);
 });

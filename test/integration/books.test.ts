@@ -3,7 +3,7 @@
 // at most C chunks in flight for the whole document, parts that start at chapters, every history
 // bounded, and the same audio as the same text spoken in one run.
 
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -12,9 +12,12 @@ import { describeFailure } from '../../src/client/print-result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import type { SpeechTimings } from '../../src/formats/index.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { storeText } from '../../src/storage/stored-text.ts';
 import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { listDocuments } from '../../src/client/list-documents.ts';
+import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../../src/document/search-attributes.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
@@ -113,6 +116,13 @@ describe('books: stored text, spoken in parts', () => {
     const longest = Math.max(...parts.map((events) => events.length));
     expect(result.historyEvents!.largestPart).toBeLessThanOrEqual(longest);
     expect(result.historyEvents!.largestPart).toBeGreaterThanOrEqual(longest - 3);
+
+    // Findable later: search attributes set by the workflow, listed from visibility.
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    const found = [attributes.get(DocumentTitle), attributes.get(DocumentChunks), attributes.get(DocumentCharacters), attributes.get(DocumentEngine), attributes.get(DocumentFormat)];
+    expect(found).toEqual(['Chapter 1', 25, whole.characters, 'simulated', 'wav']); // the first run paid for every character
+    const listed = (await listDocuments(temporal.client, 'finished')).find((d) => d.id === handle.workflowId);
+    expect(listed).toMatchObject({ status: 'COMPLETED', title: 'Chapter 1', done: 25, total: 25 });
   });
 
   it('answers the progress query across the parts', async () => {
@@ -145,6 +155,39 @@ describe('books: stored text, spoken in parts', () => {
     await expect(temporal.client.workflow.getHandle(`${handle.workflowId}/part-3`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     expect(existsSync(join(outputDir, 'cancelled-book.wav'))).toBe(false);
   });
+
+  it('speaks a 1 MB text end to end: every chunk in order, a chapter per heading, every history under 10,000 events and 10 MB', async () => {
+    const paragraph = (c: number, p: number) => `In chapter ${c}, paragraph ${p} tells how Dr. Smith and Mr. D. Holloway walked the long road to the sea, and what they said on the way. It ends here.`;
+    const chapters = Array.from({ length: 100 }, (_, c) => [`# Chapter ${c + 1}`, ...Array.from({ length: 70 }, (_, p) => paragraph(c + 1, p))].join('\n\n'));
+    const text = chapters.join('\n\n');
+    expect(text.length).toBeGreaterThan(1_000_000);
+    const handle = await start({
+      textRef: await storeText(blobs, text),
+      engine: 'simulated',
+      concurrency: 20,
+      engineOptions: { latencyMs: 0, sampleRate: 8_000, charsPerSecond: 1_500 },
+      output: { name: 'megabyte.wav', loudness: false },
+    });
+    const result = (await handle.result()) as AudioDocumentResult;
+    expect(result.chunks).toBe(100 * 71); // a heading and 70 paragraphs a chapter, each its own chunk
+    expect(result.parts).toBe(8); // 1,000 chunks at most: 14 chapters (994 chunks) a part, then the last 2
+    expect(result.chapters!.map((c) => c.title)).toEqual(Array.from({ length: 100 }, (_, c) => `Chapter ${c + 1}`));
+    // In order: the captions walk the chunks one after the other, every one of them.
+    const timings = JSON.parse(await readFile(result.artifacts!.find((a) => a.kind === 'timings')!.path, 'utf8')) as SpeechTimings;
+    const chunkOrder = [...new Set(timings.sentences.map((s) => s.chunk))];
+    expect(chunkOrder).toEqual(Array.from({ length: result.chunks }, (_, i) => i));
+    expect(timings.sentences[1]!.text).toBe('In chapter 1, paragraph 0 tells how Dr. Smith and Mr. D. Holloway walked the long road to the sea, and what they said on the way.');
+    for (const [i, s] of timings.sentences.entries()) if (i > 0) expect(s.startMs).toBeGreaterThanOrEqual(timings.sentences[i - 1]!.endMs);
+    // Every run's history, read back: the parent's and each part's.
+    const ids = [handle.workflowId, ...Array.from({ length: result.parts! }, (_, n) => `${handle.workflowId}/part-${n + 1}`)];
+    for (const id of ids) {
+      const events = await history(temporal.client, id);
+      expect(events.length, id).toBeLessThan(10_000);
+      expect(JSON.stringify(events).length, id).toBeLessThan(10_000_000);
+    }
+    expect(result.historyEvents!.document).toBeLessThan(10_000);
+    expect(result.historyEvents!.largestPart).toBeLessThan(10_000);
+  }, 600_000);
 
   it('fails at once, saying so, when the stored text changed or is gone', async () => {
     const textRef = await storeText(blobs, 'A text that will be tampered with.');

@@ -68,8 +68,9 @@ describe('health and description', () => {
       expect(Object.keys(spec.paths)).toContain(path);
     }
     const input = spec.paths['/v1/documents'].post.requestBody.content['application/json'].schema;
-    expect(input.required).toContain('text');
-    expect(Object.keys(input.properties)).toEqual(expect.arrayContaining(['text', 'mode', 'concurrency', 'engine', 'output', 'retry']));
+    // The text, or a stored text's reference: one of the two is required.
+    expect(input.anyOf.map((option: { required: string[] }) => option.required)).toEqual([['text'], ['textRef']]);
+    expect(Object.keys(input.properties)).toEqual(expect.arrayContaining(['text', 'textRef', 'mode', 'concurrency', 'engine', 'output', 'retry']));
     const docs = await fetch(`${base}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
