@@ -1,9 +1,11 @@
-// `npm run bench [-- --latency-ms 1200 --hours 10]`: the benchmarks, in one run on one machine,
-// reported as ratios (machines are noisy). Writes bench/results.md, bench/results.json, bench/makespan.svg.
+// `npm run bench [-- --latency-ms 1200 --hours 10 --book-sizes 1,5 --book-latencies 0,1000]`: the
+// benchmarks, in one run on one machine, reported as ratios (machines are noisy). Writes
+// bench/results.md, bench/results.json, bench/makespan.svg.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { booksAtScale } from './books.ts';
 import { encodingBenchmarks } from './encoding.ts';
 import { espeakThroughput } from './espeak.ts';
 import { temporalFloor } from './floor.ts';
@@ -21,6 +23,9 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '1200' },
     hours: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench' },
+    // Books at scale (about 40 minutes for both): text sizes in millions of characters, chunk latencies in ms.
+    'book-sizes': { type: 'string', default: '1,5' },
+    'book-latencies': { type: 'string', default: '0,1000' },
   },
 });
 const latencyMs = Number(values['latency-ms']);
@@ -49,6 +54,9 @@ try {
   const kokoro = await kokoroRtf(6, (line) => console.error(line));
   console.error('Kokoro on the whole sample, through the workflow...');
   const kokoroSampleRun = await kokoroSample(bench, (line) => console.error(line));
+  console.error('Books at scale...');
+  const list = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
+  const books = await booksAtScale(bench, { sizesMb: list(values['book-sizes']), latenciesMs: list(values['book-latencies']) }, (line) => console.error(line));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`,
@@ -65,6 +73,7 @@ try {
     espeak,
     kokoro,
     kokoroSample: kokoroSampleRun,
+    books,
     totalSeconds: (performance.now() - started) / 1000,
   };
   await mkdir(values.out!, { recursive: true });

@@ -22,7 +22,8 @@ beforeAll(async () => {
   temporal = await startTestTemporal();
   audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { espeakThreads: 1 });
   running = audioWorker.run();
-  env = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, TTS_ENGINE: 'simulated' };
+  // The client stores long texts where the worker reads them: its chunk store.
+  env = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, TTS_ENGINE: 'simulated', AUDIO_BLOB_DIR: join(temporal.dir, taskQueue, '.chunks') };
 });
 
 afterAll(async () => {
@@ -102,6 +103,40 @@ describe('client messages', () => {
     expect(detached.stdout).not.toMatch(/Audio:/u);
     const result = (await temporal.client.workflow.getHandle(id).result()) as AudioDocumentResult;
     expect(result.chunks).toBe(3);
+  });
+
+  it('an EPUB becomes a document: its chapters, its title and author, its file name in the memo, and a list that shows it', async () => {
+    const epub = join(import.meta.dirname, '../fixtures/books/lighthouse-epub3.epub');
+    const speak = await runClient(['speak', epub, '--out', 'lighthouse.m4b'], env);
+    expect(speak.code, speak.stderr).toBe(0);
+    expect(speak.stderr).toMatch(/Read .*lighthouse-epub3\.epub: EPUB "The Lighthouse Keeper" by Mara Quill/u);
+    expect(speak.stdout).toMatch(/Chapters: 0:00:00 The Lighthouse Keeper[\s\S]*The Storm[\s\S]*The Lamp[\s\S]*The Ship[\s\S]*The Morning/u);
+    const id = spokenId(speak);
+    expect((await temporal.client.workflow.getHandle(id).describe()).memo).toMatchObject({ source: 'lighthouse-epub3.epub' });
+    const list = await runClient(['list', '--finished', '--json'], env);
+    expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ id, status: 'COMPLETED', title: 'The Lighthouse Keeper', source: 'lighthouse-epub3.epub' }));
+  });
+
+  it('a book longer than the inline limit travels as a stored text', async () => {
+    const sentence = (c: number, p: number, s: number) => `Sentence ${s} of paragraph ${p} in chapter ${c} has enough words in it to belong to a long book, and goes on.`;
+    const paragraph = (c: number, p: number) => Array.from({ length: 4 }, (_, s) => sentence(c, p, s)).join(' ');
+    const chapter = (c: number) => `# Chapter ${c}\n\n${Array.from({ length: 25 }, (_, p) => paragraph(c, p)).join('\n\n')}`;
+    const file = await textFile('long-book.md', Array.from({ length: 20 }, (_, c) => chapter(c + 1)).join('\n\n'));
+    const speak = await runClient(['speak', file, '--max-chunk-chars', '2000', '--engine-options', '{"charsPerSecond":1500,"sampleRate":8000}'], env);
+    expect(speak.code, speak.stderr).toBe(0);
+    expect(speak.stderr).toMatch(/Read .*long-book\.md: Markdown, 20 chapters, 2\d{5} characters \(stored in the chunk store/u);
+    const input = (await temporal.client.workflow.getHandle(spokenId(speak)).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const started = JSON.parse(Buffer.from(input.data!).toString()) as { text?: string; textRef?: { characters: number } };
+    expect(started.text).toBeUndefined();
+    expect(started.textRef!.characters).toBeGreaterThan(200_000);
+  });
+
+  it('a DRM-protected EPUB and a PDF are refused before anything starts, saying why', async () => {
+    for (const [name, reason] of [['drm.epub', /protected by DRM/u], ['report.pdf', /PDF/u]] as const) {
+      const run = await runClient(['speak', join(import.meta.dirname, '../fixtures/books', name)], env);
+      expectError(run, reason);
+      expect(run.stderr).not.toMatch(/on task queue/u); // no workflow started
+    }
   });
 
   it('speak - reads the text from standard input', async () => {
