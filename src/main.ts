@@ -4,6 +4,7 @@
 // the wall time. Ctrl-C stops it cleanly; the same command again resumes the document where it
 // stopped (the server's history is kept in the cache directory; `--fresh` starts over).
 
+import { setMaxListeners } from 'node:events';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { addDocumentOptions, describeSource, documentInput, sourceMemo, type DocumentFlags } from './client/document-options.ts';
@@ -52,6 +53,9 @@ async function main(file: string, flags: MainFlags) {
   });
   if (!embedded.ownServer) console.error(`Using the Temporal server at ${embedded.address} (TEMPORAL_ADDRESS)`);
   const following = new AbortController();
+  // The Temporal client adds a listener to this signal for every long poll of the result and never
+  // removes it: a book's hours of polling would pass Node's warning threshold of 10.
+  setMaxListeners(0, following.signal);
   const run: MainRun = { embedded, file, input, workflowId, replace: flags.new === true || (flags.fresh === true && !embedded.ownServer), signal: following.signal };
   const spoken = speak(run).then(
     (result) => ({ result }),

@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { checkText, InvalidInputError, MAX_STORED_TEXT_CHARS, type TextRef } from '../document/input.ts';
 import type { ChapterStart } from '../formats/chapters.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import { BlobOutsideStoreError, type BlobStore } from '../storage/blob-store.ts';
 import { ContentChangedError, loadJson, storeJson, type ContentRef } from '../storage/stored-content.ts';
 import { loadText } from '../storage/stored-text.ts';
 import { encodeBreaks } from '../text/breaks.ts';
@@ -89,6 +89,9 @@ async function verified<T>(load: () => Promise<T>): Promise<T> {
     return await load();
   } catch (error) {
     if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ContentChanged');
+    if (error instanceof BlobOutsideStoreError) {
+      throw ApplicationFailure.nonRetryable(`${error.message}: the client that stored the text must share the workers' AUDIO_BLOB_DIR`, 'ContentMissing');
+    }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${(error as Error).message}: the stored text or plan is gone`, 'ContentMissing');
     throw error;
   }

@@ -34,12 +34,11 @@ export function decodeText(bytes: Uint8Array, fileName: string): DecodedText {
 
   const utf16 = utf16ByNulBytes(bytes);
   if (utf16) return checked(strictDecode(utf16, bytes, name, 'looks like'), binary);
-  if (bytes.includes(0)) throw binary();
+  if (tooManyControls(controlCharacters(bytes), bytes.length)) throw binary();
 
   const utf8 = tryDecode('utf-8', bytes);
   if (utf8 !== undefined) return checked({ text: utf8, encoding: 'utf-8' }, binary);
 
-  if (controlCharacters(bytes) * 100 > bytes.length) throw binary();
   return checked(detectAndDecode(bytes, name), binary);
 }
 
@@ -155,8 +154,16 @@ function strictDecode(encoding: string, bytes: Uint8Array, name: string, how: st
 /** Decoded text with many control characters is binary data that happened to decode. */
 function checked(decoded: DecodedText, binary: () => DocumentFileError): DecodedText {
   const controls = decoded.text.match(/[\u0000-\u0008\u000e-\u0019\u001b-\u001f\u007f-\u009f]/gu)?.length ?? 0;
-  if (controls * 100 > decoded.text.length) throw binary();
+  if (tooManyControls(controls, decoded.text.length)) throw binary();
   return decoded;
+}
+
+/**
+ * Binary data: control characters are more than 1 % of it, and more than a stray few. A text with
+ * one stray NUL or bell is text: the input's own check names the character and where it is.
+ */
+function tooManyControls(controls: number, length: number): boolean {
+  return controls >= 8 && controls * 100 > length;
 }
 
 /** C0 control bytes other than whitespace (and the DOS end-of-file mark, 0x1A). */

@@ -33,6 +33,8 @@ export interface LivePrefix {
   /** The output format when the input fixes it; otherwise the stitcher picks the chunks' highest. */
   sampleRate?: number;
   channels?: number;
+  /** A book spoken in parts: its chunks are not heard live (their refs stay in the parts until the stitch). */
+  parts?: number;
   /** How the stitcher joins the pieces; absent: untrimmed, no crossfade (workflows from before). */
   join?: { trim: boolean; crossfadeMs: number; leadInMs?: number; tailMs?: number };
 }

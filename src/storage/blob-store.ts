@@ -71,7 +71,7 @@ export class LocalBlobStore implements BlobStore {
 
   async get(uri: string): Promise<Buffer> {
     const path = fileURLToPath(uri);
-    if (!this.owns(path)) throw new Error(`blob ${uri} is outside the store ${this.root}`);
+    if (!this.owns(path)) throw new BlobOutsideStoreError(`${uri} is not in this worker's chunk store, ${this.root}`);
     return readFile(path);
   }
 
@@ -88,6 +88,11 @@ export class LocalBlobStore implements BlobStore {
     if (!/^[\w-]+(\/[\w-]+)*\.\w+$/u.test(key)) throw new Error(`invalid blob key "${key}"`);
     return join(this.root, key);
   }
+}
+
+/** A uri another store made: a client or worker that does not share this one's directory. */
+export class BlobOutsideStoreError extends Error {
+  override name = 'BlobOutsideStore';
 }
 
 export function sha256Hex(data: Uint8Array | string): string {

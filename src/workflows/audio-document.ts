@@ -58,10 +58,12 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   let pausesAfterMs: number[] = [];
   const finished: ChunkRef[] = [];
   let prefix = 0;
+  let parts = 1;
   setHandler(livePrefixQuery, (from = 0) => ({
     total: progress.total,
     ready: prefix,
     phase: progress.phase,
+    ...(parts > 1 ? { parts } : {}),
     pieces: finished.slice(from, prefix).map((ref, i) => ({ ...ref, pauseAfterMs: pausesAfterMs[from + i]! })),
     ...(input.output.sampleRate ? { sampleRate: input.output.sampleRate } : {}),
     ...(input.output.channels ? { channels: input.output.channels } : {}),
@@ -85,6 +87,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     ]);
   }
   progress.total = plan.chunks;
+  parts = plan.parts.length;
   pausesAfterMs = plan.breaks.map((breakAfter) => pauseAfter(breakAfter, input.output.pauses));
 
   const eta = new EtaEstimator(plan.characters, chunkedAt, etaWindow(input.concurrency));

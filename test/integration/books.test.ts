@@ -189,12 +189,15 @@ describe('books: stored text, spoken in parts', () => {
     expect(result.historyEvents!.largestPart).toBeLessThan(10_000);
   }, 600_000);
 
-  it('fails at once, saying so, when the stored text changed or is gone', async () => {
+  it('fails at once, saying so, when the stored text changed, is gone or is in another store', async () => {
     const textRef = await storeText(blobs, 'A text that will be tampered with.');
     const changed = await start({ textRef: { ...textRef, sha256: '0'.repeat(64) }, engine: 'simulated' });
     expect(describeFailure(await changed.result().catch((e: unknown) => e))).toMatch(/changed since it was stored/u);
     await rm(new URL(textRef.uri));
     const gone = await start({ textRef, engine: 'simulated' });
     expect(describeFailure(await gone.result().catch((e: unknown) => e))).toMatch(/gone/u);
+    // Stored by a client that does not share the workers' store.
+    const elsewhere = await start({ textRef: { ...textRef, uri: 'file:///somewhere/else/texts/ab/cd.txt' }, engine: 'simulated' });
+    expect(describeFailure(await elsewhere.result().catch((e: unknown) => e))).toMatch(/is not in this worker's chunk store, .*: the client that stored the text must share the workers' AUDIO_BLOB_DIR/u);
   });
 });

@@ -298,6 +298,16 @@ describe('live audio', () => {
   });
 });
 
+describe('live audio of a book in parts', () => {
+  it('is refused with 409, saying why and where its audio will be', async () => {
+    const { body } = await post({ text: numberedParagraphs(6, 'parted'), engine: 'simulated', maxPartChunks: 2, engineOptions: { latencyMs: 500 } });
+    const response = await fetch(`${base}/v1/documents/${body.id}/live`);
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/is a book spoken in 3 parts, which is not heard live .* \/audio once done/u);
+    await waitUntilDone(body.id as string);
+  });
+});
+
 describe('API_TOKEN', () => {
   it('needs the bearer token on every /v1 route, never on health, and never logs it', async () => {
     const token = 'secret-token-that-must-not-leak';

@@ -84,6 +84,9 @@ async function firstChunk(live: LiveSource, handle: WorkflowHandle): Promise<Liv
       }
       throw new HttpProblem(503, `no worker answers for document ${handle.workflowId} just now (${(error as Error).message}); try again`);
     }
+    if (prefix.parts) {
+      throw new HttpProblem(409, `document ${handle.workflowId} is a book spoken in ${prefix.parts} parts, which is not heard live (live audio plays documents of up to 1,000 chunks); its audio is at /audio once done`);
+    }
     if (prefix.ready > 0) return prefix;
     if (!(await live.running())) throw new HttpProblem(409, `document ${handle.workflowId} stopped before its first chunk was done`);
     await sleep(POLL_MS, undefined, { signal: live.gone });
