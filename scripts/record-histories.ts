@@ -46,6 +46,11 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
     name: 'book-in-parts',
     input: async (blobs) => ({ textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`), engine: 'simulated', concurrency: 2, maxPartChunks: 8, output: { format: 'mp3' } }),
   },
+  // Captions from the stored plan (patched 'speech-from-plan') and the window as lanes ('window-lanes'), in parts.
+  {
+    name: 'text-in-plan',
+    input: async (blobs) => ({ textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`), engine: 'simulated', concurrency: 3, maxPartChunks: 8 }),
+  },
 ];
 /** `npm run record-histories -- <name>...` records only those cases: the older histories stay as they were. */
 const only = process.argv.slice(2);

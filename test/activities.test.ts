@@ -173,6 +173,33 @@ describe('synthesizeChunk', () => {
 });
 
 describe('stitch', () => {
+  it('keeps a chunk\'s text beside its audio only where no stored plan holds it', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const speechFiles = async () => (await readdir(blobDir, { recursive: true })).filter((name) => name.endsWith('.json')).length;
+    await runSynthesize(mockEnv(), activities, request('Beside its audio.'));
+    expect(await speechFiles()).toBe(1);
+    const planned = await runSynthesize(mockEnv(), activities, request('Held by the plan.', { textInPlan: true }));
+    expect(await speechFiles()).toBe(1); // the simulated engine times no words: one file for this chunk
+    // A workflow from before reuses it, and its stitch reads the text beside the audio: it is written then.
+    const reused = await runSynthesize(mockEnv(), activities, request('Held by the plan.'));
+    expect(reused).toMatchObject({ cached: true, uri: planned.uri });
+    expect(JSON.parse(await readFile(fileURLToPath(planned.uri).replace(/\.wav$/u, '.json'), 'utf8'))).toEqual({ text: 'Held by the plan.' });
+  });
+
+  it('captions a document from its stored plan when its chunks keep no text', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const prepared = await mockEnv().run(activities.prepareText, { text: 'First sentence here.\n\nA second paragraph.', maxChunkChars: 200, maxPartChunks: 1000 });
+    const texts = await mockEnv().run(activities.readChunks, { plan: prepared.plan, from: 0, to: prepared.chunks });
+    const chunks: ChunkRef[] = [];
+    for (const [index, text] of texts.entries()) chunks.push(await runSynthesize(mockEnv(), activities, request(text, { index, textInPlan: true })));
+    expect((await readdir(blobDir, { recursive: true })).filter((name) => name.startsWith('chunks') && name.endsWith('.json'))).toEqual([]);
+    const output = { name: 'planned.wav', format: 'wav' as const, captions: true };
+    await runStitch(mockEnv(), activities, { chunks, plan: prepared.plan, pausesAfterMs: [500, 0], output });
+    const vtt = await readFile(join(outputDir, 'planned.vtt'), 'utf8');
+    expect(vtt).toContain('First sentence here.');
+    expect(vtt).toContain('A second paragraph.');
+  });
+
   async function synthesizeAll(activities: Activities, texts: string[]): Promise<ChunkRef[]> {
     const refs: ChunkRef[] = [];
     for (const [index, text] of texts.entries()) {

@@ -65,10 +65,15 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
     },
 
     async readChunks({ plan, from, to }: ReadChunksInput): Promise<string[]> {
-      const { chunks } = await verified(() => loadJson<StoredPlan>(blobStore, plan));
-      return chunks.slice(from, to).map((chunk) => chunk.text);
+      return (await loadPlanTexts(blobStore, plan)).slice(from, to);
     },
   };
+}
+
+/** Every chunk's text, in document order, from a stored plan. */
+export async function loadPlanTexts(blobStore: BlobStore, plan: ContentRef): Promise<string[]> {
+  const { chunks } = await verified(() => loadJson<StoredPlan>(blobStore, plan));
+  return chunks.map((chunk) => chunk.text);
 }
 
 /** A stored text, checked as an inline one is; what can never work fails at once. */

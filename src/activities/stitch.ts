@@ -19,6 +19,7 @@ import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
 import { stitchDocument, type StitchedFile } from '../stitch/stitcher.ts';
 import { loadChunkLists } from './chunk-lists.ts';
+import { loadPlanTexts } from './prepare-text.ts';
 import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
 
 export interface StitchDeps {
@@ -27,7 +28,7 @@ export interface StitchDeps {
 }
 
 export function createStitch({ blobStore, outputDir }: StitchDeps) {
-  return async function stitch({ chunks: inline, chunkLists, pausesAfterMs, output }: StitchInput): Promise<StitchResult> {
+  return async function stitch({ chunks: inline, chunkLists, plan, pausesAfterMs, output }: StitchInput): Promise<StitchResult> {
     const chunks = chunkLists ? await loadChunkLists(blobStore, chunkLists) : inline;
     if (chunks.length === 0) throw ApplicationFailure.nonRetryable('nothing to stitch: no chunks', 'InvalidInputError');
     if (pausesAfterMs.length !== chunks.length) {
@@ -75,9 +76,10 @@ export function createStitch({ blobStore, outputDir }: StitchDeps) {
       signal: context.cancellationSignal,
     });
     const written: Artifact[] = [];
+    const texts = output.captions && plan ? await loadPlanTexts(blobStore, plan) : undefined;
     for (const [i, file] of stitched.files.entries()) {
       written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-      if (output.captions) written.push(...(await writeCaptions(blobStore, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames)));
+      if (output.captions) written.push(...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames)));
     }
     const chapters = output.split === 'chapter' ? chaptersOfFiles(files, stitched.files, format.sampleRate) : chapterList(placedChapters[0]!, format.sampleRate);
     // Split: the playlist stands for the document (its path is the result's), then the files.
@@ -144,11 +146,18 @@ async function writePlaylist(root: string, path: string, files: FilePlan[], stit
   return artifact(root, 'playlist', PLAYLIST_MEDIA_TYPE, await writeAtomically(playlist, m3uPlaylist(entries)));
 }
 
-/** `<name>.vtt`, `<name>.srt` and `<name>.timings.json` beside the audio, from the chunks' speech. */
-async function writeCaptions(blobStore: BlobStore, root: string, audioPath: string, chunks: readonly ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number): Promise<Artifact[]> {
+/**
+ * `<name>.vtt`, `<name>.srt` and `<name>.timings.json` beside the audio, from the chunks' speech:
+ * each chunk's text from the plan when the document has one (else from beside its audio), and its
+ * words from beside its audio when the engine timed them.
+ */
+async function writeCaptions(blobStore: BlobStore, texts: string[] | undefined, root: string, audioPath: string, chunks: readonly ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number): Promise<Artifact[]> {
   // One file at a time: a book has tens of thousands, more than a process may hold open at once.
   const speech: ChunkSpeech[] = [];
-  for (const chunk of chunks) speech.push((await loadChunkSpeech(blobStore, chunk.uri)) ?? { text: '' });
+  for (const chunk of chunks) {
+    const stored = await loadChunkSpeech(blobStore, chunk.uri);
+    speech.push({ ...stored, text: texts?.[chunk.index] ?? stored?.text ?? '' });
+  }
   const timings = timeSentences(placed, speech, sampleRate, frames);
   const base = audioPath.replace(/\.[^./]+$/u, '');
   const files: Array<[Artifact['kind'], string, string, string]> = [

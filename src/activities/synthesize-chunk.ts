@@ -45,12 +45,14 @@ export function createSynthesizeChunk({ engines, blobStore }: SynthesizeDeps) {
     const key = chunkKey(input, engine);
     const reused = await reuse(blobStore, key);
     if (reused) {
-      await storeChunkSpeech(blobStore, key, { text: input.text }); // audio from before speech was kept
+      // Audio from before speech was kept, reused by a document whose stitch reads the text beside it.
+      if (!input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text });
       return chunkRef(input, reused.uri, reused.audio, reused.bytes, attempt, true);
     }
     const audio = await synthesize(engine, input);
-    // The speech first: a stored audio key promises its speech is there too.
-    await storeChunkSpeech(blobStore, key, { text: input.text, ...(audio.words?.length ? { words: audio.words } : {}) });
+    // The speech first: a stored audio key promises its speech is there too (its text, unless the
+    // plan keeps it; its words, if the engine timed them).
+    if (audio.words?.length || !input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text, ...(audio.words?.length ? { words: audio.words } : {}) }, false);
     // Another attempt or document may have stored this key meanwhile: describe what the store holds.
     const encoded = encodeWav(audio);
     const stored = await blobStore.put(key, encoded);

@@ -14,6 +14,12 @@ export interface SynthesizeChunkInput {
   /** Speaking rate; absent means the engine's own (1). */
   speed?: number;
   engineOptions: EngineOptions;
+  /**
+   * The document's stored plan holds this text, and its stitch reads captions from there
+   * (workflows since 'speech-from-plan'): only the engine's word timings are kept beside the
+   * audio, and a chunk without them is one file, not two.
+   */
+  textInPlan?: true;
 }
 
 /** A pointer to one chunk's audio in the blob store, with what the stitcher needs to plan. */
@@ -41,6 +47,8 @@ export interface StitchInput {
   chunks: ChunkRef[];
   /** A book's chunks, stored by its parts (in order): then `chunks` is empty. */
   chunkLists?: ContentRef[];
+  /** The stored plan (workflows since 'speech-from-plan'): captions take each chunk's text from it. */
+  plan?: ContentRef;
   /** Silence after each chunk, same order and length as `chunks`. */
   pausesAfterMs: number[];
   output: {

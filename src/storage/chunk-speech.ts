@@ -8,10 +8,14 @@ export function chunkSpeechKey(audioKey: string): string {
   return audioKey.replace(/\.wav$/u, '.json');
 }
 
-/** Stores it unless stored already (the first write wins, as for the audio). */
-export async function storeChunkSpeech(blobStore: BlobStore, audioKey: string, speech: ChunkSpeech): Promise<void> {
+/**
+ * Stores it unless stored already (the first write wins, as for the audio). `mayExist` says whether
+ * it may be there: beside new audio it rarely is, and a put that finds it taken costs more than a
+ * lookup only when it is.
+ */
+export async function storeChunkSpeech(blobStore: BlobStore, audioKey: string, speech: ChunkSpeech, mayExist = true): Promise<void> {
   const key = chunkSpeechKey(audioKey);
-  if (await blobStore.find(key)) return;
+  if (mayExist && (await blobStore.find(key))) return;
   await blobStore.put(key, new TextEncoder().encode(JSON.stringify(speech)));
 }
 

@@ -74,6 +74,8 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   // each a child workflow. Workflows from before chunk here, in one run.
   const books = patched('books');
   const plan = books ? await preparedPlan(input) : inlinePlan(input);
+  // Captions read chunk texts from the stored plan, so a chunk is one file in the store, not two.
+  const textInPlan = books && patched('speech-from-plan');
   const chunkedAt = Date.now();
   const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId, listenerAudio ? input.output.format : 'wav');
   // Findable later (`client list`, the UI's filters): workflows started before did not say.
@@ -94,7 +96,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   let spoken: Spoken;
   if (plan.parts.length <= 1) {
     const texts = plan.texts ?? (await readChunks({ plan: plan.ref!, from: 0, to: plan.chunks }));
-    const refs = await synthesizeChunks(texts, 0, input, {
+    const refs = await synthesizeChunks(texts, 0, { ...input, ...(textInPlan ? { textInPlan } : {}) }, {
       started: () => void progress.inFlight++,
       finished: (index, ref) => {
         progress.done++;
@@ -108,7 +110,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     });
     spoken = { chunks: refs, ...chunkTotals(refs) };
   } else {
-    spoken = await speakInParts(plan, input, progress);
+    spoken = await speakInParts(plan, input, textInPlan, progress);
   }
   const synthesizedAt = Date.now();
 
@@ -116,6 +118,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const stitched = await stitch({
     chunks: spoken.chunks,
     ...(spoken.lists ? { chunkLists: spoken.lists } : {}),
+    ...(textInPlan ? { plan: plan.ref! } : {}),
     pausesAfterMs,
     output: {
       name,
@@ -207,9 +210,9 @@ interface Spoken extends ChunkTotals {
  * One part after the other, each a child with the document's whole concurrency: at most C chunks
  * are ever in flight for the document, as in one run. Each part reports its progress by signal.
  */
-async function speakInParts(plan: DocumentPlan, input: ResolvedDocumentInput, progress: DocumentProgress): Promise<Spoken> {
+async function speakInParts(plan: DocumentPlan, input: ResolvedDocumentInput, textInPlan: boolean, progress: DocumentProgress): Promise<Spoken> {
   const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry } = input;
-  const settings: SynthesisSettings = { engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, mode, schedule, concurrency, retry };
+  const settings: SynthesisSettings = { engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, mode, schedule, concurrency, retry, ...(textInPlan ? { textInPlan } : {}) };
   // Parts report every few dozen chunks: the ETA's window is a few reports, not chunks.
   const eta = new EtaEstimator(plan.characters, Date.now(), 4);
   const before = { done: 0, failedAttempts: 0, characters: 0 };

@@ -1,13 +1,16 @@
 // The one synthesis loop: speaks a run of chunks one at a time, or with at most `concurrency` in
 // flight (a sliding window, or strict batches). A document's own run and each part of a book use it.
 
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, ChunkRef } from '../activities/index.ts';
 import type { ResolvedDocumentInput, RetryOptions } from '../document/input.ts';
 import { ttsTaskQueue } from './definitions.ts';
-import { runBatches, runWindow } from './run-limited.ts';
+import { runBatches, runWindow, runWindowOnConditions } from './run-limited.ts';
 
-export type SynthesisSettings = Pick<ResolvedDocumentInput, 'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry'>;
+export type SynthesisSettings = Pick<ResolvedDocumentInput, 'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry'> & {
+  /** The stitch reads chunk texts from the stored plan (see SynthesizeChunkInput). */
+  textInPlan?: true;
+};
 
 export interface SynthesisHooks {
   /** A chunk's activity is about to start. */
@@ -39,19 +42,24 @@ function synthesisActivities(taskQueue: string, retry: Required<RetryOptions>) {
 /** Speaks `texts`, the chunks `firstIndex`.. of the document; their refs come back in order. */
 export async function synthesizeChunks(texts: string[], firstIndex: number, settings: SynthesisSettings, hooks: SynthesisHooks): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings.retry);
-  const { engine, voice, speed, engineOptions } = settings;
-  const synthesizeOne = async (i: number): Promise<ChunkRef> => {
+  const { engine, voice, speed, engineOptions, textInPlan } = settings;
+  // Not an async function: each chunk makes as few promises as it can (see runWindow).
+  const synthesizeOne = (i: number): Promise<ChunkRef> => {
+    const index = firstIndex + i;
     hooks.started();
-    try {
-      const index = firstIndex + i;
-      const ref = await synthesizeChunk({ index, text: texts[i]!, engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions });
-      hooks.finished(index, ref);
-      return ref;
-    } finally {
-      hooks.ended();
-    }
+    return synthesizeChunk({ index, text: texts[i]!, engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, ...(textInPlan ? { textInPlan } : {}) }).then(
+      (ref) => {
+        hooks.finished(index, ref);
+        hooks.ended();
+        return ref;
+      },
+      (error: unknown) => {
+        hooks.ended();
+        throw error;
+      },
+    );
   };
-  const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : runWindow;
+  const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : patched('window-lanes') ? runWindow : runWindowOnConditions;
   return run(texts.length, settings.concurrency, synthesizeOne);
 }
 
