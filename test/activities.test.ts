@@ -7,6 +7,7 @@ import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../src/activities/index.ts';
+import type { PreparedText } from '../src/activities/prepare-text.ts';
 import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '../src/activities/types.ts';
 import { decodeWav } from '../src/audio/wav.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
@@ -188,8 +189,8 @@ describe('stitch', () => {
 
   it('captions a document from its stored plan when its chunks keep no text', async () => {
     const activities = activitiesWith(new SimulatedEngine());
-    const prepared = await mockEnv().run(activities.prepareText, { text: 'First sentence here.\n\nA second paragraph.', maxChunkChars: 200, maxPartChunks: 1000 });
-    const texts = await mockEnv().run(activities.readChunks, { plan: prepared.plan, from: 0, to: prepared.chunks });
+    const prepared: PreparedText = await mockEnv().run(activities.prepareText, { text: 'First sentence here.\n\nA second paragraph.', maxChunkChars: 200, maxPartChunks: 1000 });
+    const texts: string[] = await mockEnv().run(activities.readChunks, { plan: prepared.plan, from: 0, to: prepared.chunks });
     const chunks: ChunkRef[] = [];
     for (const [index, text] of texts.entries()) chunks.push(await runSynthesize(mockEnv(), activities, request(text, { index, textInPlan: true })));
     expect((await readdir(blobDir, { recursive: true })).filter((name) => name.startsWith('chunks') && name.endsWith('.json'))).toEqual([]);

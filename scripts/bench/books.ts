@@ -9,18 +9,24 @@
 // then the figures as JSON). The report (report.ts, booksTable) imports only types from here.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto'; // CommonJS: its namespaces come on the default export
-import { Worker } from '@temporalio/worker';
-import type { AudioDocumentInput } from '../../src/document/input.ts';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.ts';
+import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
+import type { AudioDocumentInput, EngineOptions } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
+import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { storeText } from '../../src/storage/stored-text.ts';
 import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
+import { chunkText } from '../../src/text/chunker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { benchWorker, measureCpu, paragraphs, startBench, untilPolling } from './harness.ts';
 
@@ -108,6 +114,11 @@ export interface BookRun {
   audioSec: number;
   outputMb: number;
   floor: BookFloor;
+  /**
+   * The chunk activity's own work, alone in this process after the run (the engine, the key's hash,
+   * the store's lookup and durable write, the ref's hash): CPU ms per chunk, all threads.
+   */
+  chunkActivityCpuMs: number;
   /** synthesis / floor wall, and (wall - stitch) / floor wall. */
   synthesisOverFloor: number;
   wallLessStitchOverFloor: number;
@@ -396,6 +407,7 @@ async function bookRun(temporal: LocalTemporal, text: string, sizeMb: number, la
   const stitchSec = result.timings.stitchMs / 1000;
   log(`  ${sizeMb} MB, L=${latencyMs} ms: ${result.chunks} chunks in ${parts} parts, ${wallSec.toFixed(1)} s (synthesis ${synthesisSec.toFixed(1)} s, stitch ${stitchSec.toFixed(1)} s); the floor...`);
   const floor = await bookFloor(temporal, partSizes, concurrency, latencyMs);
+  const chunkActivityCpuMs = await chunkActivityCost(text, input.engineOptions!, concurrency);
   log(`  floor: ${floor.wallSec.toFixed(1)} s for ${partSizes.reduce((a, b) => a + b, 0)} no-op activities in ${partSizes.length} children`);
   const idealSec = latencyMs > 0 ? (Math.ceil(result.chunks / concurrency) * latencyMs) / 1000 : undefined;
   return {
@@ -424,9 +436,40 @@ async function bookRun(temporal: LocalTemporal, text: string, sizeMb: number, la
     audioSec: result.durationSec,
     outputMb: result.bytes / MB,
     floor,
+    chunkActivityCpuMs,
     synthesisOverFloor: synthesisSec / floor.wallSec,
     wallLessStitchOverFloor: (wallSec - stitchSec) / floor.wallSec,
   };
+}
+
+/**
+ * What one chunk's activity costs by itself, without Temporal: synthesizeChunk run directly (the
+ * SDK's mock activity context) on 2,000 of the book's chunks, C at a time, into a fresh store on
+ * the same disk, at latency 0. CPU ms per chunk, all of the process's threads (the store's file
+ * calls run on libuv's).
+ */
+async function chunkActivityCost(text: string, engineOptions: EngineOptions, concurrency: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'chunk-activity-'));
+  try {
+    const { synthesizeChunk } = createActivities({ engines: { simulated: new SimulatedEngine() }, blobStore: new LocalBlobStore(join(dir, 'blobs')), outputDir: dir });
+    const texts = chunkText(text.slice(0, 400_000), { speakable: true }).slice(0, 2_000).map((chunk) => chunk.text);
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const options = { ...engineOptions, latencyMs: 0 };
+    let next = 0;
+    const before = process.cpuUsage();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let index = next++; index < texts.length; index = next++) {
+          const request: SynthesizeChunkInput = { index, text: texts[index]!, engine: 'simulated', engineOptions: options, textInPlan: true };
+          await env.run(synthesizeChunk, request);
+        }
+      }),
+    );
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000 / texts.length;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every size at every latency, on the bench's server; a fresh worker per run. */

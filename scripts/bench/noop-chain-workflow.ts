@@ -1,7 +1,8 @@
 // Benchmark only: a chain of no-op activities, to measure what Temporal itself costs per step on
 // this machine (the floor under our orchestration overhead); and a book's structure of no-ops (below).
 
-import { condition, executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { runWindow } from '../../src/workflows/run-limited.ts';
 
 interface NoopActivities {
   noop(step: number): Promise<number>;
@@ -38,27 +39,10 @@ export async function noopBook(partSizes: number[], concurrency: number, latency
   return total;
 }
 
-/** `activities` no-op activities, at most `concurrency` in flight: a slot is refilled as soon as it frees. */
+/**
+ * `activities` no-op activities, at most `concurrency` in flight: a slot is refilled as soon as it
+ * frees, by the same window a document's chunks use (so the floor pays what that code costs too).
+ */
 export async function noopBookPart(activities: number, concurrency: number, latencyMs: number): Promise<number> {
-  let running = 0;
-  let done = 0;
-  let failure: { error: unknown } | undefined;
-  for (let i = 0; i < activities && !failure; i++) {
-    await condition(() => running < concurrency || failure !== undefined);
-    if (failure) break;
-    running++;
-    book.noopWait(latencyMs).then(
-      () => {
-        running--;
-        done++;
-      },
-      (error: unknown) => {
-        running--;
-        failure ??= { error };
-      },
-    );
-  }
-  await condition(() => running === 0 || failure !== undefined);
-  if (failure) throw failure.error;
-  return done;
+  return (await runWindow(activities, concurrency, () => book.noopWait(latencyMs))).length;
 }

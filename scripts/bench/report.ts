@@ -164,7 +164,9 @@ export function booksTable(runs: BookRun[]): string[] {
       `chunk windows ${f1(inWindows)} s of which end-of-part drains ${f1(t.drainSec)} s) + between parts ${f1(t.betweenPartsSec)} s; stitch ${f1(r.stitchSec)} s (${f1(r.audioSec / 60)} min of audio, ${f1(r.outputMb)} MB). ` +
       `CPU: worker process ${f1(r.workerCpuSec)} s, server ${f1(r.serverCpuSec)} s; ${n(r.workflowTasks)} workflow tasks (${f2(r.workflowTasks / r.chunks)} per chunk). ` +
       `Floor: ${f1(r.floor.wallSec)} s (between children ${f1(r.floor.timings.betweenPartsSec)} s, drains ${f1(r.floor.timings.drainSec)} s); CPU worker ${f1(r.floor.workerCpuSec)} s, server ${f1(r.floor.serverCpuSec)} s; ` +
-      `${n(r.floor.workflowTasks)} workflow tasks; largest history ${n(r.floor.largestPart.events)} events, ${mb(r.floor.largestPart.bytes)}; peak RSS worker ${peakMb(r.floor.rss, 'worker').toFixed(0)} MB, server ${peakMb(r.floor.rss, 'server').toFixed(0)} MB.`
+      `${n(r.floor.workflowTasks)} workflow tasks; largest history ${n(r.floor.largestPart.events)} events, ${mb(r.floor.largestPart.bytes)}; peak RSS worker ${peakMb(r.floor.rss, 'worker').toFixed(0)} MB, server ${peakMb(r.floor.rss, 'server').toFixed(0)} MB. ` +
+      `Per chunk, CPU: worker ${f1((r.workerCpuSec * 1000) / r.chunks)} ms against the floor's ${f1((r.floor.workerCpuSec * 1000) / r.chunks)} ms, server ${f1((r.serverCpuSec * 1000) / r.chunks)} against ${f1((r.floor.serverCpuSec * 1000) / r.chunks)} ms; ` +
+      `the chunk activity alone (engine, hashes, the store's durable write) ${f2(r.chunkActivityCpuMs)} ms.`
     );
   };
   const target = runs.filter((r) => r.sizeMb === 5 && r.latencyMs === 0);
