@@ -72,7 +72,7 @@ const audioWorker = await createAudioWorker({
   namespace: 'default',
   taskQueue: 'record-histories',
   outputDir: join(dir, 'output'),
-  blobDir: join(dir, 'blobs'),
+  blobLocation: join(dir, 'blobs'),
   maxConcurrentActivities: 10,
   espeakThreads: 1,
   engines: { simulated: engine },

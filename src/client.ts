@@ -5,7 +5,6 @@
 //   npm run client -- status <id> | cancel <id> | result <id>
 //   npm run client -- list [--running | --finished] [--json]
 
-import { existsSync } from 'node:fs';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { addDocumentOptions, describeSource, documentInput, sourceMemo, type DocumentFlags } from './client/document-options.ts';
@@ -18,7 +17,8 @@ import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config.ts';
 import { resolveDocumentInput } from './document/input.ts';
 import type { AudioDocumentResult } from './document/result.ts';
-import { LocalBlobStore } from './storage/blob-store.ts';
+import { openBlobStore } from './storage/open-blob-store.ts';
+import { outputSize, saveOutput } from './storage/output-store.ts';
 
 const temporal = temporalSettings();
 const address = temporal.address ?? '127.0.0.1:7233';
@@ -66,7 +66,7 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
   .option('--detach', 'start the document (or find it), print its id and return without waiting')
   .action((file: string, flags: SpeakFlags) =>
     withClient(async (client) => {
-      const { input, source } = await documentInput(file, flags, flags.out, new LocalBlobStore(workerSettings().blobDir));
+      const { input, source } = await documentInput(file, flags, flags.out, openBlobStore(workerSettings().blobLocation));
       const read = describeSource(file, source);
       if (read) console.error(read);
       // Fail here, with the workflow's own message, before anything starts.
@@ -132,12 +132,20 @@ program
 
 program
   .command('result <id>')
-  .description('wait for a document and print its result as JSON')
-  .action((id: string) =>
+  .description('wait for a document and print its result as JSON; --save copies its audio here, from wherever it is (a path, S3)')
+  .option('--save <file>', 'write the audio file (a split document: its playlist) to <file>')
+  .action((id: string, flags: { save?: string }) =>
     withClient(async (client) => {
       const result = (await client.workflow.getHandle(id).result()) as AudioDocumentResult;
       console.log(JSON.stringify(result, null, 2));
-      if (!existsSync(result.path)) console.error(`Note: ${missingFileAdvice(id, result.path)}`);
+      if ((await outputSize(result.uri)) === undefined) {
+        const advice = missingFileAdvice(id, result.path);
+        if (flags.save) throw new Error(advice);
+        console.error(`Note: ${advice}`);
+      } else if (flags.save) {
+        await saveOutput(result.uri, flags.save);
+        console.error(`Saved ${result.uri} to ${flags.save}`);
+      }
     }),
   );
 

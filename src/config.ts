@@ -15,8 +15,12 @@ export interface TemporalSettings {
 }
 
 export interface WorkerSettings {
+  /** Where documents are written (or, with an S3 outputUrl, staged for their upload). */
   outputDir: string;
-  blobDir: string;
+  /** AUDIO_OUTPUT_URL: s3://bucket/prefix (or file:///dir) for outputs any app can read; default the output directory. */
+  outputUrl?: string;
+  /** Where chunks (and stored texts) live: a directory, file:///dir, or s3://bucket/prefix for a fleet that shares no disk. */
+  blobLocation: string;
   maxConcurrentActivities: number;
   espeakThreads: number;
   /** Kokoro sessions (worker threads) per worker. */
@@ -62,7 +66,8 @@ export function workerSettings(env = process.env): WorkerSettings {
   return {
     outputDir,
     // Beside the output by default: workers that share the output directory share chunks too.
-    blobDir: env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
+    blobLocation: env.AUDIO_BLOB_URL || env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
+    ...(env.AUDIO_OUTPUT_URL ? { outputUrl: env.AUDIO_OUTPUT_URL } : {}),
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
     kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? defaultKokoroSessions(),

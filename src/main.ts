@@ -17,7 +17,7 @@ import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config.ts';
 import { resolveDocumentInput, type AudioDocumentInput } from './document/input.ts';
 import type { AudioDocumentResult } from './document/result.ts';
-import { LocalBlobStore } from './storage/blob-store.ts';
+import { openBlobStore } from './storage/open-blob-store.ts';
 import { openEmbedded, signalExitCode, type Embedded } from './temporal/embedded.ts';
 
 const SAMPLE = 'samples/reading.txt';
@@ -31,8 +31,8 @@ async function main(file: string, flags: MainFlags) {
   const wallStart = performance.now();
   // --out is a path here: the in-process worker writes straight into its directory.
   const out = flags.out ? resolve(flags.out) : undefined;
-  // A book's text goes to the chunk store the in-process worker reads (AUDIO_BLOB_DIR).
-  const { input, source } = await documentInput(file, flags, out && basename(out), new LocalBlobStore(workerSettings().blobDir));
+  // A book's text goes to the chunk store the in-process worker reads (AUDIO_BLOB_URL or AUDIO_BLOB_DIR).
+  const { input, source } = await documentInput(file, flags, out && basename(out), openBlobStore(workerSettings().blobLocation));
   const read = describeSource(file, source);
   if (read) console.error(read);
   resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`)); // bad flags fail before a server starts

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { describeFailure } from './client/print-result.ts';
 import { serverSettings, workerSettings } from './config.ts';
 import { buildServer } from './server/app.ts';
-import { LocalBlobStore } from './storage/blob-store.ts';
+import { openBlobStore } from './storage/open-blob-store.ts';
 import { openEmbedded, signalExitCode } from './temporal/embedded.ts';
 
 async function serve(flags: { fresh?: boolean }) {
@@ -21,7 +21,7 @@ async function serve(flags: { fresh?: boolean }) {
       client: embedded.client,
       taskQueue: embedded.taskQueue,
       outputDir: storage.outputDir,
-      blobStore: new LocalBlobStore(storage.blobDir),
+      blobStore: openBlobStore(storage.blobLocation),
       ...(settings.apiToken ? { apiToken: settings.apiToken } : {}),
       listenHost: settings.host,
       logger: true,

@@ -4,16 +4,19 @@
 import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, workerSettings } from './config.ts';
 import { replicateConfig } from './engines/replicate/replicate-config.ts';
+import { installMetricsExporter } from './metrics/index.ts';
 import { createAudioWorker } from './temporal/audio-worker.ts';
 import { ttsTaskQueue } from './workflows/definitions.ts';
 
 async function run() {
+  // First: the SDK's runtime is made once, by whatever needs it first.
+  const metrics = installMetricsExporter(process.env.WORKER_METRICS_PORT);
   const temporal = temporalSettings();
   const connection = await NativeConnection.connect({ address: temporal.address ?? '127.0.0.1:7233' });
   const replicate = replicateConfig();
   const audioWorker = await createAudioWorker({ connection, ...temporal, ...workerSettings(), ...(replicate ? { replicate } : {}) });
   const queues = [temporal.taskQueue, ...(replicate ? [`${ttsTaskQueue(temporal.taskQueue, 'replicate')} (${replicate.ratePerMinute}/min)`] : [])];
-  console.log(`Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ${temporal.address ?? '127.0.0.1:7233'}`);
+  console.log(`Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ${temporal.address ?? '127.0.0.1:7233'}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`);
   try {
     await audioWorker.run();
   } finally {

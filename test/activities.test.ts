@@ -278,6 +278,7 @@ describe('stitch', () => {
     await writeFile(fileURLToPath(chunks[0]!.uri), Buffer.from(await readFile(fileURLToPath(chunks[0]!.uri))).fill(1, 100, 200));
     const error = await rejection(runStitch(mockEnv(), activities, { chunks, pausesAfterMs: [0], output: { name: 't.wav', format: 'wav' } }));
     expect((error as ApplicationFailure).type).toBe('ChunkCorrupted');
+    expect((error as ApplicationFailure).message).toMatch(/^chunk 0 \(file:.*\) changed since it was stored/u);
     expect((error as ApplicationFailure).nonRetryable).toBe(true);
   });
 

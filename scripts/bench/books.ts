@@ -28,6 +28,7 @@ import { storeText } from '../../src/storage/stored-text.ts';
 import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
 import { chunkText } from '../../src/text/chunker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
+import { seededRandom } from '../../test/helpers/seeded-random.ts';
 import { benchWorker, measureCpu, paragraphs, startBench, untilPolling } from './harness.ts';
 
 export const BOOK_CONCURRENCY = 50;
@@ -61,6 +62,8 @@ export interface RssPeaks {
 export interface PartTimings {
   /** Parts' own time, first event to last, summed. */
   partsSec: number;
+  /** Each part's own time, in order: a cost that grew with the document would show here. */
+  eachPartSec: number[];
   /** From one part's close to the next part's start, summed (the parent's workflow tasks, the child's start). */
   betweenPartsSec: number;
   /** Inside the parts: readChunks and storeChunkList, summed (absent in the floor). */
@@ -137,24 +140,12 @@ const WORDS = (
   'across toward through along behind beyond without nothing something everything someone nobody every each many few'
 ).split(' ');
 
-/** mulberry32: a small seeded PRNG, the same numbers on every machine. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * About `characters` characters (the last paragraph finishes it): "Chapter N" headings, each followed
  * by 40 paragraphs of 2-5 sentences of 5-16 words from a fixed list. The same size gives the same text.
  */
 export function bookText(characters: number, seed = 2024): string {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
   const sentence = () => {
@@ -298,7 +289,7 @@ async function readHistories(client: Client, workflowId: string, parts: number, 
   let largestPart = parent.size;
   let largestBytes = parent.size;
   let workflowTasks = parent.size.workflowTasks;
-  const timings: PartTimings = { partsSec: 0, betweenPartsSec: 0, readChunksSec: 0, storeChunkListSec: 0, drainSec: 0 };
+  const timings: PartTimings = { partsSec: 0, eachPartSec: [], betweenPartsSec: 0, readChunksSec: 0, storeChunkListSec: 0, drainSec: 0 };
   const partSizes: number[] = [];
   let previousClose: number | undefined;
   for (let n = 1; n <= parts; n++) {
@@ -308,6 +299,7 @@ async function readHistories(client: Client, workflowId: string, parts: number, 
     workflowTasks += size.workflowTasks;
     const [first, last] = [at(events[0]!), at(events.at(-1)!)];
     timings.partsSec += (last - first) / 1000;
+    timings.eachPartSec.push((last - first) / 1000);
     if (previousClose !== undefined) timings.betweenPartsSec += (first - previousClose) / 1000;
     previousClose = last;
     timings.readChunksSec += activityMs(events, 'readChunks') / 1000;

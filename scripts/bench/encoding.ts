@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ffmpegPath } from '../../src/audio/ffmpeg.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
-import { onPath } from '../ensure-chromium.ts';
+import { aptInstall, onPath } from '../../src/tools/debian-packages.ts';
 import { openAudioFile } from '../../src/formats/audio-file.ts';
 
 export type EncodeFormat = 'mp3' | 'm4b';
@@ -177,28 +177,20 @@ function pipeThrough(command: string, args: string[], input: Buffer): Promise<Bu
   });
 }
 
-/** `lame` and `ffmpeg` on PATH, installed with apt-get when missing and we are root (as scripts/ensure-chromium.ts does for Chromium). */
+/** `lame` and `ffmpeg` on PATH, installed with apt-get when missing and we are root. */
 function ensureCliTools(log: (line: string) => void): { tools: { lame?: string; ffmpeg?: string }; skipped: string[] } {
   const find = () => ({ lame: onPath('lame', process.env), ffmpeg: onPath('ffmpeg', process.env) });
   let tools = find();
   const missing = (['lame', 'ffmpeg'] as const).filter((name) => !tools[name]);
   if (missing.length === 0) return { tools, skipped: [] };
-  const aptGet = onPath('apt-get', process.env);
   let reason: string | undefined;
-  if (!aptGet) reason = 'not installed, and no apt-get to install it';
-  else if (process.getuid?.() !== 0) reason = `not installed, and not root to apt-get install it (sudo apt-get install --no-install-recommends ${missing.join(' ')})`;
-  else {
-    log(`  ${missing.join(' and ')} not found: installing Debian's packages for the benchmark (once):`);
-    for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
-      log(`  $ apt-get ${args.join(' ')}`);
-      const result = spawnSync(aptGet, args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', 2, 2] });
-      if (result.status !== 0) {
-        reason = `apt-get ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})`;
-        break;
-      }
-    }
-    tools = find();
+  log(`  ${missing.join(' and ')} not found: installing Debian's packages for the benchmark (once):`);
+  try {
+    aptInstall(missing, (line) => log(`  ${line}`));
+  } catch (error) {
+    reason = `not installed: ${(error as Error).message}`;
   }
+  tools = find();
   const skipped = missing.filter((name) => !tools[name]).map((name) => `${name}: ${reason ?? 'still missing after apt-get install'}`);
   for (const line of skipped) log(`  skipping ${line}`);
   return { tools, skipped };

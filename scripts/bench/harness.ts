@@ -65,7 +65,7 @@ export async function benchWorker(temporal: LocalTemporal, taskQueue: string, op
     namespace: 'default',
     taskQueue,
     outputDir,
-    blobDir: join(outputDir, '.chunks'),
+    blobLocation: join(outputDir, '.chunks'),
     maxConcurrentActivities: 100,
     espeakThreads: 1,
     engines: {

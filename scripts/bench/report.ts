@@ -161,7 +161,7 @@ export function booksTable(runs: BookRun[]): string[] {
     const inWindows = t.partsSec - t.readChunksSec - t.storeChunkListSec;
     return (
       `- ${r.sizeMb} MB, L=${r.latencyMs} ms: chunking ${f1(r.chunkingSec)} s; synthesis ${f1(r.synthesisSec)} s = parts ${f1(t.partsSec)} s (readChunks ${f1(t.readChunksSec)} s, storeChunkList ${f1(t.storeChunkListSec)} s, ` +
-      `chunk windows ${f1(inWindows)} s of which end-of-part drains ${f1(t.drainSec)} s) + between parts ${f1(t.betweenPartsSec)} s; stitch ${f1(r.stitchSec)} s (${f1(r.audioSec / 60)} min of audio, ${f1(r.outputMb)} MB). ` +
+      `chunk windows ${f1(inWindows)} s of which end-of-part drains ${f1(t.drainSec)} s; each part ${t.eachPartSec.map(f1).join(', ')} s) + between parts ${f1(t.betweenPartsSec)} s; stitch ${f1(r.stitchSec)} s (${f1(r.audioSec / 60)} min of audio, ${f1(r.outputMb)} MB). ` +
       `CPU: worker process ${f1(r.workerCpuSec)} s, server ${f1(r.serverCpuSec)} s; ${n(r.workflowTasks)} workflow tasks (${f2(r.workflowTasks / r.chunks)} per chunk). ` +
       `Floor: ${f1(r.floor.wallSec)} s (between children ${f1(r.floor.timings.betweenPartsSec)} s, drains ${f1(r.floor.timings.drainSec)} s); CPU worker ${f1(r.floor.workerCpuSec)} s, server ${f1(r.floor.serverCpuSec)} s; ` +
       `${n(r.floor.workflowTasks)} workflow tasks; largest history ${n(r.floor.largestPart.events)} events, ${mb(r.floor.largestPart.bytes)}; peak RSS worker ${peakMb(r.floor.rss, 'worker').toFixed(0)} MB, server ${peakMb(r.floor.rss, 'server').toFixed(0)} MB. ` +

@@ -2,15 +2,21 @@
 
 import { createChunkListActivities } from './chunk-lists.ts';
 import { createTextPlanActivities } from './prepare-text.ts';
-import { createStitch, type StitchDeps } from './stitch.ts';
+import { openOutputStore } from '../storage/output-store.ts';
+import { createStitch } from './stitch.ts';
 import { createSynthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.ts';
 
-export type ActivityDeps = SynthesizeDeps & StitchDeps;
+export type ActivityDeps = SynthesizeDeps & {
+  /** The worker's output directory: where documents go, or where they wait for their upload. */
+  outputDir: string;
+  /** AUDIO_OUTPUT_URL: file:///dir or s3://bucket/prefix; default the output directory. */
+  outputUrl?: string;
+};
 
 export function createActivities(deps: ActivityDeps) {
   return {
     synthesizeChunk: createSynthesizeChunk(deps),
-    stitch: createStitch(deps),
+    stitch: createStitch({ blobStore: deps.blobStore, outputs: openOutputStore(deps.outputDir, deps.outputUrl) }),
     ...createTextPlanActivities(deps),
     ...createChunkListActivities(deps),
   };

@@ -95,7 +95,7 @@ async function verified<T>(load: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ContentChanged');
     if (error instanceof BlobOutsideStoreError) {
-      throw ApplicationFailure.nonRetryable(`${error.message}: the client that stored the text must share the workers' AUDIO_BLOB_DIR`, 'ContentMissing');
+      throw ApplicationFailure.nonRetryable(`${error.message}: the client that stored the text must use the workers' chunk store (AUDIO_BLOB_URL or AUDIO_BLOB_DIR)`, 'ContentMissing');
     }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${(error as Error).message}: the stored text or plan is gone`, 'ContentMissing');
     throw error;

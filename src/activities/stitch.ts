@@ -14,7 +14,10 @@ import {
   type Chapter, type ChapterStart, type ChunkSpeech, type FrameChapter, type Tags, type WrittenFile,
 } from '../formats/index.ts';
 import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
-import { ChunkCorruptedError, loadChunkAudio } from '../storage/chunk-audio.ts';
+import { ContentChangedError } from '../storage/stored-content.ts';
+import { loadChunkAudio } from '../storage/chunk-audio.ts';
+import { recordStitch } from '../metrics/index.ts';
+import type { OutputStore } from '../storage/output-store.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
 import { stitchDocument, type StitchedFile } from '../stitch/stitcher.ts';
@@ -24,80 +27,99 @@ import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
 
 export interface StitchDeps {
   blobStore: BlobStore;
-  outputDir: string;
+  /** Where documents go: the output directory, or S3 (then the directory stages the files). */
+  outputs: OutputStore;
 }
 
-export function createStitch({ blobStore, outputDir }: StitchDeps) {
-  return async function stitch({ chunks: inline, chunkLists, plan, pausesAfterMs, output }: StitchInput): Promise<StitchResult> {
+export function createStitch({ blobStore, outputs }: StitchDeps) {
+  return async function stitch(input: StitchInput): Promise<StitchResult> {
+    const { chunks: inline, chunkLists, pausesAfterMs } = input;
     const chunks = chunkLists ? await loadChunkLists(blobStore, chunkLists) : inline;
     if (chunks.length === 0) throw ApplicationFailure.nonRetryable('nothing to stitch: no chunks', 'InvalidInputError');
     if (pausesAfterMs.length !== chunks.length) {
       throw ApplicationFailure.nonRetryable('pausesAfterMs must have one entry per chunk', 'InvalidInputError');
     }
-    const root = resolve(outputDir);
-    const path = outputPath(root, output.name);
-    const context = Context.current();
-    const format = {
-      sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
-      channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
-    };
-    const pieces = chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! }));
-    const files = output.split === 'chapter' ? chapterFiles(path, output, pieces) : [{ path, pieces, tags: tagsOf(output), chapters: output.chapters ?? [] }];
-    if (files.some((file) => blobStore.owns(file.path))) {
-      throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
+    const started = performance.now();
+    const root = await outputs.prepare();
+    try {
+      const { main, artifacts, result } = await stitchInto(root, chunks, input, blobStore);
+      const [published, ...rest] = await outputs.publish(root, [main, ...artifacts.filter((a) => a !== main)]);
+      recordStitch(input.output.format, artifacts.reduce((sum, artifact) => sum + artifact.bytes, 0), (performance.now() - started) / 1000);
+      return {
+        ...result,
+        path: published!.path,
+        uri: published!.uri,
+        // Inputs from before formats get the result they always got.
+        ...(input.output.chapters === undefined ? {} : { artifacts: [published!, ...rest] }),
+      };
+    } finally {
+      await outputs.release(root);
     }
-    await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map((dir) => mkdir(dir, { recursive: true })));
-    const placedChapters: FrameChapter[][] = [];
-    const stitched = await stitchDocument({
-      files: files.map((file) => file.pieces),
-      load: (chunk: ChunkRef) => verified(blobStore, chunk),
-      format,
-      join: {
-        trim: output.trim ?? NO_JOIN_EFFECTS.trim,
-        crossfadeMs: output.crossfadeMs ?? NO_JOIN_EFFECTS.crossfadeMs,
-        ...(output.acx ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}), // room tone
-      },
-      ...(output.loudness ? { loudness: output.loudness } : {}),
-      ...(output.acx ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } } : {}),
-      open: async ({ placed, frames }, i) => {
-        const file = files[i]!;
-        placedChapters[i] = placeChapters(file.chapters, placed, frames);
-        return openAudioFile({
-          format: output.format,
-          path: file.path,
-          pcm: format,
-          maxFrames: frames,
-          ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
-          tags: file.tags,
-          chapters: FORMAT_FACTS[output.format].chapters ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity) : [],
-        });
-      },
-      onPiece: (index) => context.heartbeat(index),
-      signal: context.cancellationSignal,
-    });
-    const written: Artifact[] = [];
-    const texts = output.captions && plan ? await loadPlanTexts(blobStore, plan) : undefined;
-    for (const [i, file] of stitched.files.entries()) {
-      written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-      if (output.captions) written.push(...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames)));
-    }
-    const chapters = output.split === 'chapter' ? chaptersOfFiles(files, stitched.files, format.sampleRate) : chapterList(placedChapters[0]!, format.sampleRate);
-    // Split: the playlist stands for the document (its path is the result's), then the files.
-    const main = output.split === 'chapter' ? await writePlaylist(root, path, files, stitched.files, format.sampleRate) : written[0]!;
-    return {
-      path: main.path,
-      uri: main.uri,
-      bytes: main.bytes,
-      sha256: main.sha256,
-      ...format,
-      frames: stitched.frames,
-      durationSec: stitched.durationSec,
-      // Inputs from before formats get the result they always got.
-      ...(output.chapters === undefined ? {} : { artifacts: main === written[0] ? written : [main, ...written], chapters }),
-      ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
-      ...(stitched.acx ? { acx: { ...stitched.acx, ...(output.split === 'chapter' ? { files: stitched.files.map((f) => ({ name: relative(root, f.file.path), ...f.acx! })) } : {}) } } : {}),
-    };
   };
+}
+
+/** The document's files written under `root`: the main one (the audio, or a split's playlist), all of them, and what they hold. */
+async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterMs, output }: StitchInput, blobStore: BlobStore) {
+  const path = outputPath(root, output.name);
+  const context = Context.current();
+  const format = {
+    sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
+    channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
+  };
+  const pieces = chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! }));
+  const files = output.split === 'chapter' ? chapterFiles(path, output, pieces) : [{ path, pieces, tags: tagsOf(output), chapters: output.chapters ?? [] }];
+  if (files.some((file) => blobStore.owns(file.path))) {
+    throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
+  }
+  await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map((dir) => mkdir(dir, { recursive: true })));
+  const placedChapters: FrameChapter[][] = [];
+  const stitched = await stitchDocument({
+    files: files.map((file) => file.pieces),
+    load: (chunk: ChunkRef) => verified(blobStore, chunk),
+    format,
+    join: {
+      trim: output.trim ?? NO_JOIN_EFFECTS.trim,
+      crossfadeMs: output.crossfadeMs ?? NO_JOIN_EFFECTS.crossfadeMs,
+      ...(output.acx ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}), // room tone
+    },
+    ...(output.loudness ? { loudness: output.loudness } : {}),
+    ...(output.acx ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } } : {}),
+    open: async ({ placed, frames }, i) => {
+      const file = files[i]!;
+      placedChapters[i] = placeChapters(file.chapters, placed, frames);
+      return openAudioFile({
+        format: output.format,
+        path: file.path,
+        pcm: format,
+        maxFrames: frames,
+        ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
+        tags: file.tags,
+        chapters: FORMAT_FACTS[output.format].chapters ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity) : [],
+      });
+    },
+    onPiece: (index) => context.heartbeat(index),
+    signal: context.cancellationSignal,
+  });
+  const written: Artifact[] = [];
+  const texts = output.captions && plan ? await loadPlanTexts(blobStore, plan) : undefined;
+  for (const [i, file] of stitched.files.entries()) {
+    written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
+    if (output.captions) written.push(...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames)));
+  }
+  const chapters = output.split === 'chapter' ? chaptersOfFiles(files, stitched.files, format.sampleRate) : chapterList(placedChapters[0]!, format.sampleRate);
+  // Split: the playlist stands for the document (its path is the result's), then the files.
+  const main = output.split === 'chapter' ? await writePlaylist(root, path, files, stitched.files, format.sampleRate) : written[0]!;
+  const result = {
+    bytes: main.bytes,
+    sha256: main.sha256,
+    ...format,
+    frames: stitched.frames,
+    durationSec: stitched.durationSec,
+    ...(output.chapters === undefined ? {} : { chapters }),
+    ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
+    ...(stitched.acx ? { acx: { ...stitched.acx, ...(output.split === 'chapter' ? { files: stitched.files.map((f) => ({ name: relative(root, f.file.path), ...f.acx! })) } : {}) } } : {}),
+  };
+  return { main, artifacts: written, result };
 }
 
 interface FilePlan {
@@ -173,7 +195,7 @@ async function verified(blobStore: BlobStore, chunk: ChunkRef) {
   try {
     return await loadChunkAudio(blobStore, chunk);
   } catch (error) {
-    if (error instanceof ChunkCorruptedError) throw ApplicationFailure.nonRetryable(error.message, 'ChunkCorrupted');
+    if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ChunkCorrupted');
     throw error;
   }
 }

@@ -7,6 +7,7 @@ import { decodeWav, encodeWav } from '../audio/wav.ts';
 import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import type { EngineName } from '../document/input.ts';
 import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
+import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
 import type { ChunkRef, SynthesizeChunkInput } from './types.ts';
 
@@ -36,7 +37,26 @@ export function chunkKey(input: SynthesizeChunkInput, engine: TtsEngine): string
 }
 
 export function createSynthesizeChunk({ engines, blobStore }: SynthesizeDeps) {
+  const synthesizeOrReuse = createSynthesizeOrReuse({ engines, blobStore });
   return async function synthesizeChunk(input: SynthesizeChunkInput): Promise<ChunkRef> {
+    try {
+      const ref = await synthesizeOrReuse(input);
+      recordChunk(input.engine, { reused: ref.cached, characters: ref.characters, ...(ref.predictTimeSec === undefined ? {} : { predictTimeSec: ref.predictTimeSec }) });
+      return ref;
+    } catch (error) {
+      recordFailedAttempt(input.engine, failureType(error));
+      throw error;
+    }
+  };
+}
+
+function failureType(error: unknown): string {
+  if (error instanceof ApplicationFailure && error.type) return error.type;
+  return error instanceof Error ? error.name : 'Error';
+}
+
+function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
+  return async function synthesizeOrReuse(input: SynthesizeChunkInput): Promise<ChunkRef> {
     const { attempt } = activityInfo();
     const engine = engines[input.engine];
     if (!engine) {

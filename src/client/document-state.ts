@@ -2,9 +2,9 @@
 // and the main job: the engine's words for a failure, the progress of a run, and whether the audio
 // file of a finished run is still there.
 
-import { existsSync } from 'node:fs';
 import { WorkflowNotFoundError, type WorkflowExecutionStatusName, type WorkflowHandle } from '@temporalio/client';
 import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
+import { outputSize } from '../storage/output-store.ts';
 import { progressQuery } from '../workflows/definitions.ts';
 import { describeFailure } from './print-result.ts';
 
@@ -29,8 +29,9 @@ export async function documentState(handle: WorkflowHandle, queryTimeoutMs = 5_0
   }
   if (status === 'COMPLETED') {
     const result = (await handle.result()) as AudioDocumentResult;
-    // The path is on the worker that stitched it: for a client on another machine this says "gone".
-    return { status, result, fileExists: existsSync(result.path) };
+    // An S3 output is there for anyone with the bucket's keys; a path is on the worker that
+    // stitched it, so for a client on another machine this says "gone".
+    return { status, result, fileExists: (await outputSize(result.uri)) !== undefined };
   }
   // result() waits for a closed run; a PAUSED one (or a status this SDK does not know) would hang it.
   const closed = ['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'].includes(status);

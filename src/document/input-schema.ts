@@ -154,6 +154,8 @@ export const AudioDocumentInputSchema = Type.Object(
     engineOptions: Type.Optional(EngineOptionsSchema),
     output: Type.Optional(OutputSchema),
     retry: Type.Optional(RetrySchema),
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\x21-\x7e]+$', description: "Whose document this is (a user, a team): the fairness key of its chunks. On a shared task queue, tenants' chunks are dispatched in turn (by weight), so one tenant's book does not hold back another's short reading. Printable ASCII, up to 64 characters. Absent: no key (first come, first served)." })),
+    tenantWeight: Type.Optional(Type.Number({ minimum: 0.001, maximum: 1000, description: "The tenant's share of dispatch against other tenants' (default 1; 2 gets twice the turns). Only with `tenant`." })),
   },
   {
     ...closed,

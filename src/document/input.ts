@@ -38,6 +38,9 @@ export interface ResolvedDocumentInput {
     captions: boolean;
   };
   retry: Required<RetryOptions>;
+  /** The fairness key of the chunks, and its weight: absent, first come first served. */
+  tenant?: string;
+  tenantWeight?: number;
   /** Messages about values that were adjusted (e.g. concurrency capped). */
   notices: string[];
 }
@@ -68,8 +71,9 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
   const error = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
   if (error) throw schemaError(error, given);
   if (given.text !== undefined && given.textRef !== undefined) throw new InvalidInputError('textRef', 'cannot be given with text: send the text, or where it is stored, not both');
-  const { text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry } =
+  const { text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry, tenant, tenantWeight } =
     Value.Default(AudioDocumentInputSchema, given) as Defaulted;
+  if (tenantWeight !== undefined && tenant === undefined) throw new InvalidInputError('tenantWeight', 'needs a tenant: it weighs that tenant against others');
   if (text !== undefined) checkText(text);
   const { format: asked, pauses, name, loudness, ...file } = output;
   for (const field of ['title', 'author'] as const) {
@@ -99,6 +103,7 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
       loudness: loudness === false || file.preset === 'acx' ? false : { ...DEFAULT_LOUDNESS, ...loudness }, // ACX sets its own level
     },
     retry: checkRetry(retry),
+    ...(tenant ? { tenant, ...(tenantWeight === undefined ? {} : { tenantWeight }) } : {}),
     notices: concurrency > MAX_CONCURRENCY ? [`concurrency ${concurrency} capped to ${MAX_CONCURRENCY}`] : [],
   };
 }

@@ -85,9 +85,14 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    if (!/^[\w-]+(\/[\w-]+)*\.\w+$/u.test(key)) throw new Error(`invalid blob key "${key}"`);
-    return join(this.root, key);
+    return join(this.root, checkBlobKey(key));
   }
+}
+
+/** Keys are ours (`chunks/ab/<hash>.wav`): folders of word characters and a file name, never `..`. */
+export function checkBlobKey(key: string): string {
+  if (!/^[\w-]+(\/[\w-]+)*\.\w+$/u.test(key)) throw new Error(`invalid blob key "${key}"`);
+  return key;
 }
 
 /** A uri another store made: a client or worker that does not share this one's directory. */

@@ -20,9 +20,10 @@ export async function storeContent(blobStore: BlobStore, folder: string, extensi
   return { uri, sha256 };
 }
 
-export async function loadContent(blobStore: BlobStore, ref: ContentRef): Promise<Buffer> {
+/** The bytes `ref` names; ContentChangedError (naming `what`, by default the uri) if they are not the ones stored. */
+export async function loadContent(blobStore: BlobStore, ref: ContentRef, what = ref.uri): Promise<Buffer> {
   const bytes = await blobStore.get(ref.uri);
-  if (sha256Hex(bytes) !== ref.sha256) throw new ContentChangedError(`${ref.uri} changed since it was stored: its sha256 does not match`);
+  if (sha256Hex(bytes) !== ref.sha256) throw new ContentChangedError(`${what} changed since it was stored: its sha256 does not match`);
   return bytes;
 }
 

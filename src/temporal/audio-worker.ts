@@ -13,7 +13,7 @@ import { KokoroEngine } from '../engines/kokoro/kokoro-engine.ts';
 import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
-import { LocalBlobStore } from '../storage/blob-store.ts';
+import { ensureS3Bucket, openBlobStore } from '../storage/open-blob-store.ts';
 import { ttsTaskQueue } from '../workflows/definitions.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 
@@ -44,8 +44,9 @@ export interface AudioWorker {
 
 export async function createAudioWorker(options: AudioWorkerOptions): Promise<AudioWorker> {
   await ensureSearchAttributes(options.connection, options.namespace);
+  await Promise.all([options.blobLocation, options.outputUrl ?? ''].map((location) => ensureS3Bucket(location)));
   const engines = options.engines ?? defaultEngines(options);
-  const activities = createActivities({ engines, blobStore: new LocalBlobStore(options.blobDir), outputDir: options.outputDir });
+  const activities = createActivities({ engines, blobStore: openBlobStore(options.blobLocation), outputDir: options.outputDir, ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}) });
   const common = {
     connection: options.connection,
     namespace: options.namespace,

@@ -51,6 +51,8 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   // (the provider's limit on the Replicate queue) is otherwise split and applied unevenly.
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
+  // Tenants' chunks (the `tenant` input field, their fairness key) are dispatched in turn.
+  'matching.enableFairness': true,
 };
 
 /**

@@ -211,8 +211,12 @@ interface Spoken extends ChunkTotals {
  * are ever in flight for the document, as in one run. Each part reports its progress by signal.
  */
 async function speakInParts(plan: DocumentPlan, input: ResolvedDocumentInput, textInPlan: boolean, progress: DocumentProgress): Promise<Spoken> {
-  const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry } = input;
-  const settings: SynthesisSettings = { engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, mode, schedule, concurrency, retry, ...(textInPlan ? { textInPlan } : {}) };
+  const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
+  const settings: SynthesisSettings = {
+    engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, mode, schedule, concurrency, retry,
+    ...(tenant ? { tenant, ...(tenantWeight === undefined ? {} : { tenantWeight }) } : {}),
+    ...(textInPlan ? { textInPlan } : {}),
+  };
   // Parts report every few dozen chunks: the ETA's window is a few reports, not chunks.
   const eta = new EtaEstimator(plan.characters, Date.now(), 4);
   const before = { done: 0, failedAttempts: 0, characters: 0 };

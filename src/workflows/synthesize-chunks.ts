@@ -3,11 +3,11 @@
 
 import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, ChunkRef } from '../activities/index.ts';
-import type { ResolvedDocumentInput, RetryOptions } from '../document/input.ts';
+import type { ResolvedDocumentInput } from '../document/input.ts';
 import { ttsTaskQueue } from './definitions.ts';
 import { runBatches, runWindow, runWindowOnConditions } from './run-limited.ts';
 
-export type SynthesisSettings = Pick<ResolvedDocumentInput, 'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry'> & {
+export type SynthesisSettings = Pick<ResolvedDocumentInput, 'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'> & {
   /** The stitch reads chunk texts from the stored plan (see SynthesizeChunkInput). */
   textInPlan?: true;
 };
@@ -21,10 +21,15 @@ export interface SynthesisHooks {
   ended(): void;
 }
 
-/** synthesizeChunk's options; the retry numbers (DEFAULT_RETRY) can be overridden per document (input.retry). */
-function synthesisActivities(taskQueue: string, retry: Required<RetryOptions>) {
+/**
+ * synthesizeChunk's options; the retry numbers (DEFAULT_RETRY) can be overridden per document
+ * (input.retry). A tenant's chunks carry its fairness key (documents without one schedule exactly
+ * what they always did).
+ */
+function synthesisActivities(taskQueue: string, { retry, tenant, tenantWeight }: SynthesisSettings) {
   return proxyActivities<Activities>({
     taskQueue,
+    ...(tenant ? { priority: { fairnessKey: tenant, ...(tenantWeight === undefined ? {} : { fairnessWeight: tenantWeight }) } } : {}),
     // A chunk is a few hundred characters: even a cold remote model finishes within minutes.
     startToCloseTimeout: '10 minutes',
     // The activity heartbeats every second; a crashed worker's chunk is retried after 10 s, not 10 min.
@@ -41,7 +46,7 @@ function synthesisActivities(taskQueue: string, retry: Required<RetryOptions>) {
 
 /** Speaks `texts`, the chunks `firstIndex`.. of the document; their refs come back in order. */
 export async function synthesizeChunks(texts: string[], firstIndex: number, settings: SynthesisSettings, hooks: SynthesisHooks): Promise<ChunkRef[]> {
-  const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings.retry);
+  const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
   const { engine, voice, speed, engineOptions, textInPlan } = settings;
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
   const synthesizeOne = (i: number): Promise<ChunkRef> => {

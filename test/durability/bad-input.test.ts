@@ -36,7 +36,7 @@ async function files(): Promise<string[]> {
 beforeAll(async () => {
   temporal = await startTestTemporal();
   outputDir = join(temporal.dir, 'output');
-  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { outputDir, blobDir: join(outputDir, '.chunks') });
+  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { outputDir, blobLocation: join(outputDir, '.chunks') });
   running = audioWorker.run();
   await mkdir(join(temporal.dir, 'texts'), { recursive: true });
   filesBefore = await files();

@@ -7,7 +7,8 @@ import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { inProcessWorker, numberedParagraphs, referenceRun } from '../helpers/documents.ts';
 import { defectiveWorkflowTasks } from '../helpers/history.ts';
-import { seededRandom, startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
+import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 import { killWorkerProcesses, startWorkerProcess, workerProcessEnv } from '../helpers/worker-process.ts';
 
 let temporal: TestTemporal;

@@ -42,7 +42,7 @@ beforeAll(async () => {
   client = new Client({ connection });
   audioWorker = await createAudioWorker({
     connection: workerConnection, namespace: 'default', taskQueue,
-    outputDir: join(dir, 'output'), blobDir: join(dir, 'output', '.chunks'), maxConcurrentActivities: 20, espeakThreads: 1,
+    outputDir: join(dir, 'output'), blobLocation: join(dir, 'output', '.chunks'), maxConcurrentActivities: 20, espeakThreads: 1,
   });
   running = audioWorker.run();
 });

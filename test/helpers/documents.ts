@@ -22,7 +22,7 @@ export function inProcessWorker(connection: NativeConnection, dir: string, taskQ
     namespace: 'default',
     taskQueue,
     outputDir,
-    blobDir: join(outputDir, '.chunks'),
+    blobLocation: join(outputDir, '.chunks'),
     maxConcurrentActivities: 20,
     espeakThreads: 1,
     ...options,

@@ -58,3 +58,12 @@ export async function expectOneExecutionWithoutRedoneChunks(client: Client, work
   expect(scheduled).toHaveLength(chunks);
   expect(events.filter((event) => completed.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId)))).toHaveLength(chunks);
 }
+
+/** The identity of the worker that ran each chunk's (last) attempt, in history order. */
+export async function chunkWorkers(handle: WorkflowHandle): Promise<string[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const chunkActivities = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk').map((e) => Number(e.eventId)));
+  return events
+    .filter((e) => e.activityTaskStartedEventAttributes && chunkActivities.has(Number(e.activityTaskStartedEventAttributes.scheduledEventId)))
+    .map((e) => e.activityTaskStartedEventAttributes!.identity!);
+}

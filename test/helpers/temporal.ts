@@ -19,14 +19,3 @@ export function uniqueTaskQueue(name: string): string {
   return `${name}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), for reproducible latencies. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -21,6 +21,7 @@ const started = new Set<ChildProcess>();
 export function workerProcessEnv(temporal: TestTemporal, taskQueue: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue) };
   delete env.AUDIO_BLOB_DIR;
+  delete env.AUDIO_BLOB_URL;
   delete env.REPLICATE_API_TOKEN;
   return { ...env, ...extra };
 }

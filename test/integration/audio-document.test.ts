@@ -21,7 +21,8 @@ import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
 import { numberedParagraphs } from '../helpers/documents.ts';
 import { chunkSchedulingDecisions } from '../helpers/history.ts';
-import { seededRandom, startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
+import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 
 const run = promisify(execFile);
 
@@ -55,7 +56,7 @@ beforeAll(async () => {
     namespace: 'default',
     taskQueue,
     outputDir,
-    blobDir,
+    blobLocation: blobDir,
     maxConcurrentActivities: 50,
     espeakThreads: 1,
     engines: { simulated: engine, espeak: new EspeakEngine(1) },

@@ -15,7 +15,8 @@ import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import type { SpeechTimings } from '../../src/formats/index.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { storeText } from '../../src/storage/stored-text.ts';
-import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
+import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { inProcessWorker } from '../helpers/documents.ts';
 import { listDocuments } from '../../src/client/list-documents.ts';
 import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../../src/document/search-attributes.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
@@ -62,19 +63,9 @@ const millis = (event: Events[number]) => Number(event.eventTime!.seconds) * 100
 
 beforeAll(async () => {
   temporal = await startTestTemporal();
-  outputDir = join(temporal.dir, 'output');
-  const blobDir = join(temporal.dir, 'blobs');
-  blobs = new LocalBlobStore(blobDir);
-  audioWorker = await createAudioWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    taskQueue,
-    outputDir,
-    blobDir,
-    maxConcurrentActivities: 50,
-    espeakThreads: 1,
-    engines: { simulated: new SimulatedEngine() },
-  });
+  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { maxConcurrentActivities: 50, engines: { simulated: new SimulatedEngine() } });
+  outputDir = join(temporal.dir, taskQueue);
+  blobs = new LocalBlobStore(join(outputDir, '.chunks'));
   running = audioWorker.run();
 });
 
@@ -198,6 +189,6 @@ describe('books: stored text, spoken in parts', () => {
     expect(describeFailure(await gone.result().catch((e: unknown) => e))).toMatch(/gone/u);
     // Stored by a client that does not share the workers' store.
     const elsewhere = await start({ textRef: { ...textRef, uri: 'file:///somewhere/else/texts/ab/cd.txt' }, engine: 'simulated' });
-    expect(describeFailure(await elsewhere.result().catch((e: unknown) => e))).toMatch(/is not in this worker's chunk store, .*: the client that stored the text must share the workers' AUDIO_BLOB_DIR/u);
+    expect(describeFailure(await elsewhere.result().catch((e: unknown) => e))).toMatch(/is not in this worker's chunk store, .*: the client that stored the text must use the workers' chunk store \(AUDIO_BLOB_URL or AUDIO_BLOB_DIR\)/u);
   });
 });

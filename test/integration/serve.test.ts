@@ -119,6 +119,7 @@ describe('npm run serve with TEMPORAL_ADDRESS', () => {
     const outputDir = join(dir, 'fleet-output');
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: outputDir, DURABLE_TTS_CACHE: join(dir, 'fleet-cache') };
     delete env.AUDIO_BLOB_DIR;
+    delete env.AUDIO_BLOB_URL;
     const server = await serve(env);
     try {
       expect(server.output()).toMatch(/client only: workers run elsewhere/u);

@@ -1,8 +1,6 @@
 // The finished file of a document, found by its id only (never by a path from the request), with
 // Range support so players can seek, and its sha256 as the ETag.
 
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +9,7 @@ import { Type } from 'typebox';
 import { defaultOutputName } from '../../document/input.ts';
 import type { AudioDocumentResult } from '../../document/result.ts';
 import { FORMAT_FACTS, mediaTypeOf, PLAYLIST_MEDIA_TYPE } from '../../formats/index.ts';
+import { outputSize, readOutput } from '../../storage/output-store.ts';
 import type { Documents } from '../documents.ts';
 import { HttpProblem } from '../problem.ts';
 import { IdParams, problems } from '../schemas.ts';
@@ -39,11 +38,12 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const result = await documents.result(id);
-      const path = outputPath(root, result, id);
-      const size = await stat(path).then((s) => s.size, () => undefined);
+      // In S3 (AUDIO_OUTPUT_URL), or in the output directory this server shares with the workers.
+      const path = result.uri?.startsWith('s3://') ? result.uri : outputPath(root, result, id);
+      const size = await outputSize(path);
       // Another run may have written a file of the same name since (e.g. two `--out speech.wav`).
       if (size !== result.bytes) {
-        throw new HttpProblem(410, `the audio of document ${id} is no longer in the output directory${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`);
+        throw new HttpProblem(410, `the audio of document ${id} is no longer where it was written${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`);
       }
       const etag = `"${result.sha256}"`;
       const header = request.headers.range;
@@ -67,7 +67,7 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       void reply.header('Content-Length', end - start + 1);
       // HEAD: the headers only (Fastify keeps our Content-Length for a stream, and drains it).
       if (request.method === 'HEAD') return reply.send(Readable.from([]));
-      return reply.send(createReadStream(path, { start, end }));
+      return reply.send(await readOutput(path, { start, end }));
     },
   );
 }

@@ -1,0 +1,140 @@
+// Where finished documents go: the worker's output directory (file:), or an S3 bucket that any app
+// can read (s3://bucket/prefix). The stitch writes its files in a local folder either way (an
+// encoder needs a file it can seek in); for S3 they are then uploaded in parts, from disk, and
+// appear under their key only when the upload completes.
+
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import type { Artifact } from '../document/result.ts';
+import { parseS3Url, s3Client } from './open-blob-store.ts';
+
+/** 8 MB parts, 2 at a time: memory stays bounded whatever the file's size. */
+const PART_BYTES = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 2;
+
+export interface OutputStore {
+  /** Where the stitch writes a document's files: their final place, or a private folder to upload from. */
+  prepare(): Promise<string>;
+  /** Makes the files written under `root` visible where the store keeps them; the artifacts then say where. */
+  publish(root: string, artifacts: Artifact[]): Promise<Artifact[]>;
+  /** Cleans up what prepare made (after publishing, or after a failure). */
+  release(root: string): Promise<void>;
+}
+
+/** The output directory itself: the files are written where they stay. */
+export class LocalOutputStore implements OutputStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  async prepare(): Promise<string> {
+    return this.dir;
+  }
+
+  async publish(_root: string, artifacts: Artifact[]): Promise<Artifact[]> {
+    return artifacts;
+  }
+
+  async release(): Promise<void> {}
+}
+
+/** `s3://bucket/prefix`: each file uploaded to `prefix/<its name>`, from a folder of `stagingDir`. */
+export class S3OutputStore implements OutputStore {
+  readonly base: string;
+
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    readonly prefix: string,
+    private readonly stagingDir: string,
+  ) {
+    this.base = `s3://${bucket}/${prefix ? `${prefix}/` : ''}`;
+  }
+
+  async prepare(): Promise<string> {
+    await mkdir(this.stagingDir, { recursive: true });
+    return mkdtemp(join(resolve(this.stagingDir), '.staging-'));
+  }
+
+  /** One file after the other, the document's main file last: it never names files that are not there yet. */
+  async publish(_root: string, artifacts: Artifact[]): Promise<Artifact[]> {
+    const published = new Map<Artifact, Artifact>();
+    for (const artifact of [...artifacts.slice(1), artifacts[0]!]) {
+      const key = `${this.prefix ? `${this.prefix}/` : ''}${artifact.name}`;
+      // On a failure lib-storage aborts the multipart upload: no part of it stays under the key.
+      await new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: key, Body: createReadStream(artifact.path), ContentType: artifact.mediaType },
+        partSize: PART_BYTES,
+        queueSize: PARTS_IN_FLIGHT,
+      }).done();
+      const uri = `${this.base}${artifact.name}`;
+      published.set(artifact, { ...artifact, path: uri, uri });
+    }
+    return artifacts.map((artifact) => published.get(artifact)!);
+  }
+
+  async release(root: string): Promise<void> {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** `AUDIO_OUTPUT_URL` (file:///dir or s3://bucket/prefix), else the output directory; S3 stages in `outputDir`. */
+export function openOutputStore(outputDir: string, outputUrl?: string, env = process.env): OutputStore {
+  if (!outputUrl) return new LocalOutputStore(outputDir);
+  if (outputUrl.startsWith('s3://')) {
+    const { bucket, prefix } = parseS3Url(outputUrl);
+    return new S3OutputStore(s3Client(env), bucket, prefix, outputDir);
+  }
+  if (outputUrl.startsWith('file:')) return new LocalOutputStore(fileURLToPath(outputUrl));
+  throw new Error(`cannot write outputs to ${outputUrl}: use file:///dir or s3://bucket/prefix`);
+}
+
+// --- Reading a finished output, wherever it is (the client's result, the API's audio) ---
+
+/** Its size in bytes, or undefined when nothing is there. */
+export async function outputSize(location: string, env = process.env): Promise<number | undefined> {
+  if (location.startsWith('s3://')) {
+    const { bucket, prefix: key } = parseS3Url(location);
+    try {
+      return (await s3Client(env).send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength;
+    } catch {
+      return undefined;
+    }
+  }
+  return stat(localPath(location)).then((s) => s.size, () => undefined);
+}
+
+/** Its bytes from `start` to `end` (inclusive), or all of them. */
+export async function readOutput(location: string, range?: { start: number; end: number }, env = process.env): Promise<Readable> {
+  if (location.startsWith('s3://')) {
+    const { bucket, prefix: key } = parseS3Url(location);
+    const response = await s3Client(env).send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
+    return response.Body as Readable;
+  }
+  return createReadStream(localPath(location), range ?? {});
+}
+
+/** Copies it to a local file, whole or not at all (written beside it, then renamed). */
+export async function saveOutput(location: string, path: string, env = process.env): Promise<void> {
+  const temporary = `${path}.${process.pid}.part`;
+  try {
+    await pipeline(await readOutput(location, undefined, env), createWriteStream(temporary));
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+function localPath(location: string): string {
+  return location.startsWith('file:') ? fileURLToPath(location) : location;
+}

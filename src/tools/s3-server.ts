@@ -1,0 +1,84 @@
+// A real S3 server on this machine, for tests, benches and trying a fleet: versitygw (Apache-2.0),
+// an S3 gateway over a plain directory, built from the Go module proxy. Not a mock: the same
+// protocol, signatures, conditional writes and multipart uploads the AWS SDK speaks to S3.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../temporal/dev-server.ts';
+import { ensureGoBinary, type GoBinary } from './go-binary.ts';
+
+export const VERSITYGW: GoBinary = {
+  module: 'github.com/versity/versitygw/cmd/versitygw@v1.8.0',
+  name: 'versitygw',
+  pathVariable: 'VERSITYGW',
+  buildTime: 'about 2 minutes',
+};
+
+const READY_TIMEOUT_MS = 30_000;
+
+export interface S3Server {
+  /** http://127.0.0.1:PORT */
+  endpoint: string;
+  /** The AWS SDK's standard settings for this server (this run's own keys). */
+  env: { AWS_ENDPOINT_URL: string; AWS_REGION: string; AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
+  /** The directory its buckets live in. */
+  dir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts versitygw on a free port of 127.0.0.1 over `dir` (default: a temporary one, removed on stop). */
+export async function startS3Server(options: { dir?: string; log?: (line: string) => void } = {}): Promise<S3Server> {
+  const binary = await ensureGoBinary(VERSITYGW, options.log);
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'durable-tts-s3-')));
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const keys = { AWS_ACCESS_KEY_ID: `test${randomBytes(8).toString('hex')}`, AWS_SECRET_ACCESS_KEY: randomBytes(24).toString('hex') };
+  const child = spawn(binary, ['--port', `127.0.0.1:${port}`, 'posix', dir], {
+    env: { ...process.env, ROOT_ACCESS_KEY: keys.AWS_ACCESS_KEY_ID, ROOT_SECRET_KEY: keys.AWS_SECRET_ACCESS_KEY },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4_000)));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (!options.dir) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await untilListening(port, child, () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  return { endpoint, env: { AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1', ...keys }, dir, process: child, stop };
+}
+
+async function untilListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`versitygw exited with ${child.exitCode}:\n${stderr()}`);
+    if (await accepts(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`versitygw did not listen on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s:\n${stderr()}`);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
