@@ -3,7 +3,9 @@
 // (nothing but Temporal and S3), health checks, and time for chunks in flight to finish.
 
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -29,7 +31,14 @@ async function composeConfig(env: Record<string, string>): Promise<{ stdout: str
   const compose = onPath('docker-compose');
   if (!compose) throw new Error('docker-compose not found: run `node --import tsx scripts/ensure-test-tools.ts` (npm test does)');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('AUDIO_'))) as NodeJS.ProcessEnv;
-  return run(compose, ['-f', 'docker-compose.yml', '--env-file', '/dev/null', 'config', ...(env.QUIET ? ['-q'] : [])], { env: { ...clean, ...env } });
+  // An empty env file: a developer's own .env must not decide the outcome.
+  const dir = await mkdtemp(join(tmpdir(), 'compose-'));
+  try {
+    await writeFile(join(dir, 'empty.env'), '');
+    return await run(compose, ['-f', 'docker-compose.yml', '--env-file', join(dir, 'empty.env'), 'config', ...(env.QUIET ? ['-q'] : [])], { env: { ...clean, ...env } });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe('docker-compose.yml', () => {

@@ -30,7 +30,8 @@ export function recordChunk(engine: string, outcome: { reused: boolean; characte
   meter.createCounter('tts_chunks_synthesized', 'chunks', 'Chunks the engine spoke').add(1);
   meter.createCounter('tts_characters_synthesized', 'characters', 'Characters sent to the engine').add(outcome.characters);
   if (outcome.predictTimeSec !== undefined) {
-    meter.createCounter('tts_provider_predict_seconds', 'seconds', "The provider's billed hardware time (Replicate's predict_time)").add(outcome.predictTimeSec);
+    // A histogram: counters are whole numbers, and a chunk's seconds are not.
+    meter.createHistogram('tts_provider_predict_seconds', 'float', 'seconds', "The provider's billed hardware time per chunk (Replicate's predict_time)").record(outcome.predictTimeSec);
   }
 }
 

@@ -28,8 +28,11 @@ export function parseS3Url(location: string): { bucket: string; prefix: string }
  */
 export function s3Client(env = process.env): S3Client {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
   return new S3Client({
     ...(endpoint ? { endpoint, forcePathStyle: true, region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1' } : {}),
+    // Keys in the given settings (else the SDK's own chain: its environment, profiles, roles).
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
   });
 }
 

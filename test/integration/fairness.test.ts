@@ -55,8 +55,10 @@ it('dispatches a second tenant\'s chunks in turn with the first\'s backlog, not 
   const fifo = await bookThenReading(false);
   const fair = await bookThenReading(true);
   console.log(`book chunks that ended while the 10-chunk reading ran: ${fifo} without tenants, ${fair} with`);
-  // First come, first served: the reading's chunks wait behind the ~48 of the book already queued.
-  expect(fifo).toBeGreaterThanOrEqual(40);
-  // In turn: about one of the book's per one of the reading's.
-  expect(fair).toBeLessThanOrEqual(20);
+  // First come, first served: the reading waits behind the book's queued chunks, and the book's
+  // next chunks, dispatched eagerly to each slot it frees, go first again (measured: 178 of 180).
+  expect(fifo).toBeGreaterThanOrEqual(48);
+  // In turn: about one of the book's per one of the reading's (measured: 19).
+  expect(fair).toBeLessThanOrEqual(30);
+  expect(fair * 3).toBeLessThan(fifo);
 }, 300_000);

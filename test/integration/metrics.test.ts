@@ -73,7 +73,8 @@ it('exposes the SDK\'s metrics and ours: chunks, characters, provider seconds, f
   expect(metric(after, 'tts_chunks_synthesized_total', { engine: 'replicate' })).toBe(3);
   expect(metric(after, 'tts_chunks_reused_total')).toBe(0);
   expect(metric(after, 'tts_characters_synthesized_total')).toBe(result.characters);
-  expect(metric(after, 'tts_provider_predict_seconds_total')).toBeCloseTo(result.predictTimeSec!, 3);
+  expect(metric(after, 'tts_provider_predict_seconds_sum')).toBeCloseTo(result.predictTimeSec!, 3);
+  expect(metric(after, 'tts_provider_predict_seconds_count')).toBe(3);
   expect(metric(after, 'tts_rate_limited_total')).toBe(throttled);
   expect(metric(after, 'tts_attempts_failed_total', { type: 'RateLimited' })).toBe(throttled);
   expect(metric(after, 'tts_attempts_failed_total')).toBe(result.failedAttempts);
