@@ -143,7 +143,7 @@ program
         if (flags.save) throw new Error(advice);
         console.error(`Note: ${advice}`);
       } else if (flags.save) {
-        await saveOutput(result.uri, flags.save);
+        await saveOutput(result.uri, flags.save, result);
         console.error(`Saved ${result.uri} to ${flags.save}`);
       }
     }),

@@ -272,10 +272,13 @@ describe('resolveDocumentInput answers as it did before the schema', () => {
       [{ text: 'Hi.', engineOptions: { latencyMs: 600_001 } }, 'engineOptions.latencyMs', 'Invalid input: engineOptions.latencyMs must be at most 600000, got 600001'],
       [{ text: 'Hi.', output: { channels: 3 } }, 'output.channels', 'Invalid input: output.channels must be one of 1, 2, got 3'],
       [{ text: 'Hi.', retry: { initialIntervalMs: 5_000, maximumIntervalMs: 1_000 } }, 'retry.maximumIntervalMs', 'Invalid input: retry.maximumIntervalMs must be at least 5000, got 1000'],
-      [{ text: 'Hi.', colour: 'red' }, 'colour', 'Invalid input: colour is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry)'],
+      [{ text: 'Hi.', colour: 'red' }, 'colour', 'Invalid input: colour is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry, tenant, tenantWeight)'],
       [{ text: 'Hi.', output: { pauses: { breathMs: 1 } } }, 'output.pauses.breathMs', 'Invalid input: output.pauses.breathMs is not a known option (known: wordMs, clauseMs, sentenceMs, paragraphMs, headingMs)'],
-      [{ txt: 'Hi.' }, 'txt', 'Invalid input: txt is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry)'],
+      [{ txt: 'Hi.' }, 'txt', 'Invalid input: txt is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry, tenant, tenantWeight)'],
       [{ mode: 'parallel' }, 'text', 'Invalid input: text is required'],
+      [{ text: 'Hi.', tenantWeight: 2 }, 'tenantWeight', 'Invalid input: tenantWeight needs a tenant: it weighs that tenant against others'],
+      [{ text: 'Hi.', tenant: 'two words' }, 'tenant', 'Invalid input: tenant must be a name of printable ASCII characters, no spaces'],
+      [{ text: 'Hi.', tenant: 'acme', tenantWeight: 5000 }, 'tenantWeight', 'Invalid input: tenantWeight must be at most 1000, got 5000'],
     ];
     for (const [input, field, expected] of cases) expect(expectInvalid(input, field).message).toBe(expected);
   });

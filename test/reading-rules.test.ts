@@ -215,6 +215,19 @@ describe('speakable: headings, lists and tables', () => {
     ]);
   });
 
+  it('reads short dialogue as dialogue, not as headings: a line in quotes, or one that breaks off on a dash', () => {
+    // From The War of the Worlds (EPUB): these lines were chapter marks before.
+    const text = 'Chapter 13\n\n\u201cOnly this morning I officiated at early celebration\u2014\u2014\u201d\n\n"You mean\u2014\u2014"\n\nHe stopped\u2014\n\nThe Thunder Child\n\nIt sank.';
+    expect(pairs(speak(text))).toEqual([
+      ['Chapter 13', 'heading'],
+      ['\u201cOnly this morning I officiated at early celebration\u2014\u2014\u201d', 'paragraph'],
+      ['"You mean\u2014\u2014"', 'paragraph'],
+      ['He stopped\u2014', 'paragraph'],
+      ['The Thunder Child', 'heading'],
+      ['It sank.', 'end'],
+    ]);
+  });
+
   it('reads each list item as a sentence: markers removed, a period added where none ends it', () => {
     expect(pairs(speak('Steps:\n1. Mix the flour\n2) Add water;\n   slowly\n3. Bake\nThen we ate.\n\n* apples\n+ pears\n- plums!'))).toEqual([
       ['Steps: Mix the flour. Add water; slowly. Bake. Then we ate.', 'paragraph'],

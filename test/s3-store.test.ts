@@ -2,10 +2,10 @@
 // promises as the local store (first write wins, hashes checked, foreign uris refused), and the
 // activities on it give the same audio as on a local directory.
 
-import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +15,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { BlobOutsideStoreError, LocalBlobStore, sha256Hex, type BlobStore } from '../src/storage/blob-store.ts';
 import { openBlobStore, s3Client } from '../src/storage/open-blob-store.ts';
-import { outputSize, readOutput, saveOutput } from '../src/storage/output-store.ts';
+import { outputSize, readOutput, S3OutputStore, saveOutput } from '../src/storage/output-store.ts';
 import { loadText, storeText } from '../src/storage/stored-text.ts';
 import { startS3Server, type S3Server } from '../src/tools/s3-server.ts';
 import { rejection } from './helpers/async.ts';
@@ -125,7 +125,9 @@ describe('outputs on S3 (AUDIO_OUTPUT_URL)', () => {
       expect(onS3.artifacts!.map((a) => a.uri)).toEqual(local.artifacts!.map((a) => a.uri.replace(pathToFileURL(join(dir, 'local-output')).href, `s3://${bucket}/outputs`)));
       expect(await readdir(staging)).toEqual([]); // the staging folder is gone
       const copy = join(dir, 'copy.wav');
-      await saveOutput(onS3.uri, copy);
+      await saveOutput(onS3.uri, copy, onS3);
+      await expect(saveOutput(onS3.uri, join(dir, 'wrong.wav'), { sha256: '0'.repeat(64) })).rejects.toThrow(/is not this document's output any more/u);
+      expect(await readdir(dir)).not.toContain('wrong.wav');
       expect(sha256Hex(await readFile(copy))).toBe(local.sha256);
       expect(onS3.sha256).toBe(local.sha256);
       expect(await outputSize(onS3.uri)).toBe(local.bytes);
@@ -134,6 +136,25 @@ describe('outputs on S3 (AUDIO_OUTPUT_URL)', () => {
       expect(head.subarray(8, 12).toString()).toBe('WAVE');
       expect(await outputSize(`s3://${bucket}/outputs/book/missing.wav`)).toBeUndefined();
     });
+  });
+
+  it('aborts a multipart upload that is cancelled half-way: no parts left, nothing under the key', async () => {
+    const store = new S3OutputStore(s3Client(server.env), bucket, 'aborted', join(dir, 'staging-aborted'));
+    const root = await store.prepare();
+    const path = join(root, 'big.wav');
+    await writeFile(path, Buffer.alloc(40 * 1024 * 1024, 7)); // five parts of 8 MB
+    const artifact = { kind: 'audio' as const, name: 'big.wav', path, uri: pathToFileURL(path).href, mediaType: 'audio/wav', bytes: 40 * 1024 * 1024, sha256: '' };
+    const controller = new AbortController();
+    let beats = 0;
+    const beat = () => {
+      if (++beats === 2) controller.abort(); // once the upload is under way
+    };
+    await expect(withAwsEnv(() => store.publish(root, [artifact], { beat, signal: controller.signal }))).rejects.toThrow();
+    const uploads = await s3Client(server.env).send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'aborted/' }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+    expect(await withAwsEnv(() => outputSize(`s3://${bucket}/aborted/big.wav`))).toBeUndefined();
+    await store.release(root);
+    expect(await readdir(join(dir, 'staging-aborted'))).toEqual([]);
   });
 
   it('writes nothing under the key when the upload fails, and cleans its staging folder', async () => {

@@ -54,19 +54,30 @@ export async function startBench(): Promise<Bench> {
   };
 }
 
+export interface BenchWorkerOptions {
+  replicate?: ReplicateConfig;
+  engines?: Partial<Record<EngineName, TtsEngine>>;
+  /** Default: a directory of its own (s3://… for a store in S3). */
+  blobLocation?: string;
+  outputUrl?: string;
+  /** Default 100. */
+  maxConcurrentActivities?: number;
+}
+
 /**
  * A fresh worker for one scenario, as a fleet's would be: its own task queue, output directory and
  * chunk store (so no chunk is reused), the simulated engine (and Replicate when given).
  */
-export async function benchWorker(temporal: LocalTemporal, taskQueue: string, options: { replicate?: ReplicateConfig; engines?: Partial<Record<EngineName, TtsEngine>> } = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
+export async function benchWorker(temporal: LocalTemporal, taskQueue: string, options: BenchWorkerOptions = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
   const outputDir = join(temporal.dir, taskQueue);
   const worker = await createAudioWorker({
     connection: temporal.workerConnection,
     namespace: 'default',
     taskQueue,
     outputDir,
-    blobLocation: join(outputDir, '.chunks'),
-    maxConcurrentActivities: 100,
+    blobLocation: options.blobLocation ?? join(outputDir, '.chunks'),
+    ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}),
+    maxConcurrentActivities: options.maxConcurrentActivities ?? 100,
     espeakThreads: 1,
     engines: {
       simulated: new SimulatedEngine(),

@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { booksAtScale } from './books.ts';
 import { encodingBenchmarks } from './encoding.ts';
+import { fleetBenchmarks } from './fleet.ts';
 import { espeakThroughput } from './espeak.ts';
 import { temporalFloor } from './floor.ts';
 import { kokoroRtf } from './kokoro.ts';
@@ -57,6 +58,8 @@ try {
   console.error('Books at scale...');
   const list = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
   const books = await booksAtScale(bench, { sizesMb: list(values['book-sizes']), latenciesMs: list(values['book-latencies']) }, (line) => console.error(line));
+  console.error('Beyond one machine: S3, tenants...');
+  const fleet = await fleetBenchmarks(bench, (line) => console.error(line));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`,
@@ -74,6 +77,7 @@ try {
     kokoro,
     kokoroSample: kokoroSampleRun,
     books,
+    fleet,
     totalSeconds: (performance.now() - started) / 1000,
   };
   await mkdir(values.out!, { recursive: true });

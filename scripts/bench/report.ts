@@ -4,6 +4,7 @@
 import type { BookRun, RssPeaks } from './books.ts';
 import type { EncodeFormat, EncodeRun, Encoder, EncodingResult } from './encoding.ts';
 import type { EspeakThroughput } from './espeak.ts';
+import type { FleetResults } from './fleet.ts';
 import type { Floor } from './floor.ts';
 import { SAMPLE_AUDIO_SEC, TARGET_RTF, type RtfResult } from './kokoro.ts';
 import type { EtaCheck, KokoroSampleResult } from './kokoro-sample.ts';
@@ -29,6 +30,7 @@ export interface BenchResults {
   kokoro: RtfResult[];
   kokoroSample: KokoroSampleResult;
   books: BookRun[];
+  fleet: FleetResults;
   totalSeconds: number;
 }
 
@@ -67,6 +69,10 @@ export function markdownReport(r: BenchResults): string {
     ...kokoroRows(r.kokoro),
     ...kokoroSampleRows(r.kokoroSample),
     ...(r.books.length > 0 ? ['', ...booksTable(r.books)] : []),
+    '',
+    'Beyond one machine (`node --import tsx scripts/bench/fleet.ts`):',
+    '',
+    ...fleetTable(r.fleet),
   ].join('\n');
 }
 
@@ -231,4 +237,14 @@ export function makespanSvg(rows: SeedRow[], latencyMs: number, concurrency: num
     ]),
     '</svg>',
   ].join('\n');
+}
+
+/** The fleet measures: the same document on disk and on S3; a small document's time beside another tenant's big one. */
+export function fleetTable({ stores: s, fairness: f }: FleetResults): string[] {
+  return [
+    `| Measure | Figure |`,
+    `|---|---|`,
+    `| The same ${s.chunks}-chunk document (simulated, L = 0, C = ${s.concurrency}), chunks and output on disk, then on S3 (versitygw on this machine) | ${f1(s.localSec)} s, then ${f1(s.s3Sec)} s: ${f2(s.s3Sec / s.localSec)}x, ${f1(s.s3MsPerChunk)} ms more per chunk; worker CPU ${f1(s.localWorkerCpuMs / s.chunks)} then ${f1(s.s3WorkerCpuMs / s.chunks)} ms per chunk |`,
+    `| A ${f.smallChunks}-chunk document (L = ${f.latencyMs} ms) on a worker with ${f.slots} slots: alone, then while another tenant's ${f.bigChunks}-chunk document runs | alone ${f1(f.soloSec)} s; with tenants ${f1(f.withTenantsSec)} s (${f2(f.withTenantsSec / f.soloSec)}x alone); without ${f1(f.withoutTenantsSec)} s (${f2(f.withoutTenantsSec / f.soloSec)}x) |`,
+  ];
 }

@@ -43,7 +43,8 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
     const root = await outputs.prepare();
     try {
       const { main, artifacts, result } = await stitchInto(root, chunks, input, blobStore);
-      const [published, ...rest] = await outputs.publish(root, [main, ...artifacts.filter((a) => a !== main)]);
+      const context = Context.current();
+      const [published, ...rest] = await outputs.publish(root, [main, ...artifacts.filter((a) => a !== main)], { beat: () => context.heartbeat(), signal: context.cancellationSignal });
       recordStitch(input.output.format, artifacts.reduce((sum, artifact) => sum + artifact.bytes, 0), (performance.now() - started) / 1000);
       return {
         ...result,
@@ -62,6 +63,8 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
 async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterMs, output }: StitchInput, blobStore: BlobStore) {
   const path = outputPath(root, output.name);
   const context = Context.current();
+  // Before the long part: a plan that is gone fails the stitch at once, not after the encode.
+  const texts = output.captions && plan ? await loadPlanTexts(blobStore, plan) : undefined;
   const format = {
     sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
     channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
@@ -101,10 +104,9 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
     signal: context.cancellationSignal,
   });
   const written: Artifact[] = [];
-  const texts = output.captions && plan ? await loadPlanTexts(blobStore, plan) : undefined;
   for (const [i, file] of stitched.files.entries()) {
     written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-    if (output.captions) written.push(...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames)));
+    if (output.captions) written.push(...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames, () => context.heartbeat())));
   }
   const chapters = output.split === 'chapter' ? chaptersOfFiles(files, stitched.files, format.sampleRate) : chapterList(placedChapters[0]!, format.sampleRate);
   // Split: the playlist stands for the document (its path is the result's), then the files.
@@ -173,10 +175,12 @@ async function writePlaylist(root: string, path: string, files: FilePlan[], stit
  * each chunk's text from the plan when the document has one (else from beside its audio), and its
  * words from beside its audio when the engine timed them.
  */
-async function writeCaptions(blobStore: BlobStore, texts: string[] | undefined, root: string, audioPath: string, chunks: readonly ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number): Promise<Artifact[]> {
-  // One file at a time: a book has tens of thousands, more than a process may hold open at once.
+async function writeCaptions(blobStore: BlobStore, texts: string[] | undefined, root: string, audioPath: string, chunks: readonly ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number, beat: () => void): Promise<Artifact[]> {
+  // One file at a time: a book has tens of thousands, more than a process may hold open at once
+  // (from S3, a request each: the heartbeat says the stitch is alive meanwhile).
   const speech: ChunkSpeech[] = [];
   for (const chunk of chunks) {
+    beat();
     const stored = await loadChunkSpeech(blobStore, chunk.uri);
     speech.push({ ...stored, text: texts?.[chunk.index] ?? stored?.text ?? '' });
   }

@@ -179,6 +179,7 @@ function checkRetry({ initialIntervalMs, maximumIntervalMs, maximumAttempts }: D
 const PATTERN_PROBLEMS: Record<string, string> = {
   voice: 'must be a voice name or URL: up to 500 printable ASCII characters, no spaces',
   'output.name': 'may contain only letters, digits, spaces, "_", "-", "." and "/"',
+  tenant: 'must be a name of printable ASCII characters, no spaces',
 };
 
 /** Turns TypeBox's error into ours: a dotted field, what is wrong and what was given. */

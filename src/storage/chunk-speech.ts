@@ -19,10 +19,21 @@ export async function storeChunkSpeech(blobStore: BlobStore, audioKey: string, s
   await blobStore.put(key, new TextEncoder().encode(JSON.stringify(speech)));
 }
 
-/** The speech beside a chunk's audio; undefined for audio stored before speech was kept. */
+/**
+ * The speech beside a chunk's audio; undefined when there is none (audio stored before speech was
+ * kept, or a chunk whose text is in the plan) or it is unreadable. A store that fails (S3 throttling,
+ * a network error) throws, so the stitch is retried rather than captioned without words.
+ */
 export async function loadChunkSpeech(blobStore: BlobStore, audioUri: string): Promise<ChunkSpeech | undefined> {
+  let bytes: Buffer;
   try {
-    return JSON.parse((await blobStore.get(chunkSpeechKey(audioUri))).toString('utf8')) as ChunkSpeech;
+    bytes = await blobStore.get(chunkSpeechKey(audioUri));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8')) as ChunkSpeech;
   } catch {
     return undefined;
   }

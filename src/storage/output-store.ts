@@ -3,8 +3,9 @@
 // encoder needs a file it can seek in); for S3 they are then uploaded in parts, from disk, and
 // appear under their key only when the upload completes.
 
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -21,8 +22,11 @@ const PARTS_IN_FLIGHT = 2;
 export interface OutputStore {
   /** Where the stitch writes a document's files: their final place, or a private folder to upload from. */
   prepare(): Promise<string>;
-  /** Makes the files written under `root` visible where the store keeps them; the artifacts then say where. */
-  publish(root: string, artifacts: Artifact[]): Promise<Artifact[]>;
+  /**
+   * Makes the files written under `root` visible where the store keeps them; the artifacts then say
+   * where. `beat` is called as the upload goes (an activity heartbeats), `signal` stops it.
+   */
+  publish(root: string, artifacts: Artifact[], progress: { beat: () => void; signal: AbortSignal }): Promise<Artifact[]>;
   /** Cleans up what prepare made (after publishing, or after a failure). */
   release(root: string): Promise<void>;
 }
@@ -42,6 +46,7 @@ export class LocalOutputStore implements OutputStore {
   async publish(_root: string, artifacts: Artifact[]): Promise<Artifact[]> {
     return artifacts;
   }
+
 
   async release(): Promise<void> {}
 }
@@ -65,17 +70,26 @@ export class S3OutputStore implements OutputStore {
   }
 
   /** One file after the other, the document's main file last: it never names files that are not there yet. */
-  async publish(_root: string, artifacts: Artifact[]): Promise<Artifact[]> {
+  async publish(_root: string, artifacts: Artifact[], { beat, signal }: { beat: () => void; signal: AbortSignal }): Promise<Artifact[]> {
     const published = new Map<Artifact, Artifact>();
     for (const artifact of [...artifacts.slice(1), artifacts[0]!]) {
       const key = `${this.prefix ? `${this.prefix}/` : ''}${artifact.name}`;
-      // On a failure lib-storage aborts the multipart upload: no part of it stays under the key.
-      await new Upload({
+      // On a failure or a cancellation lib-storage aborts the multipart upload: no part of it stays.
+      const upload = new Upload({
         client: this.client,
         params: { Bucket: this.bucket, Key: key, Body: createReadStream(artifact.path), ContentType: artifact.mediaType },
         partSize: PART_BYTES,
         queueSize: PARTS_IN_FLIGHT,
-      }).done();
+        abortController: abortControllerOf(signal),
+      });
+      upload.on('httpUploadProgress', beat);
+      beat();
+      try {
+        await upload.done();
+      } catch (error) {
+        await this.abandon(key, upload);
+        throw error;
+      }
       const uri = `${this.base}${artifact.name}`;
       published.set(artifact, { ...artifact, path: uri, uri });
     }
@@ -85,6 +99,24 @@ export class S3OutputStore implements OutputStore {
   async release(root: string): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
+
+  /**
+   * On an abort, lib-storage's done() rejects at once while its part uploads wind down and abort
+   * the multipart upload later: abort it now as well, so no parts outlive the failure.
+   */
+  private async abandon(key: string, upload: Upload): Promise<void> {
+    const { uploadId } = upload;
+    if (!uploadId) return;
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch(() => undefined); // already aborted
+  }
+}
+
+/** lib-storage takes a controller, not a signal. */
+function abortControllerOf(signal: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller;
 }
 
 /** `AUDIO_OUTPUT_URL` (file:///dir or s3://bucket/prefix), else the output directory; S3 stages in `outputDir`. */
@@ -100,17 +132,23 @@ export function openOutputStore(outputDir: string, outputUrl?: string, env = pro
 
 // --- Reading a finished output, wherever it is (the client's result, the API's audio) ---
 
-/** Its size in bytes, or undefined when nothing is there. */
+/** Its size in bytes, or undefined when nothing is there; a store that cannot answer throws. */
 export async function outputSize(location: string, env = process.env): Promise<number | undefined> {
   if (location.startsWith('s3://')) {
     const { bucket, prefix: key } = parseS3Url(location);
     try {
       return (await s3Client(env).send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength;
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
+      throw new Error(`cannot reach ${location}: ${(error as Error).message || (error as Error).name}`);
     }
   }
-  return stat(localPath(location)).then((s) => s.size, () => undefined);
+  try {
+    return (await stat(localPath(location))).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 /** Its bytes from `start` to `end` (inclusive), or all of them. */
@@ -123,11 +161,19 @@ export async function readOutput(location: string, range?: { start: number; end:
   return createReadStream(localPath(location), range ?? {});
 }
 
-/** Copies it to a local file, whole or not at all (written beside it, then renamed). */
-export async function saveOutput(location: string, path: string, env = process.env): Promise<void> {
+/**
+ * Copies it to a local file, whole or not at all (written beside it, then renamed), and only if it
+ * is the document's (its sha256): another run may since have written an output of the same name.
+ */
+export async function saveOutput(location: string, path: string, expected: { sha256: string }, env = process.env): Promise<void> {
   const temporary = `${path}.${process.pid}.part`;
   try {
-    await pipeline(await readOutput(location, undefined, env), createWriteStream(temporary));
+    const hash = createHash('sha256');
+    const source = await readOutput(location, undefined, env);
+    source.on('data', (chunk: Buffer) => hash.update(chunk));
+    await pipeline(source, createWriteStream(temporary));
+    const sha256 = hash.digest('hex');
+    if (sha256 !== expected.sha256) throw new Error(`${location} is not this document's output any more (sha256 ${sha256}, not ${expected.sha256}): another run wrote that name since; start the document again`);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });

@@ -2,7 +2,7 @@
 // reading recorded workflows replay and must not change; `speakableBlocks` also reads Markdown
 // structure (headings, lists, tables, quotes, rules), forgiving of plain text and raw Markdown alike.
 
-import { FINAL_PUNCTUATION, SENTENCE_END, withoutClosingMarks } from './punctuation.ts';
+import { CLAUSE_DASH, FINAL_PUNCTUATION, SENTENCE_END, withoutClosingMarks } from './punctuation.ts';
 
 export type BlockKind = 'paragraph' | 'heading';
 
@@ -39,6 +39,17 @@ function isHeading(lineCount: number, joined: string): boolean {
 }
 
 // --- Speakable blocks ---
+
+/** Opening quotation marks: a short line that starts with one is someone speaking, not a title. */
+const OPENING_QUOTE = /^["\u2018\u201c\u00ab\u300c\u300e]/u; // not ', which also starts 'Tis
+
+/**
+ * Dialogue that stops short ("You mean——", "Only this morning I officiated——") is short and has no
+ * final punctuation, but it is not a heading: it opens with a quotation mark or breaks off on a dash.
+ */
+function isBrokenOffSpeech(text: string): boolean {
+  return OPENING_QUOTE.test(text) || CLAUSE_DASH.test(withoutClosingMarks(text));
+}
 
 /** Block quote markers, nested or not: "> ", ">> ", "> > ". */
 const QUOTE_MARKERS = /^\s*(?:>[^\S\n]?)+/u;
@@ -118,7 +129,7 @@ function readBlock(lines: string[], speak: (markup: string) => string): Speakabl
   const parts = raw.map((part) => ({ kind: part.kind, lineCount: part.lines.length, text: partText(part, speak) })).filter((part) => part.text !== '');
   if (parts.length === 0) return undefined;
   const only = parts.length === 1 ? parts[0]! : undefined;
-  const kind = only?.kind === 'text' && isHeading(only.lineCount, only.text) ? 'heading' : 'paragraph';
+  const kind = only?.kind === 'text' && isHeading(only.lineCount, only.text) && !isBrokenOffSpeech(only.text) ? 'heading' : 'paragraph';
   return {
     // Items and rows always end a sentence; so does a text part before another part ("Fruit" before "- apples").
     parts: parts.map((part, i) => (part.kind !== 'text' || (i < parts.length - 1 && !FINAL_PUNCTUATION.test(withoutClosingMarks(part.text))) ? asSentence(part.text) : part.text)),

@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../temporal/dev-server.ts';
@@ -38,8 +37,9 @@ export async function startS3Server(options: { dir?: string; log?: (line: string
   await mkdir(dir, { recursive: true });
   const port = await freePort();
   const keys = { AWS_ACCESS_KEY_ID: `test${randomBytes(8).toString('hex')}`, AWS_SECRET_ACCESS_KEY: randomBytes(24).toString('hex') };
-  const child = spawn(binary, ['--port', `127.0.0.1:${port}`, 'posix', dir], {
-    env: { ...process.env, ROOT_ACCESS_KEY: keys.AWS_ACCESS_KEY_ID, ROOT_SECRET_KEY: keys.AWS_SECRET_ACCESS_KEY },
+  const child = spawn(binary, ['--port', `127.0.0.1:${port}`, '--health', '/health', 'posix', dir], {
+    // Nothing of ours (tokens, real AWS keys) reaches it, or its messages.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ROOT_ACCESS_KEY: keys.AWS_ACCESS_KEY_ID, ROOT_SECRET_KEY: keys.AWS_SECRET_ACCESS_KEY },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -69,16 +69,16 @@ async function untilListening(port: number, child: ChildProcess, stderr: () => s
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`versitygw exited with ${child.exitCode}:\n${stderr()}`);
-    if (await accepts(port)) return;
+    if (await healthy(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`versitygw did not listen on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s:\n${stderr()}`);
+  throw new Error(`versitygw did not answer on 127.0.0.1:${port}/health within ${READY_TIMEOUT_MS / 1000} s:\n${stderr()}`);
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
+async function healthy(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+  } catch {
+    return false;
+  }
 }

@@ -54,8 +54,11 @@ export async function synthesizeChunks(texts: string[], firstIndex: number, sett
     hooks.started();
     return synthesizeChunk({ index, text: texts[i]!, engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, ...(textInPlan ? { textInPlan } : {}) }).then(
       (ref) => {
-        hooks.finished(index, ref);
-        hooks.ended();
+        try {
+          hooks.finished(index, ref);
+        } finally {
+          hooks.ended();
+        }
         return ref;
       },
       (error: unknown) => {

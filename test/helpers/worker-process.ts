@@ -22,6 +22,8 @@ export function workerProcessEnv(temporal: TestTemporal, taskQueue: string, extr
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue) };
   delete env.AUDIO_BLOB_DIR;
   delete env.AUDIO_BLOB_URL;
+  delete env.AUDIO_OUTPUT_URL;
+  for (const key of Object.keys(env)) if (key.startsWith('AWS_')) delete env[key];
   delete env.REPLICATE_API_TOKEN;
   return { ...env, ...extra };
 }

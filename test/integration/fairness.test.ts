@@ -59,6 +59,6 @@ it('dispatches a second tenant\'s chunks in turn with the first\'s backlog, not 
   // next chunks, dispatched eagerly to each slot it frees, go first again (measured: 178 of 180).
   expect(fifo).toBeGreaterThanOrEqual(48);
   // In turn: about one of the book's per one of the reading's (measured: 19).
-  expect(fair).toBeLessThanOrEqual(30);
+  expect(fair).toBeLessThanOrEqual(40);
   expect(fair * 3).toBeLessThan(fifo);
 }, 300_000);

@@ -40,7 +40,9 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       const result = await documents.result(id);
       // In S3 (AUDIO_OUTPUT_URL), or in the output directory this server shares with the workers.
       const path = result.uri?.startsWith('s3://') ? result.uri : outputPath(root, result, id);
-      const size = await outputSize(path);
+      const size = await outputSize(path).catch((error: unknown) => {
+        throw new HttpProblem(502, `the audio of document ${id} cannot be read now: ${(error as Error).message}`);
+      });
       // Another run may have written a file of the same name since (e.g. two `--out speech.wav`).
       if (size !== result.bytes) {
         throw new HttpProblem(410, `the audio of document ${id} is no longer where it was written${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`);
