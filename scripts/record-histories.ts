@@ -46,6 +46,9 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
     name: 'book-in-parts',
     input: async (blobs) => ({ textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`), engine: 'simulated', concurrency: 2, maxPartChunks: 8, output: { format: 'mp3' } }),
   },
+  // The window as lanes ('window-lanes') in one run: retried chunks, and a cancel with chunks in flight.
+  { name: 'lanes-with-retries', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { failureRate: 0.5 } } },
+  { name: 'lanes-cancelled', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 500 } }, cancelAfterChunks: 2 },
   // Captions from the stored plan (patched 'speech-from-plan') and the window as lanes ('window-lanes'), in parts.
   {
     name: 'text-in-plan',
