@@ -1,10 +1,10 @@
 // The one place that turns a store's location into a store: a directory (or file:///dir) on a disk
 // the workers share, or s3://bucket/prefix for workers that share nothing but S3.
 
-import { CreateBucketCommand, HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
 import { LocalBlobStore, type BlobStore } from './blob-store.ts';
-import { S3BlobStore } from './s3-blob-store.ts';
+import { S3BlobStore, statusOf } from './s3-blob-store.ts';
 
 export function openBlobStore(location: string, env = process.env): BlobStore {
   if (location.startsWith('s3://')) {
@@ -49,13 +49,13 @@ export async function ensureS3Bucket(location: string, env = process.env): Promi
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
     return;
   } catch (error) {
-    if (!(error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)) throw new Error(`cannot reach bucket "${bucket}" at ${where}: ${describe(error)}`);
+    if (statusOf(error) !== 404) throw new Error(`cannot reach bucket "${bucket}" at ${where}: ${describe(error)}`);
   }
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (error) {
     // Another worker starting at the same time made it.
-    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 409) return;
+    if (statusOf(error) === 409) return;
     throw new Error(`bucket "${bucket}" does not exist at ${where}, and creating it failed: ${describe(error)}`);
   }
 }

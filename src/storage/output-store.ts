@@ -3,7 +3,7 @@
 // encoder needs a file it can seek in); for S3 they are then uploaded in parts, from disk, and
 // appear under their key only when the upload completes.
 
-import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { Artifact } from '../document/result.ts';
 import { parseS3Url, s3Client } from './open-blob-store.ts';
+import { statusOf } from './s3-blob-store.ts';
 
 /** 8 MB parts, 2 at a time: memory stays bounded whatever the file's size. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -139,7 +140,7 @@ export async function outputSize(location: string, env = process.env): Promise<n
     try {
       return (await s3Client(env).send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength;
     } catch (error) {
-      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
+      if (statusOf(error) === 404) return undefined;
       throw new Error(`cannot reach ${location}: ${(error as Error).message || (error as Error).name}`);
     }
   }

@@ -78,6 +78,7 @@ export class S3BlobStore implements BlobStore {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
+/** The HTTP status of an S3 error (404 missing, 409 conflict, 412 taken), if it is one. */
+export function statusOf(error: unknown): number | undefined {
   return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 }
