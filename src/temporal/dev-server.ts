@@ -131,11 +131,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 }
 
 /** A port nothing listens on, picked by the OS. */
-export async function freePort(): Promise<number> {
+/** A port of 127.0.0.1 nothing listens on: the system's pick, or `port` if it is free (else rejects). */
+export async function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });

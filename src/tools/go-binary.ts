@@ -11,8 +11,10 @@ import { delimiter, join } from 'node:path';
 export interface GoBinary {
   /** What `go install` takes: `module/path/cmd/name@version`. */
   module: string;
-  /** The program's file name. */
+  /** The program's file name (on the PATH and in our cache). */
   name: string;
+  /** The file `go install` writes, when it differs from `name` (`cmd/server` writes `server`). */
+  builtName?: string;
   /** An environment variable that names the program's path, checked first. */
   pathVariable: string;
   /** Said while it builds: how long the first build takes. */
@@ -56,7 +58,7 @@ export async function ensureGoBinary(binary: GoBinary, log: (line: string) => vo
   const staging = await mkdtemp(join(binDir, '.build-'));
   try {
     await run('go', ['install', binary.module], { ...env, GOBIN: staging, GOFLAGS: env.GOFLAGS ?? '-mod=mod' });
-    await rename(join(staging, binary.name), target);
+    await rename(join(staging, binary.builtName ?? binary.name), target);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

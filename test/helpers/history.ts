@@ -67,3 +67,16 @@ export async function chunkWorkers(handle: WorkflowHandle): Promise<string[]> {
     .filter((e) => e.activityTaskStartedEventAttributes && chunkActivities.has(Number(e.activityTaskStartedEventAttributes.scheduledEventId)))
     .map((e) => e.activityTaskStartedEventAttributes!.identity!);
 }
+
+/** The most synthesizeChunk activities open at once in one history. */
+export function maxInFlight(events: HistoryEvent[]): number {
+  const open = new Set<number>();
+  let max = 0;
+  for (const event of events) {
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk') open.add(Number(event.eventId));
+    const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
+    if (closed) open.delete(Number(closed.scheduledEventId));
+    max = Math.max(max, open.size);
+  }
+  return max;
+}

@@ -14,11 +14,14 @@ export interface WorkerProcess {
 
 const started = new Set<ChildProcess>();
 
+/** Where worker processes connect: a test's dev server, or the cluster's real server. */
+export type WorkerTarget = { server: Pick<TestTemporal['server'], 'address'>; dir: string };
+
 /**
  * The environment of a worker process of `taskQueue` on the test server, writing under
  * `dir/taskQueue`, with its own chunk store and no Replicate token (unless `extra` sets them).
  */
-export function workerProcessEnv(temporal: TestTemporal, taskQueue: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function workerProcessEnv(temporal: WorkerTarget, taskQueue: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue) };
   delete env.AUDIO_BLOB_DIR;
   delete env.AUDIO_BLOB_URL;

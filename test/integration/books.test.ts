@@ -21,6 +21,7 @@ import { listDocuments } from '../../src/client/list-documents.ts';
 import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../../src/document/search-attributes.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
+import { maxInFlight } from '../helpers/history.ts';
 import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
@@ -44,19 +45,6 @@ type Events = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['e
 
 async function history(client: Client, workflowId: string): Promise<Events> {
   return (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-}
-
-/** The most synthesizeChunk activities open at once in one history. */
-function maxInFlight(events: Events): number {
-  const open = new Set<number>();
-  let max = 0;
-  for (const event of events) {
-    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk') open.add(Number(event.eventId));
-    const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
-    if (closed) open.delete(Number(closed.scheduledEventId));
-    max = Math.max(max, open.size);
-  }
-  return max;
 }
 
 const millis = (event: Events[number]) => Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6);
