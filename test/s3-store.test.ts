@@ -5,9 +5,10 @@
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../src/activities/index.ts';
@@ -15,7 +16,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { BlobOutsideStoreError, LocalBlobStore, sha256Hex, type BlobStore } from '../src/storage/blob-store.ts';
 import { openBlobStore, s3Client } from '../src/storage/open-blob-store.ts';
-import { outputSize, readOutput, S3OutputStore, saveOutput } from '../src/storage/output-store.ts';
+import { outputSize, readOutput, removeAbandonedStaging, S3OutputStore, saveOutput } from '../src/storage/output-store.ts';
 import { loadText, storeText } from '../src/storage/stored-text.ts';
 import { startS3Server, type S3Server } from '../src/tools/s3-server.ts';
 import { rejection } from './helpers/async.ts';
@@ -164,6 +165,26 @@ describe('outputs on S3 (AUDIO_OUTPUT_URL)', () => {
       expect(String(error)).toMatch(/bucket/iu);
       expect(await readdir(staging)).toEqual([]);
     });
+  });
+});
+
+describe('staging folders a dead worker left', () => {
+  it('are removed when a worker starts: those of dead processes of this machine, and only those', async () => {
+    const staging = join(dir, 'staging-sweep');
+    const store = new S3OutputStore(s3Client(server.env), bucket, 'sweep', staging);
+    const ownEarlierLife = basename(await store.prepare()); // a container's worker has the same pid after a restart
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = `.staging-${hostname()}-${deadPid}-Ab12Cd`;
+    const live = `.staging-${hostname()}-${process.ppid}-Ab12Cd`; // vitest's own process
+    const otherMachine = `.staging-elsewhere-${deadPid}-Ab12Cd`; // a shared disk: not ours to judge
+    const unrelated = ['book', '.staging-Ab12Cd'];
+    for (const name of [dead, live, otherMachine, ...unrelated]) await mkdir(join(staging, name, 'inside'), { recursive: true });
+    expect(ownEarlierLife).toMatch(new RegExp(`^\\.staging-${hostname()}-${process.pid}-`, 'u'));
+
+    const removed = await removeAbandonedStaging(staging);
+    expect(removed.map((path) => basename(path)).sort()).toEqual([dead, ownEarlierLife].sort());
+    expect((await readdir(staging)).sort()).toEqual([live, otherMachine, ...unrelated].sort());
+    expect(await removeAbandonedStaging(join(dir, 'no-such-folder'))).toEqual([]);
   });
 });
 

@@ -7,7 +7,8 @@ import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, type 
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -67,7 +68,7 @@ export class S3OutputStore implements OutputStore {
 
   async prepare(): Promise<string> {
     await mkdir(this.stagingDir, { recursive: true });
-    return mkdtemp(join(resolve(this.stagingDir), '.staging-'));
+    return mkdtemp(join(resolve(this.stagingDir), `${STAGING}${hostname()}-${process.pid}-`));
   }
 
   /** One file after the other, the document's main file last: it never names files that are not there yet. */
@@ -109,6 +110,38 @@ export class S3OutputStore implements OutputStore {
     const { uploadId } = upload;
     if (!uploadId) return;
     await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch(() => undefined); // already aborted
+  }
+}
+
+/** A staging folder's name tells which process made it: `.staging-<host>-<pid>-<random>`. */
+const STAGING = '.staging-';
+const STAGING_NAME = /^\.staging-(.+)-(\d+)-[^-]+$/u;
+
+/**
+ * Removes the staging folders in `dir` that a dead process of this machine left (a worker killed
+ * while it stitched or uploaded). Call it when a worker starts: a folder with this process's own
+ * pid is then a dead one's too (a container's worker is pid 1 every time). Folders of other hosts
+ * (a shared disk) and of live processes stay. Returns the folders removed.
+ */
+export async function removeAbandonedStaging(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  const abandoned = names.filter((name) => {
+    const [, host, pid] = STAGING_NAME.exec(name) ?? [];
+    return host === hostname() && (Number(pid) === process.pid || !isRunning(Number(pid)));
+  });
+  await Promise.all(abandoned.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+  return abandoned.map((name) => join(dir, name));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether it exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it exists, under another user
   }
 }
 

@@ -14,6 +14,7 @@ import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
 import { ensureS3Bucket, openBlobStore } from '../storage/open-blob-store.ts';
+import { removeAbandonedStaging } from '../storage/output-store.ts';
 import { ttsTaskQueue } from '../workflows/definitions.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 
@@ -45,6 +46,7 @@ export interface AudioWorker {
 export async function createAudioWorker(options: AudioWorkerOptions): Promise<AudioWorker> {
   await ensureSearchAttributes(options.connection, options.namespace);
   await Promise.all([options.blobLocation, options.outputUrl ?? ''].map((location) => ensureS3Bucket(location)));
+  for (const folder of await removeAbandonedStaging(options.outputDir)) console.error(`removed ${folder}, left by a worker that died while it stitched`);
   const engines = options.engines ?? defaultEngines(options);
   const activities = createActivities({ engines, blobStore: openBlobStore(options.blobLocation), outputDir: options.outputDir, ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}) });
   const common = {
