@@ -2,7 +2,7 @@
 // promises as the local store (first write wins, hashes checked, foreign uris refused), and the
 // activities on it give the same audio as on a local directory.
 
-import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { BlobOutsideStoreError, LocalBlobStore, sha256Hex, type BlobStore } from '../src/storage/blob-store.ts';
 import { openBlobStore, s3Client } from '../src/storage/open-blob-store.ts';
-import { outputSize, readOutput, removeAbandonedStaging, S3OutputStore, saveOutput } from '../src/storage/output-store.ts';
+import { abortStaleUploads, outputSize, readOutput, removeAbandonedStaging, S3OutputStore, saveOutput } from '../src/storage/output-store.ts';
 import { loadText, storeText } from '../src/storage/stored-text.ts';
 import { startS3Server, type S3Server } from '../src/tools/s3-server.ts';
 import { rejection } from './helpers/async.ts';
@@ -185,6 +185,20 @@ describe('staging folders a dead worker left', () => {
     expect(removed.map((path) => basename(path)).sort()).toEqual([dead, ownEarlierLife].sort());
     expect((await readdir(staging)).sort()).toEqual([live, otherMachine, ...unrelated].sort());
     expect(await removeAbandonedStaging(join(dir, 'no-such-folder'))).toEqual([]);
+  });
+
+  it('and the unfinished uploads it began are aborted once they are stale, under the output prefix only', async () => {
+    const client = s3Client(server.env);
+    const begin = (key: string) => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    await begin('stale/book/book.m4b');
+    await begin('elsewhere/book.m4b');
+    const pending = async () => ((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).map((upload) => upload.Key).filter((key) => !key?.startsWith('aborted/'));
+
+    expect(await abortStaleUploads(`s3://${bucket}/stale`, undefined, server.env)).toEqual([]); // a day must pass first
+    expect((await pending()).sort()).toEqual(['elsewhere/book.m4b', 'stale/book/book.m4b']);
+    expect(await abortStaleUploads(`s3://${bucket}/stale`, 0, server.env)).toEqual(['stale/book/book.m4b']);
+    expect(await pending()).toEqual(['elsewhere/book.m4b']);
+    expect(await abortStaleUploads('file:///tmp/outputs', 0, server.env)).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
 // encoder needs a file it can seek in); for S3 they are then uploaded in parts, from disk, and
 // appear under their key only when the upload completes.
 
-import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -134,6 +134,33 @@ export async function removeAbandonedStaging(dir: string): Promise<string[]> {
   });
   await Promise.all(abandoned.map((name) => rm(join(dir, name), { recursive: true, force: true })));
   return abandoned.map((name) => join(dir, name));
+}
+
+/** A document's upload takes minutes; one a day old was left by a worker that died during it. */
+const STALE_UPLOAD_MS = 24 * 3600 * 1000;
+
+/**
+ * Aborts the multipart uploads under an `s3://` output prefix that began more than `olderThanMs`
+ * ago: a worker killed mid-upload leaves its parts (stored and billed, never visible as an
+ * object). Called when a worker starts. Returns the keys whose uploads were aborted.
+ */
+export async function abortStaleUploads(outputUrl: string, olderThanMs = STALE_UPLOAD_MS, env = process.env): Promise<string[]> {
+  if (!outputUrl.startsWith('s3://')) return [];
+  const { bucket, prefix } = parseS3Url(outputUrl);
+  const client = s3Client(env);
+  const before = Date.now() - olderThanMs;
+  const aborted: string[] = [];
+  let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+  for (;;) {
+    const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, ...(prefix ? { Prefix: `${prefix}/` } : {}), ...markers }));
+    for (const upload of page.Uploads ?? []) {
+      if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated.getTime() > before) continue;
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+      aborted.push(upload.Key);
+    }
+    if (!page.IsTruncated) return aborted;
+    markers = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}) };
+  }
 }
 
 function isRunning(pid: number): boolean {

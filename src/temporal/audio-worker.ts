@@ -14,7 +14,7 @@ import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
 import { ensureS3Bucket, openBlobStore } from '../storage/open-blob-store.ts';
-import { removeAbandonedStaging } from '../storage/output-store.ts';
+import { abortStaleUploads, removeAbandonedStaging } from '../storage/output-store.ts';
 import { ttsTaskQueue } from '../workflows/definitions.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 
@@ -46,7 +46,11 @@ export interface AudioWorker {
 export async function createAudioWorker(options: AudioWorkerOptions): Promise<AudioWorker> {
   await ensureSearchAttributes(options.connection, options.namespace);
   await Promise.all([options.blobLocation, options.outputUrl ?? ''].map((location) => ensureS3Bucket(location)));
-  for (const folder of await removeAbandonedStaging(options.outputDir)) console.error(`removed ${folder}, left by a worker that died while it stitched`);
+  // What a worker killed while it stitched for S3 leaves: its staging folder, and the upload's parts.
+  // Tidying is best effort: a store that refuses it (no ListMultipartUploads right) does not stop a worker.
+  const tidy = <T>(what: string, work: Promise<T[]>) => work.catch((error: unknown) => (console.error(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`), [] as T[]));
+  for (const folder of await tidy('look for abandoned staging folders', removeAbandonedStaging(options.outputDir))) console.error(`removed ${folder}, left by a worker that died while it stitched`);
+  for (const key of await tidy('look for unfinished uploads', abortStaleUploads(options.outputUrl ?? ''))) console.error(`aborted a day-old unfinished upload of ${key}`);
   const engines = options.engines ?? defaultEngines(options);
   const activities = createActivities({ engines, blobStore: openBlobStore(options.blobLocation), outputDir: options.outputDir, ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}) });
   const common = {
