@@ -1,15 +1,17 @@
 // Beyond one machine, measured: (1) the same 200-chunk document with its chunks and output on the
-// local disk and on S3 (versitygw on this machine), as a ratio and a per-chunk cost; (2) fair
-// sharing: a 10-chunk document's time alone, and while another tenant's 500-chunk document fills a
-// worker with few slots, with and without tenants.
+// local disk and on S3 (versitygw on this machine), as a ratio and a per-chunk cost; (2) the same
+// document on our tuned dev server and on the real server on PostgreSQL (stock, plus the dynamic
+// config compose mounts); (3) fair sharing: a 10-chunk document's time alone, and while another
+// tenant's 500-chunk document fills a worker with few slots, with and without tenants.
 //
 // Alone: `node --import tsx scripts/bench/fleet.ts` (the table, then the figures as JSON).
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
+import type { LocalTemporal, RunningServer } from '../../src/temporal/local-temporal.ts';
 import { startS3Server } from '../../src/tools/s3-server.ts';
+import { startTemporalCluster } from '../../src/tools/temporal-cluster.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { benchWorker, measureCpu, paragraphs, startBench, untilPolling, type BenchWorkerOptions } from './harness.ts';
 
@@ -22,6 +24,17 @@ export interface StoreComparison {
   s3MsPerChunk: number;
   localWorkerCpuMs: number;
   s3WorkerCpuMs: number;
+}
+
+export interface ServerComparison {
+  chunks: number;
+  concurrency: number;
+  devServerSec: number;
+  realServerSec: number;
+  /** CPU per chunk, in ms: the server process (the dev server keeps SQLite inside it), and the real server's PostgreSQL. */
+  devServerCpuMsPerChunk: number;
+  realServerCpuMsPerChunk: number;
+  postgresCpuMsPerChunk: number;
 }
 
 export interface FairnessResult {
@@ -37,20 +50,22 @@ export interface FairnessResult {
 
 export interface FleetResults {
   stores: StoreComparison;
+  servers: ServerComparison;
   fairness: FairnessResult;
 }
 
 let runs = 0;
 
 /** One document on a fresh worker with `options`, after a warm-up: its wall time and this process's CPU. */
-async function timed(temporal: LocalTemporal, input: AudioDocumentInput, options: BenchWorkerOptions) {
+async function timed(temporal: LocalTemporal<RunningServer>, input: AudioDocumentInput, options: BenchWorkerOptions, databasePid?: number) {
   const taskQueue = `fleet-${++runs}`;
   const { worker } = await benchWorker(temporal, taskQueue, options);
   return worker.runUntil(async () => {
     await untilPolling(worker);
     await temporal.client.workflow.execute('audioDocument', { args: [{ text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' }], taskQueue, workflowId: `${taskQueue}-warm-up` });
-    const { elapsedMs, workerCpuMs } = await measureCpu(temporal.server, () => temporal.client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId: `${taskQueue}-doc` }));
-    return { seconds: elapsedMs / 1000, workerCpuMs };
+    const run = () => temporal.client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId: `${taskQueue}-doc` });
+    const { elapsedMs, workerCpuMs, serverCpuMs, databaseCpuMs } = await measureCpu(temporal.server, run, databasePid);
+    return { seconds: elapsedMs / 1000, workerCpuMs, serverCpuMs, databaseCpuMs };
   });
 }
 
@@ -75,6 +90,27 @@ export async function storeComparison(temporal: LocalTemporal, chunks = 200, con
   } finally {
     process.env = saved;
     await s3.stop();
+  }
+}
+
+/** The same document (on disk) on the dev server we start, then on the real server on PostgreSQL. */
+export async function serverComparison(temporal: LocalTemporal, chunks = 200, concurrency = 10): Promise<ServerComparison> {
+  const input: AudioDocumentInput = { text: paragraphs(chunks, 'servers'), engine: 'simulated', concurrency, engineOptions: { latencyMs: 0 }, output: { captions: false, loudness: false } };
+  const dev = await timed(temporal, input, {});
+  const cluster = await startTemporalCluster('durable-tts-bench-cluster-');
+  try {
+    const real = await timed(cluster, input, {}, cluster.postgres.process.pid);
+    return {
+      chunks,
+      concurrency,
+      devServerSec: dev.seconds,
+      realServerSec: real.seconds,
+      devServerCpuMsPerChunk: dev.serverCpuMs / chunks,
+      realServerCpuMsPerChunk: real.serverCpuMs / chunks,
+      postgresCpuMsPerChunk: real.databaseCpuMs / chunks,
+    };
+  } finally {
+    await cluster.teardown();
   }
 }
 
@@ -105,8 +141,10 @@ export async function fairness(temporal: LocalTemporal, { slots = 4, latencyMs =
 export async function fleetBenchmarks(temporal: LocalTemporal, log: (line: string) => void = () => undefined): Promise<FleetResults> {
   log('  the same document on disk and on S3...');
   const stores = await storeComparison(temporal);
+  log('  the same document on the dev server and on the real server on PostgreSQL...');
+  const servers = await serverComparison(temporal);
   log('  fair sharing between tenants...');
-  return { stores, fairness: await fairness(temporal) };
+  return { stores, servers, fairness: await fairness(temporal) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,6 +1,6 @@
 // The benchmark's world: one tuned dev server, and in-process workers per scenario.
 
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { AudioDocumentInput, EngineName } from '../../src/document/input.ts';
@@ -9,8 +9,7 @@ import type { ReplicateConfig } from '../../src/engines/replicate/replicate-conf
 import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
-import type { DevServer } from '../../src/temporal/dev-server.ts';
-import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/local-temporal.ts';
+import { startLocalTemporal, type LocalTemporal, type RunningServer } from '../../src/temporal/local-temporal.ts';
 
 export interface Bench extends LocalTemporal {
   /** Runs one document on a fresh, warmed-up worker (own queue, own chunk store: no chunk is reused) and times it. */
@@ -68,7 +67,7 @@ export interface BenchWorkerOptions {
  * A fresh worker for one scenario, as a fleet's would be: its own task queue, output directory and
  * chunk store (so no chunk is reused), the simulated engine (and Replicate when given).
  */
-export async function benchWorker(temporal: LocalTemporal, taskQueue: string, options: BenchWorkerOptions = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
+export async function benchWorker(temporal: LocalTemporal<RunningServer>, taskQueue: string, options: BenchWorkerOptions = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
   const outputDir = join(temporal.dir, taskQueue);
   const worker = await createAudioWorker({
     connection: temporal.workerConnection,
@@ -100,21 +99,52 @@ export function paragraphs(count: number, tag: string): string {
   return Array.from({ length: count }, (_, i) => `Paragraph ${i} of ${tag}.`).join('\n\n');
 }
 
-/** Wall time of `fn`, and the CPU time this process and the Temporal server spent meanwhile. */
-export async function measureCpu(server: DevServer, fn: () => Promise<unknown>): Promise<{ elapsedMs: number; workerCpuMs: number; serverCpuMs: number }> {
-  const [cpu, serverCpu, started] = [process.cpuUsage(), await processCpuMs(server.process.pid!), performance.now()];
+/**
+ * Wall time of `fn`, and the CPU time this process and the Temporal server spent meanwhile, and the
+ * database's (its whole process tree: PostgreSQL runs a process per connection) when given.
+ */
+export async function measureCpu(server: RunningServer, fn: () => Promise<unknown>, databasePid?: number): Promise<{ elapsedMs: number; workerCpuMs: number; serverCpuMs: number; databaseCpuMs: number }> {
+  const database = async () => (databasePid === undefined ? 0 : processTreeCpuMs(databasePid));
+  const [cpu, serverCpu, databaseCpu, started] = [process.cpuUsage(), await processCpuMs(server.process.pid!), await database(), performance.now()];
   await fn();
   const elapsedMs = performance.now() - started;
   const workerCpu = process.cpuUsage(cpu);
-  return { elapsedMs, workerCpuMs: (workerCpu.user + workerCpu.system) / 1000, serverCpuMs: (await processCpuMs(server.process.pid!)) - serverCpu };
+  return {
+    elapsedMs,
+    workerCpuMs: (workerCpu.user + workerCpu.system) / 1000,
+    serverCpuMs: (await processCpuMs(server.process.pid!)) - serverCpu,
+    databaseCpuMs: (await database()) - databaseCpu,
+  };
 }
+
+/** /proc/<pid>/stat after the command name: state is field 0, ppid 1, utime 11, stime 12, children's 13 and 14. */
+async function statFields(pid: number | string): Promise<string[] | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+const ticksToMs = (ticks: number) => (ticks * 1000) / 100; // clock ticks, 100 per second
 
 /** User + system CPU time of a process, from /proc (Linux); NaN elsewhere. */
 async function processCpuMs(pid: number): Promise<number> {
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, 100 per second
-  } catch {
-    return Number.NaN;
+  const fields = await statFields(pid);
+  return fields ? ticksToMs(Number(fields[11]) + Number(fields[12])) : Number.NaN;
+}
+
+/** CPU of a process, its live descendants, and the children it has reaped (whose time it inherits). */
+async function processTreeCpuMs(root: number): Promise<number> {
+  const stats = new Map<number, string[]>();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/u.test(name)) continue;
+    const fields = await statFields(name);
+    if (fields) stats.set(Number(name), fields);
   }
+  const inTree = (pid: number): boolean => pid === root || (pid > 1 && stats.has(pid) && inTree(Number(stats.get(pid)![1])));
+  let ticks = 0;
+  for (const [pid, fields] of stats) if (inTree(pid)) ticks += Number(fields[11]) + Number(fields[12]);
+  const rootFields = stats.get(root);
+  return rootFields ? ticksToMs(ticks + Number(rootFields[13]) + Number(rootFields[14])) : Number.NaN;
 }

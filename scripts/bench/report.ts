@@ -240,11 +240,12 @@ export function makespanSvg(rows: SeedRow[], latencyMs: number, concurrency: num
 }
 
 /** The fleet measures: the same document on disk and on S3; a small document's time beside another tenant's big one. */
-export function fleetTable({ stores: s, fairness: f }: FleetResults): string[] {
+export function fleetTable({ stores: s, servers: v, fairness: f }: FleetResults): string[] {
   return [
     `| Measure | Figure |`,
     `|---|---|`,
     `| The same ${s.chunks}-chunk document (simulated, L = 0, C = ${s.concurrency}), chunks and output on disk, then on S3 (versitygw on this machine) | ${f1(s.localSec)} s, then ${f1(s.s3Sec)} s: ${f2(s.s3Sec / s.localSec)}x, ${f1(s.s3MsPerChunk)} ms more per chunk; worker CPU ${f1(s.localWorkerCpuMs / s.chunks)} then ${f1(s.s3WorkerCpuMs / s.chunks)} ms per chunk |`,
+    `| The same ${v.chunks}-chunk document (on disk, C = ${v.concurrency}) on our tuned dev server (SQLite), then on the real server v1.29.1 on PostgreSQL (stock settings plus deploy/dynamicconfig.yaml) | ${f1(v.devServerSec)} s, then ${f1(v.realServerSec)} s: ${f2(v.realServerSec / v.devServerSec)}x; server CPU ${f1(v.devServerCpuMsPerChunk)} ms per chunk (SQLite inside), then ${f1(v.realServerCpuMsPerChunk)} ms + PostgreSQL ${f1(v.postgresCpuMsPerChunk)} ms |`,
     `| A ${f.smallChunks}-chunk document (L = ${f.latencyMs} ms) on a worker with ${f.slots} slots: alone, then while another tenant's ${f.bigChunks}-chunk document runs | alone ${f1(f.soloSec)} s; with tenants ${f1(f.withTenantsSec)} s (${f2(f.withTenantsSec / f.soloSec)}x alone); without ${f1(f.withoutTenantsSec)} s (${f2(f.withoutTenantsSec / f.soloSec)}x) |`,
   ];
 }

@@ -9,8 +9,11 @@ import { NativeConnection } from '@temporalio/worker';
 import { ensureTemporalCli } from './cli.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 
-export interface LocalTemporal {
-  server: DevServer;
+/** What a caller needs of a running server: the dev server, or the real one (src/tools/temporal-cluster.ts). */
+export type RunningServer = Pick<DevServer, 'address' | 'namespace' | 'process' | 'stop'>;
+
+export interface LocalTemporal<Server extends RunningServer = DevServer> {
+  server: Server;
   client: Client;
   workerConnection: NativeConnection;
   /** A scratch directory (the server's data is in `temporal/` inside it), removed at teardown. */

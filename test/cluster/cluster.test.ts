@@ -4,64 +4,49 @@
 // them; one worker is SIGKILLed while it holds chunks. The others take those chunks over, and the
 // document lands in the bucket byte-identical to a clean run on the same server.
 
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { sha256Hex } from '../../src/storage/blob-store.ts';
-import { startPostgres, type Postgres } from '../../src/tools/postgres.ts';
 import { startS3Server, type S3Server } from '../../src/tools/s3-server.ts';
-import { startTemporalServer, type TemporalServer } from '../../src/tools/temporal-server.ts';
+import { startTemporalCluster, type TemporalCluster } from '../../src/tools/temporal-cluster.ts';
 import { sleep } from '../helpers/async.ts';
 import { numberedParagraphs, referenceRun } from '../helpers/documents.ts';
 import { chunkWorkers, maxInFlight } from '../helpers/history.ts';
 import { uniqueTaskQueue } from '../helpers/temporal.ts';
 import { killWorkerProcesses, startWorkerProcess, workerProcessEnv, type WorkerProcess } from '../helpers/worker-process.ts';
 
-let postgres: Postgres | undefined;
+let cluster: TemporalCluster | undefined;
 let s3: S3Server | undefined;
-let server: TemporalServer | undefined;
-let connection: Connection | undefined;
-let workerConnection: NativeConnection | undefined;
-let client: Client;
-let dir: string;
 
 beforeAll(async () => {
   const started = Date.now();
-  dir = await mkdtemp(join(tmpdir(), 'durable-tts-cluster-'));
-  [postgres, s3] = await Promise.all([startPostgres(), startS3Server()]);
-  server = await startTemporalServer({ postgres });
-  console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${server.address} on PostgreSQL 127.0.0.1:${postgres.port}, S3 ${s3.endpoint}`);
-  connection = await Connection.connect({ address: server.address });
-  workerConnection = await NativeConnection.connect({ address: server.address });
-  client = new Client({ connection, namespace: server.namespace });
+  [cluster, s3] = await Promise.all([startTemporalCluster(), startS3Server()]);
+  console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${cluster.server.address} on PostgreSQL 127.0.0.1:${cluster.postgres.port}, S3 ${s3.endpoint}`);
 }, 900_000); // the first run builds the server, its SQL tool and versitygw
 
 afterAll(async () => {
   killWorkerProcesses();
-  await connection?.close();
-  await workerConnection?.close();
-  await server?.stop();
-  await Promise.all([s3?.stop(), postgres?.stop()]);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await Promise.all([cluster?.teardown(), s3?.stop()]);
 });
 
 it('runs a 240-chunk document on three workers of the real server, survives a SIGKILL, and matches a clean run', async () => {
   const C = 8;
   const input: AudioDocumentInput = { text: numberedParagraphs(240, 'cluster'), engine: 'simulated', concurrency: C, engineOptions: { latencyMs: 1000 }, output: { name: 'cluster/doc.wav' } };
-  const reference = await referenceRun(client, workerConnection!, dir, input);
+  const { client, workerConnection, dir } = cluster!;
+  const reference = await referenceRun(client, workerConnection, dir, input);
   expect(reference.chunks).toBeGreaterThanOrEqual(200);
 
   // Three machines: a private directory each, nothing shared but Temporal and S3.
   const taskQueue = uniqueTaskQueue('cluster');
   const machines = await Promise.all(['a', 'b', 'c'].map(async (name) => {
     const own = await mkdtemp(join(dir, `machine-${name}-`));
-    const env = workerProcessEnv({ server: { address: server!.address }, dir }, taskQueue, {
+    const env = workerProcessEnv(cluster!, taskQueue, {
       ...s3!.env, TTS_ENGINE: 'simulated', AUDIO_OUTPUT_DIR: own, AUDIO_BLOB_URL: 's3://cluster/chunks', AUDIO_OUTPUT_URL: 's3://cluster/documents',
     });
     return { dir: own, worker: await startWorkerProcess(env) };
