@@ -24,6 +24,11 @@ export interface LocalTemporal<Server extends RunningServer = DevServer> {
 export async function startLocalTemporal(prefix: string): Promise<LocalTemporal> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const server = await startDevServer({ cliPath: await ensureTemporalCli(), dataDir: join(dir, 'temporal') });
+  return connectToServer(server, dir);
+}
+
+/** A client and a worker connection to `server`; teardown closes them, stops it (and `alsoStop`), then removes `dir`. */
+export async function connectToServer<Server extends RunningServer>(server: Server, dir: string, alsoStop: () => Promise<void> = async () => {}): Promise<LocalTemporal<Server>> {
   const clientConnection = await Connection.connect({ address: server.address });
   const workerConnection = await NativeConnection.connect({ address: server.address });
   return {
@@ -35,6 +40,7 @@ export async function startLocalTemporal(prefix: string): Promise<LocalTemporal>
       await clientConnection.close();
       await workerConnection.close();
       await server.stop();
+      await alsoStop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '../temporal/dev-server.ts';
 import { aptInstall, isExecutable, onPath } from './debian-packages.ts';
+import { ownProcess } from './owned-process.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 /** Debian keeps the server's programs off the PATH, one folder per major version. */
@@ -76,7 +77,7 @@ export async function startPostgres(options: { user?: string; log?: (line: strin
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const owned = ownProcess(child, 'SIGINT'); // "fast" shutdown: ends sessions, then exits cleanly
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`PostgreSQL did not get ready within ${READY_TIMEOUT_MS / 1000} s:\n${log}`)), READY_TIMEOUT_MS);
       child.stderr!.on('data', (data: Buffer) => {
@@ -86,19 +87,13 @@ export async function startPostgres(options: { user?: string; log?: (line: strin
           resolve();
         }
       });
-      void exited.then(() => {
+      void owned.exited.then(() => {
         clearTimeout(timer);
         reject(new Error(`PostgreSQL exited before it was ready:\n${log}`));
       });
     });
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
     stop.current = async () => {
-      process.off('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT'); // "fast" shutdown: ends sessions, then exits cleanly
-        await exited;
-      }
+      await owned.stop();
       await rm(dir, { recursive: true, force: true });
     };
     await ready;

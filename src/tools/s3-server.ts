@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../temporal/dev-server.ts';
 import { ensureGoBinary, type GoBinary } from './go-binary.ts';
+import { ownProcess } from './owned-process.ts';
 
 export const VERSITYGW: GoBinary = {
   module: 'github.com/versity/versitygw/cmd/versitygw@v1.8.0',
@@ -44,15 +45,9 @@ export async function startS3Server(options: { dir?: string; log?: (line: string
   });
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4_000)));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const owned = ownProcess(child);
   const stop = async () => {
-    process.off('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await owned.stop();
     if (!options.dir) await rm(dir, { recursive: true, force: true });
   };
   try {

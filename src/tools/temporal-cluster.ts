@@ -2,12 +2,10 @@
 // directory: what the cluster test and the fleet bench run against. The dev server's counterpart is
 // src/temporal/local-temporal.ts.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import type { LocalTemporal } from '../temporal/local-temporal.ts';
+import { connectToServer, type LocalTemporal } from '../temporal/local-temporal.ts';
 import { startPostgres, type Postgres } from './postgres.ts';
 import { startTemporalServer, type TemporalServer } from './temporal-server.ts';
 
@@ -22,20 +20,5 @@ export async function startTemporalCluster(prefix = 'durable-tts-cluster-'): Pro
     throw error;
   });
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  const clientConnection = await Connection.connect({ address: server.address });
-  const workerConnection = await NativeConnection.connect({ address: server.address });
-  return {
-    postgres,
-    server,
-    client: new Client({ connection: clientConnection, namespace: server.namespace }),
-    workerConnection,
-    dir,
-    async teardown() {
-      await clientConnection.close();
-      await workerConnection.close();
-      await server.stop();
-      await postgres.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return { postgres, ...(await connectToServer(server, dir, () => postgres.stop())) };
 }

@@ -13,6 +13,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { stringify } from 'yaml';
 import { freePort } from '../temporal/dev-server.ts';
 import { ensureGoBinary, type GoBinary } from './go-binary.ts';
+import { ownProcess } from './owned-process.ts';
 import type { Postgres } from './postgres.ts';
 
 const VERSION = 'v1.29.1';
@@ -73,15 +74,9 @@ export async function startTemporalServer(options: { postgres: Postgres; dynamic
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const owned = ownProcess(child);
   const stop = async () => {
-    process.off('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await owned.stop();
     await rm(dir, { recursive: true, force: true });
   };
   try {
