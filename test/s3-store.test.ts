@@ -6,7 +6,7 @@ import { CreateBucketCommand, CreateMultipartUploadCommand, ListMultipartUploads
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -172,18 +172,24 @@ describe('staging folders a dead worker left', () => {
   it('are removed when a worker starts: those of dead processes of this machine, and only those', async () => {
     const staging = join(dir, 'staging-sweep');
     const store = new S3OutputStore(s3Client(server.env), bucket, 'sweep', staging);
-    const ownEarlierLife = basename(await store.prepare()); // a container's worker has the same pid after a restart
+    const mine = basename(await store.prepare()); // a live folder of this very process: it stays
+    const [, namespace] = /^\.staging-.+-(\d+)-\d+-[^-]+$/u.exec(mine) ?? [];
+    expect(mine.startsWith(`.staging-${hostname()}-${namespace}-${process.pid}-`)).toBe(true);
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
-    const dead = `.staging-${hostname()}-${deadPid}-Ab12Cd`;
-    const live = `.staging-${hostname()}-${process.ppid}-Ab12Cd`; // vitest's own process
-    const otherMachine = `.staging-elsewhere-${deadPid}-Ab12Cd`; // a shared disk: not ours to judge
+    const ours = (pid: number) => `.staging-${hostname()}-${namespace}-${pid}-Ab12Cd`;
+    const dead = ours(deadPid);
+    const earlierLife = `${ours(process.pid).slice(0, -6)}Xy34Zw`; // this pid, before this process began: a restarted container
+    const live = ours(process.ppid); // vitest's own process
+    const otherNamespace = `.staging-${hostname()}-${Number(namespace) + 1}-${deadPid}-Ab12Cd`; // another container of the pod
+    const otherMachine = `.staging-elsewhere-${namespace}-${deadPid}-Ab12Cd`; // a shared disk: not ours to judge
     const unrelated = ['book', '.staging-Ab12Cd'];
-    for (const name of [dead, live, otherMachine, ...unrelated]) await mkdir(join(staging, name, 'inside'), { recursive: true });
-    expect(ownEarlierLife).toMatch(new RegExp(`^\\.staging-${hostname()}-${process.pid}-`, 'u'));
+    for (const name of [dead, earlierLife, live, otherNamespace, otherMachine, ...unrelated]) await mkdir(join(staging, name, 'inside'), { recursive: true });
+    const beforeThisProcess = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+    await utimes(join(staging, earlierLife), beforeThisProcess, beforeThisProcess);
 
     const removed = await removeAbandonedStaging(staging);
-    expect(removed.map((path) => basename(path)).sort()).toEqual([dead, ownEarlierLife].sort());
-    expect((await readdir(staging)).sort()).toEqual([live, otherMachine, ...unrelated].sort());
+    expect(removed.map((path) => basename(path)).sort()).toEqual([dead, earlierLife].sort());
+    expect((await readdir(staging)).sort()).toEqual([mine, live, otherNamespace, otherMachine, ...unrelated].sort());
     expect(await removeAbandonedStaging(join(dir, 'no-such-folder'))).toEqual([]);
   });
 

@@ -120,7 +120,8 @@ export async function measureCpu(server: RunningServer, fn: () => Promise<unknow
 /** /proc/<pid>/stat after the command name: state is field 0, ppid 1, utime 11, stime 12, children's 13 and 14. */
 async function statFields(pid: number | string): Promise<string[] | undefined> {
   try {
-    return (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold ") " itself
   } catch {
     return undefined;
   }

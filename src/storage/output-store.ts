@@ -6,7 +6,7 @@
 import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,7 +68,7 @@ export class S3OutputStore implements OutputStore {
 
   async prepare(): Promise<string> {
     await mkdir(this.stagingDir, { recursive: true });
-    return mkdtemp(join(resolve(this.stagingDir), `${STAGING}${hostname()}-${process.pid}-`));
+    return mkdtemp(join(resolve(this.stagingDir), `${STAGING}${hostname()}-${pidNamespace()}-${process.pid}-`));
   }
 
   /** One file after the other, the document's main file last: it never names files that are not there yet. */
@@ -113,35 +113,53 @@ export class S3OutputStore implements OutputStore {
   }
 }
 
-/** A staging folder's name tells which process made it: `.staging-<host>-<pid>-<random>`. */
+/**
+ * A staging folder's name tells which process made it: `.staging-<host>-<pid namespace>-<pid>-<random>`
+ * (containers of one pod share a hostname, not their pids).
+ */
 const STAGING = '.staging-';
-const STAGING_NAME = /^\.staging-(.+)-(\d+)-[^-]+$/u;
+const STAGING_NAME = /^\.staging-(.+)-(\d+)-(\d+)-[^-]+$/u;
+
+/** This process's pid namespace (Linux; "0" elsewhere). */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/u.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
+}
 
 /**
- * Removes the staging folders in `dir` that a dead process of this machine left (a worker killed
- * while it stitched or uploaded). Call it when a worker starts: a folder with this process's own
- * pid is then a dead one's too (a container's worker is pid 1 every time). Folders of other hosts
- * (a shared disk) and of live processes stay. Returns the folders removed.
+ * Removes the staging folders in `dir` that a dead process of this machine (host and pid namespace)
+ * left: a worker killed while it stitched or uploaded. Called when a worker starts. A folder with
+ * this process's own pid counts as dead when it is older than this process (a container's worker
+ * is pid 1 after every restart). Folders of other machines (a shared disk) and of live processes
+ * stay. Returns the folders removed.
  */
 export async function removeAbandonedStaging(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;
   });
-  const abandoned = names.filter((name) => {
-    const [, host, pid] = STAGING_NAME.exec(name) ?? [];
-    return host === hostname() && (Number(pid) === process.pid || !isRunning(Number(pid)));
-  });
-  await Promise.all(abandoned.map((name) => rm(join(dir, name), { recursive: true, force: true })));
-  return abandoned.map((name) => join(dir, name));
+  const startedAt = Date.now() - process.uptime() * 1000;
+  const abandoned: string[] = [];
+  for (const name of names) {
+    const [, host, namespace, pidText] = STAGING_NAME.exec(name) ?? [];
+    if (host !== hostname() || namespace !== pidNamespace()) continue;
+    const pid = Number(pidText);
+    const fromEarlierLife = pid === process.pid && (await stat(join(dir, name))).mtimeMs < startedAt;
+    if (fromEarlierLife || !isRunning(pid)) abandoned.push(join(dir, name));
+  }
+  await Promise.all(abandoned.map((path) => rm(path, { recursive: true, force: true })));
+  return abandoned;
 }
 
 /** A document's upload takes minutes; one a day old was left by a worker that died during it. */
 const STALE_UPLOAD_MS = 24 * 3600 * 1000;
 
 /**
- * Aborts the multipart uploads under an `s3://` output prefix that began more than `olderThanMs`
- * ago: a worker killed mid-upload leaves its parts (stored and billed, never visible as an
+ * Aborts the multipart uploads under an `s3://` output prefix (the whole bucket when it has none)
+ * that began more than `olderThanMs` ago: a worker killed mid-upload leaves its parts (stored and billed, never visible as an
  * object). Called when a worker starts. Returns the keys whose uploads were aborted.
  */
 export async function abortStaleUploads(outputUrl: string, olderThanMs = STALE_UPLOAD_MS, env = process.env): Promise<string[]> {
@@ -155,11 +173,17 @@ export async function abortStaleUploads(outputUrl: string, olderThanMs = STALE_U
     const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, ...(prefix ? { Prefix: `${prefix}/` } : {}), ...markers }));
     for (const upload of page.Uploads ?? []) {
       if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated.getTime() > before) continue;
-      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
-      aborted.push(upload.Key);
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+        aborted.push(upload.Key);
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error; // 404: another worker starting beside us aborted it first
+      }
     }
-    if (!page.IsTruncated) return aborted;
-    markers = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}) };
+    const next = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}) };
+    // A server that says "truncated" without moving its markers would have us list one page for ever.
+    if (!page.IsTruncated || (next.KeyMarker === markers.KeyMarker && next.UploadIdMarker === markers.UploadIdMarker)) return aborted;
+    markers = next;
   }
 }
 

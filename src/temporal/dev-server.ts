@@ -130,7 +130,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-/** A port nothing listens on, picked by the OS. */
 /** A port of 127.0.0.1 nothing listens on: the system's pick, or `port` if it is free (else rejects). */
 export async function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -30,7 +30,10 @@ export async function startLocalTemporal(prefix: string): Promise<LocalTemporal>
 /** A client and a worker connection to `server`; teardown closes them, stops it (and `alsoStop`), then removes `dir`. */
 export async function connectToServer<Server extends RunningServer>(server: Server, dir: string, alsoStop: () => Promise<void> = async () => {}): Promise<LocalTemporal<Server>> {
   const clientConnection = await Connection.connect({ address: server.address });
-  const workerConnection = await NativeConnection.connect({ address: server.address });
+  const workerConnection = await NativeConnection.connect({ address: server.address }).catch(async (error: unknown) => {
+    await clientConnection.close();
+    throw error;
+  });
   return {
     server,
     client: new Client({ connection: clientConnection, namespace: server.namespace }),

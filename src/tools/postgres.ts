@@ -63,6 +63,7 @@ export async function startPostgres(options: { user?: string; log?: (line: strin
     // Passwords on every connection, local or not; --no-sync because the directory is thrown away.
     const initdb = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', user, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], {
       ...owner,
+      cwd: dir, // a directory it may read (as the postgres user, not our working directory)
       env: { PATH: process.env.PATH ?? '', LANG: 'C' },
       encoding: 'utf8',
     });
@@ -73,11 +74,12 @@ export async function startPostgres(options: { user?: string; log?: (line: strin
     // TCP on loopback only, no Unix socket; room for the connection pools of four Temporal services.
     const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'], {
       ...owner,
+      cwd: dir,
       env: { PATH: process.env.PATH ?? '', LANG: 'C' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
-    const owned = ownProcess(child, 'SIGINT'); // "fast" shutdown: ends sessions, then exits cleanly
+    const owned = ownProcess(child, { signal: 'SIGINT', scratchDir: dir }); // SIGINT: "fast" shutdown, ends sessions, then exits cleanly
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`PostgreSQL did not get ready within ${READY_TIMEOUT_MS / 1000} s:\n${log}`)), READY_TIMEOUT_MS);
       child.stderr!.on('data', (data: Buffer) => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../temporal/dev-server.ts';
 import { ensureGoBinary, type GoBinary } from './go-binary.ts';
-import { ownProcess } from './owned-process.ts';
+import { ownProcess, type OwnedProcess } from './owned-process.ts';
 
 export const VERSITYGW: GoBinary = {
   module: 'github.com/versity/versitygw/cmd/versitygw@v1.8.0',
@@ -45,13 +45,13 @@ export async function startS3Server(options: { dir?: string; log?: (line: string
   });
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4_000)));
-  const owned = ownProcess(child);
+  const owned = ownProcess(child, options.dir ? {} : { scratchDir: dir });
   const stop = async () => {
     await owned.stop();
     if (!options.dir) await rm(dir, { recursive: true, force: true });
   };
   try {
-    await untilListening(port, child, () => stderr);
+    await untilListening(port, owned, () => stderr);
   } catch (error) {
     await stop();
     throw error;
@@ -60,10 +60,10 @@ export async function startS3Server(options: { dir?: string; log?: (line: string
   return { endpoint, env: { AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1', ...keys }, dir, process: child, stop };
 }
 
-async function untilListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+async function untilListening(port: number, server: OwnedProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`versitygw exited with ${child.exitCode}:\n${stderr()}`);
+    if (server.hasExited()) throw new Error(`versitygw ended (${server.howItEnded()}):\n${stderr()}`);
     if (await healthy(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

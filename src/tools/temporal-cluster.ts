@@ -19,6 +19,12 @@ export async function startTemporalCluster(prefix = 'durable-tts-cluster-'): Pro
     await postgres.stop();
     throw error;
   });
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { postgres, ...(await connectToServer(server, dir, () => postgres.stop())) };
+  try {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    return { postgres, ...(await connectToServer(server, dir, () => postgres.stop())) };
+  } catch (error) {
+    await server.stop();
+    await postgres.stop();
+    throw error;
+  }
 }

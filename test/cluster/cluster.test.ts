@@ -4,6 +4,7 @@
 // them; one worker is SIGKILLed while it holds chunks. The others take those chunks over, and the
 // document lands in the bucket byte-identical to a clean run on the same server.
 
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +27,10 @@ let s3: S3Server | undefined;
 
 beforeAll(async () => {
   const started = Date.now();
-  [cluster, s3] = await Promise.all([startTemporalCluster(), startS3Server()]);
-  console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${cluster.server.address} on PostgreSQL 127.0.0.1:${cluster.postgres.port}, S3 ${s3.endpoint}`);
+  // Each kept as soon as it is up, so afterAll stops it even if the other fails to start.
+  const [temporal, storage] = await Promise.allSettled([startTemporalCluster().then((c) => (cluster = c)), startS3Server().then((s) => (s3 = s))]);
+  for (const outcome of [temporal, storage]) if (outcome.status === 'rejected') throw outcome.reason;
+  console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${cluster!.server.address} on PostgreSQL 127.0.0.1:${cluster!.postgres.port}, S3 ${s3!.endpoint}`);
 }, 900_000); // the first run builds the server, its SQL tool and versitygw
 
 afterAll(async () => {
@@ -35,7 +38,8 @@ afterAll(async () => {
   await Promise.all([cluster?.teardown(), s3?.stop()]);
 });
 
-it('runs a 240-chunk document on three workers of the real server, survives a SIGKILL, and matches a clean run', async () => {
+it('runs a 240-chunk document on three workers of the real server, survives a SIGKILL, and matches a clean run', async ({ onTestFailed }) => {
+  onTestFailed(() => console.error(`the end of the Temporal server's log:\n${readFileSync(cluster!.server.logFile, 'utf8').slice(-6_000)}`));
   const C = 8;
   const input: AudioDocumentInput = { text: numberedParagraphs(240, 'cluster'), engine: 'simulated', concurrency: C, engineOptions: { latencyMs: 1000 }, output: { name: 'cluster/doc.wav' } };
   const { client, workerConnection, dir } = cluster!;
@@ -57,13 +61,17 @@ it('runs a 240-chunk document on three workers of the real server, survives a SI
   const runStarted = Date.now();
   const handle = await client.workflow.start('audioDocument', { args: [input], taskQueue, workflowId: uniqueTaskQueue('cluster-doc') });
   // Once every worker has finished chunks, kill one while it holds some. It is frozen (SIGSTOP)
-  // before the server is asked what it holds, so those chunks cannot finish before the SIGKILL.
+  // first, and the server asked what it holds a second later (a completion the worker sent just
+  // before it froze has landed by then), so those chunks cannot have finished before the SIGKILL.
   let orphans: string[] = [];
   while (orphans.length === 0) {
     await sleep(100);
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') throw new Error(`the document ended (${status.name}) before a worker could be killed mid-run`);
     const finishedBy = new Set(await chunkWorkers(handle));
     if (!machines.every(({ worker }) => finishedBy.has(identity(worker)))) continue;
     victim!.child.kill('SIGSTOP');
+    await sleep(1_000);
     orphans = await chunksHeldBy(handle, identity(victim!));
     if (orphans.length === 0) victim!.child.kill('SIGCONT');
   }
