@@ -159,8 +159,8 @@ const STALE_UPLOAD_MS = 24 * 3600 * 1000;
 
 /**
  * Aborts the multipart uploads under an `s3://` output prefix (the whole bucket when it has none)
- * that began more than `olderThanMs` ago: a worker killed mid-upload leaves its parts (stored and billed, never visible as an
- * object). Called when a worker starts. Returns the keys whose uploads were aborted.
+ * that began more than `olderThanMs` ago: a worker killed mid-upload leaves its parts (stored and
+ * billed, never visible as an object). Called when a worker starts. Returns the keys aborted.
  */
 export async function abortStaleUploads(outputUrl: string, olderThanMs = STALE_UPLOAD_MS, env = process.env): Promise<string[]> {
   if (!outputUrl.startsWith('s3://')) return [];
