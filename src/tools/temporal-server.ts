@@ -103,7 +103,9 @@ async function setUpSchema(sqlTool: string, postgres: Postgres): Promise<void> {
   }
 }
 
-type ServerPorts = Record<'frontend' | 'http' | 'frontendMembership' | 'history' | 'historyMembership' | 'matching' | 'matchingMembership' | 'worker' | 'workerMembership', number>;
+/** gRPC and membership for each of the four services, and HTTP. */
+const PORT_NAMES = ['frontend', 'http', 'frontendMembership', 'history', 'historyMembership', 'matching', 'matchingMembership', 'worker', 'workerMembership'] as const;
+type ServerPorts = Record<(typeof PORT_NAMES)[number], number>;
 
 function serverConfig(postgres: Postgres, ports: ServerPorts, dynamicConfigFile: string): object {
   const { frontend, http, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership } = ports;
@@ -180,15 +182,14 @@ async function untilNamespaceServes(address: string, server: OwnedProcess, logFi
 }
 
 /**
- * Nine distinct free ports: gRPC and membership for each of the four services, and HTTP. All below
- * 32768: the server stores its members' ports in a PostgreSQL smallint, and the system's own picks
- * (32768-60999) make it exit with "value out of range for type smallint".
+ * Distinct free ports, one per name in PORT_NAMES, all below 32768: the server stores its members'
+ * ports in a PostgreSQL smallint, and the system's own picks (32768-60999) make it exit with
+ * "value out of range for type smallint".
  */
 async function serverPorts(): Promise<ServerPorts> {
-  const names = ['frontend', 'http', 'frontendMembership', 'history', 'historyMembership', 'matching', 'matchingMembership', 'worker', 'workerMembership'] as const;
   const ports: Partial<ServerPorts> = {};
   const taken = new Set<number>();
-  for (const name of names) {
+  for (const name of PORT_NAMES) {
     for (;;) {
       const candidate = 20_000 + Math.floor(Math.random() * 12_000);
       if (taken.has(candidate) || !(await freePort(candidate).then(() => true, () => false))) continue;
