@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { unzipSync, type Zippable, zipSync } from 'fflate';
 
 const dir = fileURLToPath(new URL('../test/fixtures/books/', import.meta.url));
 const write = (name: string, bytes: Uint8Array | string): void => {
@@ -140,12 +140,23 @@ const latin1 =
 write('latin1.txt', Buffer.from(latin1, 'latin1'));
 
 /** Windows-1252 puts curly quotes, dashes and the ellipsis in 0x80–0x9F, where Latin-1 has controls. */
-const cp1252 = new Map([['‘', 0x91], ['’', 0x92], ['“', 0x93], ['”', 0x94], ['–', 0x96], ['—', 0x97], ['…', 0x85]]);
+const cp1252 = new Map([
+  ['‘', 0x91],
+  ['’', 0x92],
+  ['“', 0x93],
+  ['”', 0x94],
+  ['–', 0x96],
+  ['—', 0x97],
+  ['…', 0x85],
+]);
 const windows1252 =
   '“Café crème brûlée…” she said – it’s the best in town.\n' +
   'Un dîner très réussi — à refaire bientôt, n’est-ce pas?\n' +
   'Les élèves ont goûté la crème brûlée après le déjeuner.\n';
-write('windows-1252.txt', Uint8Array.from([...windows1252], (ch) => cp1252.get(ch) ?? ch.charCodeAt(0)));
+write(
+  'windows-1252.txt',
+  Uint8Array.from([...windows1252], (ch) => cp1252.get(ch) ?? ch.charCodeAt(0)),
+);
 
 const unicode = 'Ünïcödé text – with “quotes”.\nSecond line, ça va?\n';
 write('utf16le-bom.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(unicode, 'utf16le')]));

@@ -36,23 +36,50 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
   // Formats, chapters, loudness and captions (patched 'listener-audio').
   {
     name: 'listener-audio',
-    input: { text: `Chapter One\n\n${text}\n\nChapter Two\n\nThe end.`, engine: 'simulated', concurrency: 3, output: { format: 'm4b', author: 'A. Writer', crossfadeMs: 10 } },
+    input: {
+      text: `Chapter One\n\n${text}\n\nChapter Two\n\nThe end.`,
+      engine: 'simulated',
+      concurrency: 3,
+      output: { format: 'm4b', author: 'A. Writer', crossfadeMs: 10 },
+    },
   },
   // Books (patched 'books'): inline text chunked by an activity, in one run; and a stored text in parts (child workflows, saved too).
-  { name: 'prepared-text', input: { text: `## Chapter One\n\n${text}\n\n- a list item\n- and *another*, see https://example.com/page.`, engine: 'simulated', concurrency: 3 } },
+  {
+    name: 'prepared-text',
+    input: {
+      text: `## Chapter One\n\n${text}\n\n- a list item\n- and *another*, see https://example.com/page.`,
+      engine: 'simulated',
+      concurrency: 3,
+    },
+  },
   // Search attributes set once the text is chunked (patched 'search-attributes').
   { name: 'searchable', input: { text: `# A Findable Title\n\n${text}`, engine: 'simulated', concurrency: 3, output: { format: 'm4b' } } },
   {
     name: 'book-in-parts',
-    input: async (blobs) => ({ textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`), engine: 'simulated', concurrency: 2, maxPartChunks: 8, output: { format: 'mp3' } }),
+    input: async (blobs) => ({
+      textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`),
+      engine: 'simulated',
+      concurrency: 2,
+      maxPartChunks: 8,
+      output: { format: 'mp3' },
+    }),
   },
   // The window as lanes ('window-lanes') in one run: retried chunks, and a cancel with chunks in flight.
   { name: 'lanes-with-retries', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { failureRate: 0.5 } } },
-  { name: 'lanes-cancelled', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 500 } }, cancelAfterChunks: 2 },
+  {
+    name: 'lanes-cancelled',
+    input: { text, engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 500 } },
+    cancelAfterChunks: 2,
+  },
   // Captions from the stored plan (patched 'speech-from-plan') and the window as lanes ('window-lanes'), in parts.
   {
     name: 'text-in-plan',
-    input: async (blobs) => ({ textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`), engine: 'simulated', concurrency: 3, maxPartChunks: 8 }),
+    input: async (blobs) => ({
+      textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`),
+      engine: 'simulated',
+      concurrency: 3,
+      maxPartChunks: 8,
+    }),
   },
 ];
 /** `npm run record-histories -- <name>...` records only those cases: the older histories stay as they were. */
@@ -91,15 +118,33 @@ try {
         while ((await handle.query(progressQuery)).done < cancelAfterChunks) await new Promise((r) => setTimeout(r, 50));
         await handle.cancel();
       }
-      const outcome = await handle.result().then(() => 'completed', (error: Error) => `failed: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+      const outcome = await handle.result().then(
+        () => 'completed',
+        (error: Error) => `failed: ${(error.cause as Error | undefined)?.message ?? error.message}`,
+      );
       // The CLI's JSON is what historyFromJSON reads (the SDK's historyToJSON trips on two protobufjs copies here).
       const save = async (workflowId: string, file: string) => {
-        const { stdout } = await promisify(execFile)(cliPath, ['workflow', 'show', '--address', server.address, '-w', workflowId, '-o', 'json'], { maxBuffer: 64 << 20 });
+        const { stdout } = await promisify(execFile)(
+          cliPath,
+          ['workflow', 'show', '--address', server.address, '-w', workflowId, '-o', 'json'],
+          { maxBuffer: 64 << 20 },
+        );
         await writeFile(new URL(`${file}.json`, HISTORIES), stdout);
       };
       await save(name, name);
       // A book's parts: each child's history too (`<name>.part-N.json`).
-      for (let part = 1; await client.workflow.getHandle(`${name}/part-${part}`).describe().then(() => true, () => false); part++) await save(`${name}/part-${part}`, `${name}.part-${part}`);
+      for (
+        let part = 1;
+        await client.workflow
+          .getHandle(`${name}/part-${part}`)
+          .describe()
+          .then(
+            () => true,
+            () => false,
+          );
+        part++
+      )
+        await save(`${name}/part-${part}`, `${name}.part-${part}`);
       console.log(`${name}: ${outcome}`);
     }
   });

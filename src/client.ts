@@ -7,16 +7,16 @@
 
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
-import { addDocumentOptions, describeSource, documentInput, sourceMemo, type DocumentFlags } from './client/document-options.ts';
+import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { documentState, missingFileAdvice } from './client/document-state.ts';
-import { describeFailure, describeResult } from './client/print-result.ts';
 import { documentTable, listDocuments } from './client/list-documents.ts';
+import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
-import { temporalSettings, workerSettings } from './config.ts';
+import { temporalSettings, workerSettings } from './config/settings.ts';
+import type { AudioDocumentResult } from './contract/result.ts';
 import { resolveDocumentInput } from './document/input.ts';
-import type { AudioDocumentResult } from './document/result.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { outputSize, saveOutput } from './storage/output-store.ts';
 
@@ -41,7 +41,9 @@ async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
 }
 
 function unreachable(error: unknown): Error {
-  return new Error(`No Temporal server answers at ${address}${temporal.address ? '' : ' (TEMPORAL_ADDRESS is unset: the default)'}: ${describeFailure(error)}`);
+  return new Error(
+    `No Temporal server answers at ${address}${temporal.address ? '' : ' (TEMPORAL_ADDRESS is unset: the default)'}: ${describeFailure(error)}`,
+  );
 }
 
 function notFound(id: string): Error {
@@ -70,11 +72,14 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
       const read = describeSource(file, source);
       if (read) console.error(read);
       // Fail here, with the workflow's own message, before anything starts.
-      resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`));
+      for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`);
       const workflowId = documentWorkflowId(file, input, { forceNew: flags.new });
       // A finished document whose file is gone is not made again behind the user's back: the
       // worker may be on another machine, where the file may still be. --new makes it again.
-      const { handle, result, message } = await startDocument(client, input, temporal.taskQueue, workflowId, { whenFileGone: 'refuse', memo: sourceMemo(file) });
+      const { handle, result, message } = await startDocument(client, input, temporal.taskQueue, workflowId, {
+        whenFileGone: 'refuse',
+        memo: sourceMemo(file),
+      });
       console.error(`${workflowId} on task queue "${temporal.taskQueue}" at ${address}: ${message ?? 'started'}`);
       if (flags.detach) {
         console.log(workflowId);
@@ -107,7 +112,8 @@ program
   .action((id: string) =>
     withClient(async (client) => {
       const handle = client.workflow.getHandle(id);
-      const alreadyOver = async () => new Error(`${id} is already ${(await handle.describe()).status.name.toLowerCase()}: nothing to cancel`);
+      const alreadyOver = async () =>
+        new Error(`${id} is already ${(await handle.describe()).status.name.toLowerCase()}: nothing to cancel`);
       if ((await handle.describe()).status.name !== 'RUNNING') throw await alreadyOver();
       // It may have ended since: the server then answers "not found" for the cancellation.
       await handle.cancel().catch(async (error: unknown) => {

@@ -7,18 +7,18 @@
 import { setMaxListeners } from 'node:events';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { addDocumentOptions, describeSource, documentInput, sourceMemo, type DocumentFlags } from './client/document-options.ts';
+import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { chunksDone, progressWithin } from './client/document-state.ts';
-import { describeFailure, describeResult } from './client/print-result.ts';
 import { mainJobEngine } from './client/main-engine.ts';
+import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
-import { temporalSettings, workerSettings } from './config.ts';
-import { resolveDocumentInput, type AudioDocumentInput } from './document/input.ts';
-import type { AudioDocumentResult } from './document/result.ts';
+import { temporalSettings, workerSettings } from './config/settings.ts';
+import type { AudioDocumentResult } from './contract/result.ts';
+import { type AudioDocumentInput, resolveDocumentInput } from './document/input.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
-import { openEmbedded, signalExitCode, type Embedded } from './temporal/embedded.ts';
+import { type Embedded, openEmbedded, signalExitCode } from './temporal/embedded.ts';
 
 const SAMPLE = 'samples/reading.txt';
 
@@ -35,7 +35,7 @@ async function main(file: string, flags: MainFlags) {
   const { input, source } = await documentInput(file, flags, out && basename(out), openBlobStore(workerSettings().blobLocation));
   const read = describeSource(file, source);
   if (read) console.error(read);
-  resolveDocumentInput(input).notices.forEach((notice) => console.error(`Note: ${notice}`)); // bad flags fail before a server starts
+  for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`); // bad flags fail before a server starts
   input.engine = (await mainJobEngine(flags.engine, flags.voice)) ?? input.engine; // Kokoro, fetched now if need be
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
   // The same text, settings and output directory give the same id, so the next run finds this one.
@@ -56,7 +56,14 @@ async function main(file: string, flags: MainFlags) {
   // The Temporal client adds a listener to this signal for every long poll of the result and never
   // removes it: a book's hours of polling would pass Node's warning threshold of 10.
   setMaxListeners(0, following.signal);
-  const run: MainRun = { embedded, file, input, workflowId, replace: flags.new === true || (flags.fresh === true && !embedded.ownServer), signal: following.signal };
+  const run: MainRun = {
+    embedded,
+    file,
+    input,
+    workflowId,
+    replace: flags.new === true || (flags.fresh === true && !embedded.ownServer),
+    signal: following.signal,
+  };
   const spoken = speak(run).then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
@@ -101,24 +108,41 @@ interface MainRun {
 
 async function speak({ embedded, file, input, workflowId, replace, signal }: MainRun): Promise<AudioDocumentResult> {
   const { client, taskQueue, namespace, uiUrl } = embedded;
-  const { handle, result, message } = await startDocument(client, input, taskQueue, workflowId, { whenFileGone: 'restart', replace, memo: sourceMemo(file) });
+  const { handle, result, message } = await startDocument(client, input, taskQueue, workflowId, {
+    whenFileGone: 'restart',
+    replace,
+    memo: sourceMemo(file),
+  });
   console.error(`Speaking ${file} with ${input.engine}${input.voice ? ` (${input.voice})` : ''} as workflow ${workflowId}`);
   if (message) console.error(message);
   if (uiUrl) console.error(`Follow it in the Temporal UI: ${uiUrl}/namespaces/${namespace}/workflows/${workflowId}`);
-  return result ?? followProgress(handle, client.withAbortSignal(signal, () => handle.result() as Promise<AudioDocumentResult>), { signal });
+  return (
+    result ??
+    followProgress(
+      handle,
+      client.withAbortSignal(signal, () => handle.result() as Promise<AudioDocumentResult>),
+      { signal },
+    )
+  );
 }
 
 /** One line: where the document stands and how to resume it. */
 async function stoppedLine({ embedded, workflowId }: MainRun): Promise<string> {
   const progress = await progressWithin(embedded.client.workflow.getHandle(workflowId), 2_000);
   const done = progress ? `${chunksDone(progress).replace(' already', '')} and kept` : 'finished chunks are kept';
-  const how = embedded.persistent || !embedded.ownServer ? `to resume, run the same command again: ${rerunCommand()}` : 'this job ran on a temporary server history, so the next run starts over (reusing stored chunks)';
+  const how =
+    embedded.persistent || !embedded.ownServer
+      ? `to resume, run the same command again: ${rerunCommand()}`
+      : 'this job ran on a temporary server history, so the next run starts over (reusing stored chunks)';
   return `Stopped: ${done}; ${how}`;
 }
 
 /** The command that started us, without --fresh / --new (which would start over). */
 function rerunCommand(): string {
-  const args = process.argv.slice(2).filter((arg) => arg !== '--fresh' && arg !== '--new').map(shellQuote);
+  const args = process.argv
+    .slice(2)
+    .filter((arg) => arg !== '--fresh' && arg !== '--new')
+    .map(shellQuote);
   if (process.env.npm_lifecycle_event === 'start') return ['npm start', ...(args.length ? ['--', ...args] : [])].join(' ');
   return ['node', ...process.execArgv, relative(process.cwd(), process.argv[1]!), ...args].join(' ');
 }

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { describeFailure } from './client/print-result.ts';
-import { serverSettings, workerSettings } from './config.ts';
+import { serverSettings, workerSettings } from './config/settings.ts';
 import { buildServer } from './server/app.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { openEmbedded, signalExitCode } from './temporal/embedded.ts';
@@ -27,12 +27,18 @@ async function serve(flags: { fresh?: boolean }) {
       logger: true,
     });
     const url = await app.listen({ port: settings.port, host: settings.host });
-    console.error(embedded.ownServer ? `Temporal: our dev server ${embedded.address}, UI at ${embedded.uiUrl}` : `Temporal: ${embedded.address} (client only: workers run elsewhere)`);
+    console.error(
+      embedded.ownServer
+        ? `Temporal: our dev server ${embedded.address}, UI at ${embedded.uiUrl}`
+        : `Temporal: ${embedded.address} (client only: workers run elsewhere)`,
+    );
     if (settings.apiToken) console.error('API_TOKEN is set: /v1 needs "Authorization: Bearer <token>"');
     console.error(`API:     ${url}/v1/documents (OpenAPI at ${url}/openapi.json, browsable at ${url}/docs)`);
     console.error(`Page:    ${url}/`); // last: the line to open
     const signal = await Promise.race([embedded.stopRequested, embedded.workerFailed]);
-    console.error(`${signal}: stopping the HTTP server, then the worker and Temporal; documents still running resume on the next \`npm run serve\``);
+    console.error(
+      `${signal}: stopping the HTTP server, then the worker and Temporal; documents still running resume on the next \`npm run serve\``,
+    );
     process.exitCode = signalExitCode(signal);
   } finally {
     await app?.close();

@@ -2,7 +2,7 @@
 // Stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals): in-flight chunks finish.
 
 import { NativeConnection } from '@temporalio/worker';
-import { temporalSettings, workerSettings } from './config.ts';
+import { temporalSettings, workerSettings } from './config/settings.ts';
 import { replicateConfig } from './engines/replicate/replicate-config.ts';
 import { installMetricsExporter } from './metrics/index.ts';
 import { createAudioWorker } from './temporal/audio-worker.ts';
@@ -15,8 +15,13 @@ async function run() {
   const connection = await NativeConnection.connect({ address: temporal.address ?? '127.0.0.1:7233' });
   const replicate = replicateConfig();
   const audioWorker = await createAudioWorker({ connection, ...temporal, ...workerSettings(), ...(replicate ? { replicate } : {}) });
-  const queues = [temporal.taskQueue, ...(replicate ? [`${ttsTaskQueue(temporal.taskQueue, 'replicate')} (${replicate.ratePerMinute}/min)`] : [])];
-  console.log(`Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ${temporal.address ?? '127.0.0.1:7233'}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`);
+  const queues = [
+    temporal.taskQueue,
+    ...(replicate ? [`${ttsTaskQueue(temporal.taskQueue, 'replicate')} (${replicate.ratePerMinute}/min)`] : []),
+  ];
+  console.log(
+    `Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ${temporal.address ?? '127.0.0.1:7233'}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`,
+  );
   try {
     await audioWorker.run();
   } finally {

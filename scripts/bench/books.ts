@@ -20,8 +20,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.ts';
 import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput, EngineOptions } from '../../src/document/input.ts';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { storeText } from '../../src/storage/stored-text.ts';
@@ -310,7 +310,11 @@ async function readHistories(client: Client, workflowId: string, parts: number, 
     partSizes.push(
       decoded && typeof decoded === 'object' && 'from' in decoded && 'to' in decoded
         ? Number(decoded.to) - Number(decoded.from)
-        : events.filter((event) => event.activityTaskScheduledEventAttributes && (chunkActivity === undefined || event.activityTaskScheduledEventAttributes.activityType?.name === chunkActivity)).length,
+        : events.filter(
+            (event) =>
+              event.activityTaskScheduledEventAttributes &&
+              (chunkActivity === undefined || event.activityTaskScheduledEventAttributes.activityType?.name === chunkActivity),
+          ).length,
     );
   }
   return { parent: parent.size, largestPart, largestBytes, workflowTasks, timings, partSizes };
@@ -336,7 +340,9 @@ async function bookFloor(temporal: LocalTemporal, partSizes: number[], concurren
   const measured = await worker.runUntil(async () => {
     await temporal.client.workflow.execute('noopBook', { args: [[3], concurrency, 0], taskQueue, workflowId: `${taskQueue}-warm-up` });
     const stop = sampleRss(temporal.server.process.pid!);
-    const cpu = await measureCpu(temporal.server, () => temporal.client.workflow.execute('noopBook', { args: [partSizes, concurrency, latencyMs], taskQueue, workflowId }));
+    const cpu = await measureCpu(temporal.server, () =>
+      temporal.client.workflow.execute('noopBook', { args: [partSizes, concurrency, latencyMs], taskQueue, workflowId }),
+    );
     return { ...cpu, rss: stop() };
   });
   const histories = await readHistories(temporal.client, workflowId, partSizes.length, undefined);
@@ -353,7 +359,14 @@ async function bookFloor(temporal: LocalTemporal, partSizes: number[], concurren
 }
 
 /** One book: the document on a fresh worker, its histories, then the floor of the same shape. */
-async function bookRun(temporal: LocalTemporal, text: string, sizeMb: number, latencyMs: number, concurrency: number, log: (line: string) => void): Promise<BookRun> {
+async function bookRun(
+  temporal: LocalTemporal,
+  text: string,
+  sizeMb: number,
+  latencyMs: number,
+  concurrency: number,
+  log: (line: string) => void,
+): Promise<BookRun> {
   const taskQueue = `book-${sizeMb}mb-${latencyMs}ms-${++runs}`;
   const { worker, outputDir } = await benchWorker(temporal, taskQueue);
   const textRef = await storeText(new LocalBlobStore(join(outputDir, '.chunks')), text);
@@ -369,7 +382,11 @@ async function bookRun(temporal: LocalTemporal, text: string, sizeMb: number, la
   const measured = await worker.runUntil(async () => {
     await untilPolling(worker);
     // Warm the worker's sandbox and code on a small document first, as Bench.run does.
-    await client.workflow.execute('audioDocument', { args: [{ text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' }], taskQueue, workflowId: `${taskQueue}-warm-up` });
+    await client.workflow.execute('audioDocument', {
+      args: [{ text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' }],
+      taskQueue,
+      workflowId: `${taskQueue}-warm-up`,
+    });
     const stop = sampleRss(server.process.pid!);
     const started = performance.now();
     // A line a minute while it runs: the progress query (answered by the worker, not recorded).
@@ -377,12 +394,20 @@ async function bookRun(temporal: LocalTemporal, text: string, sizeMb: number, la
       client.workflow
         .getHandle(workflowId)
         .query(progressQuery)
-        .then((p) => log(`    ${((performance.now() - started) / 1000).toFixed(0)} s: ${p.phase}, ${p.done}/${p.total} chunks, worker RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB`))
+        .then((p) =>
+          log(
+            `    ${((performance.now() - started) / 1000).toFixed(0)} s: ${p.phase}, ${p.done}/${p.total} chunks, worker RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB`,
+          ),
+        )
         .catch(() => undefined);
     }, 60_000);
     try {
       let result: AudioDocumentResult | undefined;
-      const cpu = await measureCpu(server, async () => (result = (await client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId })) as AudioDocumentResult));
+      const cpu = await measureCpu(
+        server,
+        async () =>
+          (result = (await client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId })) as AudioDocumentResult),
+      );
       return { ...cpu, result: result!, rss: stop() };
     } finally {
       clearInterval(ticker);
@@ -397,10 +422,14 @@ async function bookRun(temporal: LocalTemporal, text: string, sizeMb: number, la
   const wallSec = measured.elapsedMs / 1000;
   const synthesisSec = result.timings.synthesisMs / 1000;
   const stitchSec = result.timings.stitchMs / 1000;
-  log(`  ${sizeMb} MB, L=${latencyMs} ms: ${result.chunks} chunks in ${parts} parts, ${wallSec.toFixed(1)} s (synthesis ${synthesisSec.toFixed(1)} s, stitch ${stitchSec.toFixed(1)} s); the floor...`);
+  log(
+    `  ${sizeMb} MB, L=${latencyMs} ms: ${result.chunks} chunks in ${parts} parts, ${wallSec.toFixed(1)} s (synthesis ${synthesisSec.toFixed(1)} s, stitch ${stitchSec.toFixed(1)} s); the floor...`,
+  );
   const floor = await bookFloor(temporal, partSizes, concurrency, latencyMs);
   const chunkActivityCpuMs = await chunkActivityCost(text, input.engineOptions!, concurrency);
-  log(`  floor: ${floor.wallSec.toFixed(1)} s for ${partSizes.reduce((a, b) => a + b, 0)} no-op activities in ${partSizes.length} children`);
+  log(
+    `  floor: ${floor.wallSec.toFixed(1)} s for ${partSizes.reduce((a, b) => a + b, 0)} no-op activities in ${partSizes.length} children`,
+  );
   const idealSec = latencyMs > 0 ? (Math.ceil(result.chunks / concurrency) * latencyMs) / 1000 : undefined;
   return {
     sizeMb,
@@ -443,8 +472,14 @@ async function bookRun(temporal: LocalTemporal, text: string, sizeMb: number, la
 async function chunkActivityCost(text: string, engineOptions: EngineOptions, concurrency: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'chunk-activity-'));
   try {
-    const { synthesizeChunk } = createActivities({ engines: { simulated: new SimulatedEngine() }, blobStore: new LocalBlobStore(join(dir, 'blobs')), outputDir: dir });
-    const texts = chunkText(text.slice(0, 400_000), { speakable: true }).slice(0, 2_000).map((chunk) => chunk.text);
+    const { synthesizeChunk } = createActivities({
+      engines: { simulated: new SimulatedEngine() },
+      blobStore: new LocalBlobStore(join(dir, 'blobs')),
+      outputDir: dir,
+    });
+    const texts = chunkText(text.slice(0, 400_000), { speakable: true })
+      .slice(0, 2_000)
+      .map((chunk) => chunk.text);
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const options = { ...engineOptions, latencyMs: 0 };
     let next = 0;
@@ -452,7 +487,13 @@ async function chunkActivityCost(text: string, engineOptions: EngineOptions, con
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let index = next++; index < texts.length; index = next++) {
-          const request: SynthesizeChunkInput = { index, text: texts[index]!, engine: 'simulated', engineOptions: options, textInPlan: true };
+          const request: SynthesizeChunkInput = {
+            index,
+            text: texts[index]!,
+            engine: 'simulated',
+            engineOptions: options,
+            textInPlan: true,
+          };
           await env.run(synthesizeChunk, request);
         }
       }),
@@ -465,7 +506,11 @@ async function chunkActivityCost(text: string, engineOptions: EngineOptions, con
 }
 
 /** Every size at every latency, on the bench's server; a fresh worker per run. */
-export async function booksAtScale(temporal: LocalTemporal, options: BookOptions, log: (line: string) => void = () => undefined): Promise<BookRun[]> {
+export async function booksAtScale(
+  temporal: LocalTemporal,
+  options: BookOptions,
+  log: (line: string) => void = () => undefined,
+): Promise<BookRun[]> {
   const concurrency = options.concurrency ?? BOOK_CONCURRENCY;
   const results: BookRun[] = [];
   for (const sizeMb of options.sizesMb) {
@@ -479,13 +524,17 @@ export async function booksAtScale(temporal: LocalTemporal, options: BookOptions
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1,5' }, latencies: { type: 'string', default: '0,1000' } } });
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string', default: '1,5' }, latencies: { type: 'string', default: '0,1000' } },
+  });
   const list = (value: string | undefined) => value!.split(',').map(Number);
   const { booksTable } = await import('./report.ts');
   const started = performance.now();
   const bench = await startBench();
   try {
-    const results = await booksAtScale(bench, { sizesMb: list(values.sizes), latenciesMs: list(values.latencies) }, (line) => console.error(line));
+    const results = await booksAtScale(bench, { sizesMb: list(values.sizes), latenciesMs: list(values.latencies) }, (line) =>
+      console.error(line),
+    );
     console.log(booksTable(results).join('\n'));
     console.log(`\nWhole run: ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
     console.log(JSON.stringify(results, null, 2));

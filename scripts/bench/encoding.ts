@@ -21,8 +21,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ffmpegPath } from '../../src/audio/ffmpeg.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
-import { aptInstall, onPath } from '../../src/tools/debian-packages.ts';
 import { openAudioFile } from '../../src/formats/audio-file.ts';
+import { aptInstall, onPath } from '../../testkit/debian-packages.ts';
 
 export type EncodeFormat = 'mp3' | 'm4b';
 export type Encoder = 'ours' | 'lame' | 'ffmpeg' | 'bundled ffmpeg';
@@ -72,7 +72,9 @@ export async function encodingBenchmarks(dir: string, log: (line: string) => voi
     const made = performance.now();
     const { audioSec, channels } = await makeSpeechWav(wav);
     const wavMb = (await stat(wav)).size / 1e6;
-    log(`  WAV: ${(audioSec / 60).toFixed(1)} min at ${SAMPLE_RATE} Hz, ${wavMb.toFixed(1)} MB (made in ${((performance.now() - made) / 1000).toFixed(1)} s)`);
+    log(
+      `  WAV: ${(audioSec / 60).toFixed(1)} min at ${SAMPLE_RATE} Hz, ${wavMb.toFixed(1)} MB (made in ${((performance.now() - made) / 1000).toFixed(1)} s)`,
+    );
     const bundled = ffmpegPath();
     const { tools, skipped } = ensureCliTools(log);
     const versions: Partial<Record<Encoder, string>> = { 'bundled ffmpeg': firstLine(bundled, ['-version']) };
@@ -87,25 +89,68 @@ export async function encodingBenchmarks(dir: string, log: (line: string) => voi
     const self = fileURLToPath(import.meta.url);
 
     const runs: EncodeRun[] = [];
-    const cli = (format: EncodeFormat) => ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y', '-i', wav, ...codecArgs(format)];
+    const cli = (format: EncodeFormat) => [
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      wav,
+      ...codecArgs(format),
+    ];
     for (const format of ['mp3', 'm4b'] as const) {
       const out = (encoder: string) => join(work, `${encoder.replace(/\s/gu, '-')}.${format}`);
       const plan: { encoder: Encoder; command: string[] }[] = [
         { encoder: 'ours', command: [process.execPath, '--import', 'tsx', self, '--encode', format, wav, out('ours')] },
         { encoder: 'bundled ffmpeg', command: [bundled, ...cli(format), out('bundled')] },
         ...(tools.ffmpeg ? [{ encoder: 'ffmpeg' as const, command: [tools.ffmpeg, ...cli(format), out('ffmpeg')] }] : []),
-        ...(tools.lame && format === 'mp3' ? [{ encoder: 'lame' as const, command: [tools.lame, '--quiet', '-b', String(BITRATE_KBPS), '--cbr', '--resample', String(SAMPLE_RATE / 1000), wav, out('lame')] }] : []),
+        ...(tools.lame && format === 'mp3'
+          ? [
+              {
+                encoder: 'lame' as const,
+                command: [
+                  tools.lame,
+                  '--quiet',
+                  '-b',
+                  String(BITRATE_KBPS),
+                  '--cbr',
+                  '--resample',
+                  String(SAMPLE_RATE / 1000),
+                  wav,
+                  out('lame'),
+                ],
+              },
+            ]
+          : []),
       ];
       for (const { encoder, command } of plan) {
         const output = command[command.length - 1]!;
-        const env = encoder === 'ours' ? { ...process.env, FFMPEG_PATH: wrapper, BENCH_FFMPEG: bundled, BENCH_FFMPEG_RSS: ffmpegRssFile } : process.env;
+        const env =
+          encoder === 'ours'
+            ? { ...process.env, FFMPEG_PATH: wrapper, BENCH_FFMPEG: bundled, BENCH_FFMPEG_RSS: ffmpegRssFile }
+            : process.env;
         const m = measured(command, env);
-        const run: EncodeRun = { encoder, format, seconds: m.seconds, peakRssMb: m.peakRssKb / 1024, outputMb: (await stat(output)).size / 1e6 };
+        const run: EncodeRun = {
+          encoder,
+          format,
+          seconds: m.seconds,
+          peakRssMb: m.peakRssKb / 1024,
+          outputMb: (await stat(output)).size / 1e6,
+        };
         if (encoder === 'ours') {
           const child = JSON.parse(m.stdout.trim().split('\n').pop()!) as ChildReport;
-          Object.assign(run, { workSeconds: child.encodeSeconds, peakRssMb: child.maxRssKb / 1024, nodeStartRssMb: child.startRssKb / 1024, ffmpegRssMb: Number(await readFile(ffmpegRssFile, 'utf8')) / 1024 });
+          Object.assign(run, {
+            workSeconds: child.encodeSeconds,
+            peakRssMb: child.maxRssKb / 1024,
+            nodeStartRssMb: child.startRssKb / 1024,
+            ffmpegRssMb: Number(await readFile(ffmpegRssFile, 'utf8')) / 1024,
+          });
         }
-        log(`  ${format} ${encoder}: ${(run.workSeconds ?? run.seconds).toFixed(2)} s, ${run.peakRssMb.toFixed(1)} MB${run.ffmpegRssMb ? ` + ffmpeg ${run.ffmpegRssMb.toFixed(1)} MB` : ''}`);
+        log(
+          `  ${format} ${encoder}: ${(run.workSeconds ?? run.seconds).toFixed(2)} s, ${run.peakRssMb.toFixed(1)} MB${run.ffmpegRssMb ? ` + ffmpeg ${run.ffmpegRssMb.toFixed(1)} MB` : ''}`,
+        );
         runs.push(run);
         await rm(output, { force: true });
       }
@@ -124,7 +169,9 @@ export async function encodingBenchmarks(dir: string, log: (line: string) => voi
  */
 function codecArgs(format: EncodeFormat): string[] {
   const bitrate = ['-b:a', `${BITRATE_KBPS}k`];
-  return format === 'mp3' ? ['-c:a', 'libmp3lame', ...bitrate, '-f', 'mp3'] : ['-c:a', 'aac', '-aac_coder', 'fast', ...bitrate, '-movflags', '+faststart', '-f', 'ipod'];
+  return format === 'mp3'
+    ? ['-c:a', 'libmp3lame', ...bitrate, '-f', 'mp3']
+    : ['-c:a', 'aac', '-aac_coder', 'fast', ...bitrate, '-movflags', '+faststart', '-f', 'ipod'];
 }
 
 /** Runs `$BENCH_FFMPEG "$@"` with stdio passed through, then writes its peak RSS (KB) to $BENCH_FFMPEG_RSS. No single quotes: it sits in sh's. */
@@ -137,7 +184,8 @@ const RSS_WRAPPER = [
 
 /** Runs a command; its wall time and peak RSS (getrusage RUSAGE_CHILDREN: the largest process of its tree), and its stdout. */
 function measured(command: string[], env: NodeJS.ProcessEnv): { seconds: number; peakRssKb: number; stdout: string } {
-  const probe = 'import resource,subprocess,sys,time\nt=time.time()\nr=subprocess.run(sys.argv[1:],check=True,capture_output=True,text=True)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nprint(r.stdout)';
+  const probe =
+    'import resource,subprocess,sys,time\nt=time.time()\nr=subprocess.run(sys.argv[1:],check=True,capture_output=True,text=True)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nprint(r.stdout)';
   const out = execFileSync('python3', ['-c', probe, ...command], { env }).toString();
   const [first, ...rest] = out.split('\n');
   const [seconds, peakRssKb] = first!.trim().split(/\s+/u).map(Number);
@@ -147,18 +195,45 @@ function measured(command: string[], env: NodeJS.ProcessEnv): { seconds: number;
 /** samples/reading.txt spoken by eSpeak (22,050 Hz), resampled to 24 kHz by the bundled ffmpeg, as a 16-bit WAV. */
 async function makeSpeechWav(path: string): Promise<{ audioSec: number; channels: number }> {
   // Imported here, not up front: the `--encode` child needs neither.
-  const [{ EspeakEngine }, { chunkText }] = await Promise.all([import('../../src/engines/espeak/espeak-engine.ts'), import('../../src/text/chunker.ts')]);
+  const [{ EspeakEngine }, { chunkText }] = await Promise.all([
+    import('../../src/engines/espeak/espeak-engine.ts'),
+    import('../../src/text/chunker.ts'),
+  ]);
   const text = await readFile(new URL('../../samples/reading.txt', import.meta.url), 'utf8');
   const engine = new EspeakEngine(2);
-  let spoken;
+  let spoken: Awaited<ReturnType<typeof engine.synthesize>>[];
   try {
-    spoken = await Promise.all(chunkText(text).map((c) => engine.synthesize({ text: c.text, options: {}, signal: new AbortController().signal })));
+    spoken = await Promise.all(
+      chunkText(text).map((c) => engine.synthesize({ text: c.text, options: {}, signal: new AbortController().signal })),
+    );
   } finally {
     await engine.close();
   }
   const { sampleRate, channels } = spoken[0]!;
   const pcm = Buffer.concat(spoken.map((a) => Buffer.from(a.samples.buffer, a.samples.byteOffset, a.samples.byteLength)));
-  const resampled = await pipeThrough(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 's16le', '-ar', String(sampleRate), '-ac', String(channels), '-i', 'pipe:0', '-ar', String(SAMPLE_RATE), '-f', 's16le', 'pipe:1'], pcm);
+  const resampled = await pipeThrough(
+    ffmpegPath(),
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      's16le',
+      '-ar',
+      String(sampleRate),
+      '-ac',
+      String(channels),
+      '-i',
+      'pipe:0',
+      '-ar',
+      String(SAMPLE_RATE),
+      '-f',
+      's16le',
+      'pipe:1',
+    ],
+    pcm,
+  );
   const samples = new Int16Array(resampled.buffer, resampled.byteOffset, resampled.byteLength / 2);
   await writeFile(path, encodeWav({ sampleRate: SAMPLE_RATE, channels, samples }));
   return { audioSec: samples.length / channels / SAMPLE_RATE, channels };
@@ -172,7 +247,9 @@ function pipeThrough(command: string, args: string[], input: Buffer): Promise<Bu
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolvePromise(Buffer.concat(out)) : reject(new Error(`${command} exited with ${code}: ${err.trim()}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolvePromise(Buffer.concat(out)) : reject(new Error(`${command} exited with ${code}: ${err.trim()}`)),
+    );
     child.stdin.end(input);
   });
 }
@@ -216,7 +293,15 @@ async function encodeChild(format: EncodeFormat, input: string, output: string):
   try {
     const { sampleRate, channels, dataStart, dataBytes } = await wavLayout(file);
     const started = performance.now();
-    const writer = await openAudioFile({ format, path: output, pcm: { sampleRate, channels }, maxFrames: dataBytes / 2 / channels, bitrateKbps: BITRATE_KBPS, tags: {}, chapters: [] });
+    const writer = await openAudioFile({
+      format,
+      path: output,
+      pcm: { sampleRate, channels },
+      maxFrames: dataBytes / 2 / channels,
+      bitrateKbps: BITRATE_KBPS,
+      tags: {},
+      chapters: [],
+    });
     const block = BLOCK_SECONDS * sampleRate * channels * 2;
     for (let at = 0; at < dataBytes; at += block) {
       // A fresh buffer each time: ffmpeg's stdin may still hold the last one.
@@ -225,7 +310,11 @@ async function encodeChild(format: EncodeFormat, input: string, output: string):
       await writer.write(new Int16Array(bytes.buffer, 0, bytes.length / 2));
     }
     await writer.finish();
-    const report: ChildReport = { encodeSeconds: (performance.now() - started) / 1000, maxRssKb: process.resourceUsage().maxRSS, startRssKb };
+    const report: ChildReport = {
+      encodeSeconds: (performance.now() - started) / 1000,
+      maxRssKb: process.resourceUsage().maxRSS,
+      startRssKb,
+    };
     console.log(JSON.stringify(report));
   } finally {
     await file.close();
@@ -233,16 +322,28 @@ async function encodeChild(format: EncodeFormat, input: string, output: string):
 }
 
 /** Where a 16-bit PCM WAV's samples lie, from its first 4 KB. */
-async function wavLayout(file: Awaited<ReturnType<typeof open>>): Promise<{ sampleRate: number; channels: number; dataStart: number; dataBytes: number }> {
+async function wavLayout(
+  file: Awaited<ReturnType<typeof open>>,
+): Promise<{ sampleRate: number; channels: number; dataStart: number; dataBytes: number }> {
   const head = Buffer.alloc(4096);
   const { bytesRead } = await file.read(head, 0, head.length, 0);
-  if (head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE' || head.toString('ascii', 12, 16) !== 'fmt ' || head.readUInt16LE(34) !== 16) {
+  if (
+    head.toString('ascii', 0, 4) !== 'RIFF' ||
+    head.toString('ascii', 8, 12) !== 'WAVE' ||
+    head.toString('ascii', 12, 16) !== 'fmt ' ||
+    head.readUInt16LE(34) !== 16
+  ) {
     throw new Error('not a 16-bit PCM WAV');
   }
   let at = 20 + head.readUInt32LE(16);
   while (at + 8 <= bytesRead && head.toString('ascii', at, at + 4) !== 'data') at += 8 + head.readUInt32LE(at + 4);
   if (at + 8 > bytesRead) throw new Error('no data chunk in the first 4 KB');
-  return { channels: head.readUInt16LE(22), sampleRate: head.readUInt32LE(24), dataStart: at + 8, dataBytes: head.readUInt32LE(at + 4) & ~1 };
+  return {
+    channels: head.readUInt16LE(22),
+    sampleRate: head.readUInt32LE(24),
+    dataStart: at + 8,
+    dataBytes: head.readUInt32LE(at + 4) & ~1,
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -10,10 +10,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import type { LocalTemporal, RunningServer } from '../../src/temporal/local-temporal.ts';
-import { startS3Server } from '../../src/tools/s3-server.ts';
-import { startTemporalCluster } from '../../src/tools/temporal-cluster.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
-import { benchWorker, measureCpu, paragraphs, startBench, untilPolling, type BenchWorkerOptions } from './harness.ts';
+import { startS3Server } from '../../testkit/s3-server.ts';
+import { startTemporalCluster } from '../../testkit/temporal-cluster.ts';
+import { type BenchWorkerOptions, benchWorker, measureCpu, paragraphs, startBench, untilPolling } from './harness.ts';
 
 export interface StoreComparison {
   chunks: number;
@@ -62,7 +62,11 @@ async function timed(temporal: LocalTemporal<RunningServer>, input: AudioDocumen
   const { worker } = await benchWorker(temporal, taskQueue, options);
   return worker.runUntil(async () => {
     await untilPolling(worker);
-    await temporal.client.workflow.execute('audioDocument', { args: [{ text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' }], taskQueue, workflowId: `${taskQueue}-warm-up` });
+    await temporal.client.workflow.execute('audioDocument', {
+      args: [{ text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' }],
+      taskQueue,
+      workflowId: `${taskQueue}-warm-up`,
+    });
     const run = () => temporal.client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId: `${taskQueue}-doc` });
     const { elapsedMs, workerCpuMs, serverCpuMs, databaseCpuMs } = await measureCpu(temporal.server, run, databasePid);
     return { seconds: elapsedMs / 1000, workerCpuMs, serverCpuMs, databaseCpuMs };
@@ -74,7 +78,13 @@ export async function storeComparison(temporal: LocalTemporal, chunks = 200, con
   const s3 = await startS3Server();
   const saved = { ...process.env };
   try {
-    const input: AudioDocumentInput = { text: paragraphs(chunks, 'stores'), engine: 'simulated', concurrency, engineOptions: { latencyMs: 0 }, output: { captions: false, loudness: false } };
+    const input: AudioDocumentInput = {
+      text: paragraphs(chunks, 'stores'),
+      engine: 'simulated',
+      concurrency,
+      engineOptions: { latencyMs: 0 },
+      output: { captions: false, loudness: false },
+    };
     const local = await timed(temporal, input, {});
     Object.assign(process.env, s3.env); // the S3 client reads the AWS SDK's standard settings
     const onS3 = await timed(temporal, input, { blobLocation: `s3://bench/chunks-${runs}`, outputUrl: `s3://bench/documents-${runs}` });
@@ -95,7 +105,13 @@ export async function storeComparison(temporal: LocalTemporal, chunks = 200, con
 
 /** The same document (on disk) on the dev server we start, then on the real server on PostgreSQL. */
 export async function serverComparison(temporal: LocalTemporal, chunks = 200, concurrency = 10): Promise<ServerComparison> {
-  const input: AudioDocumentInput = { text: paragraphs(chunks, 'servers'), engine: 'simulated', concurrency, engineOptions: { latencyMs: 0 }, output: { captions: false, loudness: false } };
+  const input: AudioDocumentInput = {
+    text: paragraphs(chunks, 'servers'),
+    engine: 'simulated',
+    concurrency,
+    engineOptions: { latencyMs: 0 },
+    output: { captions: false, loudness: false },
+  };
   const dev = await timed(temporal, input, {});
   const cluster = await startTemporalCluster('durable-tts-bench-cluster-');
   try {
@@ -115,9 +131,17 @@ export async function serverComparison(temporal: LocalTemporal, chunks = 200, co
 }
 
 /** A small document alone, then while a big one of another tenant runs (with and without tenants), on `slots` activity slots. */
-export async function fairness(temporal: LocalTemporal, { slots = 4, latencyMs = 100, bigChunks = 500, smallChunks = 10 } = {}): Promise<FairnessResult> {
+export async function fairness(
+  temporal: LocalTemporal,
+  { slots = 4, latencyMs = 100, bigChunks = 500, smallChunks = 10 } = {},
+): Promise<FairnessResult> {
   const document = (tag: string, count: number, concurrency: number, tenant?: string): AudioDocumentInput => ({
-    text: paragraphs(count, tag), engine: 'simulated', concurrency, engineOptions: { latencyMs, sampleRate: 8000 }, output: { captions: false, loudness: false }, ...(tenant ? { tenant } : {}),
+    text: paragraphs(count, tag),
+    engine: 'simulated',
+    concurrency,
+    engineOptions: { latencyMs, sampleRate: 8000 },
+    output: { captions: false, loudness: false },
+    ...(tenant ? { tenant } : {}),
   });
   const smallWhileBig = async (tenants: boolean): Promise<number> => {
     const taskQueue = `fairness-${++runs}`;
@@ -125,17 +149,33 @@ export async function fairness(temporal: LocalTemporal, { slots = 4, latencyMs =
     return worker.runUntil(async () => {
       await untilPolling(worker);
       const { client } = temporal;
-      const big = await client.workflow.start('audioDocument', { args: [document(`big ${runs}`, bigChunks, 50, tenants ? 'publisher' : undefined)], taskQueue, workflowId: `${taskQueue}-big` });
+      const big = await client.workflow.start('audioDocument', {
+        args: [document(`big ${runs}`, bigChunks, 50, tenants ? 'publisher' : undefined)],
+        taskQueue,
+        workflowId: `${taskQueue}-big`,
+      });
       while ((await big.query(progressQuery)).done < 20) await new Promise((r) => setTimeout(r, 50));
       const started = performance.now();
-      await client.workflow.execute('audioDocument', { args: [document(`small ${runs}`, smallChunks, smallChunks, tenants ? 'reader' : undefined)], taskQueue, workflowId: `${taskQueue}-small` });
+      await client.workflow.execute('audioDocument', {
+        args: [document(`small ${runs}`, smallChunks, smallChunks, tenants ? 'reader' : undefined)],
+        taskQueue,
+        workflowId: `${taskQueue}-small`,
+      });
       const seconds = (performance.now() - started) / 1000;
       await big.cancel(); // its time is not what is measured
       return seconds;
     });
   };
   const solo = await timed(temporal, document('solo', smallChunks, smallChunks), { maxConcurrentActivities: slots });
-  return { slots, latencyMs, bigChunks, smallChunks, soloSec: solo.seconds, withTenantsSec: await smallWhileBig(true), withoutTenantsSec: await smallWhileBig(false) };
+  return {
+    slots,
+    latencyMs,
+    bigChunks,
+    smallChunks,
+    soloSec: solo.seconds,
+    withTenantsSec: await smallWhileBig(true),
+    withoutTenantsSec: await smallWhileBig(false),
+  };
 }
 
 export async function fleetBenchmarks(temporal: LocalTemporal, log: (line: string) => void = () => undefined): Promise<FleetResults> {

@@ -4,7 +4,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
-import { measureCpu, type Bench } from './harness.ts';
+import { type Bench, measureCpu } from './harness.ts';
 
 export interface Floor {
   steps: number;
@@ -20,10 +20,17 @@ let floorRuns = 0;
 
 export async function temporalFloor(bench: Bench, steps: number, local: boolean): Promise<Floor> {
   const taskQueue = `floor-${local ? 'local' : 'remote'}-${++floorRuns}`; // workflow ids must not repeat
-  const worker = await Worker.create({ connection: bench.workerConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, activities: { noop: async (step: number) => step } });
+  const worker = await Worker.create({
+    connection: bench.workerConnection,
+    taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: { noop: async (step: number) => step },
+  });
   return worker.runUntil(async () => {
     await bench.client.workflow.execute('noopChain', { args: [3, local], taskQueue, workflowId: `${taskQueue}-warm-up` });
-    const { elapsedMs, workerCpuMs, serverCpuMs } = await measureCpu(bench.server, () => bench.client.workflow.execute('noopChain', { args: [steps, local], taskQueue, workflowId: `${taskQueue}-chain` }));
+    const { elapsedMs, workerCpuMs, serverCpuMs } = await measureCpu(bench.server, () =>
+      bench.client.workflow.execute('noopChain', { args: [steps, local], taskQueue, workflowId: `${taskQueue}-chain` }),
+    );
     return { steps, local, msPerStep: elapsedMs / steps, workerCpuMs: workerCpuMs / steps, serverCpuMs: serverCpuMs / steps };
   });
 }

@@ -8,8 +8,8 @@ import type { TtsEngine } from '../../src/engines/engine.ts';
 import type { ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
-import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
-import { startLocalTemporal, type LocalTemporal, type RunningServer } from '../../src/temporal/local-temporal.ts';
+import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
+import { type LocalTemporal, type RunningServer, startLocalTemporal } from '../../src/temporal/local-temporal.ts';
 
 export interface Bench extends LocalTemporal {
   /** Runs one document on a fresh, warmed-up worker (own queue, own chunk store: no chunk is reused) and times it. */
@@ -43,7 +43,9 @@ export async function startBench(): Promise<Bench> {
         const warmUp = { text: paragraphs(3, `warm-up of ${taskQueue}`), engine: 'simulated' as const, mode: input.mode ?? 'parallel' };
         await client.workflow.execute('audioDocument', { args: [warmUp], taskQueue, workflowId: `${taskQueue}-warm-up` });
         const workflowId = `${taskQueue}-doc`;
-        const { elapsedMs, workerCpuMs, serverCpuMs } = await measureCpu(server, () => client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId }));
+        const { elapsedMs, workerCpuMs, serverCpuMs } = await measureCpu(server, () =>
+          client.workflow.execute('audioDocument', { args: [input], taskQueue, workflowId }),
+        );
         return { workflowId, seconds: elapsedMs / 1000, workerCpuMs, serverCpuMs };
       });
       await worker.close();
@@ -67,7 +69,11 @@ export interface BenchWorkerOptions {
  * A fresh worker for one scenario, as a fleet's would be: its own task queue, output directory and
  * chunk store (so no chunk is reused), the simulated engine (and Replicate when given).
  */
-export async function benchWorker(temporal: LocalTemporal<RunningServer>, taskQueue: string, options: BenchWorkerOptions = {}): Promise<{ worker: AudioWorker; outputDir: string }> {
+export async function benchWorker(
+  temporal: LocalTemporal<RunningServer>,
+  taskQueue: string,
+  options: BenchWorkerOptions = {},
+): Promise<{ worker: AudioWorker; outputDir: string }> {
   const outputDir = join(temporal.dir, taskQueue);
   const worker = await createAudioWorker({
     connection: temporal.workerConnection,
@@ -103,9 +109,18 @@ export function paragraphs(count: number, tag: string): string {
  * Wall time of `fn`, and the CPU time this process and the Temporal server spent meanwhile, and the
  * database's (its whole process tree: PostgreSQL runs a process per connection) when given.
  */
-export async function measureCpu(server: RunningServer, fn: () => Promise<unknown>, databasePid?: number): Promise<{ elapsedMs: number; workerCpuMs: number; serverCpuMs: number; databaseCpuMs: number }> {
+export async function measureCpu(
+  server: RunningServer,
+  fn: () => Promise<unknown>,
+  databasePid?: number,
+): Promise<{ elapsedMs: number; workerCpuMs: number; serverCpuMs: number; databaseCpuMs: number }> {
   const database = async () => (databasePid === undefined ? 0 : processTreeCpuMs(databasePid));
-  const [cpu, serverCpu, databaseCpu, started] = [process.cpuUsage(), await processCpuMs(server.process.pid!), await database(), performance.now()];
+  const [cpu, serverCpu, databaseCpu, started] = [
+    process.cpuUsage(),
+    await processCpuMs(server.process.pid!),
+    await database(),
+    performance.now(),
+  ];
   await fn();
   const elapsedMs = performance.now() - started;
   const workerCpu = process.cpuUsage(cpu);

@@ -7,16 +7,16 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { booksAtScale } from './books.ts';
 import { encodingBenchmarks } from './encoding.ts';
-import { fleetBenchmarks } from './fleet.ts';
 import { espeakThroughput } from './espeak.ts';
+import { fleetBenchmarks } from './fleet.ts';
 import { temporalFloor } from './floor.ts';
+import { startBench } from './harness.ts';
 import { kokoroRtf } from './kokoro.ts';
 import { kokoroSample } from './kokoro-sample.ts';
-import { startBench } from './harness.ts';
 import { liveAudio } from './live.ts';
 import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
 import { rateLimitedProvider } from './rate-limit.ts';
-import { makespanSvg, markdownReport, type BenchResults } from './report.ts';
+import { type BenchResults, makespanSvg, markdownReport } from './report.ts';
 import { stitchingBenchmarks } from './stitching.ts';
 
 const { values } = parseArgs({
@@ -57,7 +57,9 @@ try {
   const kokoroSampleRun = await kokoroSample(bench, (line) => console.error(line));
   console.error('Books at scale...');
   const list = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
-  const books = await booksAtScale(bench, { sizesMb: list(values['book-sizes']), latenciesMs: list(values['book-latencies']) }, (line) => console.error(line));
+  const books = await booksAtScale(bench, { sizesMb: list(values['book-sizes']), latenciesMs: list(values['book-latencies']) }, (line) =>
+    console.error(line),
+  );
   console.error('Beyond one machine: S3, tenants...');
   const fleet = await fleetBenchmarks(bench, (line) => console.error(line));
   const results: BenchResults = {

@@ -10,8 +10,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AudioDocumentResult, DocumentProgress } from '../../src/contract/result.ts';
 import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
-import type { AudioDocumentResult, DocumentProgress } from '../../src/document/result.ts';
 import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { benchWorker, startBench, untilPolling } from './harness.ts';
@@ -52,16 +52,24 @@ export async function kokoroSample(temporal: LocalTemporal, log: (line: string) 
     return await worker.runUntil(async () => {
       await untilPolling(worker);
       const started = performance.now();
-      const handle = await temporal.client.workflow.start('audioDocument', { args: [{ text, engine: 'kokoro' }], taskQueue, workflowId: `${taskQueue}-${Date.now()}` });
+      const handle = await temporal.client.workflow.start('audioDocument', {
+        args: [{ text, engine: 'kokoro' }],
+        taskQueue,
+        workflowId: `${taskQueue}-${Date.now()}`,
+      });
       const readings: Reading[] = [];
       let synthesizedSec: number | undefined;
       const poll = setInterval(() => {
-        handle.query(progressQuery).then((p: DocumentProgress) => {
-          const atSec = (performance.now() - started) / 1000;
-          if (p.phase === 'synthesizing') readings.push({ atSec, done: p.done, total: p.total, ...(p.etaMs === undefined ? {} : { etaMs: p.etaMs }) });
-          else synthesizedSec ??= atSec;
-          if (readings.length % 30 === 0 && readings.length) log(`    ${p.done}/${p.total} chunks, ${atSec.toFixed(0)} s`);
-        }, () => undefined);
+        handle.query(progressQuery).then(
+          (p: DocumentProgress) => {
+            const atSec = (performance.now() - started) / 1000;
+            if (p.phase === 'synthesizing')
+              readings.push({ atSec, done: p.done, total: p.total, ...(p.etaMs === undefined ? {} : { etaMs: p.etaMs }) });
+            else synthesizedSec ??= atSec;
+            if (readings.length % 30 === 0 && readings.length) log(`    ${p.done}/${p.total} chunks, ${atSec.toFixed(0)} s`);
+          },
+          () => undefined,
+        );
       }, 1_000);
       const result = (await handle.result()) as AudioDocumentResult;
       clearInterval(poll);
@@ -72,9 +80,19 @@ export async function kokoroSample(temporal: LocalTemporal, log: (line: string) 
         const reading = readings.find((r) => r.done >= share * r.total && r.etaMs !== undefined);
         if (!reading) return [];
         const naiveEtaSec = (reading.atSec / reading.done) * (reading.total - reading.done);
-        return [{ doneShare: reading.done / reading.total, actualLeftSec: endSec - reading.atSec, etaSec: reading.etaMs! / 1000, naiveEtaSec }];
+        return [
+          { doneShare: reading.done / reading.total, actualLeftSec: endSec - reading.atSec, etaSec: reading.etaMs! / 1000, naiveEtaSec },
+        ];
       });
-      return { chunks: result.chunks, sessions: engine.threadCount, wallSec, audioSec: result.durationSec, rtf: wallSec / result.durationSec, firstChunkSec, etaChecks };
+      return {
+        chunks: result.chunks,
+        sessions: engine.threadCount,
+        wallSec,
+        audioSec: result.durationSec,
+        rtf: wallSec / result.durationSec,
+        firstChunkSec,
+        etaChecks,
+      };
     });
   } finally {
     await worker.close();

@@ -43,7 +43,12 @@ export interface RtfResult {
 
 const audioSeconds = (a: PcmAudio) => a.samples.length / a.channels / a.sampleRate;
 
-async function measure(engine: TtsEngine, label: Omit<RtfResult, 'chunks' | 'loadSec' | 'audioSec' | 'wallSec' | 'rtf' | 'projectedSec' | 'peakRssMb'>, texts: string[], constructedAt: number): Promise<RtfResult> {
+async function measure(
+  engine: TtsEngine,
+  label: Omit<RtfResult, 'chunks' | 'loadSec' | 'audioSec' | 'wallSec' | 'rtf' | 'projectedSec' | 'peakRssMb'>,
+  texts: string[],
+  constructedAt: number,
+): Promise<RtfResult> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   try {
@@ -56,7 +61,16 @@ async function measure(engine: TtsEngine, label: Omit<RtfResult, 'chunks' | 'loa
     const audioSec = audio.reduce((sum, a) => sum + audioSeconds(a), 0);
     const rtf = wallSec / audioSec;
     peak = Math.max(peak, process.memoryUsage().rss);
-    return { ...label, chunks: texts.length, loadSec, audioSec, wallSec, rtf, projectedSec: rtf * SAMPLE_AUDIO_SEC, peakRssMb: peak / 2 ** 20 };
+    return {
+      ...label,
+      chunks: texts.length,
+      loadSec,
+      audioSec,
+      wallSec,
+      rtf,
+      projectedSec: rtf * SAMPLE_AUDIO_SEC,
+      peakRssMb: peak / 2 ** 20,
+    };
   } finally {
     clearInterval(sampler);
     await engine.close?.();
@@ -65,14 +79,29 @@ async function measure(engine: TtsEngine, label: Omit<RtfResult, 'chunks' | 'loa
 
 export async function kokoroRtf(chunkCount = 6, log: (line: string) => void = () => undefined): Promise<RtfResult[]> {
   const text = await readFile(new URL('../../samples/reading.txt', import.meta.url), 'utf8');
-  const texts = chunkText(text, { maxChunkChars: 300 }).slice(0, chunkCount).map((c) => c.text);
+  const texts = chunkText(text, { maxChunkChars: 300 })
+    .slice(0, chunkCount)
+    .map((c) => c.text);
   const results: RtfResult[] = [];
-  const configs = [['fp32', 1, 1], ['fp32', 1, 2], ['fp32', 2, 1], ['int8', 1, 2], ['int8', 2, 1]] as const;
+  const configs = [
+    ['fp32', 1, 1],
+    ['fp32', 1, 2],
+    ['fp32', 2, 1],
+    ['int8', 1, 2],
+    ['int8', 2, 1],
+  ] as const;
   for (const [precision, sessions, intraOpThreads] of configs) {
     log(`  kokoro ${precision} ${sessions} session(s) x ${intraOpThreads} thread(s)...`);
     const at = performance.now();
     const modelFile = precision === 'fp32' ? KOKORO_MODEL_FILE : KOKORO_INT8_MODEL_FILE;
-    results.push(await measure(new KokoroEngine({ threads: sessions, intraOpThreads, modelFile }), { engine: 'kokoro', precision, sessions, intraOpThreads }, texts, at));
+    results.push(
+      await measure(
+        new KokoroEngine({ threads: sessions, intraOpThreads, modelFile }),
+        { engine: 'kokoro', precision, sessions, intraOpThreads },
+        texts,
+        at,
+      ),
+    );
   }
   for (const threads of [1, 2]) {
     log(`  espeak ${threads} thread(s)...`);

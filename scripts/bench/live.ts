@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WAV_HEADER_BYTES } from '../../src/audio/wav.ts';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
@@ -74,17 +74,38 @@ export async function liveAudio(temporal: LocalTemporal, { chunks, concurrency, 
   try {
     return await worker.runUntil(async () => {
       await untilPolling(worker);
-      const app = await buildServer({ client: temporal.client, taskQueue, outputDir, blobStore: new LocalBlobStore(join(outputDir, '.chunks')) });
+      const app = await buildServer({
+        client: temporal.client,
+        taskQueue,
+        outputDir,
+        blobStore: new LocalBlobStore(join(outputDir, '.chunks')),
+      });
       const base = await app.listen({ port: 0, host: '127.0.0.1' });
       try {
         // Warm the worker (workflow sandbox), the server's routes and fetch on a small document,
         // listened to live the same way: a fleet and a running API server are warm.
-        await listenTo(base, { text: liveText(3, `warm-up of ${taskQueue}`), engine: 'simulated', concurrency, engineOptions: { latencyMs: 300 } });
-        const input: AudioDocumentInput = { text: liveText(chunks, 'live benchmark'), engine: 'simulated', mode: 'parallel', concurrency, engineOptions: { latencyMs } };
+        await listenTo(base, {
+          text: liveText(3, `warm-up of ${taskQueue}`),
+          engine: 'simulated',
+          concurrency,
+          engineOptions: { latencyMs: 300 },
+        });
+        const input: AudioDocumentInput = {
+          text: liveText(chunks, 'live benchmark'),
+          engine: 'simulated',
+          mode: 'parallel',
+          concurrency,
+          engineOptions: { latencyMs },
+        };
         const run = await listenTo(base, input);
         const description = await temporal.client.workflow.getHandle(run.id).describe();
         const final = await readFile(run.result.path);
-        return summarize(run, final, { chunks, concurrency, latencyMs }, (description.closeTime!.getTime() - description.startTime.getTime()) / 1000);
+        return summarize(
+          run,
+          final,
+          { chunks, concurrency, latencyMs },
+          (description.closeTime!.getTime() - description.startTime.getTime()) / 1000,
+        );
       } finally {
         await app.close();
       }
@@ -114,7 +135,11 @@ interface ListenedRun {
 /** POSTs `input`, GETs its /live stream at once and reads it to the end, while polling the document until completed. */
 async function listenTo(base: string, input: AudioDocumentInput): Promise<ListenedRun> {
   const started = performance.now();
-  const posted = await fetch(`${base}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const posted = await fetch(`${base}/v1/documents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
   if (posted.status !== 202) throw new Error(`POST /v1/documents answered ${posted.status}: ${await posted.text()}`);
   const { id } = (await posted.json()) as { id: string };
   const completed = untilCompleted(base, id, started);
@@ -139,7 +164,11 @@ async function listenTo(base: string, input: AudioDocumentInput): Promise<Listen
 
 async function untilCompleted(base: string, id: string, started: number): Promise<{ atMs: number; result: AudioDocumentResult }> {
   for (;;) {
-    const detail = (await (await fetch(`${base}/v1/documents/${encodeURIComponent(id)}`)).json()) as { status: string; result?: AudioDocumentResult; error?: unknown };
+    const detail = (await (await fetch(`${base}/v1/documents/${encodeURIComponent(id)}`)).json()) as {
+      status: string;
+      result?: AudioDocumentResult;
+      error?: unknown;
+    };
     const atMs = performance.now() - started;
     if (detail.status === 'completed') return { atMs, result: detail.result! };
     if (detail.status !== 'running') throw new Error(`document ${id} ended ${detail.status}: ${JSON.stringify(detail.error)}`);
@@ -177,7 +206,8 @@ function summarize(run: ListenedRun, final: Buffer, options: LiveOptions, workfl
   const ttfaSec = firstMs / 1000;
   const wholeSec = run.completedMs / 1000;
   const targetSec = options.latencyMs / 1000 + 1;
-  const identical = live.subarray(8, 36).equals(final.subarray(8, 36)) && live.subarray(WAV_HEADER_BYTES).equals(final.subarray(WAV_HEADER_BYTES));
+  const identical =
+    live.subarray(8, 36).equals(final.subarray(8, 36)) && live.subarray(WAV_HEADER_BYTES).equals(final.subarray(WAV_HEADER_BYTES));
   return {
     ...options,
     ttfaSec,
@@ -208,7 +238,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const { liveRow } = await import('./report.ts');
   const bench = await startBench();
   try {
-    const result = await liveAudio(bench, { latencyMs: Number(values['latency-ms']), chunks: Number(values.chunks), concurrency: Number(values.concurrency) });
+    const result = await liveAudio(bench, {
+      latencyMs: Number(values['latency-ms']),
+      chunks: Number(values.chunks),
+      concurrency: Number(values.concurrency),
+    });
     console.log(['| Measure | Result | Target |', '|---|---|---|', liveRow(result)].join('\n'));
     console.log(JSON.stringify(result, null, 2));
   } finally {

@@ -1,7 +1,7 @@
 // The seed's table (sequential vs parallel), window vs batch, and the cost of orchestration itself.
 
-import { paragraphs, type Bench } from './harness.ts';
-import { windowTimings, type WindowTimings } from './window-timings.ts';
+import { type Bench, paragraphs } from './harness.ts';
+import { type WindowTimings, windowTimings } from './window-timings.ts';
 
 export interface SeedRow {
   chunks: number;
@@ -48,12 +48,25 @@ export interface ScheduleComparison {
 }
 
 /** The same lognormal latencies (seeded) for both schedules. */
-export async function windowVsBatch(bench: Bench, latencyMs: number, chunks: number, concurrency: number, sigma: number): Promise<ScheduleComparison> {
+export async function windowVsBatch(
+  bench: Bench,
+  latencyMs: number,
+  chunks: number,
+  concurrency: number,
+  sigma: number,
+): Promise<ScheduleComparison> {
   const text = paragraphs(chunks, 'schedules');
   const engineOptions = { latencyMs, latencySigma: sigma, seed: 11 };
   const window = await bench.run({ text, engine: 'simulated', concurrency, schedule: 'window', engineOptions });
   const batch = await bench.run({ text, engine: 'simulated', concurrency, schedule: 'batch', engineOptions });
-  return { chunks, concurrency, sigma, windowSec: window.seconds, batchSec: batch.seconds, windowAdvantage: batch.seconds / window.seconds };
+  return {
+    chunks,
+    concurrency,
+    sigma,
+    windowSec: window.seconds,
+    batchSec: batch.seconds,
+    windowAdvantage: batch.seconds / window.seconds,
+  };
 }
 
 export interface Overhead {
@@ -68,5 +81,11 @@ export interface Overhead {
 /** A sequential chain of zero-latency chunks: what Temporal itself costs per chunk. */
 export async function orchestrationOverhead(bench: Bench, chunks: number): Promise<Overhead> {
   const run = await bench.run({ text: paragraphs(chunks, 'overhead'), engine: 'simulated', mode: 'sequential' });
-  return { chunks, seconds: run.seconds, msPerChunk: (run.seconds * 1000) / chunks, workerCpuMs: run.workerCpuMs / chunks, serverCpuMs: run.serverCpuMs / chunks };
+  return {
+    chunks,
+    seconds: run.seconds,
+    msPerChunk: (run.seconds * 1000) / chunks,
+    workerCpuMs: run.workerCpuMs / chunks,
+    serverCpuMs: run.serverCpuMs / chunks,
+  };
 }

@@ -1,9 +1,9 @@
 // A rate-limited provider: the fake Replicate at R creates/minute with a burst of 1, and workers
 // told the same limit. The bound is (N-1)/R + L: the first create at once, then one every 60/R s.
 
-import { replicateConfig, type ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
-import { startFakeReplicate } from '../../src/fake-replicate/fake-replicate-server.ts';
-import { paragraphs, type Bench } from './harness.ts';
+import { type ReplicateConfig, replicateConfig } from '../../src/engines/replicate/replicate-config.ts';
+import { startFakeReplicate } from '../../testkit/fake-replicate/fake-replicate-server.ts';
+import { type Bench, paragraphs } from './harness.ts';
 
 export interface RateLimitResult {
   chunks: number;
@@ -28,7 +28,15 @@ export async function rateLimitedProvider(bench: Bench, chunks: number, perMinut
     }) as ReplicateConfig;
     const { seconds } = await bench.run({ text: paragraphs(chunks, 'rate-limit'), engine: 'replicate', concurrency: 5 }, { replicate });
     const boundSec = ((chunks - 1) * 60) / perMinute + latencyMs / 1000;
-    return { chunks, perMinute, latencyMs, seconds, boundSec, ratio: seconds / boundSec, throttled: fake.stats.creates.filter((c) => c.status === 429).length };
+    return {
+      chunks,
+      perMinute,
+      latencyMs,
+      seconds,
+      boundSec,
+      ratio: seconds / boundSec,
+      throttled: fake.stats.creates.filter((c) => c.status === 429).length,
+    };
   } finally {
     await fake.close();
   }

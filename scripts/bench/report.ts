@@ -6,7 +6,7 @@ import type { EncodeFormat, EncodeRun, Encoder, EncodingResult } from './encodin
 import type { EspeakThroughput } from './espeak.ts';
 import type { FleetResults } from './fleet.ts';
 import type { Floor } from './floor.ts';
-import { SAMPLE_AUDIO_SEC, TARGET_RTF, type RtfResult } from './kokoro.ts';
+import { type RtfResult, SAMPLE_AUDIO_SEC, TARGET_RTF } from './kokoro.ts';
 import type { EtaCheck, KokoroSampleResult } from './kokoro-sample.ts';
 import type { LiveResult } from './live.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
@@ -48,10 +48,17 @@ export function markdownReport(r: BenchResults): string {
     '',
     `| Chunks | Sequential | Parallel (${r.concurrency} concurrent) | Speedup | Ideal | Efficiency |`,
     '|---|---|---|---|---|---|',
-    ...r.seedTable.map((row) => `| ${row.chunks} | ${f1(row.sequentialSec)} s | ${f1(row.parallelSec)} s | ${f2(row.speedup)}x | ${f2(row.idealSpeedup)}x | ${f2(row.efficiency)} |`),
+    ...r.seedTable.map(
+      (row) =>
+        `| ${row.chunks} | ${f1(row.sequentialSec)} s | ${f1(row.parallelSec)} s | ${f2(row.speedup)}x | ${f2(row.idealSpeedup)}x | ${f2(row.efficiency)} |`,
+    ),
     '',
-    at50 ? `At N=50: speedup ${f2(at50.speedup)}x (target >= 4.85x: ${mark(at50.speedup >= 4.85)}), efficiency ${f2(at50.efficiency)} (target >= 0.97: ${mark(at50.efficiency >= 0.97)}).` : '',
-    at50 ? `In that parallel run (from its history): first chunk scheduled ${f1(at50.parallelTimings.firstChunkAfterMs)} ms after the start; a freed slot refilled after ${f1(at50.parallelTimings.meanRefillMs)} ms on average; a chunk's activity took ${f1(at50.parallelTimings.meanActivityExtraMs)} ms beyond its latency from dispatch to recorded completion; ${f1(at50.parallelTimings.workflowTasksPerWave)} workflow tasks per wave of ${r.concurrency}; ${f1(at50.parallelTimings.afterLastChunkMs)} ms from the last chunk to the result (stitching).` : '',
+    at50
+      ? `At N=50: speedup ${f2(at50.speedup)}x (target >= 4.85x: ${mark(at50.speedup >= 4.85)}), efficiency ${f2(at50.efficiency)} (target >= 0.97: ${mark(at50.efficiency >= 0.97)}).`
+      : '',
+    at50
+      ? `In that parallel run (from its history): first chunk scheduled ${f1(at50.parallelTimings.firstChunkAfterMs)} ms after the start; a freed slot refilled after ${f1(at50.parallelTimings.meanRefillMs)} ms on average; a chunk's activity took ${f1(at50.parallelTimings.meanActivityExtraMs)} ms beyond its latency from dispatch to recorded completion; ${f1(at50.parallelTimings.workflowTasksPerWave)} workflow tasks per wave of ${r.concurrency}; ${f1(at50.parallelTimings.afterLastChunkMs)} ms from the last chunk to the result (stitching).`
+      : '',
     '',
     '| Measure | Result | Target |',
     '|---|---|---|',
@@ -59,13 +66,19 @@ export function markdownReport(r: BenchResults): string {
     `| Rate-limited provider (fake Replicate ${r.rateLimit.perMinute}/min, burst 1), N=${r.rateLimit.chunks}, L=${r.rateLimit.latencyMs} ms | ${f1(r.rateLimit.seconds)} s vs bound (N-1)/R + L = ${f1(r.rateLimit.boundSec)} s: ${f2(r.rateLimit.ratio)}; ${r.rateLimit.throttled} responses 429 | <= 1.05 and no 429: ${mark(r.rateLimit.ratio <= 1.05 && r.rateLimit.throttled === 0)} |`,
     liveRow(r.live),
     `| Orchestration overhead, sequential, L=0, ${r.overhead.chunks} chunks | ${f1(r.overhead.msPerChunk)} ms per chunk (${f2(r.overhead.msPerChunk / r.floor[0]!.msPerStep)}x Temporal's floor below); CPU per chunk: worker process ${f1(r.overhead.workerCpuMs)} ms, server ${f1(r.overhead.serverCpuMs)} ms | <= 15 ms: ${mark(r.overhead.msPerChunk <= 15)} |`,
-    ...r.floor.map((f) => `| Temporal's floor: ${f.steps} no-op ${f.local ? 'local activities' : 'activities'} in sequence, same server | ${f1(f.msPerStep)} ms per step; CPU per step: worker process ${f1(f.workerCpuMs)} ms, server ${f1(f.serverCpuMs)} ms | |`),
+    ...r.floor.map(
+      (f) =>
+        `| Temporal's floor: ${f.steps} no-op ${f.local ? 'local activities' : 'activities'} in sequence, same server | ${f1(f.msPerStep)} ms per step; CPU per step: worker process ${f1(f.workerCpuMs)} ms, server ${f1(f.serverCpuMs)} ms | |`,
+    ),
     ffmpeg
       ? `| Stitching 50 x 12 s at 24 kHz | ours ${f2(ours.workSeconds ?? ours.seconds)} s stitching (${f2(ours.seconds)} s with Node's start-up), ${f1(ours.peakRssMb)} MB peak; ffmpeg ${f2(ffmpeg.seconds)} s, ${f1(ffmpeg.peakRssMb)} MB peak | no slower than ffmpeg: ${mark((ours.workSeconds ?? ours.seconds) <= ffmpeg.seconds)} |`
       : `| Stitching 50 x 12 s at 24 kHz | ours ${f2(ours.seconds)} s, ${f1(ours.peakRssMb)} MB peak (ffmpeg not available) | |`,
     `| Stitching ${long.chunks} x 12 s (${f1(long.audioHours)} h, ${f1(long.outputMb / 1000)} GB) | ${f1(long.workSeconds ?? long.seconds)} s, ${f1(long.peakRssMb)} MB peak (50 chunks: ${f1(ours.peakRssMb)} MB) | RSS independent of length: ${mark(long.peakRssMb < ours.peakRssMb * 1.25)} |`,
     ...encodingRows(r.encoding),
-    ...r.espeak.map((e) => `| eSpeak, ${e.threads} thread${e.threads > 1 ? 's' : ''}, ${e.chunks} chunks of the sample | ${f1(e.chunksPerSecond)} chunks/s${e.threads > 1 ? ` (${f2(e.chunksPerSecond / r.espeak[0]!.chunksPerSecond)}x)` : ''} | |`),
+    ...r.espeak.map(
+      (e) =>
+        `| eSpeak, ${e.threads} thread${e.threads > 1 ? 's' : ''}, ${e.chunks} chunks of the sample | ${f1(e.chunksPerSecond)} chunks/s${e.threads > 1 ? ` (${f2(e.chunksPerSecond / r.espeak[0]!.chunksPerSecond)}x)` : ''} | |`,
+    ),
     ...kokoroRows(r.kokoro),
     ...kokoroSampleRows(r.kokoroSample),
     ...(r.books.length > 0 ? ['', ...booksTable(r.books)] : []),
@@ -93,7 +106,11 @@ export function encodingRows(e: EncodingResult): string[] {
   };
   const formats: { format: EncodeFormat; label: string; tools: Exclude<Encoder, 'ours'>[] }[] = [
     { format: 'mp3', label: 'MP3 (LAME)', tools: ['lame', 'ffmpeg', 'bundled ffmpeg'] },
-    { format: 'm4b', label: `M4B (AAC by ffmpeg's "fast" coder: the bundled build's default, pinned for the ffmpeg CLI, whose default is "twoloop")`, tools: ['ffmpeg', 'bundled ffmpeg'] },
+    {
+      format: 'm4b',
+      label: `M4B (AAC by ffmpeg's "fast" coder: the bundled build's default, pinned for the ffmpeg CLI, whose default is "twoloop")`,
+      tools: ['ffmpeg', 'bundled ffmpeg'],
+    },
   ];
   return formats.flatMap(({ format, label, tools }) => {
     const run = (encoder: Encoder) => e.runs.find((x) => x.encoder === encoder && x.format === format);
@@ -120,7 +137,10 @@ export function encodingRows(e: EncodingResult): string[] {
 /** Real-time factor rows of the measures table (also printed by `scripts/bench/kokoro.ts` alone). */
 export function kokoroRows(results: RtfResult[]): string[] {
   return results.map((k) => {
-    const shape = k.engine === 'kokoro' ? `Kokoro-82M ${k.precision === 'int8' ? 'int8 (as published)' : 'float32'}, ${k.sessions} session${k.sessions > 1 ? 's' : ''} x ${k.intraOpThreads} thread${k.intraOpThreads > 1 ? 's' : ''}` : `eSpeak, ${k.sessions} thread${k.sessions > 1 ? 's' : ''}`;
+    const shape =
+      k.engine === 'kokoro'
+        ? `Kokoro-82M ${k.precision === 'int8' ? 'int8 (as published)' : 'float32'}, ${k.sessions} session${k.sessions > 1 ? 's' : ''} x ${k.intraOpThreads} thread${k.intraOpThreads > 1 ? 's' : ''}`
+        : `eSpeak, ${k.sessions} thread${k.sessions > 1 ? 's' : ''}`;
     const target = k.engine === 'kokoro' ? `RTF <= ${TARGET_RTF} (whole sample in 6 min): ${mark(k.rtf <= TARGET_RTF)}` : '';
     return (
       `| ${shape}: real-time factor on the first ${k.chunks} chunks of the sample (all submitted at once, after a warm-up) | ` +
@@ -134,12 +154,18 @@ export function kokoroRows(results: RtfResult[]): string[] {
 export function kokoroSampleRows(k: KokoroSampleResult): string[] {
   const minutes = (sec: number) => `${f1(sec / 60)} min`;
   const share = (check: EtaCheck) => `${Math.round(check.doneShare * 100)}%`;
-  const error = (estimate: number, actual: number) => `${estimate >= actual ? '+' : ''}${Math.round(((estimate - actual) / actual) * 100)}%`;
+  const error = (estimate: number, actual: number) =>
+    `${estimate >= actual ? '+' : ''}${Math.round(((estimate - actual) / actual) * 100)}%`;
   return [
     `| The sample (samples/reading.txt, ${k.chunks} chunks) with Kokoro through the workflow, as \`npm start\` runs it (C=5, ${k.sessions} sessions) | ` +
       `${minutes(k.wallSec)} for ${minutes(k.audioSec)} of audio (real-time factor ${f2(k.rtf)}); the first chunk after ${f1(k.firstChunkSec)} s | under 6 min: ${mark(k.wallSec <= 360)} |`,
     `| Its progress ETA against the time synthesis really had left | ` +
-      k.etaChecks.map((c) => `at ${share(c)}: ETA ${f1(c.etaSec)} s, actual ${f1(c.actualLeftSec)} s (${error(c.etaSec, c.actualLeftSec)}; the naive time-per-chunk estimate: ${error(c.naiveEtaSec, c.actualLeftSec)})`).join('; ') +
+      k.etaChecks
+        .map(
+          (c) =>
+            `at ${share(c)}: ETA ${f1(c.etaSec)} s, actual ${f1(c.actualLeftSec)} s (${error(c.etaSec, c.actualLeftSec)}; the naive time-per-chunk estimate: ${error(c.naiveEtaSec, c.actualLeftSec)})`,
+        )
+        .join('; ') +
       ` | within 25% from 25% done: ${mark(k.etaChecks.filter((c) => c.doneShare >= 0.25).every((c) => Math.abs(c.etaSec - c.actualLeftSec) <= 0.25 * c.actualLeftSec))} |`,
   ];
 }
@@ -217,7 +243,12 @@ export function makespanSvg(rows: SeedRow[], latencyMs: number, concurrency: num
   const series = [
     { name: 'sequential', color: '#d62728', points: rows.map((r) => [r.chunks, r.sequentialSec] as const) },
     { name: `parallel (C=${concurrency})`, color: '#1f77b4', points: rows.map((r) => [r.chunks, r.parallelSec] as const) },
-    { name: 'parallel ideal', color: '#7f7f7f', dash: '4 4', points: rows.map((r) => [r.chunks, (Math.ceil(r.chunks / concurrency) * latencyMs) / 1000] as const) },
+    {
+      name: 'parallel ideal',
+      color: '#7f7f7f',
+      dash: '4 4',
+      points: rows.map((r) => [r.chunks, (Math.ceil(r.chunks / concurrency) * latencyMs) / 1000] as const),
+    },
   ];
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => t * maxY);
   return [

@@ -25,7 +25,8 @@ const CHUNK_SECONDS = 12;
 /** Runs a command and returns its wall time and the peak RSS of the process tree's largest child. */
 function measured(command: string[]): { seconds: number; peakRssMb: number; workSeconds?: number } {
   // Python's getrusage(RUSAGE_CHILDREN) reports the child's peak RSS after it exits.
-  const probe = 'import resource,subprocess,sys,time\nt=time.time()\nr=subprocess.run(sys.argv[1:],check=True,capture_output=True,text=True)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nprint(r.stdout)';
+  const probe =
+    'import resource,subprocess,sys,time\nt=time.time()\nr=subprocess.run(sys.argv[1:],check=True,capture_output=True,text=True)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nprint(r.stdout)';
   const out = execFileSync('python3', ['-c', probe, ...command]).toString();
   const [seconds, rssKb] = out.split('\n')[0]!.trim().split(/\s+/u).map(Number);
   const work = /stitch-seconds ([\d.]+)/u.exec(out)?.[1];
@@ -36,7 +37,10 @@ function measured(command: string[]): { seconds: number; peakRssMb: number; work
 function ensureFfmpeg(): boolean {
   if (spawnSync('ffmpeg', ['-version']).status === 0) return true;
   console.error('  ffmpeg not found: installing it from Debian packages (apt-get install ffmpeg)');
-  const install = spawnSync('apt-get', ['install', '-y', '-q', 'ffmpeg'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = spawnSync('apt-get', ['install', '-y', '-q', 'ffmpeg'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   return install.status === 0 && spawnSync('ffmpeg', ['-version']).status === 0;
 }
 
@@ -62,7 +66,13 @@ export async function stitchingBenchmarks(dir: string, hoursLong: number): Promi
     const out = join(dir, `${label}.wav`);
     await writeFile(planFile, JSON.stringify(plan));
     const m = measured([process.execPath, '--import', 'tsx', runner, planFile, out]);
-    results.push({ label, chunks: plan.length, audioHours: (plan.length * CHUNK_SECONDS) / 3600, ...m, outputMb: (await stat(out)).size / 1e6 });
+    results.push({
+      label,
+      chunks: plan.length,
+      audioHours: (plan.length * CHUNK_SECONDS) / 3600,
+      ...m,
+      outputMb: (await stat(out)).size / 1e6,
+    });
     await rm(out, { force: true });
   };
 
@@ -73,12 +83,21 @@ export async function stitchingBenchmarks(dir: string, hoursLong: number): Promi
     await writeFile(list, fifty.map((f) => `file '${f}'`).join('\n'));
     const out = join(dir, 'ffmpeg.wav');
     const m = measured(['ffmpeg', '-y', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', out]);
-    results.push({ label: 'ffmpeg -f concat -c copy: 50 x 12 s', chunks: 50, audioHours: (50 * CHUNK_SECONDS) / 3600, ...m, outputMb: (await stat(out)).size / 1e6 });
+    results.push({
+      label: 'ffmpeg -f concat -c copy: 50 x 12 s',
+      chunks: 50,
+      audioHours: (50 * CHUNK_SECONDS) / 3600,
+      ...m,
+      outputMb: (await stat(out)).size / 1e6,
+    });
     await rm(out, { force: true });
   }
   const long = Math.round((hoursLong * 3600) / CHUNK_SECONDS);
   // The same 50 files in turn: a long document without writing gigabytes of input first.
-  await stitchOurs(`ours: ${long} x 12 s (${hoursLong} h)`, Array.from({ length: long }, (_, i) => fifty[i % fifty.length]!));
+  await stitchOurs(
+    `ours: ${long} x 12 s (${hoursLong} h)`,
+    Array.from({ length: long }, (_, i) => fifty[i % fifty.length]!),
+  );
   await rm(chunkDir, { recursive: true, force: true });
   return results;
 }

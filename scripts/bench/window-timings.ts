@@ -37,7 +37,9 @@ export async function windowTimings(client: Client, workflowId: string, concurre
   finished.sort((a, b) => a - b);
   const refills = scheduled.slice(concurrency).map((time, k) => time - finished[k]!);
   const [firstChunk, lastChunk] = [scheduled[0]!, finished[finished.length - 1]!];
-  const tasks = events.filter((event) => event.workflowTaskStartedEventAttributes && at(event) > firstChunk && at(event) <= lastChunk).length;
+  const tasks = events.filter(
+    (event) => event.workflowTaskStartedEventAttributes && at(event) > firstChunk && at(event) <= lastChunk,
+  ).length;
   return {
     firstChunkAfterMs: firstChunk - at(events[0]!),
     meanRefillMs: refills.reduce((sum, delay) => sum + delay, 0) / refills.length,

@@ -2,7 +2,7 @@
 // holds one small reference per part, not one ref per chunk of the book.
 
 import type { BlobStore } from '../storage/blob-store.ts';
-import { loadJson, storeJson, type ContentRef } from '../storage/stored-content.ts';
+import { type ContentRef, loadJson, storeJson } from '../storage/stored-content.ts';
 import type { ChunkRef } from './types.ts';
 
 export function createChunkListActivities({ blobStore }: { blobStore: BlobStore }) {

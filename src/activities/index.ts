@@ -1,8 +1,8 @@
 // The activities a worker registers, built from injected dependencies (engines, blob store, paths).
 
+import { openOutputStore } from '../storage/output-store.ts';
 import { createChunkListActivities } from './chunk-lists.ts';
 import { createTextPlanActivities } from './prepare-text.ts';
-import { openOutputStore } from '../storage/output-store.ts';
 import { createStitch } from './stitch.ts';
 import { createSynthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.ts';
 
@@ -23,5 +23,5 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type * from './types.ts';
 export type { PreparedText, PrepareTextInput, ReadChunksInput } from './prepare-text.ts';
+export type * from './types.ts';

@@ -6,11 +6,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { checkText, InvalidInputError, MAX_STORED_TEXT_CHARS, type TextRef } from '../document/input.ts';
 import type { ChapterStart } from '../formats/chapters.ts';
 import { BlobOutsideStoreError, type BlobStore } from '../storage/blob-store.ts';
-import { ContentChangedError, loadJson, storeJson, type ContentRef } from '../storage/stored-content.ts';
+import { ContentChangedError, type ContentRef, loadJson, storeJson } from '../storage/stored-content.ts';
 import { loadText } from '../storage/stored-text.ts';
 import { encodeBreaks } from '../text/breaks.ts';
-import { chunkText, type BreakAfter, type LinkReading } from '../text/chunker.ts';
-import { MAX_PART_CHARACTERS, splitIntoParts, type PartSpan } from '../text/parts.ts';
+import { type BreakAfter, chunkText, type LinkReading } from '../text/chunker.ts';
+import { MAX_PART_CHARACTERS, type PartSpan, splitIntoParts } from '../text/parts.ts';
 
 export interface PrepareTextInput {
   /** One of the two. */
@@ -51,8 +51,12 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
       // Read as a person would: markup left out, lists and table rows as sentences, URLs by their host, abbreviations kept whole.
       const chunks = chunkText(source, { maxChunkChars, speakable: true, ...(links ? { links } : {}) });
       if (chunks.length === 0) throw ApplicationFailure.nonRetryable('Invalid input: text has nothing to read aloud', 'InvalidInputError');
-      const plan = await storeJson(blobStore, 'plans', { chunks: chunks.map(({ text, breakAfter }) => ({ text, breakAfter })) } satisfies StoredPlan);
-      const headings = chunks.flatMap((chunk) => (chunk.breakAfter === 'heading' ? [{ chunk: chunk.index, title: chunk.text.trim() }] : []));
+      const plan = await storeJson(blobStore, 'plans', {
+        chunks: chunks.map(({ text, breakAfter }) => ({ text, breakAfter })),
+      } satisfies StoredPlan);
+      const headings = chunks.flatMap((chunk) =>
+        chunk.breakAfter === 'heading' ? [{ chunk: chunk.index, title: chunk.text.trim() }] : [],
+      );
       const lengths = chunks.map((chunk) => chunk.text.length);
       return {
         plan,
@@ -60,7 +64,10 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
         characters: lengths.reduce((sum, n) => sum + n, 0),
         breaks: encodeBreaks(chunks.map((chunk) => chunk.breakAfter)),
         headings,
-        parts: splitIntoParts(lengths, new Set(headings.map((h) => h.chunk)), { chunks: maxPartChunks, characters: MAX_PART_CHARACTERS }).map((span) => ({ ...span, characters: lengths.slice(span.from, span.to).reduce((sum, n) => sum + n, 0) })),
+        parts: splitIntoParts(lengths, new Set(headings.map((h) => h.chunk)), {
+          chunks: maxPartChunks,
+          characters: MAX_PART_CHARACTERS,
+        }).map((span) => ({ ...span, characters: lengths.slice(span.from, span.to).reduce((sum, n) => sum + n, 0) })),
       };
     },
 
@@ -95,9 +102,13 @@ async function verified<T>(load: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ContentChanged');
     if (error instanceof BlobOutsideStoreError) {
-      throw ApplicationFailure.nonRetryable(`${error.message}: the client that stored the text must use the workers' chunk store (AUDIO_BLOB_URL or AUDIO_BLOB_DIR)`, 'ContentMissing');
+      throw ApplicationFailure.nonRetryable(
+        `${error.message}: the client that stored the text must use the workers' chunk store (AUDIO_BLOB_URL or AUDIO_BLOB_DIR)`,
+        'ContentMissing',
+      );
     }
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${(error as Error).message}: the stored text or plan is gone`, 'ContentMissing');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw ApplicationFailure.nonRetryable(`${(error as Error).message}: the stored text or plan is gone`, 'ContentMissing');
     throw error;
   }
 }

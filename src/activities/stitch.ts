@@ -2,25 +2,43 @@
 // timings in the worker's output directory out. Split by chapter: a folder of files, one per
 // chapter, each with its captions, and a playlist of them.
 
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
-import type { Artifact } from '../document/result.ts';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Artifact } from '../contract/result.ts';
 import {
-  ACX, chapterFileName, chapterList, groupChapters, defaultBitrateKbps, FORMAT_FACTS, m3uPlaylist, openAudioFile, placeChapters, PLAYLIST_MEDIA_TYPE, splitAtChapters, srt, timeSentences, webVtt,
-  type Chapter, type ChapterStart, type ChunkSpeech, type FrameChapter, type Tags, type WrittenFile,
+  ACX,
+  type Chapter,
+  type ChapterStart,
+  type ChunkSpeech,
+  chapterFileName,
+  chapterList,
+  defaultBitrateKbps,
+  FORMAT_FACTS,
+  type FrameChapter,
+  groupChapters,
+  m3uPlaylist,
+  openAudioFile,
+  PLAYLIST_MEDIA_TYPE,
+  placeChapters,
+  splitAtChapters,
+  srt,
+  type Tags,
+  timeSentences,
+  type WrittenFile,
+  webVtt,
 } from '../formats/index.ts';
-import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
-import { ContentChangedError } from '../storage/stored-content.ts';
-import { loadChunkAudio } from '../storage/chunk-audio.ts';
 import { recordStitch } from '../metrics/index.ts';
-import type { OutputStore } from '../storage/output-store.ts';
-import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
-import { stitchDocument, type StitchedFile } from '../stitch/stitcher.ts';
+import { type StitchedFile, stitchDocument } from '../stitch/stitcher.ts';
+import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
+import { loadChunkAudio } from '../storage/chunk-audio.ts';
+import { loadChunkSpeech } from '../storage/chunk-speech.ts';
+import type { OutputStore } from '../storage/output-store.ts';
+import { ContentChangedError } from '../storage/stored-content.ts';
 import { loadChunkLists } from './chunk-lists.ts';
 import { loadPlanTexts } from './prepare-text.ts';
 import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
@@ -44,8 +62,15 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
     try {
       const { main, artifacts, result } = await stitchInto(root, chunks, input, blobStore);
       const context = Context.current();
-      const [published, ...rest] = await outputs.publish(root, [main, ...artifacts.filter((a) => a !== main)], { beat: () => context.heartbeat(), signal: context.cancellationSignal });
-      recordStitch(input.output.format, artifacts.reduce((sum, artifact) => sum + artifact.bytes, 0), (performance.now() - started) / 1000);
+      const [published, ...rest] = await outputs.publish(root, [main, ...artifacts.filter((a) => a !== main)], {
+        beat: () => context.heartbeat(),
+        signal: context.cancellationSignal,
+      });
+      recordStitch(
+        input.output.format,
+        artifacts.reduce((sum, artifact) => sum + artifact.bytes, 0),
+        (performance.now() - started) / 1000,
+      );
       return {
         ...result,
         path: published!.path,
@@ -70,7 +95,10 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
     channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
   };
   const pieces = chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! }));
-  const files = output.split === 'chapter' ? chapterFiles(path, output, pieces) : [{ path, pieces, tags: tagsOf(output), chapters: output.chapters ?? [] }];
+  const files =
+    output.split === 'chapter'
+      ? chapterFiles(path, output, pieces)
+      : [{ path, pieces, tags: tagsOf(output), chapters: output.chapters ?? [] }];
   if (files.some((file) => blobStore.owns(file.path))) {
     throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
   }
@@ -86,7 +114,9 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
       ...(output.acx ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}), // room tone
     },
     ...(output.loudness ? { loudness: output.loudness } : {}),
-    ...(output.acx ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } } : {}),
+    ...(output.acx
+      ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } }
+      : {}),
     open: async ({ placed, frames }, i) => {
       const file = files[i]!;
       placedChapters[i] = placeChapters(file.chapters, placed, frames);
@@ -97,7 +127,9 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
         maxFrames: frames,
         ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
         tags: file.tags,
-        chapters: FORMAT_FACTS[output.format].chapters ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity) : [],
+        chapters: FORMAT_FACTS[output.format].chapters
+          ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity)
+          : [],
       });
     },
     onPiece: (index) => context.heartbeat(index),
@@ -106,9 +138,17 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
   const written: Artifact[] = [];
   for (const [i, file] of stitched.files.entries()) {
     written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-    if (output.captions) written.push(...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames, () => context.heartbeat())));
+    if (output.captions)
+      written.push(
+        ...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames, () =>
+          context.heartbeat(),
+        )),
+      );
   }
-  const chapters = output.split === 'chapter' ? chaptersOfFiles(files, stitched.files, format.sampleRate) : chapterList(placedChapters[0]!, format.sampleRate);
+  const chapters =
+    output.split === 'chapter'
+      ? chaptersOfFiles(files, stitched.files, format.sampleRate)
+      : chapterList(placedChapters[0]!, format.sampleRate);
   // Split: the playlist stands for the document (its path is the result's), then the files.
   const main = output.split === 'chapter' ? await writePlaylist(root, path, files, stitched.files, format.sampleRate) : written[0]!;
   const result = {
@@ -119,7 +159,14 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
     durationSec: stitched.durationSec,
     ...(output.chapters === undefined ? {} : { chapters }),
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
-    ...(stitched.acx ? { acx: { ...stitched.acx, ...(output.split === 'chapter' ? { files: stitched.files.map((f) => ({ name: relative(root, f.file.path), ...f.acx! })) } : {}) } } : {}),
+    ...(stitched.acx
+      ? {
+          acx: {
+            ...stitched.acx,
+            ...(output.split === 'chapter' ? { files: stitched.files.map((f) => ({ name: relative(root, f.file.path), ...f.acx! })) } : {}),
+          },
+        }
+      : {}),
   };
   return { main, artifacts: written, result };
 }
@@ -146,7 +193,12 @@ function chapterFiles(path: string, output: StitchInput['output'], pieces: FileP
     return {
       path: join(dir, chapterFileName(i + 1, parts.length, title, output.format)),
       pieces: part.chunks,
-      tags: { ...tagsOf(output), ...(title ? { title } : {}), ...(output.title ? { album: output.title } : {}), track: `${i + 1}/${parts.length}` },
+      tags: {
+        ...tagsOf(output),
+        ...(title ? { title } : {}),
+        ...(output.title ? { album: output.title } : {}),
+        track: `${i + 1}/${parts.length}`,
+      },
       chapters: [],
       ...(title ? { title } : {}),
     };
@@ -164,9 +216,19 @@ function chaptersOfFiles(files: FilePlan[], stitched: StitchedFile[], sampleRate
 }
 
 /** `<name>.m3u8` beside the folder of files, listing them in order. */
-async function writePlaylist(root: string, path: string, files: FilePlan[], stitched: StitchedFile[], sampleRate: number): Promise<Artifact> {
+async function writePlaylist(
+  root: string,
+  path: string,
+  files: FilePlan[],
+  stitched: StitchedFile[],
+  sampleRate: number,
+): Promise<Artifact> {
   const playlist = path.replace(/\.[^./]+$/u, '.m3u8');
-  const entries = stitched.map((file, i) => ({ path: relative(dirname(playlist), file.file.path), title: files[i]!.title ?? '', durationSec: file.frames / sampleRate }));
+  const entries = stitched.map((file, i) => ({
+    path: relative(dirname(playlist), file.file.path),
+    title: files[i]!.title ?? '',
+    durationSec: file.frames / sampleRate,
+  }));
   return artifact(root, 'playlist', PLAYLIST_MEDIA_TYPE, await writeAtomically(playlist, m3uPlaylist(entries)));
 }
 
@@ -175,7 +237,17 @@ async function writePlaylist(root: string, path: string, files: FilePlan[], stit
  * each chunk's text from the plan when the document has one (else from beside its audio), and its
  * words from beside its audio when the engine timed them.
  */
-async function writeCaptions(blobStore: BlobStore, texts: string[] | undefined, root: string, audioPath: string, chunks: readonly ChunkRef[], placed: PlacedChunk[], sampleRate: number, frames: number, beat: () => void): Promise<Artifact[]> {
+async function writeCaptions(
+  blobStore: BlobStore,
+  texts: string[] | undefined,
+  root: string,
+  audioPath: string,
+  chunks: readonly ChunkRef[],
+  placed: PlacedChunk[],
+  sampleRate: number,
+  frames: number,
+  beat: () => void,
+): Promise<Artifact[]> {
   // One file at a time: a book has tens of thousands, more than a process may hold open at once
   // (from S3, a request each: the heartbeat says the stitch is alive meanwhile).
   const speech: ChunkSpeech[] = [];
@@ -191,7 +263,9 @@ async function writeCaptions(blobStore: BlobStore, texts: string[] | undefined, 
     ['captions', `${base}.srt`, 'application/x-subrip', srt(timings)],
     ['timings', `${base}.timings.json`, 'application/json', `${JSON.stringify(timings, null, 1)}\n`],
   ];
-  return Promise.all(files.map(async ([kind, path, mediaType, text]) => artifact(root, kind, mediaType, await writeAtomically(path, text))));
+  return Promise.all(
+    files.map(async ([kind, path, mediaType, text]) => artifact(root, kind, mediaType, await writeAtomically(path, text))),
+  );
 }
 
 /** The chunk's audio, checked against the hash its ref carries; a changed chunk can never stitch. */
@@ -214,7 +288,15 @@ function outputPath(root: string, name: string): string {
 }
 
 function artifact(root: string, kind: Artifact['kind'], mediaType: string, file: WrittenFile): Artifact {
-  return { kind, name: relative(root, file.path), path: file.path, uri: pathToFileURL(file.path).href, mediaType, bytes: file.bytes, sha256: file.sha256 };
+  return {
+    kind,
+    name: relative(root, file.path),
+    path: file.path,
+    uri: pathToFileURL(file.path).href,
+    mediaType,
+    bytes: file.bytes,
+    sha256: file.sha256,
+  };
 }
 
 async function writeAtomically(path: string, text: string): Promise<WrittenFile> {

@@ -4,10 +4,10 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeWav, encodeWav } from '../audio/wav.ts';
-import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import type { EngineName } from '../document/input.ts';
-import { sha256Hex, type BlobStore } from '../storage/blob-store.ts';
+import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
+import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
 import type { ChunkRef, SynthesizeChunkInput } from './types.ts';
 
@@ -41,7 +41,11 @@ export function createSynthesizeChunk({ engines, blobStore }: SynthesizeDeps) {
   return async function synthesizeChunk(input: SynthesizeChunkInput): Promise<ChunkRef> {
     try {
       const ref = await synthesizeOrReuse(input);
-      recordChunk(input.engine, { reused: ref.cached, characters: ref.characters, ...(ref.predictTimeSec === undefined ? {} : { predictTimeSec: ref.predictTimeSec }) });
+      recordChunk(input.engine, {
+        reused: ref.cached,
+        characters: ref.characters,
+        ...(ref.predictTimeSec === undefined ? {} : { predictTimeSec: ref.predictTimeSec }),
+      });
       return ref;
     } catch (error) {
       recordFailedAttempt(input.engine, failureType(error));
@@ -72,7 +76,8 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     const audio = await synthesize(engine, input);
     // The speech first: a stored audio key promises its speech is there too (its text, unless the
     // plan keeps it; its words, if the engine timed them).
-    if (audio.words?.length || !input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text, ...(audio.words?.length ? { words: audio.words } : {}) }, false);
+    if (audio.words?.length || !input.textInPlan)
+      await storeChunkSpeech(blobStore, key, { text: input.text, ...(audio.words?.length ? { words: audio.words } : {}) }, false);
     // Another attempt or document may have stored this key meanwhile: describe what the store holds.
     const encoded = encodeWav(audio);
     const stored = await blobStore.put(key, encoded);
@@ -138,7 +143,14 @@ function toTemporalFailure(error: unknown): unknown {
   return error;
 }
 
-function chunkRef(input: SynthesizeChunkInput, uri: string, audio: SynthesizedAudio, bytes: Uint8Array, attempt: number, cached: boolean): ChunkRef {
+function chunkRef(
+  input: SynthesizeChunkInput,
+  uri: string,
+  audio: SynthesizedAudio,
+  bytes: Uint8Array,
+  attempt: number,
+  cached: boolean,
+): ChunkRef {
   const frames = audio.samples.length / audio.channels;
   return {
     index: input.index,

@@ -1,10 +1,11 @@
 // What goes in and out of the activities: small JSON only, never audio bytes.
 
-import type { EngineName, EngineOptions, OutputFormat } from '../document/input.ts';
-import type { ChapterStart } from '../formats/chapters.ts';
-import type { AcxResult, Artifact, DocumentLoudness } from '../document/result.ts';
-import type { Chapter } from '../formats/chapters.ts';
-import type { ContentRef } from '../storage/stored-content.ts';
+import type { EngineName, EngineOptions, OutputFormat } from '../contract/input-schema.ts';
+import type { ChunkRef, ContentRef } from '../contract/refs.ts';
+import type { Chapter, ChapterStart } from '../contract/reports.ts';
+import type { AcxResult, Artifact, DocumentLoudness } from '../contract/result.ts';
+
+export type { ChunkRef, ContentRef } from '../contract/refs.ts';
 
 export interface SynthesizeChunkInput {
   index: number;
@@ -20,26 +21,6 @@ export interface SynthesizeChunkInput {
    * audio, and a chunk without them is one file, not two.
    */
   textInPlan?: true;
-}
-
-/** A pointer to one chunk's audio in the blob store, with what the stitcher needs to plan. */
-export interface ChunkRef {
-  index: number;
-  uri: string;
-  sampleRate: number;
-  channels: number;
-  frames: number;
-  durationSec: number;
-  /** Of the stored WAV bytes. */
-  sha256: string;
-  /** Attempt that produced it (1 = first try). */
-  attempt: number;
-  /** True when the same request had been synthesised before and its audio was reused. */
-  cached: boolean;
-  /** Billed by character-priced models. */
-  characters: number;
-  /** Provider's hardware seconds for this chunk (Replicate's metrics.predict_time), when it says. */
-  predictTimeSec?: number;
 }
 
 export interface StitchInput {

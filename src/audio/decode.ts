@@ -1,7 +1,7 @@
 // Decodes what a TTS provider answers (WAV or MP3) to 16-bit PCM.
 
 import { MPEGDecoder } from 'mpg123-decoder';
-import type { PcmAudio } from '../engines/engine.ts';
+import type { PcmAudio } from '../contract/audio.ts';
 import { clampInt16 } from './pcm.ts';
 import { decodeWav } from './wav.ts';
 

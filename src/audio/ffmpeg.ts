@@ -2,10 +2,10 @@
 // AAC encoder, Opus and FLAC), run as a child process that we stream PCM into. It is GPL and stays
 // a separate program: we only execute it. FFMPEG_PATH points to another build.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { accessSync, chmodSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
-import { once } from 'node:events';
 
 /** The ffmpeg executable: FFMPEG_PATH, else the npm package's binary (made executable if npm left it not). */
 export function ffmpegPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -27,7 +27,12 @@ export class GainLimiter {
   /** Frames the limiter held down by more than 1 dB. */
   limitedFrames = 0;
 
-  constructor(gainDb: number, ceilingDb: number, sampleRate: number, private readonly channels: number) {
+  constructor(
+    gainDb: number,
+    ceilingDb: number,
+    sampleRate: number,
+    private readonly channels: number,
+  ) {
     this.gain = 10 ** (gainDb / 20);
     this.ceiling = 32_767 * 10 ** (ceilingDb / 20);
     this.lookahead = Math.max(1, Math.round((LOOKAHEAD_MS * sampleRate) / 1000));

@@ -2,30 +2,15 @@
 // integrated loudness, loudness range, true peak by 4x oversampling), fed as a stream: a book is
 // measured in one pass without being held in memory.
 
-import { FfmpegProcess, rawPcmInput, type PcmFormat } from './ffmpeg.ts';
+import type { LoudnessFigures } from '../contract/reports.ts';
+import { FfmpegProcess, type PcmFormat, rawPcmInput } from './ffmpeg.ts';
 import { clampInt16 } from './pcm.ts';
 
-export interface LoudnessFigures {
-  /** Gated integrated loudness, LUFS; null for silence (below the absolute gate). */
-  integratedLufs: number | null;
-  /** Loudness range, LU. */
-  rangeLu: number;
-  /** True peak, dBTP; null for digital silence. */
-  truePeakDb: number | null;
-}
+export type { LoudnessFigures, LoudnessReport } from '../contract/reports.ts';
 
 export interface LoudnessTarget {
   targetLufs: number;
   truePeakDb: number;
-}
-
-/** What a normalisation found and did: one gain for the whole document, and the figures around it. */
-export interface LoudnessReport extends LoudnessTarget {
-  gainDb: number;
-  /** Audio the limiter held more than 1 dB down to keep the peaks under the ceiling, ms (0: none). */
-  limitedMs: number;
-  before: LoudnessFigures;
-  after: LoudnessFigures;
 }
 
 /** Streams PCM into ffmpeg's meter; `result` ends the stream and parses the summary. */
@@ -86,7 +71,10 @@ export function levelling(level: number | null, targetDb: number, truePeakDb: nu
   if (level === null || truePeakDb === null) return { gainDb: 0 }; // silence: nothing to bring up
   const toTarget = targetDb - level;
   if (truePeakDb + toTarget <= ceilingDb) return { gainDb: round2(toTarget) };
-  return { gainDb: round2(Math.min(toTarget, ceilingDb - truePeakDb + MAX_LIMITING_DB)), limiterCeilingDb: ceilingDb - TRUE_PEAK_MARGIN_DB };
+  return {
+    gainDb: round2(Math.min(toTarget, ceilingDb - truePeakDb + MAX_LIMITING_DB)),
+    limiterCeilingDb: ceilingDb - TRUE_PEAK_MARGIN_DB,
+  };
 }
 
 /** 16-bit samples times a gain in dB, rounded and clipped (clipping is avoided by the true-peak ceiling). */

@@ -1,7 +1,7 @@
 // Pure conversions over 16-bit PCM: channel layout and sample rate.
 
 import waveResampler from 'wave-resampler';
-import type { PcmAudio } from '../engines/engine.ts';
+import type { PcmAudio } from '../contract/audio.ts';
 
 /** Frames the resampler makes from `frames` (wave-resampler sizes its output exactly like this). */
 export function resampledFrameCount(frames: number, fromRate: number, toRate: number): number {
@@ -18,7 +18,8 @@ export function convertChannels(audio: PcmAudio, channels: number): PcmAudio {
     let sum = 0;
     for (let c = 0; c < audio.channels; c++) sum += audio.samples[f * audio.channels + c]!;
     const mixed = channels < audio.channels ? Math.round(sum / audio.channels) : audio.samples[f * audio.channels]!;
-    for (let c = 0; c < channels; c++) samples[f * channels + c] = channels > audio.channels ? audio.samples[f * audio.channels + Math.min(c, audio.channels - 1)]! : mixed;
+    for (let c = 0; c < channels; c++)
+      samples[f * channels + c] = channels > audio.channels ? audio.samples[f * audio.channels + Math.min(c, audio.channels - 1)]! : mixed;
   }
   return { sampleRate: audio.sampleRate, channels, samples };
 }

@@ -4,7 +4,8 @@
 import wavefile from 'wavefile';
 
 const { WaveFile } = wavefile;
-import type { PcmAudio } from '../engines/engine.ts';
+
+import type { PcmAudio } from '../contract/audio.ts';
 
 export const WAV_HEADER_BYTES = 44;
 /** RIFF sizes are 32-bit: a plain WAV file holds at most 4 GiB. */
@@ -46,7 +47,8 @@ function decodePcm16(bytes: Uint8Array): PcmAudio | undefined {
   const size = Math.min(view.getUint32(at + 4, true), bytes.length - at - 8) & ~1;
   const start = bytes.byteOffset + at + 8;
   // Int16Array needs an even offset; copy in the rare case it is odd.
-  const samples = start % 2 === 0 ? new Int16Array(bytes.buffer, start, size / 2) : new Int16Array(bytes.slice(at + 8, at + 8 + size).buffer);
+  const samples =
+    start % 2 === 0 ? new Int16Array(bytes.buffer, start, size / 2) : new Int16Array(bytes.slice(at + 8, at + 8 + size).buffer);
   return channels > 0 && sampleRate > 0 ? { sampleRate, channels, samples } : undefined;
 }
 

@@ -86,7 +86,9 @@ function detectAndDecode(bytes: Uint8Array, name: string): DecodedText {
   const decoded = strictDecode(encoding, bytes, name, 'looks like');
   // Bytes a single-byte encoding leaves undefined come out as C1 controls: the guess was wrong.
   if (/[\u0080-\u009f]/u.test(decoded.text)) {
-    throw new DocumentFileError(`${name} looks like ${encoding} but has bytes that are not valid ${encoding}; ${SAVE_AS_UTF8} and try again`);
+    throw new DocumentFileError(
+      `${name} looks like ${encoding} but has bytes that are not valid ${encoding}; ${SAVE_AS_UTF8} and try again`,
+    );
   }
   return decoded;
 }
@@ -135,7 +137,8 @@ function tryDecode(encoding: string, bytes: Uint8Array): string | undefined {
 }
 
 /** Windows-1252's 0x80–0x9F (WHATWG); the five bytes it leaves undefined stay C1 controls. */
-const WINDOWS_1252_C1 = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+const WINDOWS_1252_C1 =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
   '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
 /** Node 20's TextDecoder reads windows-1252 (and latin1) as ISO-8859-1: 0x93 comes out as U+0093, not a quote. */
@@ -170,7 +173,7 @@ function tooManyControls(controls: number, length: number): boolean {
 function controlCharacters(bytes: Uint8Array): number {
   let count = 0;
   for (const byte of bytes) {
-    if ((byte < 0x09 || (byte > 0x0d && byte < 0x20 && byte !== 0x1a)) || byte === 0x7f) count++;
+    if (byte < 0x09 || (byte > 0x0d && byte < 0x20 && byte !== 0x1a) || byte === 0x7f) count++;
   }
   return count;
 }

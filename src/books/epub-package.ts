@@ -1,8 +1,8 @@
 // An EPUB's package: META-INF/container.xml → the OPF → metadata, manifest and spine.
 
 import { posix } from 'node:path';
-import { DocumentFileError } from './errors.ts';
 import { attribute, elements, parseXml, textOf } from './epub-xml.ts';
+import type { DocumentFileError } from './errors.ts';
 import type { ZipArchive } from './zip-archive.ts';
 
 export interface ManifestItem {
@@ -64,7 +64,8 @@ export function readPackage(archive: ZipArchive, unreadable: (problem: string) =
     if (item) spine.push({ ...item, linear: attribute(itemref, 'linear') !== 'no' });
   }
   const items = [...manifest.values()];
-  const ncx = manifest.get((spineElement && attribute(spineElement, 'toc')) ?? '') ?? items.find((item) => item.mediaType === NCX_MEDIA_TYPE);
+  const ncx =
+    manifest.get((spineElement && attribute(spineElement, 'toc')) ?? '') ?? items.find((item) => item.mediaType === NCX_MEDIA_TYPE);
 
   const metadata = elements(opf, 'metadata')[0];
   const result: EpubPackage = { spine };
@@ -86,8 +87,12 @@ function authors(metadata: Parameters<typeof elements>[0]): string | undefined {
     if (refines?.startsWith('#') && attribute(meta, 'property') === 'role') roles.set(refines.slice(1), textOf(meta));
   }
   const creators = elements(metadata, 'creator');
-  const roleOf = (creator: (typeof creators)[number]): string | undefined => attribute(creator, 'role') ?? roles.get(attribute(creator, 'id') ?? '');
-  const named = creators.filter((creator) => (roleOf(creator) ?? 'aut') === 'aut').map(textOf).filter(Boolean);
+  const roleOf = (creator: (typeof creators)[number]): string | undefined =>
+    attribute(creator, 'role') ?? roles.get(attribute(creator, 'id') ?? '');
+  const named = creators
+    .filter((creator) => (roleOf(creator) ?? 'aut') === 'aut')
+    .map(textOf)
+    .filter(Boolean);
   const found = named.length > 0 ? named : creators.slice(0, 1).map(textOf).filter(Boolean);
   return found.length > 0 ? found.join(', ') : undefined;
 }

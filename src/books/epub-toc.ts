@@ -1,8 +1,8 @@
 // An EPUB's table of contents (EPUB 3 nav, else EPUB 2 NCX) as titles per spine document: the
 // headings a listener hears, even in books whose chapters have none of their own.
 
+import { type EpubPackage, resolveHref } from './epub-package.ts';
 import { attribute, elements, parseXml, textOf, type XmlElement } from './epub-xml.ts';
-import { resolveHref, type EpubPackage } from './epub-package.ts';
 import type { ZipArchive } from './zip-archive.ts';
 
 /** Where each TOC title goes in one spine document. */

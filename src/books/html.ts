@@ -2,7 +2,7 @@
 // A streaming parse (htmlparser2's callbacks, no DOM): a 5 MB chapter costs its text, not a tree.
 
 import { Parser } from 'htmlparser2';
-import { collapseWhitespace, type BlockList } from './document-text.ts';
+import { type BlockList, collapseWhitespace } from './document-text.ts';
 import { DocumentFileError } from './errors.ts';
 
 export interface HtmlOptions {
@@ -26,21 +26,74 @@ export interface HtmlResult {
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 /** Not read aloud: code, page furniture, embedded media and anything that is not prose. */
 const SKIPPED = new Set([
-  'script', 'style', 'pre', 'nav', 'template', 'noscript', 'svg', 'math', 'iframe', 'object', 'audio', 'video',
-  'canvas', 'select', 'textarea', 'button',
+  'script',
+  'style',
+  'pre',
+  'nav',
+  'template',
+  'noscript',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'audio',
+  'video',
+  'canvas',
+  'select',
+  'textarea',
+  'button',
 ]);
 /** epub:type / role values whose content is not part of the reading (notes are out of the flow). */
 const SKIPPED_TYPES = new Set([
-  'footnote', 'footnotes', 'endnote', 'endnotes', 'rearnote', 'rearnotes', 'noteref', 'pagebreak',
-  'doc-footnote', 'doc-endnote', 'doc-endnotes', 'doc-noteref', 'doc-backlink', 'doc-pagebreak',
+  'footnote',
+  'footnotes',
+  'endnote',
+  'endnotes',
+  'rearnote',
+  'rearnotes',
+  'noteref',
+  'pagebreak',
+  'doc-footnote',
+  'doc-endnote',
+  'doc-endnotes',
+  'doc-noteref',
+  'doc-backlink',
+  'doc-pagebreak',
 ]);
 /** The same for EPUB 2 and plain HTML, which only have classes (pandoc's and other tools' names). */
 const SKIPPED_CLASSES = new Set(['footnote', 'footnotes', 'footnote-ref', 'footnote-back', 'footnoteref', 'noteref']);
 /** Elements that start and end a block; everything else (span, a, em, …) is inline. */
 const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog', 'div',
-  'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hgroup', 'hr', 'html', 'legend',
-  'main', 'p', 'section', 'summary', 'tbody', 'tfoot', 'thead',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'caption',
+  'center',
+  'dd',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'legend',
+  'main',
+  'p',
+  'section',
+  'summary',
+  'tbody',
+  'tfoot',
+  'thead',
 ]);
 const LISTS = new Set(['ul', 'ol', 'menu', 'dir', 'table']);
 
@@ -100,7 +153,9 @@ export function htmlToBlocks(html: string, out: BlockList, options: HtmlOptions 
     {
       onopentag(name, attributes) {
         if (roles.length >= MAX_DEPTH) {
-          throw new DocumentFileError(`${options.source ?? 'The document'} nests its HTML more than ${MAX_DEPTH} elements deep; it cannot be read`);
+          throw new DocumentFileError(
+            `${options.source ?? 'The document'} nests its HTML more than ${MAX_DEPTH} elements deep; it cannot be read`,
+          );
         }
         if (skipping > 0) {
           roles.push('skip');
@@ -204,7 +259,15 @@ export function htmlToBlocks(html: string, out: BlockList, options: HtmlOptions 
         return;
       case 'row':
         cells.push(text);
-        if (out.item(cells.map(collapseWhitespace).filter((cell) => cell.length > 0).join(', '))) hasText = true;
+        if (
+          out.item(
+            cells
+              .map(collapseWhitespace)
+              .filter((cell) => cell.length > 0)
+              .join(', '),
+          )
+        )
+          hasText = true;
         text = '';
         cells = [];
         rowOpen = false;

@@ -1,8 +1,8 @@
 // A user's file (txt, Markdown, HTML, EPUB) → canonical document text (document-text.ts), the
 // text the chunker reads. Detects the format by content first, then by the file name's extension.
 
-import { BlockList, countHeadings, renderDocumentText } from './document-text.ts';
 import { decodeText } from './decode-text.ts';
+import { BlockList, countHeadings, renderDocumentText } from './document-text.ts';
 import { isZip, readEpub } from './epub.ts';
 import { DocumentFileError } from './errors.ts';
 import { htmlToBlocks } from './html.ts';

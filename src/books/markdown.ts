@@ -27,7 +27,9 @@ export function markdownToBlocks(markdown: string, out: BlockList, fileName: str
     if (error instanceof DocumentFileError) throw error;
     // marked's own "infinite loop" guard, or a stack overflow on thousands of nested quotes.
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DocumentFileError(`${JSON.stringify(fileName)} could not be read as Markdown (${reason}); save it as plain text (.txt) instead`);
+    throw new DocumentFileError(
+      `${JSON.stringify(fileName)} could not be read as Markdown (${reason}); save it as plain text (.txt) instead`,
+    );
   }
   return meta;
 }
@@ -39,7 +41,9 @@ export function markdownToBlocks(markdown: string, out: BlockList, fileName: str
 export function looksLikeMarkdown(text: string): boolean {
   const head = text.slice(0, 64 * 1024);
   if (!/^#{1,6}[ \t]+\S/mu.test(head)) return false;
-  return /\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\([^)\s]+\)|^```|^[ \t]*[-*+][ \t]+\S|^[ \t]*\d+\.[ \t]+\S|^\|.*\|[ \t]*$|^(?:---|\*\*\*)[ \t]*$/mu.test(head);
+  return /\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\([^)\s]+\)|^```|^[ \t]*[-*+][ \t]+\S|^[ \t]*\d+\.[ \t]+\S|^\|.*\|[ \t]*$|^(?:---|\*\*\*)[ \t]*$/mu.test(
+    head,
+  );
 }
 
 // --- Front matter ---
@@ -88,7 +92,8 @@ function addBlocks(tokens: readonly Token[], out: BlockList, source: string): vo
         break;
       case 'paragraph':
       case 'text':
-        if (!FOOTNOTE_DEFINITION.test(token.raw)) out.paragraph(token.tokens ? inlineText(token.tokens) : decodeHTMLStrict(token.text as string));
+        if (!FOOTNOTE_DEFINITION.test(token.raw))
+          out.paragraph(token.tokens ? inlineText(token.tokens) : decodeHTMLStrict(token.text as string));
         break;
       case 'list':
         addItems(token as Tokens.List, out, source);
@@ -128,7 +133,12 @@ function addItems(list: Tokens.List, out: BlockList, source: string): void {
 
 function addRows(table: Tokens.Table, out: BlockList): void {
   for (const row of [table.header, ...table.rows]) {
-    out.item(row.map((cell) => inlineText(cell.tokens).trim()).filter((cell) => cell.length > 0).join(', '));
+    out.item(
+      row
+        .map((cell) => inlineText(cell.tokens).trim())
+        .filter((cell) => cell.length > 0)
+        .join(', '),
+    );
   }
 }
 

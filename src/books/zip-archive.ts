@@ -2,7 +2,7 @@
 // and fonts never are), and a damaged archive becomes a DocumentFileError, not fflate's raw error.
 
 import { unzipSync } from 'fflate';
-import { DocumentFileError } from './errors.ts';
+import type { DocumentFileError } from './errors.ts';
 
 /** A book's text is tens of MB at most; more, inflated at once, is a zip bomb or not a book. */
 const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
@@ -17,7 +17,10 @@ export class ZipArchive {
     private readonly damaged: (problem: string) => DocumentFileError,
   ) {
     const names: string[] = [];
-    this.unzip(() => false, (info) => names.push(info.name));
+    this.unzip(
+      () => false,
+      (info) => names.push(info.name),
+    );
     this.exact = new Set(names);
     for (const name of names) if (!this.byLowerCase.has(name.toLowerCase())) this.byLowerCase.set(name.toLowerCase(), name);
   }

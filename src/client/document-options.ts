@@ -2,14 +2,26 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { clientDefaults } from '../config.ts';
-import { LINK_READINGS } from '../text/chunker.ts';
-import { DocumentFileError, readDocument, type ImportedDocument } from '../books/index.ts';
-import { checkText, ENGINES, FORMATS, MAX_STORED_TEXT_CHARS, MAX_TEXT_CHARS, PRESETS, SCHEDULES, SPLITS, type AudioDocumentInput, type EngineOptions, type TextRef } from '../document/input.ts';
-import type { DocumentMemo } from '../document/search-attributes.ts';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DocumentFileError, type ImportedDocument, readDocument } from '../books/index.ts';
+import { clientDefaults } from '../config/settings.ts';
+import type { DocumentMemo } from '../contract/search-attributes.ts';
+import {
+  type AudioDocumentInput,
+  checkText,
+  ENGINES,
+  type EngineOptions,
+  FORMATS,
+  MAX_STORED_TEXT_CHARS,
+  MAX_TEXT_CHARS,
+  PRESETS,
+  SCHEDULES,
+  SPLITS,
+  type TextRef,
+} from '../document/input.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { storeText } from '../storage/stored-text.ts';
+import { LINK_READINGS } from '../text/chunker.ts';
 
 export interface DocumentFlags {
   out?: string;
@@ -48,15 +60,29 @@ export function addDocumentOptions(command: Command): Command {
     .option('--parallel', 'several chunks at once (the default)')
     .option('--concurrency <n>', 'chunks in flight in parallel mode (AUDIO_CONCURRENT_LIMIT, default 5)', integer)
     .addOption(new Option('--schedule <how>', 'parallel scheduling').choices(SCHEDULES))
-    .addOption(new Option('--engine <name>', 'TTS engine (TTS_ENGINE; default: replicate with REPLICATE_API_TOKEN, else kokoro once its model is installed, else espeak)').choices(ENGINES))
+    .addOption(
+      new Option(
+        '--engine <name>',
+        'TTS engine (TTS_ENGINE; default: replicate with REPLICATE_API_TOKEN, else kokoro once its model is installed, else espeak)',
+      ).choices(ENGINES),
+    )
     .option('--voice <voice>', 'voice of the engine, e.g. af_heart, bm_george (kokoro), en-us, fr (espeak)')
-    .option('--speed <rate>', 'speaking rate, 0.5 to 2 (default 1, the engine\'s own)', decimal)
+    .option('--speed <rate>', "speaking rate, 0.5 to 2 (default 1, the engine's own)", decimal)
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
     .addOption(new Option('--links <how>', 'read a URL as its host name (host, the default) or as the word "link"').choices(LINK_READINGS))
-    .option('--engine-options <json>', 'engine options as JSON, checked like the rest of the input, e.g. \'{"latencyMs":0,"sampleRate":8000,"charsPerSecond":1500}\' (simulated)', engineOptionsJson)
+    .option(
+      '--engine-options <json>',
+      'engine options as JSON, checked like the rest of the input, e.g. \'{"latencyMs":0,"sampleRate":8000,"charsPerSecond":1500}\' (simulated)',
+      engineOptionsJson,
+    )
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
     .addOption(new Option('--format <format>', 'audio format (default: from the --out name, else wav)').choices(FORMATS))
-    .addOption(new Option('--preset <preset>', 'acx: the master Audible takes (44.1 kHz mono MP3, 192 kbit/s, ACX levels and room tone), with a report').choices(PRESETS))
+    .addOption(
+      new Option(
+        '--preset <preset>',
+        'acx: the master Audible takes (44.1 kHz mono MP3, 192 kbit/s, ACX levels and room tone), with a report',
+      ).choices(PRESETS),
+    )
     .addOption(new Option('--split <how>', 'chapter: one file per chapter in a folder named after --out, and a playlist').choices(SPLITS))
     .option('--bitrate <kbps>', 'bitrate of mp3, m4b, opus (default 64 per channel; opus 32)', integer)
     .option('--title <title>', 'title tag (default: the first heading, else the file name)')
@@ -80,13 +106,21 @@ export type SourceSummary = Omit<ImportedDocument, 'text'> & { characters: numbe
  * builds the workflow input, filling unset flags from the environment. A text longer than the
  * inline limit is stored in `blobStore` (the workers' chunk store) and travels as `textRef`.
  */
-export async function documentInput(file: string, flags: DocumentFlags, outputName: string | undefined, blobStore: BlobStore): Promise<{ input: AudioDocumentInput; source: SourceSummary }> {
+export async function documentInput(
+  file: string,
+  flags: DocumentFlags,
+  outputName: string | undefined,
+  blobStore: BlobStore,
+): Promise<{ input: AudioDocumentInput; source: SourceSummary }> {
   const defaults = clientDefaults(process.env, flags.voice);
   const { text, ...read } = await readSource(file);
   const stored = text.length > MAX_TEXT_CHARS;
   const parallel = flags.sequential ? false : flags.parallel ? true : defaults.parallel;
   const concurrency = flags.concurrency ?? defaults.concurrency;
-  const tags = { ...(read.title && !flags.title ? { title: oneLine(read.title) } : {}), ...(read.author && !flags.author ? { author: oneLine(read.author) } : {}) };
+  const tags = {
+    ...(read.title && !flags.title ? { title: oneLine(read.title) } : {}),
+    ...(read.author && !flags.author ? { author: oneLine(read.author) } : {}),
+  };
   const output = { ...tags, ...outputOptions(flags, outputName).output };
   const engineOptions = { ...flags.engineOptions, ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}) };
   const input: AudioDocumentInput = {
@@ -127,7 +161,9 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
     ...(flags.bitrate !== undefined ? { bitrateKbps: flags.bitrate } : {}),
     ...(flags.title ? { title: flags.title } : {}),
     ...(flags.author ? { author: flags.author } : {}),
-    ...(flags.loudness !== undefined ? { loudness: flags.loudness === 'off' ? false : { targetLufs: loudnessTarget(flags.loudness) } } : {}),
+    ...(flags.loudness !== undefined
+      ? { loudness: flags.loudness === 'off' ? false : { targetLufs: loudnessTarget(flags.loudness) } }
+      : {}),
     ...(flags.crossfadeMs !== undefined ? { crossfadeMs: flags.crossfadeMs } : {}),
     ...(flags.captions === false ? { captions: false } : {}),
   };
@@ -136,7 +172,8 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
 
 function loudnessTarget(value: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError(`--loudness must be a number of LUFS (e.g. -18) or "off", got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(number))
+    throw new InvalidArgumentError(`--loudness must be a number of LUFS (e.g. -18) or "off", got "${value}"`);
   return number;
 }
 
@@ -171,7 +208,10 @@ async function storeChecked(blobStore: BlobStore, text: string): Promise<TextRef
 
 /** Tags are one line: an EPUB's title may hold a line break. */
 function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]+/gu, ' ').trim().slice(0, 500);
+  return value
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/gu, ' ')
+    .trim()
+    .slice(0, 500);
 }
 
 function engineOptionsJson(value: string): EngineOptions {
@@ -181,7 +221,8 @@ function engineOptionsJson(value: string): EngineOptions {
   } catch {
     throw new InvalidArgumentError(`must be a JSON object, e.g. '{"latencyMs":0,"charsPerSecond":1500}', got ${value}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError(`must be a JSON object, got ${value}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError(`must be a JSON object, got ${value}`);
   return parsed as EngineOptions; // checked with the rest of the input
 }
 

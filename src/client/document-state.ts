@@ -2,8 +2,8 @@
 // and the main job: the engine's words for a failure, the progress of a run, and whether the audio
 // file of a finished run is still there.
 
-import { WorkflowNotFoundError, type WorkflowExecutionStatusName, type WorkflowHandle } from '@temporalio/client';
-import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
+import { type WorkflowExecutionStatusName, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
 import { outputSize } from '../storage/output-store.ts';
 import { progressQuery } from '../workflows/definitions.ts';
 import { describeFailure } from './print-result.ts';

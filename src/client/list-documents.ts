@@ -2,7 +2,7 @@
 // memo, so finished ones cost no extra call), with live progress for the running ones.
 
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { DocumentChunks, DocumentTitle } from '../document/search-attributes.ts';
+import { DocumentChunks, DocumentTitle } from '../contract/search-attributes.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
 import { progressWithin } from './document-state.ts';
 
@@ -26,7 +26,8 @@ export type ListFilter = 'all' | 'running' | 'finished';
 export async function listDocuments(client: Client, filter: ListFilter = 'all', now = Date.now()): Promise<ListedDocument[]> {
   const status = { all: '', running: " AND ExecutionStatus = 'Running'", finished: " AND ExecutionStatus != 'Running'" }[filter];
   const executions: WorkflowExecutionInfo[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowType = '${AUDIO_DOCUMENT_WORKFLOW}'${status}` })) executions.push(execution);
+  for await (const execution of client.workflow.list({ query: `WorkflowType = '${AUDIO_DOCUMENT_WORKFLOW}'${status}` }))
+    executions.push(execution);
   return Promise.all(
     executions.map(async (execution) => {
       const running = execution.status.name === 'RUNNING';
@@ -38,7 +39,13 @@ export async function listDocuments(client: Client, filter: ListFilter = 'all', 
         id: execution.workflowId,
         ...(title ? { title } : {}),
         status: execution.status.name,
-        ...(progress ? { done: progress.done, total: progress.total } : execution.status.name === 'COMPLETED' && total !== undefined ? { done: total, total } : total !== undefined ? { total } : {}),
+        ...(progress
+          ? { done: progress.done, total: progress.total }
+          : execution.status.name === 'COMPLETED' && total !== undefined
+            ? { done: total, total }
+            : total !== undefined
+              ? { total }
+              : {}),
         startedAt: execution.startTime.toISOString(),
         durationMs: (execution.closeTime?.getTime() ?? now) - execution.startTime.getTime(),
         ...(source ? { source } : {}),
@@ -59,5 +66,7 @@ export function documentTable(documents: ListedDocument[]): string {
   ]);
   const header = ['ID', 'STATUS', 'CHUNKS', 'TIME', 'STARTED', 'TITLE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+  return [header, ...rows]
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }

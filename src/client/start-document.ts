@@ -2,12 +2,12 @@
 // which it did: "resuming: 42/197 chunks already done", a failed run started again with the reason
 // it failed, a finished one whose audio file is gone.
 
-import { type Client, type WorkflowHandle, type WorkflowIdConflictPolicy, type WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { AudioDocumentResult } from '../contract/result.ts';
+import type { DocumentMemo } from '../contract/search-attributes.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
-import type { AudioDocumentResult } from '../document/result.ts';
-import type { DocumentMemo } from '../document/search-attributes.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
-import { chunksDone, documentState, missingFileAdvice, type DocumentState } from './document-state.ts';
+import { chunksDone, type DocumentState, documentState, missingFileAdvice } from './document-state.ts';
 
 export interface StartOptions {
   /**
@@ -61,7 +61,13 @@ export async function startDocument(
       ? { workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE' }
       : // A run started by someone else since we looked is attached to, not doubled.
         { workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' };
-  const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args: [input], taskQueue, workflowId, ...policies, ...(options.memo ? { memo: { ...options.memo } } : {}) });
+  const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, {
+    args: [input],
+    taskQueue,
+    workflowId,
+    ...policies,
+    ...(options.memo ? { memo: { ...options.memo } } : {}),
+  });
   const message = startedMessage(earlier, options.replace);
   return { handle, started: true, ...(earlier ? { earlier } : {}), ...(message ? { message } : {}) };
 }
@@ -76,4 +82,9 @@ function startedMessage(earlier: DocumentState | undefined, replace?: boolean): 
   return `the earlier run ${ENDED[earlier.status] ?? `ended ${earlier.status.toLowerCase()}`}${reason}: starting it again`;
 }
 
-const ENDED: Partial<Record<string, string>> = { FAILED: 'failed', CANCELLED: 'was cancelled', TERMINATED: 'was terminated', TIMED_OUT: 'timed out' };
+const ENDED: Partial<Record<string, string>> = {
+  FAILED: 'failed',
+  CANCELLED: 'was cancelled',
+  TERMINATED: 'was terminated',
+  TIMED_OUT: 'timed out',
+};

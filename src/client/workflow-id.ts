@@ -23,6 +23,11 @@ export function documentWorkflowId(file: string, input: AudioDocumentInput, opti
     .update(options.scope === undefined ? '' : `\0${options.scope}`)
     .digest('hex')
     .slice(0, 16);
-  const stem = file === STDIN ? 'stdin' : basename(file, extname(file)).replace(/[^\w-]+/gu, '-').slice(0, 40) || 'document';
+  const stem =
+    file === STDIN
+      ? 'stdin'
+      : basename(file, extname(file))
+          .replace(/[^\w-]+/gu, '-')
+          .slice(0, 40) || 'document';
   return `${stem}-${hash}${options.forceNew ? `-${Date.now().toString(36)}` : ''}`;
 }

@@ -3,13 +3,30 @@
 
 import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
-import { findOverlongWord, type LinkReading } from '../text/chunker.ts';
 import {
-  ACX_MASTER, AudioDocumentInputSchema, DEFAULT_LOUDNESS, DEFAULT_RETRY, FORMATS, MAX_CONCURRENCY, MAX_OUTPUT_NAME_CHARS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
-  type EngineName, type LoudnessTarget, type TextRef, type Mode, type OutputFormat, type OutputOptions, type PauseSettings, type RetryOptions, type Schedule, type EngineOptions,
-} from './input-schema.ts';
+  ACX_MASTER,
+  AudioDocumentInputSchema,
+  DEFAULT_LOUDNESS,
+  DEFAULT_RETRY,
+  type EngineName,
+  type EngineOptions,
+  FORMATS,
+  type LoudnessTarget,
+  MAX_CONCURRENCY,
+  MAX_OUTPUT_NAME_CHARS,
+  MAX_TEXT_CHARS,
+  MAX_WORD_CHARS,
+  type Mode,
+  type OutputFormat,
+  type OutputOptions,
+  type PauseSettings,
+  type RetryOptions,
+  type Schedule,
+  type TextRef,
+} from '../contract/input-schema.ts';
+import { findOverlongWord, type LinkReading } from '../text/chunker.ts';
 
-export * from './input-schema.ts';
+export * from '../contract/input-schema.ts';
 
 /** The input with every default filled in. */
 export interface ResolvedDocumentInput {
@@ -70,15 +87,37 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
   const errors = Value.Errors(AudioDocumentInputSchema, given).filter((e) => e.keyword !== 'boolean'); // "boolean" repeats additionalProperties
   const error = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
   if (error) throw schemaError(error, given);
-  if (given.text !== undefined && given.textRef !== undefined) throw new InvalidInputError('textRef', 'cannot be given with text: send the text, or where it is stored, not both');
-  const { text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry, tenant, tenantWeight } =
-    Value.Default(AudioDocumentInputSchema, given) as Defaulted;
-  if (tenantWeight !== undefined && tenant === undefined) throw new InvalidInputError('tenantWeight', 'needs a tenant: it weighs that tenant against others');
+  if (given.text !== undefined && given.textRef !== undefined)
+    throw new InvalidInputError('textRef', 'cannot be given with text: send the text, or where it is stored, not both');
+  const {
+    text,
+    textRef,
+    mode,
+    concurrency,
+    schedule,
+    maxChunkChars,
+    links,
+    maxPartChunks,
+    engine,
+    voice,
+    speed,
+    engineOptions,
+    output,
+    retry,
+    tenant,
+    tenantWeight,
+  } = Value.Default(AudioDocumentInputSchema, given) as Defaulted;
+  if (tenantWeight !== undefined && tenant === undefined)
+    throw new InvalidInputError('tenantWeight', 'needs a tenant: it weighs that tenant against others');
   if (text !== undefined) checkText(text);
   const { format: asked, pauses, name, loudness, ...file } = output;
   for (const field of ['title', 'author'] as const) {
     const control = file[field] === undefined ? null : CONTROL_CHARACTER.exec(file[field]);
-    if (control) throw new InvalidInputError(`output.${field}`, `contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')}) at offset ${control.index}`);
+    if (control)
+      throw new InvalidInputError(
+        `output.${field}`,
+        `contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')}) at offset ${control.index}`,
+      );
   }
   // Workflows from before formats resolved any name to a WAV ("talk.mp3" became "talk.mp3.wav"): on replay they still do.
   const format = legacyOutput ? 'wav' : (asked ?? (name ? formatOfName(name) : undefined) ?? (file.preset === 'acx' ? 'mp3' : 'wav'));
@@ -110,7 +149,10 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
 
 /** The file a document without `output.name` gets: its workflow id, made safe as a file name. */
 export function defaultOutputName(workflowId: string, format: OutputFormat = 'wav'): string {
-  return `${workflowId.replace(/[^\w.-]+/gu, '_').replace(/^\./u, '_').slice(0, MAX_OUTPUT_NAME_CHARS - 1 - format.length)}.${format}`;
+  return `${workflowId
+    .replace(/[^\w.-]+/gu, '_')
+    .replace(/^\./u, '_')
+    .slice(0, MAX_OUTPUT_NAME_CHARS - 1 - format.length)}.${format}`;
 }
 
 /** The format a file name's extension names ("book.m4b"), if any. */
@@ -129,7 +171,8 @@ export function checkText(text: string, field = 'text', limit = MAX_TEXT_CHARS):
   if (text.trim() === '') throw new InvalidInputError(field, 'is empty (only whitespace)');
   // JSON Schema's maxLength counts code points; the limit is on UTF-16 units, as the payload's size is.
   if (text.length > limit) throw new InvalidInputError(field, tooLong(text, limit));
-  const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+  const bad =
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
   const match = bad.exec(text);
   if (match) {
     const code = match[0].charCodeAt(0).toString(16).padStart(4, '0');
@@ -137,7 +180,10 @@ export function checkText(text: string, field = 'text', limit = MAX_TEXT_CHARS):
   }
   const blob = findOverlongWord(text, MAX_WORD_CHARS);
   if (blob) {
-    throw new InvalidInputError(field, `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; the longest word allowed is ${MAX_WORD_CHARS} characters`);
+    throw new InvalidInputError(
+      field,
+      `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; the longest word allowed is ${MAX_WORD_CHARS} characters`,
+    );
   }
 }
 
@@ -146,22 +192,36 @@ function checkOutputName(name: string, format: OutputFormat, legacy: boolean): s
   const field = 'output.name';
   if (name.startsWith('/')) throw new InvalidInputError(field, `must be relative to the output directory, got an absolute path "${name}"`);
   if (name.split('/').some((part) => part === '' || part.startsWith('.'))) {
-    throw new InvalidInputError(field, `must stay inside the output directory, with no empty or hidden (".", "..", ".x") segments: "${name}"`);
+    throw new InvalidInputError(
+      field,
+      `must stay inside the output directory, with no empty or hidden (".", "..", ".x") segments: "${name}"`,
+    );
   }
   if (legacy) return name.toLowerCase().endsWith('.wav') ? name : `${name}.wav`;
   const named = formatOfName(name);
-  if (named && named !== format) throw new InvalidInputError(field, `ends in ".${named}" but output.format is "${format}"; change one of them`);
+  if (named && named !== format)
+    throw new InvalidInputError(field, `ends in ".${named}" but output.format is "${format}"; change one of them`);
   return named ? name : `${name}.${format}`;
 }
 
 /** What the ACX preset fixes; a value that contradicts it is refused rather than silently changed. */
 function acxOutput({ format, sampleRate, channels, bitrateKbps, loudness }: Defaulted['output']): Partial<Defaulted['output']> {
-  const fixed = { format: 'mp3', sampleRate: ACX_MASTER.sampleRate, channels: ACX_MASTER.channels, bitrateKbps: ACX_MASTER.bitrateKbps } as const;
+  const fixed = {
+    format: 'mp3',
+    sampleRate: ACX_MASTER.sampleRate,
+    channels: ACX_MASTER.channels,
+    bitrateKbps: ACX_MASTER.bitrateKbps,
+  } as const;
   for (const [field, value] of Object.entries({ format, sampleRate, channels, bitrateKbps })) {
     const wanted = fixed[field as keyof typeof fixed];
-    if (value !== undefined && value !== wanted) throw new InvalidInputError(`output.${field}`, `must be ${JSON.stringify(wanted)} (or absent) with preset "acx", got ${JSON.stringify(value)}`);
+    if (value !== undefined && value !== wanted)
+      throw new InvalidInputError(
+        `output.${field}`,
+        `must be ${JSON.stringify(wanted)} (or absent) with preset "acx", got ${JSON.stringify(value)}`,
+      );
   }
-  if (loudness !== undefined) throw new InvalidInputError('output.loudness', 'cannot be set with preset "acx", which sets the level to ACX\'s RMS range');
+  if (loudness !== undefined)
+    throw new InvalidInputError('output.loudness', 'cannot be set with preset "acx", which sets the level to ACX\'s RMS range');
   return { sampleRate: fixed.sampleRate, channels: fixed.channels, bitrateKbps: fixed.bitrateKbps };
 }
 
@@ -170,7 +230,11 @@ function checkRetry({ initialIntervalMs, maximumIntervalMs, maximumAttempts }: D
   if (maximumIntervalMs !== undefined && maximumIntervalMs < initialIntervalMs) {
     throw new InvalidInputError('retry.maximumIntervalMs', `must be at least ${initialIntervalMs}, got ${maximumIntervalMs}`);
   }
-  return { initialIntervalMs, maximumIntervalMs: maximumIntervalMs ?? Math.max(DEFAULT_RETRY.maximumIntervalMs, initialIntervalMs), maximumAttempts };
+  return {
+    initialIntervalMs,
+    maximumIntervalMs: maximumIntervalMs ?? Math.max(DEFAULT_RETRY.maximumIntervalMs, initialIntervalMs),
+    maximumAttempts,
+  };
 }
 
 // --- Schema errors as messages ---
@@ -187,7 +251,10 @@ function schemaError(error: TLocalizedValidationError, given: Record<string, unk
   const path = Value.Pointer.Indices(error.instancePath);
   if (error.keyword === 'additionalProperties') {
     const { properties } = Value.Pointer.Get(AudioDocumentInputSchema, error.schemaPath.slice(1)) as { properties: object };
-    return new InvalidInputError([...path, error.params.additionalProperties[0]].join('.'), `is not a known option (known: ${Object.keys(properties).join(', ')})`);
+    return new InvalidInputError(
+      [...path, error.params.additionalProperties[0]].join('.'),
+      `is not a known option (known: ${Object.keys(properties).join(', ')})`,
+    );
   }
   if (error.keyword === 'required') return new InvalidInputError([...path, error.params.requiredProperties[0]].join('.'), 'is required');
   return new InvalidInputError(path.join('.'), problem(error, path.join('.'), Value.Pointer.Get(given, error.instancePath)));
@@ -201,12 +268,18 @@ function problem(error: TLocalizedValidationError, field: string, value: unknown
       if (type === 'integer' || type === 'number') return `must be a ${Number.isFinite(value) ? 'whole' : 'finite'} number${got}`;
       return `must be ${type === 'object' ? 'an' : 'a'} ${type}${got}`;
     }
-    case 'enum': return `must be one of ${error.params.allowedValues.map(show).join(', ')}${got}`;
-    case 'minimum': return `must be at least ${error.params.limit}${got}`;
-    case 'maximum': return `must be at most ${error.params.limit}${got}`;
-    case 'maxLength': return tooLong(value as string, error.params.limit);
-    case 'pattern': return PATTERN_PROBLEMS[field] ?? `must match ${error.params.pattern}${got}`;
-    default: return `${error.message}${got}`;
+    case 'enum':
+      return `must be one of ${error.params.allowedValues.map(show).join(', ')}${got}`;
+    case 'minimum':
+      return `must be at least ${error.params.limit}${got}`;
+    case 'maximum':
+      return `must be at most ${error.params.limit}${got}`;
+    case 'maxLength':
+      return tooLong(value as string, error.params.limit);
+    case 'pattern':
+      return PATTERN_PROBLEMS[field] ?? `must match ${error.params.pattern}${got}`;
+    default:
+      return `${error.message}${got}`;
   }
 }
 
@@ -226,5 +299,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A copy without null (or undefined) values, at every depth. */
 function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v != null).map(([k, v]) => [k, isRecord(v) ? withoutNulls(v) : v]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v != null)
+      .map(([k, v]) => [k, isRecord(v) ? withoutNulls(v) : v]),
+  );
 }

@@ -1,22 +1,9 @@
 // The one interface every TTS engine implements, and the errors the activities map to Temporal.
 
-import type { EngineName, EngineOptions } from '../document/input.ts';
+import type { PcmAudio, WordTiming } from '../contract/audio.ts';
+import type { EngineName, EngineOptions } from '../contract/input-schema.ts';
 
-/** 16-bit PCM; samples are interleaved when there is more than one channel. */
-export interface PcmAudio {
-  sampleRate: number;
-  channels: number;
-  samples: Int16Array;
-}
-
-/** A word as the engine spoke it, in samples of the audio it returned. */
-export interface WordTiming {
-  text: string;
-  /** Offset of the word in the chunk's text (UTF-16 units). */
-  index: number;
-  start: number;
-  end: number;
-}
+export type { PcmAudio, WordTiming } from '../contract/audio.ts';
 
 /** What an engine returns: the audio, what it cost when the provider says, and its words when it times them. */
 export interface SynthesizedAudio extends PcmAudio {

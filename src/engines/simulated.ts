@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineOptions } from '../document/input.ts';
-import { TransientEngineError, type PcmAudio, type SynthesisRequest, type TtsEngine } from './engine.ts';
+import { type PcmAudio, type SynthesisRequest, TransientEngineError, type TtsEngine } from './engine.ts';
 
 export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
 /** About 22 characters a second, a brisk human pace. */

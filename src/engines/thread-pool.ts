@@ -11,6 +11,7 @@ export interface PoolJob {
 }
 
 /** What differs between engines: the thread, its messages and errors. */
+// biome-ignore lint/correctness/noUnusedVariables: TReady carries the type of the thread's 'ready' message to the pool.
 export interface ThreadPoolSpec<TJob extends PoolJob, TResult, TReady, TDone> {
   createWorker(): Worker;
   /** The message asking a thread to do `job`. */
@@ -50,7 +51,10 @@ class PoolThread<TJob extends PoolJob, TResult, TReady, TDone> {
   private nextId = 0;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly spec: ThreadPoolSpec<TJob, TResult, TReady, TDone>, private readonly onIdle: () => void) {
+  constructor(
+    private readonly spec: ThreadPoolSpec<TJob, TResult, TReady, TDone>,
+    private readonly onIdle: () => void,
+  ) {
     this.worker = spec.createWorker();
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('error', reject);
@@ -60,8 +64,7 @@ class PoolThread<TJob extends PoolJob, TResult, TReady, TDone> {
           const error = spec.startError(message.message);
           reject(error);
           this.fail(error);
-        }
-        else this.finish(message);
+        } else this.finish(message);
       });
     });
     this.ready.catch(() => undefined); // callers that await it see the error; nobody else must
@@ -111,7 +114,7 @@ class PoolThread<TJob extends PoolJob, TResult, TReady, TDone> {
     job.job.request.signal.removeEventListener('abort', this.abort);
     this.current = undefined;
     this.busy = false;
-    this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.onIdle();
   }
 }

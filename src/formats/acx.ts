@@ -3,7 +3,10 @@
 // at most -60 dB RMS; 0.5-1 s of room tone at the start and 1-5 s at the end.
 // Levels are dBFS of 16-bit samples (a full-scale square wave is 0 dB), as ACX's checks read them.
 
-import { ACX_MASTER } from '../document/input.ts';
+import { ACX_MASTER } from '../contract/input-schema.ts';
+import type { AcxReport, AcxRule } from '../contract/reports.ts';
+
+export type { AcxReport, AcxRule } from '../contract/reports.ts';
 
 export const ACX = {
   ...ACX_MASTER,
@@ -25,19 +28,6 @@ export const ACX = {
 const ROOM_TONE_THRESHOLD = Math.round(32_768 * 10 ** (ACX.noiseFloorMaxDb / 20));
 /** ACX reads the noise floor over half-second windows. */
 const WINDOW_MS = 500;
-
-export interface AcxRule {
-  rule: 'format' | 'rms' | 'peak' | 'noiseFloor' | 'roomToneStart' | 'roomToneEnd';
-  /** A number (dB or ms), or a description for the format; null for digital silence (no noise at all). */
-  measured: number | string | null;
-  expected: string;
-  pass: boolean;
-}
-
-export interface AcxReport {
-  pass: boolean;
-  rules: AcxRule[];
-}
 
 /** Level figures of 16-bit mono samples streamed through it. */
 export class AcxMeter {
@@ -88,14 +78,40 @@ export class AcxMeter {
     const floorDb = floor === -Infinity ? null : round1(floor);
     const start = ms(this.leadingQuiet);
     const end = ms(this.trailingQuiet);
-    const formatOk = format.codec === 'mp3' && format.sampleRate === ACX.sampleRate && format.channels === 1 && format.bitrateKbps === ACX.bitrateKbps;
+    const formatOk =
+      format.codec === 'mp3' && format.sampleRate === ACX.sampleRate && format.channels === 1 && format.bitrateKbps === ACX.bitrateKbps;
     const rules: AcxRule[] = [
-      { rule: 'format', measured: `${format.codec} ${format.sampleRate} Hz ${format.channels === 1 ? 'mono' : 'stereo'} ${format.bitrateKbps ?? '?'} kbit/s CBR`, expected: 'mp3 44100 Hz mono 192 kbit/s CBR', pass: formatOk },
-      { rule: 'rms', measured: rmsDb, expected: `${ACX.rmsRangeDb[0]} to ${ACX.rmsRangeDb[1]} dB`, pass: rmsDb >= ACX.rmsRangeDb[0] && rmsDb <= ACX.rmsRangeDb[1] },
+      {
+        rule: 'format',
+        measured: `${format.codec} ${format.sampleRate} Hz ${format.channels === 1 ? 'mono' : 'stereo'} ${format.bitrateKbps ?? '?'} kbit/s CBR`,
+        expected: 'mp3 44100 Hz mono 192 kbit/s CBR',
+        pass: formatOk,
+      },
+      {
+        rule: 'rms',
+        measured: rmsDb,
+        expected: `${ACX.rmsRangeDb[0]} to ${ACX.rmsRangeDb[1]} dB`,
+        pass: rmsDb >= ACX.rmsRangeDb[0] && rmsDb <= ACX.rmsRangeDb[1],
+      },
       { rule: 'peak', measured: peakDb, expected: `at most ${ACX.peakMaxDb} dB`, pass: peakDb <= ACX.peakMaxDb },
-      { rule: 'noiseFloor', measured: floorDb, expected: `at most ${ACX.noiseFloorMaxDb} dB RMS`, pass: floorDb === null || floorDb <= ACX.noiseFloorMaxDb },
-      { rule: 'roomToneStart', measured: start, expected: `${ACX.roomToneStartMs[0]}-${ACX.roomToneStartMs[1]} ms`, pass: start >= ACX.roomToneStartMs[0] && start <= ACX.roomToneStartMs[1] },
-      { rule: 'roomToneEnd', measured: end, expected: `${ACX.roomToneEndMs[0]}-${ACX.roomToneEndMs[1]} ms`, pass: end >= ACX.roomToneEndMs[0] && end <= ACX.roomToneEndMs[1] },
+      {
+        rule: 'noiseFloor',
+        measured: floorDb,
+        expected: `at most ${ACX.noiseFloorMaxDb} dB RMS`,
+        pass: floorDb === null || floorDb <= ACX.noiseFloorMaxDb,
+      },
+      {
+        rule: 'roomToneStart',
+        measured: start,
+        expected: `${ACX.roomToneStartMs[0]}-${ACX.roomToneStartMs[1]} ms`,
+        pass: start >= ACX.roomToneStartMs[0] && start <= ACX.roomToneStartMs[1],
+      },
+      {
+        rule: 'roomToneEnd',
+        measured: end,
+        expected: `${ACX.roomToneEndMs[0]}-${ACX.roomToneEndMs[1]} ms`,
+        pass: end >= ACX.roomToneEndMs[0] && end <= ACX.roomToneEndMs[1],
+      },
     ];
     return { pass: rules.every((r) => r.pass), rules };
   }

@@ -4,12 +4,12 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { FfmpegProcess, type PcmFormat, rawPcmInput } from '../audio/ffmpeg.ts';
+import { int16Bytes, MAX_WAV_DATA_BYTES, rf64Header, wavHeader } from '../audio/wav.ts';
 import type { OutputFormat } from '../document/input.ts';
-import { FfmpegProcess, rawPcmInput, type PcmFormat } from '../audio/ffmpeg.ts';
-import { MAX_WAV_DATA_BYTES, int16Bytes, rf64Header, wavHeader } from '../audio/wav.ts';
 import { FORMAT_FACTS } from './audio-formats.ts';
-import { ffmetadata, type FrameChapter, type Tags } from './ffmetadata.ts';
+import { type FrameChapter, ffmetadata, type Tags } from './ffmetadata.ts';
 
 export interface AudioFileSpec {
   format: OutputFormat;
@@ -81,10 +81,25 @@ async function openEncoded(spec: AudioFileSpec, temporary: string): Promise<Audi
   const resample = encoder.sampleRates && !encoder.sampleRates.includes(spec.pcm.sampleRate) ? ['-ar', '48000'] : [];
   const ffmpeg = new FfmpegProcess([
     ...rawPcmInput(spec.pcm),
-    '-f', 'ffmetadata', '-i', metadataPath,
-    '-map', '0:a', '-map_metadata', '1', '-map_chapters', '1',
-    '-c:a', encoder.codec, ...(bitrate ? ['-b:a', `${bitrate}k`] : []), ...resample, ...(encoder.extra ?? []),
-    '-f', encoder.muxer, '-y', temporary,
+    '-f',
+    'ffmetadata',
+    '-i',
+    metadataPath,
+    '-map',
+    '0:a',
+    '-map_metadata',
+    '1',
+    '-map_chapters',
+    '1',
+    '-c:a',
+    encoder.codec,
+    ...(bitrate ? ['-b:a', `${bitrate}k`] : []),
+    ...resample,
+    ...(encoder.extra ?? []),
+    '-f',
+    encoder.muxer,
+    '-y',
+    temporary,
   ]);
   const cleanUp = () => rm(metadataPath, { force: true });
   return {

@@ -19,8 +19,16 @@ export const FORMAT_FACTS: Record<OutputFormat, FormatFacts> = {
   mp3: { mediaType: 'audio/mpeg', encoder: { codec: 'libmp3lame', muxer: 'mp3', kbpsPerChannel: 64 }, chapters: true, maxChapters: 255 },
   // AAC in MP4 ("ipod" muxer): an edit list skips the encoder's priming samples; faststart puts the
   // index first, so a player can start before it has the whole file.
-  m4b: { mediaType: 'audio/mp4', encoder: { codec: 'aac', muxer: 'ipod', kbpsPerChannel: 64, extra: ['-movflags', '+faststart'] }, chapters: true },
-  opus: { mediaType: 'audio/ogg', encoder: { codec: 'libopus', muxer: 'ogg', kbpsPerChannel: 32, sampleRates: [8_000, 12_000, 16_000, 24_000, 48_000] }, chapters: false },
+  m4b: {
+    mediaType: 'audio/mp4',
+    encoder: { codec: 'aac', muxer: 'ipod', kbpsPerChannel: 64, extra: ['-movflags', '+faststart'] },
+    chapters: true,
+  },
+  opus: {
+    mediaType: 'audio/ogg',
+    encoder: { codec: 'libopus', muxer: 'ogg', kbpsPerChannel: 32, sampleRates: [8_000, 12_000, 16_000, 24_000, 48_000] },
+    chapters: false,
+  },
   flac: { mediaType: 'audio/flac', encoder: { codec: 'flac', muxer: 'flac', kbpsPerChannel: 0 }, chapters: false },
 };
 

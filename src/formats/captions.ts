@@ -3,9 +3,9 @@
 // (Kokoro, eSpeak), else at its share of the chunk by characters; a chunk's first sentence starts at the
 // chunk's first sample. Written as WebVTT, SRT and JSON (like Polly's speech marks).
 
-import type { WordTiming } from '../engines/engine.ts';
-import type { PlacedChunk } from '../stitch/joiner.ts';
+import type { WordTiming } from '../contract/audio.ts';
 import { sentencesOf } from '../text/sentences.ts';
+import type { PlacedChunk } from './placed-chunk.ts';
 
 /** What the chunk store keeps beside a chunk's audio for captions. */
 export interface ChunkSpeech {
@@ -33,7 +33,6 @@ export interface SpeechTimings {
   sentences: TimedSentence[];
 }
 
-
 /** Sentences of every chunk, timed in the output; `speech[i]` belongs to `placed[i]`. */
 export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], sampleRate: number, totalFrames: number): SpeechTimings {
   const ms = (frame: number) => Math.round((frame * 1000) / sampleRate);
@@ -43,7 +42,10 @@ export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], samp
     const end = chunk.startFrame + chunk.frames;
     // An engine's sample in the chunk, as an output frame (trim and rate change undone), kept inside the chunk.
     const frameOf = (sample: number) =>
-      Math.min(end, Math.max(chunk.startFrame, chunk.startFrame + Math.round(((sample - chunk.trimmedFrames) * sampleRate) / chunk.sourceRate)));
+      Math.min(
+        end,
+        Math.max(chunk.startFrame, chunk.startFrame + Math.round(((sample - chunk.trimmedFrames) * sampleRate) / chunk.sourceRate)),
+      );
     const byCharacters = (offset: number) => chunk.startFrame + Math.round((offset / Math.max(1, text.length)) * chunk.frames);
     const parts = sentencesOf(text).filter((s) => s.segment.trim() !== '');
     parts.forEach((part, p) => {
@@ -69,8 +71,8 @@ export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], samp
 
 export function webVtt(timings: SpeechTimings): string {
   // WebVTT cue text is markup: "<" would open a tag, "&" an entity.
-  const escape = (text: string) => text.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
-  const cues = timings.sentences.map((s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n${escape(wrap(s.text))}`);
+  const escapeMarkup = (text: string) => text.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
+  const cues = timings.sentences.map((s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n${escapeMarkup(wrap(s.text))}`);
   return `WEBVTT\n\n${cues.join('\n\n')}\n`;
 }
 

@@ -19,7 +19,12 @@ export function splitAtChapters<T>(chunks: T[], chapters: ChapterStart[]): Array
 /** `01 Chapter One.mp3`: numbered so that names sort in order; characters file systems refuse are replaced. */
 export function chapterFileName(number: number, count: number, title: string | undefined, extension: string): string {
   const digits = Math.max(2, String(count).length);
-  const cleaned = [...(title ?? '').replace(/[\\/:*?"<>|\p{Cc}\p{Cf}]/gu, ' ').replace(/\s+/gu, ' ').trim()]
+  const cleaned = [
+    ...(title ?? '')
+      .replace(/[\\/:*?"<>|\p{Cc}\p{Cf}]/gu, ' ')
+      .replace(/\s+/gu, ' ')
+      .trim(),
+  ]
     .slice(0, MAX_TITLE_CHARS)
     .join('')
     .replace(/[. ]+$/u, ''); // Windows drops trailing dots and spaces

@@ -1,21 +1,12 @@
 // Chapters: each starts where its first chunk's first sample landed (the first one at 0, so any
 // opening before the first heading belongs to it) and lasts until the next.
 
-import type { PlacedChunk } from '../stitch/joiner.ts';
+import type { Chapter, ChapterStart } from '../contract/reports.ts';
+import type { PlacedChunk } from './placed-chunk.ts';
+
+export type { Chapter, ChapterStart } from '../contract/reports.ts';
+
 import type { FrameChapter } from './ffmetadata.ts';
-
-/** A chapter as the workflow asks for it: the chunk it starts at, and its title. */
-export interface ChapterStart {
-  chunk: number;
-  title: string;
-}
-
-/** A chapter as the result lists it. */
-export interface Chapter {
-  title: string;
-  startMs: number;
-  durationMs: number;
-}
 
 export function placeChapters(starts: ChapterStart[], placed: PlacedChunk[], totalFrames: number): FrameChapter[] {
   const startFrame = (chunk: number) => placed.find((p) => p.index === chunk)?.startFrame ?? 0;
@@ -42,7 +33,11 @@ export function groupChapters(chapters: FrameChapter[], max: number): FrameChapt
   for (let i = 0; i < chapters.length; i += size) {
     const first = chapters[i]!;
     const last = chapters[Math.min(chapters.length, i + size) - 1]!;
-    groups.push({ title: first === last ? first.title : `${first.title} – ${last.title}`, startFrame: first.startFrame, endFrame: last.endFrame });
+    groups.push({
+      title: first === last ? first.title : `${first.title} – ${last.title}`,
+      startFrame: first.startFrame,
+      endFrame: last.endFrame,
+    });
   }
   return groups;
 }

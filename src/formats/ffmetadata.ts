@@ -19,19 +19,25 @@ export interface FrameChapter {
 
 export function ffmetadata(tags: Tags, chapters: FrameChapter[], sampleRate: number): string {
   const lines = [';FFMETADATA1'];
-  if (tags.title) lines.push(`title=${escape(tags.title)}`);
-  if (tags.album ?? tags.title) lines.push(`album=${escape((tags.album ?? tags.title)!)}`);
-  if (tags.track) lines.push(`track=${escape(tags.track)}`);
-  if (tags.author) lines.push(`artist=${escape(tags.author)}`, `album_artist=${escape(tags.author)}`);
+  if (tags.title) lines.push(`title=${escapeValue(tags.title)}`);
+  if (tags.album ?? tags.title) lines.push(`album=${escapeValue((tags.album ?? tags.title)!)}`);
+  if (tags.track) lines.push(`track=${escapeValue(tags.track)}`);
+  if (tags.author) lines.push(`artist=${escapeValue(tags.author)}`, `album_artist=${escapeValue(tags.author)}`);
   if (tags.title || tags.author) lines.push('genre=Audiobook');
   for (const chapter of chapters) {
     // Timed in samples: the marks fall on the exact sample the chapter's first chunk starts at.
-    lines.push('[CHAPTER]', `TIMEBASE=1/${sampleRate}`, `START=${chapter.startFrame}`, `END=${chapter.endFrame}`, `title=${escape(chapter.title)}`);
+    lines.push(
+      '[CHAPTER]',
+      `TIMEBASE=1/${sampleRate}`,
+      `START=${chapter.startFrame}`,
+      `END=${chapter.endFrame}`,
+      `title=${escapeValue(chapter.title)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** The format's special characters ("=", ";", "#", "\" and line breaks) are escaped with "\". */
-function escape(value: string): string {
+function escapeValue(value: string): string {
   return value.replace(/[=;#\\\r\n]/gu, (c) => `\\${c}`);
 }

@@ -15,7 +15,9 @@ export function installMetricsExporter(setting: string | undefined): string | un
   if (!setting) return undefined;
   const bindAddress = /^\d+$/u.test(setting) ? `127.0.0.1:${setting}` : setting;
   if (!/^[\w.:[\]-]+:\d+$/u.test(bindAddress)) throw new Error(`WORKER_METRICS_PORT must be a port or host:port, got "${setting}"`);
-  const telemetryOptions: TelemetryOptions = { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } };
+  const telemetryOptions: TelemetryOptions = {
+    metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } },
+  };
   Runtime.install({ telemetryOptions });
   return bindAddress;
 }
@@ -31,7 +33,14 @@ export function recordChunk(engine: string, outcome: { reused: boolean; characte
   meter.createCounter('tts_characters_synthesized', 'characters', 'Characters sent to the engine').add(outcome.characters);
   if (outcome.predictTimeSec !== undefined) {
     // A histogram: counters are whole numbers, and a chunk's seconds are not.
-    meter.createHistogram('tts_provider_predict_seconds', 'float', 'seconds', "The provider's billed hardware time per chunk (Replicate's predict_time)").record(outcome.predictTimeSec);
+    meter
+      .createHistogram(
+        'tts_provider_predict_seconds',
+        'float',
+        'seconds',
+        "The provider's billed hardware time per chunk (Replicate's predict_time)",
+      )
+      .record(outcome.predictTimeSec);
   }
 }
 

@@ -11,13 +11,13 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { bearerTokenCheck } from './auth.ts';
 import { Documents } from './documents.ts';
 import { registerProblemHandlers } from './problem.ts';
-import { isLoopbackHost, sameOriginCheck } from './same-origin.ts';
 import { MAX_UPLOAD_BYTES } from './request-input.ts';
 import { audioRoutes } from './routes/audio.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
+import { isLoopbackHost, sameOriginCheck } from './same-origin.ts';
 
 export interface ServerOptions {
   client: Client;

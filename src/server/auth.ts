@@ -15,7 +15,10 @@ export function bearerTokenCheck(token: string) {
     const given = header ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       void reply.header('WWW-Authenticate', 'Bearer realm="durable-tts"');
-      throw new HttpProblem(401, given === undefined ? 'this server needs `Authorization: Bearer <API_TOKEN>`' : 'the bearer token is not valid');
+      throw new HttpProblem(
+        401,
+        given === undefined ? 'this server needs `Authorization: Bearer <API_TOKEN>`' : 'the bearer token is not valid',
+      );
     }
   };
 }

@@ -2,12 +2,12 @@
 // queries, results, visibility). The server is one more client; it holds no state of its own.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { Static } from 'typebox';
 import { progressWithin } from '../client/document-state.ts';
 import { describeFailure } from '../client/print-result.ts';
+import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
-import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
 import { titleFromText } from '../document/title.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
 import { HttpProblem } from './problem.ts';
@@ -31,7 +31,12 @@ export class Documents {
    * finds the first one (running or finished) instead of starting a second; the same key with
    * another request (another `fingerprint`) is a conflict.
    */
-  async start(input: AudioDocumentInput, title: string, fingerprint: string, idempotencyKey?: string): Promise<{ id: string; status: DocumentStatus; created: boolean }> {
+  async start(
+    input: AudioDocumentInput,
+    title: string,
+    fingerprint: string,
+    idempotencyKey?: string,
+  ): Promise<{ id: string; status: DocumentStatus; created: boolean }> {
     const id = idempotencyKey ? `doc-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` : `doc-${randomUUID()}`;
     try {
       await this.client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, {
@@ -54,7 +59,12 @@ export class Documents {
     const handle = this.client.workflow.getHandle(id);
     const description = await this.describe(handle);
     const status = statusOf(description.status.name);
-    const detail: DocumentDetail = { id, title: await this.titleOf(handle, description.memo), status, startedAt: description.startTime.toISOString() };
+    const detail: DocumentDetail = {
+      id,
+      title: await this.titleOf(handle, description.memo),
+      status,
+      startedAt: description.startTime.toISOString(),
+    };
     if (status === 'running') {
       const progress = await progressWithin(handle, QUERY_TIMEOUT_MS);
       if (progress) detail.progress = progress;

@@ -32,7 +32,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     void reply.code(body.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).type('application/problem+json').send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
+    void reply
+      .code(404)
+      .type('application/problem+json')
+      .send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 }
 

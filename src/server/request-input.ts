@@ -2,17 +2,32 @@
 // text file (text/plain, options in the query string) or as a multipart upload (a `file` part or
 // a `text` field, options as fields). All three become the same workflow input.
 
+import { createHash } from 'node:crypto';
 import type {} from '@fastify/multipart'; // request.parts()
 import type { FastifyRequest } from 'fastify';
-import { clientDefaults } from '../config.ts';
-import { createHash } from 'node:crypto';
+import { DocumentFileError, readDocument } from '../books/index.ts';
+import { clientDefaults } from '../config/settings.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
 import { titleFromText } from '../document/title.ts';
-import { DocumentFileError, readDocument } from '../books/index.ts';
 import { HttpProblem } from './problem.ts';
 
 /** The options a form or a query string can set, by field name. */
-export const FORM_OPTIONS = ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed', 'name', 'title', 'format', 'bitrateKbps', 'author', 'preset', 'split'] as const;
+export const FORM_OPTIONS = [
+  'mode',
+  'concurrency',
+  'schedule',
+  'maxChunkChars',
+  'engine',
+  'voice',
+  'speed',
+  'name',
+  'title',
+  'format',
+  'bitrateKbps',
+  'author',
+  'preset',
+  'split',
+] as const;
 const NUMERIC = new Set(['concurrency', 'maxChunkChars', 'speed', 'bitrateKbps']);
 /** Form options that go into `output`. */
 const OUTPUT_OPTIONS = ['name', 'format', 'bitrateKbps', 'title', 'author', 'preset', 'split'] as const;
@@ -33,9 +48,14 @@ export async function requestedDocument(request: FastifyRequest): Promise<Reques
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/json') {
     const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpProblem(400, 'Invalid input: input must be a JSON object with a "text" field', 'input');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new HttpProblem(400, 'Invalid input: input must be a JSON object with a "text" field', 'input');
     const input = body as AudioDocumentInput;
-    return { input: withDefaults(input), title: typeof input.text === 'string' ? titleFromText(input.text) : '', fingerprint: fingerprintOf(input) };
+    return {
+      input: withDefaults(input),
+      title: typeof input.text === 'string' ? titleFromText(input.text) : '',
+      fingerprint: fingerprintOf(input),
+    };
   }
   if (type === 'text/plain') return fromForm(String(request.body ?? ''), request.query as Record<string, unknown>);
   if (type === 'multipart/form-data') return fromMultipart(request);
@@ -88,7 +108,11 @@ function fromForm(text: string, fields: Record<string, unknown>): RequestedDocum
   const output = Object.fromEntries(OUTPUT_OPTIONS.flatMap((key) => (value(key) === undefined ? [] : [[key, value(key)]])));
   if (Object.keys(output).length > 0) input.output = output as AudioDocumentInput['output'];
   const title = value('title');
-  return { input: withDefaults(input), title: typeof title === 'string' ? title.slice(0, 200) : titleFromText(text), fingerprint: fingerprintOf(input) };
+  return {
+    input: withDefaults(input),
+    title: typeof title === 'string' ? title.slice(0, 200) : titleFromText(text),
+    fingerprint: fingerprintOf(input),
+  };
 }
 
 function fingerprintOf(input: AudioDocumentInput): string {

@@ -19,13 +19,19 @@ export function sameOriginCheck(options: { loopbackOnly: boolean }) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const host = request.headers.host ?? '';
     if (options.loopbackOnly && !isLoopbackHost(host)) {
-      throw new HttpProblem(403, `this server listens on a loopback address without API_TOKEN, so it answers only to localhost names, not "${host}"; set API_TOKEN to serve others`);
+      throw new HttpProblem(
+        403,
+        `this server listens on a loopback address without API_TOKEN, so it answers only to localhost names, not "${host}"; set API_TOKEN to serve others`,
+      );
     }
     if (request.method === 'GET' || request.method === 'HEAD') return;
     const site = request.headers['sec-fetch-site'];
     const origin = request.headers.origin;
     if (site === 'cross-site' || site === 'same-site' || (origin !== undefined && hostOf(origin) !== host)) {
-      throw new HttpProblem(403, `a ${request.method} from another site (${origin ?? site}) is refused: use this server's own page, or a client that is not a browser`);
+      throw new HttpProblem(
+        403,
+        `a ${request.method} from another site (${origin ?? site}) is refused: use this server's own page, or a client that is not a browser`,
+      );
     }
   };
 }

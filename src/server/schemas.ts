@@ -1,9 +1,9 @@
 // Request and response schemas of the HTTP API (TypeBox, i.e. JSON Schema): Fastify validates and
 // serialises with them and @fastify/swagger publishes them in /openapi.json. The document input
-// itself is the workflow's own schema (src/document/input-schema.ts), not a copy.
+// itself is the workflow's own schema (src/contract/input-schema.ts), not a copy.
 
-import { Type, type Static } from 'typebox';
-import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
+import { type Static, Type } from 'typebox';
+import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
 
 export const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'] as const;
 
@@ -100,7 +100,11 @@ export function problems(...statuses: number[]): Record<number, typeof ProblemSc
   return Object.fromEntries(statuses.map((status) => [status, ProblemSchema]));
 }
 
-export const TokenQuery = Type.Object({ access_token: Type.Optional(Type.String({ description: 'The API token, for clients that cannot set headers (audio elements, EventSource)' })) });
+export const TokenQuery = Type.Object({
+  access_token: Type.Optional(
+    Type.String({ description: 'The API token, for clients that cannot set headers (audio elements, EventSource)' }),
+  ),
+});
 
 // The response schemas restate the workflow's types for the API's description; these lines fail to
 // compile when the two drift apart (fast-json-stringify would silently drop a new field).

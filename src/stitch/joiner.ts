@@ -3,9 +3,12 @@
 // and optionally crossfaded into the next. It records where every chunk's first sample lands, so
 // captions and chapters are exact to the sample. The stitcher and the live stream both use it.
 
-import type { PcmAudio } from '../engines/engine.ts';
 import { clampInt16, convertPcm, resampledFrameCount } from '../audio/pcm.ts';
+import type { PcmAudio } from '../contract/audio.ts';
+import type { PlacedChunk } from '../formats/placed-chunk.ts';
 import { speechBounds } from './speech-bounds.ts';
+
+export type { PlacedChunk } from '../formats/placed-chunk.ts';
 
 export interface StitchPiece {
   sampleRate: number;
@@ -28,18 +31,6 @@ export interface JoinOptions {
   /** Silence before the first chunk and after the last (room tone), in ms. */
   leadInMs?: number;
   tailMs?: number;
-}
-
-/** Where a chunk's audio ended up in the output. */
-export interface PlacedChunk {
-  index: number;
-  /** Output frame of the chunk's first kept sample. */
-  startFrame: number;
-  /** Its kept audio's length in output frames (the pause after it not included). */
-  frames: number;
-  /** Source frames trimmed off its start, and its source rate: an engine's own timings map through them. */
-  trimmedFrames: number;
-  sourceRate: number;
 }
 
 export const NO_JOIN_EFFECTS: JoinOptions = { trim: false, crossfadeMs: 0 };
@@ -74,11 +65,15 @@ export class Joiner {
     const { channels, sampleRate } = this.format;
     const sourceFrames = audio.samples.length / audio.channels;
     if (sourceFrames !== piece.frames || audio.sampleRate !== piece.sampleRate || audio.channels !== piece.channels) {
-      throw new Error(`chunk ${piece.index} holds ${sourceFrames} frames at ${audio.sampleRate} Hz x${audio.channels}, its ref promised ${piece.frames} at ${piece.sampleRate} Hz x${piece.channels}`);
+      throw new Error(
+        `chunk ${piece.index} holds ${sourceFrames} frames at ${audio.sampleRate} Hz x${audio.channels}, its ref promised ${piece.frames} at ${piece.sampleRate} Hz x${piece.channels}`,
+      );
     }
     const { start, end } = this.options.trim ? speechBounds(audio) : { start: 0, end: sourceFrames };
     const kept = { ...audio, samples: audio.samples.subarray(start * audio.channels, end * audio.channels) };
-    const speech = this.dry ? new Int16Array(resampledFrameCount(end - start, audio.sampleRate, sampleRate) * channels) : convertPcm(kept, sampleRate, channels).samples;
+    const speech = this.dry
+      ? new Int16Array(resampledFrameCount(end - start, audio.sampleRate, sampleRate) * channels)
+      : convertPcm(kept, sampleRate, channels).samples;
     const speechFrames = speech.length / channels;
 
     const out: Int16Array[] = [];
@@ -86,8 +81,15 @@ export class Joiner {
     const heldFrames = this.held.length / channels;
     const overlap = Math.min(heldFrames, speechFrames);
     this.emit(out, this.held.subarray(0, (heldFrames - overlap) * channels));
-    this.placed.push({ index: piece.index, startFrame: this.emitted, frames: speechFrames, trimmedFrames: start, sourceRate: audio.sampleRate });
-    if (overlap > 0) this.emit(out, crossfade(this.held.subarray((heldFrames - overlap) * channels), speech.subarray(0, overlap * channels), channels));
+    this.placed.push({
+      index: piece.index,
+      startFrame: this.emitted,
+      frames: speechFrames,
+      trimmedFrames: start,
+      sourceRate: audio.sampleRate,
+    });
+    if (overlap > 0)
+      this.emit(out, crossfade(this.held.subarray((heldFrames - overlap) * channels), speech.subarray(0, overlap * channels), channels));
 
     // The rest of the piece, then its pause; with no pause, its end is held back to be crossfaded
     // into the next piece's start (audio only ever overlaps audio).

@@ -1,7 +1,7 @@
 // Where speech starts and ends in a chunk: engines pad their output with different amounts of
 // silence (none, 100 ms, half a second), which would make the pauses between chunks uneven.
 
-import type { PcmAudio } from '../engines/engine.ts';
+import type { PcmAudio } from '../contract/audio.ts';
 
 /** Below this (about -50 dBFS) a sample counts as silence: under any consonant's onset. */
 const SILENCE_THRESHOLD = 100;

@@ -6,10 +6,10 @@
 // A document may be written as several files (one per chapter): each is joined on its own, with
 // its own room tone, but the gain is the whole document's, so no file is louder than its neighbours.
 
-import type { PcmAudio } from '../engines/engine.ts';
-import { applyGain, levelling, LoudnessMeter, type Levelling, type LoudnessReport, type LoudnessTarget } from '../audio/loudness.ts';
 import { GainLimiter } from '../audio/limiter.ts';
+import { applyGain, type Levelling, LoudnessMeter, type LoudnessReport, type LoudnessTarget, levelling } from '../audio/loudness.ts';
 import { int16Bytes } from '../audio/wav.ts';
+import type { PcmAudio } from '../engines/engine.ts';
 import { ACX, AcxMeter, type AcxReport, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
 import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
 
@@ -91,13 +91,17 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
     for (const [i, pieces] of options.files.entries()) {
       writer = await options.open(plans[i]!, i);
       const own = acx ? new AcxMeter(format.sampleRate) : undefined;
-      const limiter = level.limiterCeilingDb === undefined ? undefined : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
+      const limiter =
+        level.limiterCeilingDb === undefined
+          ? undefined
+          : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
       const out = async (samples: Int16Array) => {
         own?.write(samples);
         whole?.write(samples);
         await Promise.all([writer!.write(samples), check?.write(int16Bytes(samples))]);
       };
-      for await (const samples of joined(new Joiner(format, options.join), pieces, options)) await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
+      for await (const samples of joined(new Joiner(format, options.join), pieces, options))
+        await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
       if (limiter) await out(limiter.finish());
       limitedFrames += limiter?.limitedFrames ?? 0;
       files.push({ ...plans[i]!, ...(own && acx ? { acx: own.report({ ...format, ...acx }) } : {}) });
@@ -129,7 +133,11 @@ function passOfAll(whole: AcxReport, files: Array<{ acx?: AcxReport }>): AcxRepo
 }
 
 /** The joined samples of the pieces, in order, loaded one at a time. */
-async function* joined<P extends StitchPiece & { index: number }>(joiner: Joiner, pieces: P[], { load, onPiece, signal }: StitchOptions<P>): AsyncGenerator<Int16Array> {
+async function* joined<P extends StitchPiece & { index: number }>(
+  joiner: Joiner,
+  pieces: P[],
+  { load, onPiece, signal }: StitchOptions<P>,
+): AsyncGenerator<Int16Array> {
   for (const piece of pieces) {
     signal?.throwIfAborted();
     yield* joiner.push(piece, await load(piece));

@@ -2,7 +2,7 @@
 // stored content is): the stitcher and the live stream both refuse audio that changed since it was made.
 
 import { decodeWav } from '../audio/wav.ts';
-import type { PcmAudio } from '../engines/engine.ts';
+import type { PcmAudio } from '../contract/audio.ts';
 import type { BlobStore } from './blob-store.ts';
 import { loadContent } from './stored-content.ts';
 

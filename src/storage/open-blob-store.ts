@@ -1,9 +1,9 @@
 // The one place that turns a store's location into a store: a directory (or file:///dir) on a disk
 // the workers share, or s3://bucket/prefix for workers that share nothing but S3.
 
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
-import { LocalBlobStore, type BlobStore } from './blob-store.ts';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { type BlobStore, LocalBlobStore } from './blob-store.ts';
 import { S3BlobStore, statusOf } from './s3-blob-store.ts';
 
 export function openBlobStore(location: string, env = process.env): BlobStore {
@@ -12,7 +12,8 @@ export function openBlobStore(location: string, env = process.env): BlobStore {
     return new S3BlobStore(s3Client(env), bucket, prefix);
   }
   if (location.startsWith('file:')) return new LocalBlobStore(fileURLToPath(location));
-  if (/^[a-z][\w+.-]*:\/\//iu.test(location)) throw new Error(`cannot store in ${location}: use a directory, file:///dir or s3://bucket/prefix`);
+  if (/^[a-z][\w+.-]*:\/\//iu.test(location))
+    throw new Error(`cannot store in ${location}: use a directory, file:///dir or s3://bucket/prefix`);
   return new LocalBlobStore(location);
 }
 

@@ -3,8 +3,6 @@
 // encoder needs a file it can seek in); for S3 they are then uploaded in parts, from disk, and
 // appear under their key only when the upload completes.
 
-import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -13,7 +11,15 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import type { Artifact } from '../document/result.ts';
+import {
+  AbortMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Artifact } from '../contract/result.ts';
 import { parseS3Url, s3Client } from './open-blob-store.ts';
 import { statusOf } from './s3-blob-store.ts';
 
@@ -48,7 +54,6 @@ export class LocalOutputStore implements OutputStore {
   async publish(_root: string, artifacts: Artifact[]): Promise<Artifact[]> {
     return artifacts;
   }
-
 
   async release(): Promise<void> {}
 }
@@ -170,7 +175,9 @@ export async function abortStaleUploads(outputUrl: string, olderThanMs = STALE_U
   const aborted: string[] = [];
   let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
   for (;;) {
-    const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, ...(prefix ? { Prefix: `${prefix}/` } : {}), ...markers }));
+    const page = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: bucket, ...(prefix ? { Prefix: `${prefix}/` } : {}), ...markers }),
+    );
     for (const upload of page.Uploads ?? []) {
       if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated.getTime() > before) continue;
       try {
@@ -180,7 +187,10 @@ export async function abortStaleUploads(outputUrl: string, olderThanMs = STALE_U
         if (statusOf(error) !== 404) throw error; // 404: another worker starting beside us aborted it first
       }
     }
-    const next = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}) };
+    const next = {
+      ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}),
+      ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}),
+    };
     // A server that says "truncated" without moving its markers would have us list one page for ever.
     if (!page.IsTruncated || (next.KeyMarker === markers.KeyMarker && next.UploadIdMarker === markers.UploadIdMarker)) return aborted;
     markers = next;
@@ -240,7 +250,9 @@ export async function outputSize(location: string, env = process.env): Promise<n
 export async function readOutput(location: string, range?: { start: number; end: number }, env = process.env): Promise<Readable> {
   if (location.startsWith('s3://')) {
     const { bucket, prefix: key } = parseS3Url(location);
-    const response = await s3Client(env).send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
+    const response = await s3Client(env).send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
+    );
     return response.Body as Readable;
   }
   return createReadStream(localPath(location), range ?? {});
@@ -258,7 +270,10 @@ export async function saveOutput(location: string, path: string, expected: { sha
     source.on('data', (chunk: Buffer) => hash.update(chunk));
     await pipeline(source, createWriteStream(temporary));
     const sha256 = hash.digest('hex');
-    if (sha256 !== expected.sha256) throw new Error(`${location} is not this document's output any more (sha256 ${sha256}, not ${expected.sha256}): another run wrote that name since; start the document again`);
+    if (sha256 !== expected.sha256)
+      throw new Error(
+        `${location} is not this document's output any more (sha256 ${sha256}, not ${expected.sha256}): another run wrote that name since; start the document again`,
+      );
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });

@@ -2,8 +2,15 @@
 // machines shares. Reached with the AWS SDK's own settings (AWS_ENDPOINT_URL, AWS_REGION,
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), so any S3-compatible server works.
 
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { BlobOutsideStoreError, checkBlobKey, type BlobStore, type StoredBlob } from './blob-store.ts';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { BlobOutsideStoreError, type BlobStore, checkBlobKey, type StoredBlob } from './blob-store.ts';
 
 /** A conditional put that met another write in flight (S3 answers 409): try again, a few times. */
 const CONFLICT_RETRIES = 3;
@@ -51,7 +58,9 @@ export class S3BlobStore implements BlobStore {
   async get(uri: string): Promise<Buffer> {
     if (!uri.startsWith(this.base)) throw new BlobOutsideStoreError(`${uri} is not in this worker's chunk store, ${this.base}`);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(uri.slice(this.base.length)) }));
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(uri.slice(this.base.length)) }),
+      );
       return Buffer.from(await response.Body!.transformToByteArray());
     } catch (error) {
       // As the local store says it: callers tell a missing blob by its code.

@@ -2,12 +2,10 @@
 // list of chunk refs. Workflows carry only the reference ({ uri, sha256 }), and whoever reads one
 // checks the hash, so a reference always means the same bytes.
 
-import { sha256Hex, type BlobStore } from './blob-store.ts';
+import type { ContentRef } from '../contract/refs.ts';
+import { type BlobStore, sha256Hex } from './blob-store.ts';
 
-export interface ContentRef {
-  uri: string;
-  sha256: string;
-}
+export type { ContentRef } from '../contract/refs.ts';
 
 export class ContentChangedError extends Error {
   override name = 'ContentChanged';

@@ -3,9 +3,9 @@
 // limits for all workers together. Used by src/worker.ts, the main job, the tests and the benchmarks.
 
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
-import type { WorkerSettings } from '../config.ts';
+import type { WorkerSettings } from '../config/settings.ts';
 import type { EngineName } from '../document/input.ts';
 import type { TtsEngine } from '../engines/engine.ts';
 import { EspeakEngine } from '../engines/espeak/espeak-engine.ts';
@@ -48,11 +48,22 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
   await Promise.all([options.blobLocation, options.outputUrl ?? ''].map((location) => ensureS3Bucket(location)));
   // What a worker killed while it stitched for S3 leaves: its staging folder, and the upload's parts.
   // Tidying is best effort: a store that refuses it (no ListMultipartUploads right) does not stop a worker.
-  const tidy = <T>(what: string, work: Promise<T[]>) => work.catch((error: unknown) => (console.error(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`), [] as T[]));
-  for (const folder of await tidy('look for abandoned staging folders', removeAbandonedStaging(options.outputDir))) console.error(`removed ${folder}, left by a worker that died while it stitched`);
-  for (const key of await tidy('look for unfinished uploads', abortStaleUploads(options.outputUrl ?? ''))) console.error(`aborted a day-old unfinished upload of ${key}`);
+  const tidy = <T>(what: string, work: Promise<T[]>) =>
+    work.catch((error: unknown) => {
+      console.error(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
+      return [] as T[];
+    });
+  for (const folder of await tidy('look for abandoned staging folders', removeAbandonedStaging(options.outputDir)))
+    console.error(`removed ${folder}, left by a worker that died while it stitched`);
+  for (const key of await tidy('look for unfinished uploads', abortStaleUploads(options.outputUrl ?? '')))
+    console.error(`aborted a day-old unfinished upload of ${key}`);
   const engines = options.engines ?? defaultEngines(options);
-  const activities = createActivities({ engines, blobStore: openBlobStore(options.blobLocation), outputDir: options.outputDir, ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}) });
+  const activities = createActivities({
+    engines,
+    blobStore: openBlobStore(options.blobLocation),
+    outputDir: options.outputDir,
+    ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}),
+  });
   const common = {
     connection: options.connection,
     namespace: options.namespace,
@@ -76,7 +87,9 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     );
   }
   const run = () => Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
-  const shutdown = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
+  const shutdown = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
   return {
     workers,
     run,

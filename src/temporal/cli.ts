@@ -1,8 +1,6 @@
 // Finds the Temporal CLI (which carries the dev server), or builds it once with `go install`.
 
-import { ensureGoBinary, findGoBinary, type GoBinary } from '../tools/go-binary.ts';
-
-export { cacheDir } from '../tools/go-binary.ts';
+import { ensureGoBinary, findGoBinary, type GoBinary } from '../system/go-binary.ts';
 
 export const TEMPORAL_CLI: GoBinary = {
   /** Later tags carry a `replace` directive, which `go install pkg@version` refuses. */
@@ -11,7 +9,6 @@ export const TEMPORAL_CLI: GoBinary = {
   pathVariable: 'TEMPORAL_CLI',
   buildTime: 'about 4 minutes',
 };
-
 
 /** TEMPORAL_CLI, then `temporal` on PATH, then our cache. */
 export function findTemporalCli(env = process.env): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 // Starts `temporal server start-dev` on 127.0.0.1 with a SQLite file, waits until it answers,
 // and stops it cleanly. Used by the main job, the tests and the benchmarks.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -78,11 +78,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const dbFile = join(dataDir, options.dbFileName ?? `dev-server-${port}.sqlite`);
   const dynamicConfig = { ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig };
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--db-filename', dbFile,
-    '--log-level', 'error',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'error',
     ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),

@@ -19,11 +19,12 @@ import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, IllegalStateError, NativeConnection, Runtime } from '@temporalio/worker';
-import { temporalSettings, workerSettings } from '../config.ts';
+import { temporalSettings, workerSettings } from '../config/settings.ts';
 import { replicateConfig } from '../engines/replicate/replicate-config.ts';
+import { cacheDir } from '../system/cache-dir.ts';
 import { createAudioWorker } from './audio-worker.ts';
-import { cacheDir, ensureTemporalCli } from './cli.ts';
-import { isServing, startDevServer, type DevServer } from './dev-server.ts';
+import { ensureTemporalCli } from './cli.ts';
+import { type DevServer, isServing, startDevServer } from './dev-server.ts';
 
 export interface Embedded {
   client: Client; // @temporalio/client, connected
@@ -122,7 +123,8 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     const address = server?.address ?? temporal.address!;
     const withWorker = options.worker === 'always' || server !== undefined;
     const taskQueue =
-      options.taskQueue ?? (server || !withWorker ? temporal.taskQueue : `${temporal.taskQueue}-main-${Math.random().toString(36).slice(2, 10)}`);
+      options.taskQueue ??
+      (server || !withWorker ? temporal.taskQueue : `${temporal.taskQueue}-main-${Math.random().toString(36).slice(2, 10)}`);
 
     const clientConnection = await Connection.connect({ address });
     closers.push(() => clientConnection.close());
@@ -263,7 +265,9 @@ async function startOwnServer(fresh: boolean, log: (line: string) => void): Prom
   const lock = await acquireLock(join(dir, LOCK_FILE), dbFile, log);
   if ('heldBy' in lock) {
     const server = await startDevServer({ cliPath, ui: true });
-    log(`Another job (pid ${lock.heldBy}) is using the server history in ${dir}; this one runs on a temporary history, removed when it ends (a Ctrl-C here cannot be resumed)`);
+    log(
+      `Another job (pid ${lock.heldBy}) is using the server history in ${dir}; this one runs on a temporary history, removed when it ends (a Ctrl-C here cannot be resumed)`,
+    );
     if (fresh) log('--fresh has no effect: the kept history belongs to that job now');
     log(`Temporal dev server at ${server.address}, UI at ${server.uiUrl}`);
     return { server, persistent: false, close: () => server.stop() };

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ensureTemporalCli } from './cli.ts';
-import { startDevServer, type DevServer } from './dev-server.ts';
+import { type DevServer, startDevServer } from './dev-server.ts';
 
-/** What a caller needs of a running server: the dev server, or the real one (src/tools/temporal-cluster.ts). */
+/** What a caller needs of a running server: the dev server, or the real one (testkit/temporal-cluster.ts). */
 export type RunningServer = Pick<DevServer, 'address' | 'namespace' | 'process' | 'stop'>;
 
 export interface LocalTemporal<Server extends RunningServer = DevServer> {
@@ -28,7 +28,11 @@ export async function startLocalTemporal(prefix: string): Promise<LocalTemporal>
 }
 
 /** A client and a worker connection to `server`; teardown closes them, stops it (and `alsoStop`), then removes `dir`. */
-export async function connectToServer<Server extends RunningServer>(server: Server, dir: string, alsoStop: () => Promise<void> = async () => {}): Promise<LocalTemporal<Server>> {
+export async function connectToServer<Server extends RunningServer>(
+  server: Server,
+  dir: string,
+  alsoStop: () => Promise<void> = async () => {},
+): Promise<LocalTemporal<Server>> {
   const clientConnection = await Connection.connect({ address: server.address });
   const workerConnection = await NativeConnection.connect({ address: server.address }).catch(async (error: unknown) => {
     await clientConnection.close();

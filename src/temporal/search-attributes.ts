@@ -2,10 +2,10 @@
 // unknown one would fail every workflow task. Our dev servers get them as flags at start-up; a
 // worker on any other server adds them here (an operator call, once per namespace).
 
-import type { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto'; // CommonJS: its namespaces come on the default export
+import type { NativeConnection } from '@temporalio/worker';
 
-import { DOCUMENT_SEARCH_ATTRIBUTES } from '../document/search-attributes.ts';
+import { DOCUMENT_SEARCH_ATTRIBUTES } from '../contract/search-attributes.ts';
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev`. */
 export function devServerSearchAttributeFlags(): string[] {
@@ -20,10 +20,17 @@ export async function ensureSearchAttributes(connection: NativeConnection, names
   try {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),
+      searchAttributes: Object.fromEntries(
+        missing.map((key) => [key.name, proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]),
+      ),
     });
   } catch (error) {
-    const commands = missing.map((key) => `temporal operator search-attribute create -n ${namespace} --name ${key.name} --type ${key.type.charAt(0) + key.type.slice(1).toLowerCase()}`);
-    throw new Error(`the server lacks the search attributes documents set, and would not add them (${(error as Error).message}); an operator can add them with:\n  ${commands.join('\n  ')}`);
+    const commands = missing.map(
+      (key) =>
+        `temporal operator search-attribute create -n ${namespace} --name ${key.name} --type ${key.type.charAt(0) + key.type.slice(1).toLowerCase()}`,
+    );
+    throw new Error(
+      `the server lacks the search attributes documents set, and would not add them (${(error as Error).message}); an operator can add them with:\n  ${commands.join('\n  ')}`,
+    );
   }
 }

@@ -10,12 +10,40 @@
 const NEVER_END = new Set([
   // Titles before a name. "Jr." and "Sr." can end a sentence ("… King Jr. He …"), but a missing pause
   // there is a smaller fault than one inside "Sr. Garcia".
-  'mr', 'mrs', 'ms', 'mx', 'messrs', 'mme', 'mlle', 'dr', 'prof', 'rev', 'hon', 'sr', 'jr',
-  'capt', 'col', 'gen', 'lt', 'sgt', 'gov', 'sen', 'rep', 'pres', 'fr',
+  'mr',
+  'mrs',
+  'ms',
+  'mx',
+  'messrs',
+  'mme',
+  'mlle',
+  'dr',
+  'prof',
+  'rev',
+  'hon',
+  'sr',
+  'jr',
+  'capt',
+  'col',
+  'gen',
+  'lt',
+  'sgt',
+  'gov',
+  'sen',
+  'rep',
+  'pres',
+  'fr',
   // Places before a name: "St. Paul", "Mt. Everest", "Ft. Worth".
-  'st', 'mt', 'ft',
+  'st',
+  'mt',
+  'ft',
   // Latin and legal: always followed by more of the same sentence.
-  'e.g', 'i.e', 'cf', 'viz', 'vs', 'v',
+  'e.g',
+  'i.e',
+  'cf',
+  'viz',
+  'vs',
+  'v',
 ]);
 
 /** Abbreviations that end a sentence unless a number follows ("No. 5", "p. 4", "Fig. 3"). */

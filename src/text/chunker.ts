@@ -2,12 +2,13 @@
 // Pure and deterministic (no I/O, fixed locale), so the workflow can run it and replay it.
 // Called without `speakable`, it chunks exactly as recorded workflows did: keep that path unchanged.
 
+import { DEFAULT_MAX_CHUNK_CHARS, LINK_READINGS, type LinkReading } from '../contract/text-limits.ts';
 import { glueAbbreviations, mergeAbbreviationBreaks } from './abbreviations.ts';
 import { speakableBlocks, splitBlocks } from './document-blocks.ts';
 import { CLAUSE_DASH, FINAL_PUNCTUATION, SENTENCE_END, withoutClosingMarks } from './punctuation.ts';
-import { LINK_READINGS, speakableText, type LinkReading } from './speakable.ts';
+import { speakableText } from './speakable.ts';
 
-export { LINK_READINGS, type LinkReading } from './speakable.ts';
+export { DEFAULT_MAX_CHUNK_CHARS, LINK_READINGS, type LinkReading } from '../contract/text-limits.ts';
 
 /** What follows a chunk; the stitcher turns it into a pause of matching length. */
 export type BreakAfter = 'word' | 'clause' | 'sentence' | 'paragraph' | 'heading' | 'end';
@@ -31,7 +32,6 @@ export interface ChunkOptions {
   links?: LinkReading;
 }
 
-export const DEFAULT_MAX_CHUNK_CHARS = 300;
 /** A code point takes up to 2 UTF-16 units; graphemes longer than the limit are cut between code points. */
 export const MIN_MAX_CHUNK_CHARS = 2;
 
@@ -42,7 +42,8 @@ const wordSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'word' });
 const graphemeSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'grapheme' });
 
 // Clause punctuation: a piece ends after one of these and the spaces that follow it.
-const CLAUSE = /[^,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]*\s*|[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+\s*/gu;
+const CLAUSE =
+  /[^,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]*\s*|[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+\s*/gu;
 
 /** Splits `text` into chunks of at most `maxChunkChars`, keeping paragraph and heading breaks. */
 export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[] {
@@ -53,7 +54,10 @@ export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[]
   if (options.speakable) return chunkSpeakable(text, max, options.links ?? 'host');
   const chunks: TextChunk[] = [];
   for (const block of splitBlocks(text)) {
-    const pieces = packPieces(splitToFit(block.text, max, 0, splitters).map((piece) => ({ text: piece, sentenceEnd: false })), max);
+    const pieces = packPieces(
+      splitToFit(block.text, max, 0, splitters).map((piece) => ({ text: piece, sentenceEnd: false })),
+      max,
+    );
     pieces.forEach(({ text: piece }, i) => {
       const last = i === pieces.length - 1;
       chunks.push({
@@ -92,7 +96,14 @@ const spaceSeparated: Splitter = (text) => text.match(/\s*\S+\s*/gu) ?? [text];
  * Inside one sentence of speakable text: clauses, then words with an abbreviation or initial kept
  * with the word after it ("Dr. Smith"), then single words when such a group does not fit.
  */
-const speakableSplitters: readonly Splitter[] = [clauses, (text) => glueAbbreviations(spaceSeparated(text)), spaceSeparated, words, graphemes, codePoints];
+const speakableSplitters: readonly Splitter[] = [
+  clauses,
+  (text) => glueAbbreviations(spaceSeparated(text)),
+  spaceSeparated,
+  words,
+  graphemes,
+  codePoints,
+];
 
 function segments(segmenter: Intl.Segmenter, text: string): string[] {
   return Array.from(segmentInWindows(segmenter, text), (s) => s.segment);
@@ -110,7 +121,11 @@ const SEGMENT_LOOKAHEAD = 400;
  * which starts at a break already settled. A segment longer than the window doubles the window, or,
  * past `stopBeyond`, is yielded as it is (its length is then only a lower bound).
  */
-export function* segmentInWindows(segmenter: Intl.Segmenter, text: string, stopBeyond = Infinity): Generator<{ segment: string; index: number }> {
+export function* segmentInWindows(
+  segmenter: Intl.Segmenter,
+  text: string,
+  stopBeyond = Infinity,
+): Generator<{ segment: string; index: number }> {
   let start = 0;
   let window = SEGMENT_WINDOW;
   while (start < text.length) {
@@ -172,7 +187,10 @@ function chunkSpeakable(text: string, max: number, links: LinkReading): TextChun
   if (!LINK_READINGS.includes(links)) throw new RangeError(`links must be one of ${LINK_READINGS.join(', ')}, got ${String(links)}`);
   const chunks: TextChunk[] = [];
   for (const block of speakableBlocks(text, (markup) => speakableText(markup, links))) {
-    const pieces = packPieces(block.parts.flatMap((part) => sentencePieces(part, max)), max);
+    const pieces = packPieces(
+      block.parts.flatMap((part) => sentencePieces(part, max)),
+      max,
+    );
     pieces.forEach((piece, i) => {
       const last = i === pieces.length - 1;
       chunks.push({
@@ -191,7 +209,8 @@ function sentencePieces(part: string, max: number): Piece[] {
   const pieces: Piece[] = [];
   for (const sentence of mergeAbbreviationBreaks(segments(sentenceSegmenter, part))) {
     const split = splitToFit(sentence, max, 0, speakableSplitters);
-    split.forEach((text, i) => pieces.push({ text, sentenceEnd: i === split.length - 1, startsChunk: i === 0 && split.length > 1 }));
+    for (const [i, text] of split.entries())
+      pieces.push({ text, sentenceEnd: i === split.length - 1, startsChunk: i === 0 && split.length > 1 });
   }
   // The part's end is a sentence end: a space keeps its last word apart from the next part's first.
   const last = pieces[pieces.length - 1];

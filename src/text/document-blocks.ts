@@ -25,7 +25,10 @@ const HEADING_MAX_LINES = 2;
 export function splitBlocks(text: string): Block[] {
   const blocks: Block[] = [];
   for (const raw of text.replace(/\r\n?/g, '\n').split(/\n[^\S\n]*\n\s*/)) {
-    const lines = raw.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+    const lines = raw
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0);
     if (lines.length === 0) continue;
     const joined = lines.join(' ').replace(/\s+/gu, ' ');
     blocks.push({ text: joined, kind: isHeading(lines.length, joined) ? 'heading' : 'paragraph' });
@@ -60,7 +63,8 @@ const THEMATIC_BREAK = /^\s*(?:([-*_])(?:\s*\1){2,}|=+)\s*$/u;
 /** A code fence line: the code inside is read as text, the fence is not. */
 const CODE_FENCE = /^\s*(?:```|~~~)/u;
 /** "[id]: https://…" defines a reference link's target: nothing to read. Footnotes ("[^1]: …") and "[Note]: text" are text. */
-const LINK_DEFINITION = /^\s*\[(?!\^)[^\]]+\]:\s*(?:<[^>]*>|(?:[A-Za-z][A-Za-z0-9+.-]*:|\.{0,2}\/|#)\S*|\S+\.\S+)\s*(?:"[^"]*"|'[^']*'|\([^)]*\))?\s*$/u;
+const LINK_DEFINITION =
+  /^\s*\[(?!\^)[^\]]+\]:\s*(?:<[^>]*>|(?:[A-Za-z][A-Za-z0-9+.-]*:|\.{0,2}\/|#)\S*|\S+\.\S+)\s*(?:"[^"]*"|'[^']*'|\([^)]*\))?\s*$/u;
 /** "- item", "* item", "+ item", "1. item", "1) item". */
 const LIST_ITEM = /^\s*(?:[-*+]|(\d{1,9})[.)])\s+(.*)$/u;
 /** At most this many digits start a list at a block's start: "3. Third" is an item, "1984. It was cold." is not. */
@@ -126,13 +130,19 @@ function readBlock(lines: string[], speak: (markup: string) => string): Speakabl
       raw.push({ kind: 'text', lines: [line] });
     }
   }
-  const parts = raw.map((part) => ({ kind: part.kind, lineCount: part.lines.length, text: partText(part, speak) })).filter((part) => part.text !== '');
+  const parts = raw
+    .map((part) => ({ kind: part.kind, lineCount: part.lines.length, text: partText(part, speak) }))
+    .filter((part) => part.text !== '');
   if (parts.length === 0) return undefined;
   const only = parts.length === 1 ? parts[0]! : undefined;
   const kind = only?.kind === 'text' && isHeading(only.lineCount, only.text) && !isBrokenOffSpeech(only.text) ? 'heading' : 'paragraph';
   return {
     // Items and rows always end a sentence; so does a text part before another part ("Fruit" before "- apples").
-    parts: parts.map((part, i) => (part.kind !== 'text' || (i < parts.length - 1 && !FINAL_PUNCTUATION.test(withoutClosingMarks(part.text))) ? asSentence(part.text) : part.text)),
+    parts: parts.map((part, i) =>
+      part.kind !== 'text' || (i < parts.length - 1 && !FINAL_PUNCTUATION.test(withoutClosingMarks(part.text)))
+        ? asSentence(part.text)
+        : part.text,
+    ),
     kind,
   };
 }
@@ -153,7 +163,11 @@ function continuesItem(line: string): boolean {
 }
 
 function partText(part: RawPart, speak: (markup: string) => string): string {
-  if (part.kind === 'row') return tableCells(part.lines[0]!).map(speak).filter((cell) => cell !== '').join(', ');
+  if (part.kind === 'row')
+    return tableCells(part.lines[0]!)
+      .map(speak)
+      .filter((cell) => cell !== '')
+      .join(', ');
   // A backslash at a line's end is Markdown's hard line break.
   return speak(part.lines.map((line) => line.replace(/\\$/u, '')).join(' '));
 }

@@ -2,13 +2,9 @@
 // at a chapter heading when one lies inside it (several short chapters share a part), else where
 // the limits force it; no part has more chunks or characters than one history comfortably holds.
 
-/**
- * Per chunk a part's history holds about 6 events (the activity's scheduled/started/completed, and
- * the workflow task it wakes): 1,000 chunks stay near 6,000 events, under the 10,000 we allow.
- */
-export const MAX_PART_CHUNKS = 1_000;
-/** Its chunk texts are read in one activity result: well under Temporal's 2 MB payload limit. */
-export const MAX_PART_CHARACTERS = 250_000;
+import { MAX_PART_CHARACTERS, MAX_PART_CHUNKS } from '../contract/text-limits.ts';
+
+export { MAX_PART_CHARACTERS, MAX_PART_CHUNKS } from '../contract/text-limits.ts';
 
 export interface PartSpan {
   /** Chunk indexes [from, to). */
@@ -22,7 +18,11 @@ export interface PartLimits {
 }
 
 /** `lengths[i]`: chunk i's characters; `headings`: the chunks that start a chapter. */
-export function splitIntoParts(lengths: number[], headings: ReadonlySet<number>, limits: PartLimits = { chunks: MAX_PART_CHUNKS, characters: MAX_PART_CHARACTERS }): PartSpan[] {
+export function splitIntoParts(
+  lengths: number[],
+  headings: ReadonlySet<number>,
+  limits: PartLimits = { chunks: MAX_PART_CHUNKS, characters: MAX_PART_CHARACTERS },
+): PartSpan[] {
   const parts: PartSpan[] = [];
   const before = [0]; // characters before chunk i
   for (const length of lengths) before.push(before.at(-1)! + length);

@@ -3,9 +3,7 @@
 // Pure and locale-free. Every pattern scans ahead only to the next delimiter, so the cost stays
 // linear in the text's length.
 
-/** How a URL is read: its host ("example.com") or the word "link". */
-export type LinkReading = 'host' | 'word';
-export const LINK_READINGS: readonly LinkReading[] = ['host', 'word'];
+import type { LinkReading } from '../contract/text-limits.ts';
 
 export function speakableText(markup: string, links: LinkReading = 'host'): string {
   let text = markup.replace(HTML_COMMENT, ' ');
@@ -33,24 +31,68 @@ const CODE_SPAN = /`([^`]+)`/gu;
 const LINK_TARGET = String.raw`\(\s*<?[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*>?(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)`;
 const IMAGE = new RegExp(String.raw`!\[[^\[\]]*\]${LINK_TARGET}`, 'gu');
 const LINK = new RegExp(String.raw`\[([^\[\]]*)\]${LINK_TARGET}`, 'gu');
-const IMAGE_REFERENCE = /!\[[^\[\]]*\]\[[^\[\]]*\]/gu;
-const LINK_REFERENCE = /\[([^\[\]]+)\]\[[^\[\]]*\]/gu;
+const IMAGE_REFERENCE = /!\[[^[\]]*\]\[[^[\]]*\]/gu;
+const LINK_REFERENCE = /\[([^[\]]+)\]\[[^[\]]*\]/gu;
 const AUTOLINK = /<((?:https?|ftp):\/\/[^\s<>]+|(?:mailto:)?[^\s<>@]+@[^\s<>@]+)>/giu;
 /** An HTML tag: a name right after "<" keeps "a < b" and "<3" as text. */
 const HTML_TAG = /<\/?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?\/?>/gu;
 /** Tags that separate words, so "one<br>two" is two words. */
 const BLOCK_TAGS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'br', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure', 'footer',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'section', 'table',
-  'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'br',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'figcaption',
+  'figure',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'section',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ]);
 const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]{2,8}));/gu;
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '\u2013', mdash: '\u2014',
-  hellip: '\u2026', lsquo: '\u2018', rsquo: '\u2019', ldquo: '\u201c', rdquo: '\u201d', laquo: '\u00ab', raquo: '\u00bb',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ndash: '\u2013',
+  mdash: '\u2014',
+  hellip: '\u2026',
+  lsquo: '\u2018',
+  rsquo: '\u2019',
+  ldquo: '\u201c',
+  rdquo: '\u201d',
+  laquo: '\u00ab',
+  raquo: '\u00bb',
 };
 /** A backslash before ASCII punctuation makes it literal: "\*" is an asterisk, not emphasis. */
-const ESCAPE = /\\([!-\/:-@\[-`{-~])/gu;
+const ESCAPE = /\\([!-/:-@[-`{-~])/gu;
 
 function decodeEntity(entity: string, decimal?: string, hex?: string, name?: string): string {
   if (name !== undefined) return NAMED_ENTITIES[name] ?? entity;
@@ -87,13 +129,17 @@ function readUrl(match: string, links: LinkReading): string {
   let end = match.length;
   while (end > 0) {
     const ch = match[end - 1]!;
-    const unbalanced = (ch === ')' && count(match, '(', end) < count(match, ')', end)) || (ch === ']' && count(match, '[', end) < count(match, ']', end));
+    const unbalanced =
+      (ch === ')' && count(match, '(', end) < count(match, ')', end)) || (ch === ']' && count(match, '[', end) < count(match, ']', end));
     if (!URL_TAIL.test(ch) && !unbalanced) break;
     end--;
   }
   const tail = match.slice(end);
   if (links === 'word') return `link${tail}`;
-  const authority = match.slice(0, end).replace(/^[a-z]+:\/\//iu, '').split(/[/?#]/u, 1)[0]!;
+  const authority = match
+    .slice(0, end)
+    .replace(/^[a-z]+:\/\//iu, '')
+    .split(/[/?#]/u, 1)[0]!;
   const host = authority
     .slice(authority.lastIndexOf('@') + 1)
     .replace(/:\d*$/u, '')

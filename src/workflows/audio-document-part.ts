@@ -6,8 +6,8 @@
 import { getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ContentRef } from '../storage/stored-content.ts';
-import { partProgressSignal, type PartProgress } from './definitions.ts';
-import { chunkTotals, synthesizeChunks, type ChunkTotals, type SynthesisSettings } from './synthesize-chunks.ts';
+import { type PartProgress, partProgressSignal } from './definitions.ts';
+import { type ChunkTotals, chunkTotals, type SynthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
 
 /** Progress signals per part: the parent's history grows by a few events per signal. */
 const PROGRESS_SIGNALS_PER_PART = 20;
@@ -48,10 +48,17 @@ export async function audioDocumentPart({ part, plan, from, to, settings }: Part
       progress.failedAttempts += ref.attempt - 1;
       progress.characters += texts[index - from]!.length;
       // The part's end reaches the parent as its result; on the way, every `step` chunks.
-      if (progress.done % step === 0 && progress.done < texts.length) void parentHandle?.signal(partProgressSignal, { ...progress, inFlight: progress.inFlight - 1 }).catch(() => undefined); // a parent that is gone closes its parts anyway
+      if (progress.done % step === 0 && progress.done < texts.length)
+        void parentHandle?.signal(partProgressSignal, { ...progress, inFlight: progress.inFlight - 1 }).catch(() => undefined); // a parent that is gone closes its parts anyway
     },
     ended: () => void progress.inFlight--,
   });
   const list = await storeChunkList({ refs });
-  return { list, chunks: refs.length, ...chunkTotals(refs), failedAttempts: progress.failedAttempts, historyEvents: workflowInfo().historyLength };
+  return {
+    list,
+    chunks: refs.length,
+    ...chunkTotals(refs),
+    failedAttempts: progress.failedAttempts,
+    historyEvents: workflowInfo().historyLength,
+  };
 }

@@ -3,21 +3,37 @@
 // one history is spoken in parts, one child workflow after the other (audio-document-part.ts).
 // Orchestration only: every side effect happens in an activity.
 
-import { ApplicationFailure, executeChild, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  executeChild,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities, ChunkRef, StitchInput } from '../activities/index.ts';
-import { defaultOutputName, InvalidInputError, resolveDocumentInput, type AudioDocumentInput, type PauseSettings, type ResolvedDocumentInput } from '../document/input.ts';
-import type { AudioDocumentResult, DocumentProgress } from '../document/result.ts';
-import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../document/search-attributes.ts';
+import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
+import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../contract/search-attributes.ts';
+import {
+  type AudioDocumentInput,
+  defaultOutputName,
+  InvalidInputError,
+  type PauseSettings,
+  type ResolvedDocumentInput,
+  resolveDocumentInput,
+} from '../document/input.ts';
 import { ACX } from '../formats/acx.ts';
 import type { ChapterStart } from '../formats/chapters.ts';
 import type { ContentRef } from '../storage/stored-content.ts';
 import { decodeBreaks } from '../text/breaks.ts';
-import { chunkText, type BreakAfter } from '../text/chunker.ts';
+import { type BreakAfter, chunkText } from '../text/chunker.ts';
 import { MAX_PART_CHUNKS, type PartSpan } from '../text/parts.ts';
 import { audioDocumentPart, type PartResult } from './audio-document-part.ts';
-import { livePrefixQuery, partProgressSignal, progressQuery, type PartProgress } from './definitions.ts';
+import { livePrefixQuery, type PartProgress, partProgressSignal, progressQuery } from './definitions.ts';
 import { EtaEstimator, etaWindow } from './eta.ts';
-import { chunkTotals, synthesizeChunks, type ChunkTotals, type SynthesisSettings } from './synthesize-chunks.ts';
+import { type ChunkTotals, chunkTotals, type SynthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
 
 // --- Activities ---
 
@@ -48,7 +64,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   // started before them resolve their input, stitch and stream live as they were started for.
   const listenerAudio = patched('listener-audio');
   const input = validate(rawInput, !listenerAudio);
-  input.notices.forEach((notice) => log.warn(notice));
+  for (const notice of input.notices) log.warn(notice);
 
   // Answered from the start: a book's chunks are counted once the text is read (total 0 until then).
   const progress: DocumentProgress = { phase: 'synthesizing', total: 0, done: 0, inFlight: 0, failedAttempts: 0, startedAt, elapsedMs: 0 };
@@ -96,18 +112,23 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   let spoken: Spoken;
   if (plan.parts.length <= 1) {
     const texts = plan.texts ?? (await readChunks({ plan: plan.ref!, from: 0, to: plan.chunks }));
-    const refs = await synthesizeChunks(texts, 0, { ...input, ...(textInPlan ? { textInPlan } : {}) }, {
-      started: () => void progress.inFlight++,
-      finished: (index, ref) => {
-        progress.done++;
-        finished[index] = ref;
-        while (finished[prefix]) prefix++;
-        progress.failedAttempts += ref.attempt - 1;
-        const etaMs = eta.chunkFinished(texts[index]!.length, Date.now());
-        if (etaMs !== undefined) progress.etaMs = etaMs;
+    const refs = await synthesizeChunks(
+      texts,
+      0,
+      { ...input, ...(textInPlan ? { textInPlan } : {}) },
+      {
+        started: () => void progress.inFlight++,
+        finished: (index, ref) => {
+          progress.done++;
+          finished[index] = ref;
+          while (finished[prefix]) prefix++;
+          progress.failedAttempts += ref.attempt - 1;
+          const etaMs = eta.chunkFinished(texts[index]!.length, Date.now());
+          if (etaMs !== undefined) progress.etaMs = etaMs;
+        },
+        ended: () => void progress.inFlight--,
       },
-      ended: () => void progress.inFlight--,
-    });
+    );
     spoken = { chunks: refs, ...chunkTotals(refs) };
   } else {
     spoken = await speakInParts(plan, input, textInPlan, progress);
@@ -160,7 +181,12 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     ...(listenerAudio ? { format: input.output.format, artifacts: stitched.artifacts ?? [], chapters: stitched.chapters ?? [] } : {}),
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
     ...(stitched.acx ? { acx: stitched.acx } : {}),
-    ...(spoken.parts ? { parts: spoken.parts.length, historyEvents: { document: workflowInfo().historyLength, largestPart: Math.max(...spoken.parts.map((p) => p.historyEvents)) } } : {}),
+    ...(spoken.parts
+      ? {
+          parts: spoken.parts.length,
+          historyEvents: { document: workflowInfo().historyLength, largestPart: Math.max(...spoken.parts.map((p) => p.historyEvents)) },
+        }
+      : {}),
   };
 }
 
@@ -192,7 +218,12 @@ function inlinePlan(input: ResolvedDocumentInput): DocumentPlan {
 }
 
 async function preparedPlan(input: ResolvedDocumentInput): Promise<DocumentPlan> {
-  const prepared = await prepareText({ ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }), maxChunkChars: input.maxChunkChars, maxPartChunks: input.maxPartChunks ?? MAX_PART_CHUNKS, ...(input.links ? { links: input.links } : {}) });
+  const prepared = await prepareText({
+    ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }),
+    maxChunkChars: input.maxChunkChars,
+    maxPartChunks: input.maxPartChunks ?? MAX_PART_CHUNKS,
+    ...(input.links ? { links: input.links } : {}),
+  });
   return { ...prepared, breaks: decodeBreaks(prepared.breaks), ref: prepared.plan };
 }
 
@@ -210,10 +241,22 @@ interface Spoken extends ChunkTotals {
  * One part after the other, each a child with the document's whole concurrency: at most C chunks
  * are ever in flight for the document, as in one run. Each part reports its progress by signal.
  */
-async function speakInParts(plan: DocumentPlan, input: ResolvedDocumentInput, textInPlan: boolean, progress: DocumentProgress): Promise<Spoken> {
+async function speakInParts(
+  plan: DocumentPlan,
+  input: ResolvedDocumentInput,
+  textInPlan: boolean,
+  progress: DocumentProgress,
+): Promise<Spoken> {
   const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
   const settings: SynthesisSettings = {
-    engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, mode, schedule, concurrency, retry,
+    engine,
+    ...(voice ? { voice } : {}),
+    ...(speed ? { speed } : {}),
+    engineOptions,
+    mode,
+    schedule,
+    concurrency,
+    retry,
     ...(tenant ? { tenant, ...(tenantWeight === undefined ? {} : { tenantWeight }) } : {}),
     ...(textInPlan ? { textInPlan } : {}),
   };
@@ -263,7 +306,11 @@ async function speakInParts(plan: DocumentPlan, input: ResolvedDocumentInput, te
 
 /** How the stitcher (and so the live stream) joins the chunks. */
 function joinOf({ output }: ResolvedDocumentInput) {
-  return { trim: true, crossfadeMs: output.crossfadeMs, ...(output.preset === 'acx' ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}) };
+  return {
+    trim: true,
+    crossfadeMs: output.crossfadeMs,
+    ...(output.preset === 'acx' ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}),
+  };
 }
 
 /** What the stitch makes of the output options: tags, chapters at the headings, loudness, joins, captions. */

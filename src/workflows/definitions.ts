@@ -1,8 +1,8 @@
 // Names shared by the workflow and its clients.
 
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DocumentProgress, LivePrefix } from '../contract/result.ts';
 import type { EngineName } from '../document/input.ts';
-import type { DocumentProgress, LivePrefix } from '../document/result.ts';
 
 export const AUDIO_DOCUMENT_WORKFLOW = 'audioDocument';
 /** A part of a book, run as a child of audioDocument. */

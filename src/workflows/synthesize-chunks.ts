@@ -7,7 +7,10 @@ import type { ResolvedDocumentInput } from '../document/input.ts';
 import { ttsTaskQueue } from './definitions.ts';
 import { runBatches, runWindow, runWindowOnConditions } from './run-limited.ts';
 
-export type SynthesisSettings = Pick<ResolvedDocumentInput, 'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'> & {
+export type SynthesisSettings = Pick<
+  ResolvedDocumentInput,
+  'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'
+> & {
   /** The stitch reads chunk texts from the stored plan (see SynthesizeChunkInput). */
   textInPlan?: true;
 };
@@ -45,14 +48,27 @@ function synthesisActivities(taskQueue: string, { retry, tenant, tenantWeight }:
 }
 
 /** Speaks `texts`, the chunks `firstIndex`.. of the document; their refs come back in order. */
-export async function synthesizeChunks(texts: string[], firstIndex: number, settings: SynthesisSettings, hooks: SynthesisHooks): Promise<ChunkRef[]> {
+export async function synthesizeChunks(
+  texts: string[],
+  firstIndex: number,
+  settings: SynthesisSettings,
+  hooks: SynthesisHooks,
+): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
   const { engine, voice, speed, engineOptions, textInPlan } = settings;
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
   const synthesizeOne = (i: number): Promise<ChunkRef> => {
     const index = firstIndex + i;
     hooks.started();
-    return synthesizeChunk({ index, text: texts[i]!, engine, ...(voice ? { voice } : {}), ...(speed ? { speed } : {}), engineOptions, ...(textInPlan ? { textInPlan } : {}) }).then(
+    return synthesizeChunk({
+      index,
+      text: texts[i]!,
+      engine,
+      ...(voice ? { voice } : {}),
+      ...(speed ? { speed } : {}),
+      engineOptions,
+      ...(textInPlan ? { textInPlan } : {}),
+    }).then(
       (ref) => {
         try {
           hooks.finished(index, ref);
@@ -67,7 +83,12 @@ export async function synthesizeChunks(texts: string[], firstIndex: number, sett
       },
     );
   };
-  const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : patched('window-lanes') ? runWindow : runWindowOnConditions;
+  const run =
+    settings.mode === 'parallel' && settings.schedule === 'batch'
+      ? runBatches
+      : patched('window-lanes')
+        ? runWindow
+        : runWindowOnConditions;
   return run(texts.length, settings.concurrency, synthesizeOne);
 }
 

@@ -7,7 +7,7 @@ import { buildServer, type ServerOptions } from '../../src/server/app.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import type { AudioWorker, AudioWorkerOptions } from '../../src/temporal/audio-worker.ts';
 import { inProcessWorker } from './documents.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporal.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from './temporal.ts';
 
 export interface ListeningServer {
   app: FastifyInstance;
@@ -34,7 +34,12 @@ export async function startApiTestEnvironment(name: string, worker: Partial<Audi
   let audioWorker: AudioWorker | undefined;
   let running: Promise<void> | undefined;
   const servers: FastifyInstance[] = [];
-  const options: ServerOptions = { client: temporal.client, taskQueue, outputDir, blobStore: new LocalBlobStore(join(outputDir, '.chunks')) };
+  const options: ServerOptions = {
+    client: temporal.client,
+    taskQueue,
+    outputDir,
+    blobStore: new LocalBlobStore(join(outputDir, '.chunks')),
+  };
   const stop = async () => {
     await Promise.all(servers.filter((app) => app.server.listening).map((app) => app.close()));
     audioWorker?.shutdown();

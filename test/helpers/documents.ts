@@ -3,10 +3,10 @@
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
-import { createAudioWorker, type AudioWorker, type AudioWorkerOptions } from '../../src/temporal/audio-worker.ts';
+import { type AudioWorker, type AudioWorkerOptions, createAudioWorker } from '../../src/temporal/audio-worker.ts';
 import { uniqueTaskQueue } from './temporal.ts';
 
 /** `count` one-sentence paragraphs, one chunk each, whose text tells their index and document. */
@@ -15,7 +15,12 @@ export function numberedParagraphs(count: number, tag = 'document'): string {
 }
 
 /** An in-process worker on `taskQueue`, writing under `dir/taskQueue` (output) and its `.chunks` (store). */
-export function inProcessWorker(connection: NativeConnection, dir: string, taskQueue: string, options: Partial<AudioWorkerOptions> = {}): Promise<AudioWorker> {
+export function inProcessWorker(
+  connection: NativeConnection,
+  dir: string,
+  taskQueue: string,
+  options: Partial<AudioWorkerOptions> = {},
+): Promise<AudioWorker> {
   const outputDir = join(dir, taskQueue);
   return createAudioWorker({
     connection,
@@ -30,7 +35,12 @@ export function inProcessWorker(connection: NativeConnection, dir: string, taskQ
 }
 
 /** The WAV an undisturbed run makes of `input` (simulated engine, in-process worker, own queue and store). */
-export async function referenceRun(client: Client, connection: NativeConnection, dir: string, input: AudioDocumentInput): Promise<AudioDocumentResult> {
+export async function referenceRun(
+  client: Client,
+  connection: NativeConnection,
+  dir: string,
+  input: AudioDocumentInput,
+): Promise<AudioDocumentResult> {
   const taskQueue = uniqueTaskQueue('reference');
   const worker = await inProcessWorker(connection, dir, taskQueue, { engines: { simulated: new SimulatedEngine() } });
   const clean: AudioDocumentInput = { ...input, engineOptions: { ...input.engineOptions, latencyMs: 0, jitterMs: 0, failureRate: 0 } };

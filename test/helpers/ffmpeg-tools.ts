@@ -16,7 +16,9 @@ export interface Probe {
 }
 
 export async function ffprobe(path: string): Promise<Probe> {
-  const { stdout } = await run(ffprobePath, ['-v', 'error', '-show_format', '-show_streams', '-show_chapters', '-of', 'json', path], { maxBuffer: 64 << 20 });
+  const { stdout } = await run(ffprobePath, ['-v', 'error', '-show_format', '-show_streams', '-show_chapters', '-of', 'json', path], {
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(stdout) as Probe;
 }
 

@@ -1,8 +1,8 @@
 // Reading what a workflow decided from its history, so tests check scheduling exactly, not by timing.
 
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { expect } from 'vitest';
 import { temporal } from '@temporalio/proto';
+import { expect } from 'vitest';
 
 /** For each workflow task: how many chunks had finished when it started, and how many were scheduled once its commands ran. */
 export type WorkflowTaskDecision = { finished: number; scheduled: number };
@@ -29,7 +29,12 @@ export async function chunkSchedulingDecisions(handle: WorkflowHandle): Promise<
   }
   if (open) open.scheduled = scheduled;
   // The tasks before the first chunk read and chunk the text.
-  return decisions.slice(Math.max(0, decisions.findIndex((d) => d.scheduled > 0)));
+  return decisions.slice(
+    Math.max(
+      0,
+      decisions.findIndex((d) => d.scheduled > 0),
+    ),
+  );
 }
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
@@ -56,15 +61,21 @@ export async function expectOneExecutionWithoutRedoneChunks(client: Client, work
   const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk');
   const completed = new Set(scheduled.map((event) => Number(event.eventId)));
   expect(scheduled).toHaveLength(chunks);
-  expect(events.filter((event) => completed.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId)))).toHaveLength(chunks);
+  expect(events.filter((event) => completed.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId)))).toHaveLength(
+    chunks,
+  );
 }
 
 /** The identity of the worker that ran each chunk's (last) attempt, in history order. */
 export async function chunkWorkers(handle: WorkflowHandle): Promise<string[]> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const chunkActivities = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk').map((e) => Number(e.eventId)));
+  const chunkActivities = new Set(
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk').map((e) => Number(e.eventId)),
+  );
   return events
-    .filter((e) => e.activityTaskStartedEventAttributes && chunkActivities.has(Number(e.activityTaskStartedEventAttributes.scheduledEventId)))
+    .filter(
+      (e) => e.activityTaskStartedEventAttributes && chunkActivities.has(Number(e.activityTaskStartedEventAttributes.scheduledEventId)),
+    )
     .map((e) => e.activityTaskStartedEventAttributes!.identity!);
 }
 
@@ -74,7 +85,11 @@ export function maxInFlight(events: HistoryEvent[]): number {
   let max = 0;
   for (const event of events) {
     if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk') open.add(Number(event.eventId));
-    const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
+    const closed =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskTimedOutEventAttributes ??
+      event.activityTaskCanceledEventAttributes;
     if (closed) open.delete(Number(closed.scheduledEventId));
     max = Math.max(max, open.size);
   }

@@ -1,11 +1,14 @@
 // Running the project's commands as a user does (`npm start`, `npm run client`), and watching processes.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 
 /** Every process below `pid` (children, grandchildren, ...). */
 export function descendants(pid: number): number[] {
   const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=']).toString();
-  const pairs = out.trim().split('\n').map((line) => line.trim().split(/\s+/u).map(Number) as [number, number]);
+  const pairs = out
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/u).map(Number) as [number, number]);
   const found: number[] = [];
   const visit = (parent: number) => {
     for (const [child, ppid] of pairs) {

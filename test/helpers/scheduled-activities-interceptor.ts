@@ -2,7 +2,14 @@
 // test can compare it with what the history recorded. Replay itself checks only the kind and order
 // of commands, not their inputs: a change that handed chunk 3's result to chunk 4 would pass it.
 
-import { proxySinks, type ActivityInput, type Next, type Sinks, type WorkflowInterceptorsFactory, type WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
+import {
+  type ActivityInput,
+  type Next,
+  proxySinks,
+  type Sinks,
+  type WorkflowInterceptorsFactory,
+  type WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
 
 export interface ScheduledActivitySinks extends Sinks {
   scheduledActivities: { scheduled(activityType: string, input: unknown): void };

@@ -1,7 +1,7 @@
 // A real Temporal dev server per test file, with a client and a worker connection to it.
 
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/local-temporal.ts';
+import { type LocalTemporal, startLocalTemporal } from '../../src/temporal/local-temporal.ts';
 
 export type TestTemporal = LocalTemporal;
 
@@ -18,4 +18,3 @@ export async function startTestTemporal(): Promise<TestTemporal> {
 export function uniqueTaskQueue(name: string): string {
   return `${name}-${Math.random().toString(36).slice(2, 10)}`;
 }
-

@@ -1,6 +1,6 @@
 // Runs `src/worker.ts` as a child process, as production does, so tests can SIGKILL it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestTemporal } from './temporal.ts';
 
@@ -22,7 +22,12 @@ export type WorkerTarget = { server: Pick<TestTemporal['server'], 'address'>; di
  * `dir/taskQueue`, with its own chunk store and no Replicate token (unless `extra` sets them).
  */
 export function workerProcessEnv(temporal: WorkerTarget, taskQueue: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporal.server.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AUDIO_OUTPUT_DIR: join(temporal.dir, taskQueue),
+  };
   delete env.AUDIO_BLOB_DIR;
   delete env.AUDIO_BLOB_URL;
   delete env.AUDIO_OUTPUT_URL;

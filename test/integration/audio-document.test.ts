@@ -2,7 +2,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -11,18 +11,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { describeFailure } from '../../src/client/print-result.ts';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { sha256Hex } from '../../src/storage/blob-store.ts';
-import { createAudioWorker, type AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
 import { numberedParagraphs } from '../helpers/documents.ts';
 import { chunkSchedulingDecisions } from '../helpers/history.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
 const run = promisify(execFile);
 
@@ -79,13 +79,26 @@ beforeEach(async () => {
 describe('audioDocument on a real Temporal server', () => {
   it('gives byte-identical WAVs sequentially and in parallel, with 1 and exactly C chunks in flight', async () => {
     const text = numberedParagraphs(12);
-    const sequential = await speak({ text, engine: 'simulated', mode: 'sequential', engineOptions: { latencyMs: 30 }, output: { name: 'seq.wav' } });
+    const sequential = await speak({
+      text,
+      engine: 'simulated',
+      mode: 'sequential',
+      engineOptions: { latencyMs: 30 },
+      output: { name: 'seq.wav' },
+    });
     expect(engine.stats.maxInFlight).toBe(1);
     expect(engine.stats.calls).toBe(12);
 
     engine.resetStats();
     await rm(blobDir, { recursive: true, force: true });
-    const parallel = await speak({ text, engine: 'simulated', mode: 'parallel', concurrency: 3, engineOptions: { latencyMs: 30 }, output: { name: 'par.wav' } });
+    const parallel = await speak({
+      text,
+      engine: 'simulated',
+      mode: 'parallel',
+      concurrency: 3,
+      engineOptions: { latencyMs: 30 },
+      output: { name: 'par.wav' },
+    });
     expect(engine.stats.maxInFlight).toBe(3);
     expect(engine.stats.calls).toBe(12);
 
@@ -104,7 +117,12 @@ describe('audioDocument on a real Temporal server', () => {
   it('keeps C chunks busy with the window schedule, and waits for each batch with the batch schedule', async () => {
     const N = 12;
     const C = 3;
-    const base = { text: numberedParagraphs(N), engine: 'simulated' as const, concurrency: C, engineOptions: { latencyMs: 40, jitterMs: 400 } };
+    const base = {
+      text: numberedParagraphs(N),
+      engine: 'simulated' as const,
+      concurrency: C,
+      engineOptions: { latencyMs: 40, jitterMs: 400 },
+    };
 
     const batchHandle = await start({ ...base, schedule: 'batch', output: { name: 'batch.wav' } });
     await batchHandle.result();
@@ -159,7 +177,13 @@ describe('audioDocument on a real Temporal server', () => {
 
   it('cancels in-flight chunks and ends cancelled, writing nothing', async () => {
     // A minute a chunk: a chunk that ends sooner was stopped by the cancellation, whatever the machine's load.
-    const handle = await start({ text: numberedParagraphs(20), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 60_000 }, output: { name: 'cancelled.wav' } });
+    const handle = await start({
+      text: numberedParagraphs(20),
+      engine: 'simulated',
+      concurrency: 2,
+      engineOptions: { latencyMs: 60_000 },
+      output: { name: 'cancelled.wav' },
+    });
     while ((await handle.query(progressQuery)).inFlight < 2) await sleep(50);
     await handle.cancel();
     const error = await handle.result().catch((e: unknown) => e);
@@ -187,13 +211,15 @@ describe('audioDocument on a real Temporal server', () => {
     expect(engine.stats.calls).toBe(0);
   });
 
-  it('fails fast with the engine\'s message for an unknown voice', async () => {
+  it("fails fast with the engine's message for an unknown voice", async () => {
     const handle = await start({ text: 'One.\n\nTwo.\n\nThree.', voice: 'klingon' });
     const error = await handle.result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(describeFailure(error)).toMatch(/unknown eSpeak voice "klingon"/u);
     const history = await handle.fetchHistory();
-    const retried = history.events!.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+    const retried = history.events!.filter(
+      (e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+    );
     expect(retried).toEqual([]);
   });
 
@@ -206,7 +232,11 @@ describe('audioDocument on a real Temporal server', () => {
 
   it('makes an ACX master split by chapter, from the headings the chunker finds', async () => {
     const text = `Chapter One\n\n${numberedParagraphs(3)}\n\nChapter Two\n\nThe end is near.`;
-    const result = await speak({ text, engine: 'simulated', output: { name: 'acx/book', preset: 'acx', split: 'chapter', title: 'The Book' } });
+    const result = await speak({
+      text,
+      engine: 'simulated',
+      output: { name: 'acx/book', preset: 'acx', split: 'chapter', title: 'The Book' },
+    });
     expect(result.format).toBe('mp3');
     expect(result.path).toBe(join(outputDir, 'acx/book.m3u8'));
     expect(result.chapters!.map((c) => c.title)).toEqual(['Chapter One', 'Chapter Two']);
@@ -257,8 +287,25 @@ describe('audioDocument on a real Temporal server', () => {
     const cli = process.env.TEMPORAL_CLI!;
     const address = temporal.server.address;
     const workflowId = uniqueTaskQueue('cli');
-    const input = JSON.stringify({ text: 'Started from the command line.\n\nSecond paragraph.', engine: 'simulated', output: { name: 'cli.wav' } });
-    await run(cli, ['workflow', 'start', '--address', address, '--type', 'audioDocument', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', input]);
+    const input = JSON.stringify({
+      text: 'Started from the command line.\n\nSecond paragraph.',
+      engine: 'simulated',
+      output: { name: 'cli.wav' },
+    });
+    await run(cli, [
+      'workflow',
+      'start',
+      '--address',
+      address,
+      '--type',
+      'audioDocument',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      input,
+    ]);
     const { stdout } = await run(cli, ['workflow', 'result', '--address', address, '--workflow-id', workflowId, '-o', 'json']);
     const answer = JSON.parse(stdout) as { status: string; result: AudioDocumentResult };
     expect(answer.status).toMatch(/COMPLETED/u);

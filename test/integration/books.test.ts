@@ -3,26 +3,26 @@
 // at most C chunks in flight for the whole document, parts that start at chapters, every history
 // bounded, and the same audio as the same text spoken in one run.
 
-import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, type Client, type WorkflowFailedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDocuments } from '../../src/client/list-documents.ts';
 import { describeFailure } from '../../src/client/print-result.ts';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
+import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../../src/contract/search-attributes.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import type { SpeechTimings } from '../../src/formats/index.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { storeText } from '../../src/storage/stored-text.ts';
 import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
-import { inProcessWorker } from '../helpers/documents.ts';
-import { listDocuments } from '../../src/client/list-documents.ts';
-import { DocumentCharacters, DocumentChunks, DocumentEngine, DocumentFormat, DocumentTitle } from '../../src/document/search-attributes.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
+import { inProcessWorker } from '../helpers/documents.ts';
 import { maxInFlight } from '../helpers/history.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
 let audioWorker: AudioWorker;
@@ -33,7 +33,10 @@ const taskQueue = uniqueTaskQueue('books');
 
 /** Chapters of numbered paragraphs: "Chapter N" headings, then short paragraphs; `tag` keeps each test's chunks its own (stored chunks are reused). */
 function book(tag: string, chapters: number, paragraphs: number): string {
-  const chapter = (c: number) => [`Chapter ${c + 1}`, ...Array.from({ length: paragraphs }, (_, p) => `Paragraph ${p} of the ${tag} chapter ${c + 1} is here.`)];
+  const chapter = (c: number) => [
+    `Chapter ${c + 1}`,
+    ...Array.from({ length: paragraphs }, (_, p) => `Paragraph ${p} of the ${tag} chapter ${c + 1} is here.`),
+  ];
   return Array.from({ length: chapters }, (_, c) => chapter(c).join('\n\n')).join('\n\n');
 }
 
@@ -51,7 +54,10 @@ const millis = (event: Events[number]) => Number(event.eventTime!.seconds) * 100
 
 beforeAll(async () => {
   temporal = await startTestTemporal();
-  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { maxConcurrentActivities: 50, engines: { simulated: new SimulatedEngine() } });
+  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, {
+    maxConcurrentActivities: 50,
+    engines: { simulated: new SimulatedEngine() },
+  });
   outputDir = join(temporal.dir, taskQueue);
   blobs = new LocalBlobStore(join(outputDir, '.chunks'));
   running = audioWorker.run();
@@ -82,10 +88,17 @@ describe('books: stored text, spoken in parts', () => {
 
     const parts = await Promise.all([1, 2, 3].map((n) => history(temporal.client, `${handle.workflowId}/part-${n}`)));
     const spans = parts.map((events) => {
-      const input = JSON.parse(Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString()) as { from: number; to: number };
+      const input = JSON.parse(Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString()) as {
+        from: number;
+        to: number;
+      };
       return [input.from, input.to];
     });
-    expect(spans).toEqual([[0, 10], [10, 20], [20, 25]]); // each starts at a "Chapter N" heading
+    expect(spans).toEqual([
+      [0, 10],
+      [10, 20],
+      [20, 25],
+    ]); // each starts at a "Chapter N" heading
     for (const events of parts) expect(maxInFlight(events)).toBe(3);
     // One part after the other: the next starts only once the one before has closed.
     for (let n = 1; n < parts.length; n++) expect(millis(parts[n]![0]!)).toBeGreaterThanOrEqual(millis(parts[n - 1]!.at(-1)!));
@@ -98,14 +111,26 @@ describe('books: stored text, spoken in parts', () => {
 
     // Findable later: search attributes set by the workflow, listed from visibility.
     const attributes = (await handle.describe()).typedSearchAttributes;
-    const found = [attributes.get(DocumentTitle), attributes.get(DocumentChunks), attributes.get(DocumentCharacters), attributes.get(DocumentEngine), attributes.get(DocumentFormat)];
+    const found = [
+      attributes.get(DocumentTitle),
+      attributes.get(DocumentChunks),
+      attributes.get(DocumentCharacters),
+      attributes.get(DocumentEngine),
+      attributes.get(DocumentFormat),
+    ];
     expect(found).toEqual(['Chapter 1', 25, whole.characters, 'simulated', 'wav']); // the first run paid for every character
     const listed = (await listDocuments(temporal.client, 'finished')).find((d) => d.id === handle.workflowId);
     expect(listed).toMatchObject({ status: 'COMPLETED', title: 'Chapter 1', done: 25, total: 25 });
   });
 
   it('answers the progress query across the parts', async () => {
-    const handle = await start({ textRef: await storeText(blobs, book('progress', 4, 2)), engine: 'simulated', concurrency: 2, maxPartChunks: 3, engineOptions: { latencyMs: 300 } });
+    const handle = await start({
+      textRef: await storeText(blobs, book('progress', 4, 2)),
+      engine: 'simulated',
+      concurrency: 2,
+      maxPartChunks: 3,
+      engineOptions: { latencyMs: 300 },
+    });
     const seen = new Set<number>();
     let progress = await handle.query(progressQuery);
     while (progress.phase === 'synthesizing') {
@@ -124,20 +149,32 @@ describe('books: stored text, spoken in parts', () => {
   });
 
   it('cancels the running part, starts no other, and writes nothing', async () => {
-    const handle = await start({ textRef: await storeText(blobs, book('cancelled', 3, 3)), engine: 'simulated', concurrency: 2, maxPartChunks: 4, engineOptions: { latencyMs: 3_000 }, output: { name: 'cancelled-book.wav' } });
+    const handle = await start({
+      textRef: await storeText(blobs, book('cancelled', 3, 3)),
+      engine: 'simulated',
+      concurrency: 2,
+      maxPartChunks: 4,
+      engineOptions: { latencyMs: 3_000 },
+      output: { name: 'cancelled-book.wav' },
+    });
     // Part 2's first two chunks are done; its last two take 3 s more, far longer than a cancel takes.
     while ((await handle.query(progressQuery)).done < 5) await sleep(50);
     await handle.cancel();
     const error = await handle.result().catch((e: unknown) => e);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect((await temporal.client.workflow.getHandle(`${handle.workflowId}/part-2`).describe()).status.name).toBe('CANCELLED');
-    await expect(temporal.client.workflow.getHandle(`${handle.workflowId}/part-3`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(temporal.client.workflow.getHandle(`${handle.workflowId}/part-3`).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
     expect(existsSync(join(outputDir, 'cancelled-book.wav'))).toBe(false);
   });
 
   it('speaks a 1 MB text end to end: every chunk in order, a chapter per heading, every history under 10,000 events and 10 MB', async () => {
-    const paragraph = (c: number, p: number) => `In chapter ${c}, paragraph ${p} tells how Dr. Smith and Mr. D. Holloway walked the long road to the sea, and what they said on the way. It ends here.`;
-    const chapters = Array.from({ length: 100 }, (_, c) => [`# Chapter ${c + 1}`, ...Array.from({ length: 70 }, (_, p) => paragraph(c + 1, p))].join('\n\n'));
+    const paragraph = (c: number, p: number) =>
+      `In chapter ${c}, paragraph ${p} tells how Dr. Smith and Mr. D. Holloway walked the long road to the sea, and what they said on the way. It ends here.`;
+    const chapters = Array.from({ length: 100 }, (_, c) =>
+      [`# Chapter ${c + 1}`, ...Array.from({ length: 70 }, (_, p) => paragraph(c + 1, p))].join('\n\n'),
+    );
     const text = chapters.join('\n\n');
     expect(text.length).toBeGreaterThan(1_000_000);
     const handle = await start({
@@ -155,7 +192,9 @@ describe('books: stored text, spoken in parts', () => {
     const timings = JSON.parse(await readFile(result.artifacts!.find((a) => a.kind === 'timings')!.path, 'utf8')) as SpeechTimings;
     const chunkOrder = [...new Set(timings.sentences.map((s) => s.chunk))];
     expect(chunkOrder).toEqual(Array.from({ length: result.chunks }, (_, i) => i));
-    expect(timings.sentences[1]!.text).toBe('In chapter 1, paragraph 0 tells how Dr. Smith and Mr. D. Holloway walked the long road to the sea, and what they said on the way.');
+    expect(timings.sentences[1]!.text).toBe(
+      'In chapter 1, paragraph 0 tells how Dr. Smith and Mr. D. Holloway walked the long road to the sea, and what they said on the way.',
+    );
     for (const [i, s] of timings.sentences.entries()) if (i > 0) expect(s.startMs).toBeGreaterThanOrEqual(timings.sentences[i - 1]!.endMs);
     // Every run's history, read back: the parent's and each part's.
     const ids = [handle.workflowId, ...Array.from({ length: result.parts! }, (_, n) => `${handle.workflowId}/part-${n + 1}`)];
@@ -177,6 +216,8 @@ describe('books: stored text, spoken in parts', () => {
     expect(describeFailure(await gone.result().catch((e: unknown) => e))).toMatch(/gone/u);
     // Stored by a client that does not share the workers' store.
     const elsewhere = await start({ textRef: { ...textRef, uri: 'file:///somewhere/else/texts/ab/cd.txt' }, engine: 'simulated' });
-    expect(describeFailure(await elsewhere.result().catch((e: unknown) => e))).toMatch(/is not in this worker's chunk store, .*: the client that stored the text must use the workers' chunk store \(AUDIO_BLOB_URL or AUDIO_BLOB_DIR\)/u);
+    expect(describeFailure(await elsewhere.result().catch((e: unknown) => e))).toMatch(
+      /is not in this worker's chunk store, .*: the client that stored the text must use the workers' chunk store \(AUDIO_BLOB_URL or AUDIO_BLOB_DIR\)/u,
+    );
   });
 });

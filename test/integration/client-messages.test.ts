@@ -5,12 +5,12 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { freePort } from '../../src/temporal/dev-server.ts';
 import { inProcessWorker } from '../helpers/documents.ts';
-import { STACK_TRACE, runClient, type Finished } from '../helpers/processes.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { type Finished, runClient, STACK_TRACE } from '../helpers/processes.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
 let audioWorker: AudioWorker;
@@ -23,7 +23,13 @@ beforeAll(async () => {
   audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { espeakThreads: 1 });
   running = audioWorker.run();
   // The client stores long texts where the worker reads them: its chunk store.
-  env = { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, TTS_ENGINE: 'simulated', AUDIO_BLOB_DIR: join(temporal.dir, taskQueue, '.chunks') };
+  env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporal.server.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    TTS_ENGINE: 'simulated',
+    AUDIO_BLOB_DIR: join(temporal.dir, taskQueue, '.chunks'),
+  };
 });
 
 afterAll(async () => {
@@ -51,7 +57,7 @@ function expectError(run: Finished, message: RegExp) {
 }
 
 describe('client messages', () => {
-  it('an unknown voice: speak and status give the engine\'s message', async () => {
+  it("an unknown voice: speak and status give the engine's message", async () => {
     const file = await textFile('klingon.txt', 'Qapla.\n\nThe second paragraph.');
     const speak = await runClient(['speak', file, '--engine', 'espeak', '--voice', 'klingon'], env);
     expectError(speak, /unknown eSpeak voice "klingon" \(try en-us/u);
@@ -110,29 +116,41 @@ describe('client messages', () => {
     const speak = await runClient(['speak', epub, '--out', 'lighthouse.m4b'], env);
     expect(speak.code, speak.stderr).toBe(0);
     expect(speak.stderr).toMatch(/Read .*lighthouse-epub3\.epub: EPUB "The Lighthouse Keeper" by Mara Quill/u);
-    expect(speak.stdout).toMatch(/Chapters: 0:00:00 The Lighthouse Keeper[\s\S]*The Storm[\s\S]*The Lamp[\s\S]*The Ship[\s\S]*The Morning/u);
+    expect(speak.stdout).toMatch(
+      /Chapters: 0:00:00 The Lighthouse Keeper[\s\S]*The Storm[\s\S]*The Lamp[\s\S]*The Ship[\s\S]*The Morning/u,
+    );
     const id = spokenId(speak);
     expect((await temporal.client.workflow.getHandle(id).describe()).memo).toMatchObject({ source: 'lighthouse-epub3.epub' });
     const list = await runClient(['list', '--finished', '--json'], env);
-    expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ id, status: 'COMPLETED', title: 'The Lighthouse Keeper', source: 'lighthouse-epub3.epub' }));
+    expect(JSON.parse(list.stdout)).toContainEqual(
+      expect.objectContaining({ id, status: 'COMPLETED', title: 'The Lighthouse Keeper', source: 'lighthouse-epub3.epub' }),
+    );
   });
 
   it('a book longer than the inline limit travels as a stored text', async () => {
-    const sentence = (c: number, p: number, s: number) => `Sentence ${s} of paragraph ${p} in chapter ${c} has enough words in it to belong to a long book, and goes on.`;
+    const sentence = (c: number, p: number, s: number) =>
+      `Sentence ${s} of paragraph ${p} in chapter ${c} has enough words in it to belong to a long book, and goes on.`;
     const paragraph = (c: number, p: number) => Array.from({ length: 4 }, (_, s) => sentence(c, p, s)).join(' ');
     const chapter = (c: number) => `# Chapter ${c}\n\n${Array.from({ length: 25 }, (_, p) => paragraph(c, p)).join('\n\n')}`;
     const file = await textFile('long-book.md', Array.from({ length: 20 }, (_, c) => chapter(c + 1)).join('\n\n'));
-    const speak = await runClient(['speak', file, '--max-chunk-chars', '2000', '--engine-options', '{"charsPerSecond":1500,"sampleRate":8000}'], env);
+    const speak = await runClient(
+      ['speak', file, '--max-chunk-chars', '2000', '--engine-options', '{"charsPerSecond":1500,"sampleRate":8000}'],
+      env,
+    );
     expect(speak.code, speak.stderr).toBe(0);
     expect(speak.stderr).toMatch(/Read .*long-book\.md: Markdown, 20 chapters, 2\d{5} characters \(stored in the chunk store/u);
-    const input = (await temporal.client.workflow.getHandle(spokenId(speak)).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const input = (await temporal.client.workflow.getHandle(spokenId(speak)).fetchHistory()).events![0]!
+      .workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
     const started = JSON.parse(Buffer.from(input.data!).toString()) as { text?: string; textRef?: { characters: number } };
     expect(started.text).toBeUndefined();
     expect(started.textRef!.characters).toBeGreaterThan(200_000);
   });
 
   it('a DRM-protected EPUB and a PDF are refused before anything starts, saying why', async () => {
-    for (const [name, reason] of [['drm.epub', /protected by DRM/u], ['report.pdf', /PDF/u]] as const) {
+    for (const [name, reason] of [
+      ['drm.epub', /protected by DRM/u],
+      ['report.pdf', /PDF/u],
+    ] as const) {
       const run = await runClient(['speak', join(import.meta.dirname, '../fixtures/books', name)], env);
       expectError(run, reason);
       expect(run.stderr).not.toMatch(/on task queue/u); // no workflow started

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedServerDir } from '../../src/temporal/embedded.ts';
 import { startDevServer } from '../../src/temporal/dev-server.ts';
+import { embeddedServerDir } from '../../src/temporal/embedded.ts';
 import { numberedParagraphs } from '../helpers/documents.ts';
 import { expectOneExecutionWithoutRedoneChunks } from '../helpers/history.ts';
-import { STACK_TRACE, exitOf, processesMentioning, runToEnd, waitForOutput } from '../helpers/processes.ts';
+import { exitOf, processesMentioning, runToEnd, STACK_TRACE, waitForOutput } from '../helpers/processes.ts';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal.ts';
 
 const CHUNKS = 24;
@@ -54,7 +54,12 @@ async function job(name: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Job>
   };
   if (!extraEnv.TEMPORAL_ADDRESS) delete env.TEMPORAL_ADDRESS;
   // 2 chunks at a time, 1 s each: 12 s of synthesis, time enough to press Ctrl-C in the middle.
-  return { env, args: ['start', '--', textFile, '--out', join(root, 'out', 'speech.wav'), '--latency-ms', '1000', '--concurrency', '2'], tmp, cache };
+  return {
+    env,
+    args: ['start', '--', textFile, '--out', join(root, 'out', 'speech.wav'), '--latency-ms', '1000', '--concurrency', '2'],
+    tmp,
+    cache,
+  };
 }
 
 /** Runs the job and presses Ctrl-C once a few chunks are done; returns its exit code and output. */

@@ -3,11 +3,11 @@
 // SDK's own metrics and ours, with counts that match the document and the fake's log.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
-import { startFakeReplicate, type FakeReplicate } from '../../src/fake-replicate/fake-replicate-server.ts';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import { freePort } from '../../src/temporal/dev-server.ts';
+import { type FakeReplicate, startFakeReplicate } from '../../testkit/fake-replicate/fake-replicate-server.ts';
 import { sleep } from '../helpers/async.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 import { killWorkerProcesses, startWorkerProcess, workerProcessEnv } from '../helpers/worker-process.ts';
 
 const TOKEN = 'r8_SECRET_metrics_token_51c2';
@@ -15,7 +15,10 @@ let temporal: TestTemporal;
 let fake: FakeReplicate;
 
 beforeAll(async () => {
-  [temporal, fake] = await Promise.all([startTestTemporal(), startFakeReplicate({ token: TOKEN, latencyMs: 200, rateLimit: { perMinute: 6, burst: 1 } })]);
+  [temporal, fake] = await Promise.all([
+    startTestTemporal(),
+    startFakeReplicate({ token: TOKEN, latencyMs: 200, rateLimit: { perMinute: 6, burst: 1 } }),
+  ]);
 });
 
 afterAll(async () => {
@@ -33,7 +36,7 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
-it('exposes the SDK\'s metrics and ours: chunks, characters, provider seconds, failed attempts and 429s, stitch bytes', async () => {
+it("exposes the SDK's metrics and ours: chunks, characters, provider seconds, failed attempts and 429s, stitch bytes", async () => {
   const port = await freePort();
   const taskQueue = uniqueTaskQueue('metrics');
   const worker = await startWorkerProcess(

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { sleep } from '../helpers/async.ts';
 import { descendants, exitOf, isAlive, waitForOutput } from '../helpers/processes.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
 
@@ -40,7 +40,12 @@ describe('entry points', () => {
     const textFile = join(temporal.dir, 'shared-server.txt');
     await writeFile(textFile, 'Spoken on a server someone else runs.');
     const out = join(temporal.dir, 'shared', 'speech.wav');
-    const env: NodeJS.ProcessEnv = { ...process.env, TTS_ENGINE: 'simulated', TEMPORAL_ADDRESS: temporal.server.address, AUDIO_BLOB_DIR: join(temporal.dir, 'blobs-shared') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TTS_ENGINE: 'simulated',
+      TEMPORAL_ADDRESS: temporal.server.address,
+      AUDIO_BLOB_DIR: join(temporal.dir, 'blobs-shared'),
+    };
     const child = spawn('npm', ['start', '--', textFile, '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = waitForOutput(child, /Wall time/u, 120_000);
     expect(await exitOf(child), await output).toBe(0);
@@ -59,7 +64,12 @@ describe('entry points', () => {
       const textFile = join(temporal.dir, `text-${n}.txt`);
       await writeFile(textFile, `Title ${n}\n\nThe first job line for run ${n}.\nIt wraps here.\n\nA second paragraph.`);
       const out = join(temporal.dir, `job-${n}`, 'speech.wav');
-      const env: NodeJS.ProcessEnv = { ...process.env, TTS_ENGINE: 'simulated', AUDIO_BLOB_DIR: join(temporal.dir, `blobs-${n}`), DURABLE_TTS_CACHE: cache };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        TTS_ENGINE: 'simulated',
+        AUDIO_BLOB_DIR: join(temporal.dir, `blobs-${n}`),
+        DURABLE_TTS_CACHE: cache,
+      };
       delete env.TEMPORAL_ADDRESS;
       const child = spawn('npm', ['start', '--', textFile, '--out', out], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
       const output = waitForOutput(child, /Wall time/u, 120_000);

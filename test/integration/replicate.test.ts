@@ -7,14 +7,14 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { describeFailure } from '../../src/client/print-result.ts';
+import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import type { AudioDocumentResult } from '../../src/document/result.ts';
-import { replicateConfig, type ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
-import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../../src/fake-replicate/fake-replicate-server.ts';
+import { type ReplicateConfig, replicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
+import { type FakeReplicate, type FakeReplicateOptions, startFakeReplicate } from '../../testkit/fake-replicate/fake-replicate-server.ts';
 import { sleep } from '../helpers/async.ts';
 import { inProcessWorker, referenceRun } from '../helpers/documents.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 import { killWorkerProcesses, startWorkerProcess, workerProcessEnv } from '../helpers/worker-process.ts';
 
 const TOKEN = 'r8_SECRET_test_token_7f3a9c';
@@ -48,7 +48,12 @@ function paragraphs(count: number, tag: string): string {
 /** A fake Replicate, and an in-process worker whose Replicate engine talks to it. */
 async function setup(fakeOptions: Partial<FakeReplicateOptions>, env: Record<string, string> = {}) {
   fake = await startFakeReplicate({ token: TOKEN, latencyMs: 200, ...fakeOptions });
-  const config = replicateConfig({ REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, REPLICATE_POLL_INTERVAL_MS: '100', ...env }) as ReplicateConfig;
+  const config = replicateConfig({
+    REPLICATE_API_TOKEN: TOKEN,
+    REPLICATE_BASE_URL: fake.url,
+    REPLICATE_POLL_INTERVAL_MS: '100',
+    ...env,
+  }) as ReplicateConfig;
   const taskQueue = uniqueTaskQueue('replicate');
   const outputDir = join(temporal.dir, taskQueue);
   audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { replicate: config });
@@ -62,7 +67,9 @@ describe('documents on Replicate', () => {
   it('stays under a 6/min provider limit: one create per chunk, no 429, makespan close to (N-1)/R + L', async () => {
     const { fake, start } = await setup({ rateLimit: { perMinute: 6, burst: 1 } }, { REPLICATE_RATE_LIMIT_PER_MINUTE: '6' });
     const startedAt = Date.now();
-    const result = (await (await start({ text: paragraphs(10, 'paced'), engine: 'replicate', concurrency: 5 })).result()) as AudioDocumentResult;
+    const result = (await (
+      await start({ text: paragraphs(10, 'paced'), engine: 'replicate', concurrency: 5 })
+    ).result()) as AudioDocumentResult;
     const seconds = (Date.now() - startedAt) / 1000;
     console.log(`10 chunks at 6/min: ${seconds.toFixed(1)} s (bound ${(9 * 10 + 0.2).toFixed(1)} s), ${fake.stats.creates.length} creates`);
     expect(result.chunks).toBe(10);
@@ -73,10 +80,12 @@ describe('documents on Replicate', () => {
     // How close the makespan comes to (N-1)/R + L is a benchmark figure (npm run bench), not a test.
   }, 300_000);
 
-  it('after a 429, retries only once the provider\'s retry_after has passed, one create per 429', async () => {
+  it("after a 429, retries only once the provider's retry_after has passed, one create per 429", async () => {
     // The worker believes it may send 60/min; the provider allows 6/min with a burst of 1.
     const { fake, start } = await setup({ rateLimit: { perMinute: 6, burst: 1 } }, { REPLICATE_RATE_LIMIT_PER_MINUTE: '60' });
-    const result = (await (await start({ text: paragraphs(3, 'throttled'), engine: 'replicate', concurrency: 3 })).result()) as AudioDocumentResult;
+    const result = (await (
+      await start({ text: paragraphs(3, 'throttled'), engine: 'replicate', concurrency: 3 })
+    ).result()) as AudioDocumentResult;
     const throttled = fake.stats.creates.filter((c) => c.status === 429);
     expect(throttled.length).toBeGreaterThan(0);
     for (let i = 0; i < 3; i++) {
@@ -157,7 +166,11 @@ describe('a worker killed while predictions are in flight', () => {
     const taskQueue = uniqueTaskQueue('crash');
     const outputDir = join(temporal.dir, taskQueue);
     // The output directory is the only thing the two workers share besides the server.
-    const env = workerProcessEnv(temporal, taskQueue, { REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, REPLICATE_POLL_INTERVAL_MS: '200' });
+    const env = workerProcessEnv(temporal, taskQueue, {
+      REPLICATE_API_TOKEN: TOKEN,
+      REPLICATE_BASE_URL: fake.url,
+      REPLICATE_POLL_INTERVAL_MS: '200',
+    });
     const first = await startWorkerProcess(env);
     const text = paragraphs(8, 'crash');
     const handle = await temporal.client.workflow.start('audioDocument', {
@@ -167,7 +180,8 @@ describe('a worker killed while predictions are in flight', () => {
     });
     while (fake.stats.inFlight < 4) await sleep(20);
     // The prediction ids are heartbeated at once; wait until the server holds all four.
-    const heartbeated = async () => ((await handle.describe()).raw.pendingActivities ?? []).filter((a) => a.heartbeatDetails?.payloads?.length).length;
+    const heartbeated = async () =>
+      ((await handle.describe()).raw.pendingActivities ?? []).filter((a) => a.heartbeatDetails?.payloads?.length).length;
     while ((await heartbeated()) < 4) await sleep(50);
     first.child.kill('SIGKILL');
     const inFlightAtCrash = fake.stats.creates.filter((c) => c.status === 201).map((c) => c.text);

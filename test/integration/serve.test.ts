@@ -2,7 +2,7 @@
 // resume the documents it was rendering; with TEMPORAL_ADDRESS set it is only a client, and a worker
 // elsewhere (sharing the output directory) renders what it starts.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,8 @@ import { embeddedServerDir } from '../../src/temporal/embedded.ts';
 import { sleep } from '../helpers/async.ts';
 import { numberedParagraphs } from '../helpers/documents.ts';
 import { expectOneExecutionWithoutRedoneChunks } from '../helpers/history.ts';
-import { STACK_TRACE, exitOf, processesMentioning, waitForOutput } from '../helpers/processes.ts';
-import { startTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal.ts';
+import { exitOf, processesMentioning, STACK_TRACE, waitForOutput } from '../helpers/processes.ts';
+import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 import { killWorkerProcesses, startWorkerProcess, workerProcessEnv } from '../helpers/worker-process.ts';
 
 const CHUNKS = 12;
@@ -59,19 +59,35 @@ async function waitFor(url: string, id: string, done: (d: any) => boolean): Prom
   }
 }
 
-const slowDocument = { text: numberedParagraphs(CHUNKS, 'served'), engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 1_000 } };
+const slowDocument = {
+  text: numberedParagraphs(CHUNKS, 'served'),
+  engine: 'simulated',
+  concurrency: 2,
+  engineOptions: { latencyMs: 1_000 },
+};
 
 describe('npm run serve on the embedded default', () => {
   it('stops cleanly on Ctrl-C and resumes the document it was rendering on the next start', async () => {
     const root = join(dir, 'embedded');
     const tmp = join(root, 'tmp');
     await mkdir(tmp, { recursive: true });
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DURABLE_TTS_CACHE: join(root, 'cache'), TMPDIR: tmp, AUDIO_OUTPUT_DIR: join(root, 'output'), TSX_DISABLE_CACHE: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      DURABLE_TTS_CACHE: join(root, 'cache'),
+      TMPDIR: tmp,
+      AUDIO_OUTPUT_DIR: join(root, 'output'),
+      TSX_DISABLE_CACHE: '1',
+    };
     delete env.TEMPORAL_ADDRESS;
     delete env.API_TOKEN;
 
     const first = await serve(env);
-    const started = await fetch(`${first.url}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(slowDocument) });
+    const started = await fetch(`${first.url}/v1/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(slowDocument),
+    });
     const { id } = (await started.json()) as { id: string };
     await waitFor(first.url, id, (d) => (d.progress?.done ?? 0) >= 3);
     process.kill(-first.child.pid!, 'SIGINT'); // the whole process group, as a terminal does
@@ -117,13 +133,24 @@ describe('npm run serve with TEMPORAL_ADDRESS', () => {
   it('is only a client: a worker elsewhere renders the document, and the server serves its audio from the shared directory', async () => {
     const taskQueue = uniqueTaskQueue('fleet');
     const outputDir = join(dir, 'fleet-output');
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_TASK_QUEUE: taskQueue, AUDIO_OUTPUT_DIR: outputDir, DURABLE_TTS_CACHE: join(dir, 'fleet-cache') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      TEMPORAL_ADDRESS: temporal.server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      AUDIO_OUTPUT_DIR: outputDir,
+      DURABLE_TTS_CACHE: join(dir, 'fleet-cache'),
+    };
     delete env.AUDIO_BLOB_DIR;
     delete env.AUDIO_BLOB_URL;
     const server = await serve(env);
     try {
       expect(server.output()).toMatch(/client only: workers run elsewhere/u);
-      const started = await fetch(`${server.url}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Rendered by a worker elsewhere.', engine: 'simulated' }) });
+      const started = await fetch(`${server.url}/v1/documents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'Rendered by a worker elsewhere.', engine: 'simulated' }),
+      });
       const { id } = (await started.json()) as { id: string };
       // No worker polls the queue yet: the workflow has not even started its first task.
       const events = (await temporal.client.workflow.getHandle(id).fetchHistory()).events ?? [];

@@ -4,7 +4,14 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EngineInputError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine, type WordTiming } from '../engine.ts';
+import {
+  EngineInputError,
+  type SynthesisRequest,
+  type SynthesizedAudio,
+  TransientEngineError,
+  type TtsEngine,
+  type WordTiming,
+} from '../engine.ts';
 import { ThreadPool } from '../thread-pool.ts';
 
 export const ESPEAK_SAMPLE_RATE = 22_050;
@@ -27,7 +34,13 @@ export class EspeakEngine implements TtsEngine {
   readonly name = 'espeak' as const;
   private readonly pool = new ThreadPool<Job, SynthesizedAudio, ThreadReady, { samples: Int16Array; words: WordTiming[] }>({
     createWorker: () => new Worker(THREAD_URL),
-    message: ({ request, voice }, id, abortFlag) => ({ id, text: request.text, voice, wordsPerMinute: Math.round(ESPEAK_WORDS_PER_MINUTE * (request.speed ?? 1)), abortFlag }),
+    message: ({ request, voice }, id, abortFlag) => ({
+      id,
+      text: request.text,
+      voice,
+      wordsPerMinute: Math.round(ESPEAK_WORDS_PER_MINUTE * (request.speed ?? 1)),
+      abortFlag,
+    }),
     result: ({ samples, words }) => ({ sampleRate: ESPEAK_SAMPLE_RATE, channels: 1, samples, words }),
     jobError: (message) => new Error(`eSpeak failed: ${message}`),
     threadError: (error) => new TransientEngineError(`eSpeak thread failed: ${error.message}`),

@@ -10,10 +10,9 @@ const espeak = new espeakModule.eSpeakNGWorker();
 let currentVoice = '';
 
 /** Every name a voice answers to: its identifier ("gmw/en-US") and its languages ("en-us"). */
-const voices = espeak.list_voices().flatMap((voice) => [
-  voice.identifier.toLowerCase(),
-  ...voice.languages.map((language) => language.name.toLowerCase()),
-]);
+const voices = espeak
+  .list_voices()
+  .flatMap((voice) => [voice.identifier.toLowerCase(), ...voice.languages.map((language) => language.name.toLowerCase())]);
 
 parentPort.postMessage({ type: 'ready', sampleRate: espeak.samplerate, voices });
 

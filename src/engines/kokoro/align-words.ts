@@ -9,7 +9,15 @@ export interface LabelledIpa {
 }
 
 /** Groups of 1..3 words on either side that may stand for each other; [0, 1] and [1, 0] keep a solution. */
-const STEPS: Array<[number, number]> = [[1, 1], [1, 2], [2, 1], [1, 3], [3, 1], [1, 0], [0, 1]];
+const STEPS: Array<[number, number]> = [
+  [1, 1],
+  [1, 2],
+  [2, 1],
+  [1, 3],
+  [3, 1],
+  [1, 0],
+  [0, 1],
+];
 const UNMATCHED_COST = 1.5;
 
 /** For each code point of each clause word, the owner of the isolated word it comes from. */
@@ -26,9 +34,14 @@ export function alignIpaWords(clause: string[][], isolated: LabelledIpa[]): numb
       if (here === Infinity) continue;
       for (const [di, dj] of STEPS) {
         if (i + di > n || j + dj > m) continue;
-        const step = di === 0 || dj === 0
-          ? UNMATCHED_COST
-          : distance(clause.slice(i, i + di).flat(), iso.slice(j, j + dj).flatMap((word) => word.chars)) + (di + dj - 2) * 0.05;
+        const step =
+          di === 0 || dj === 0
+            ? UNMATCHED_COST
+            : distance(
+                clause.slice(i, i + di).flat(),
+                iso.slice(j, j + dj).flatMap((word) => word.chars),
+              ) +
+              (di + dj - 2) * 0.05;
         if (here + step < cost[i + di]![j + dj]!) {
           cost[i + di]![j + dj] = here + step;
           from[i + di]![j + dj] = [di, dj];
@@ -39,7 +52,7 @@ export function alignIpaWords(clause: string[][], isolated: LabelledIpa[]): numb
   const owners: number[][] = clause.map((word) => word.map(() => -1));
   let lastOwner = iso[0]?.owner ?? -1;
   const groups: Array<[number, number, number, number]> = [];
-  for (let i = n, j = m; i > 0 || j > 0;) {
+  for (let i = n, j = m; i > 0 || j > 0; ) {
     const [di, dj] = from[i]![j]!;
     groups.unshift([i - di, i, j - dj, j]);
     i -= di;
@@ -77,7 +90,8 @@ function distance(a: string[], b: string[]): number {
   let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
   for (let i = 1; i <= x.length; i++) {
     const row = [i];
-    for (let j = 1; j <= y.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    for (let j = 1; j <= y.length; j++)
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
     previous = row;
   }
   return previous[y.length]! / Math.max(x.length, y.length);

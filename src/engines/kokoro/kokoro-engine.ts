@@ -6,10 +6,25 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EngineInputError, PermanentEngineError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
+import {
+  EngineInputError,
+  PermanentEngineError,
+  type SynthesisRequest,
+  type SynthesizedAudio,
+  TransientEngineError,
+  type TtsEngine,
+} from '../engine.ts';
 import { ThreadPool } from '../thread-pool.ts';
 import type { ThreadData, ThreadRequest } from './kokoro-thread.ts';
-import { ensureKokoroModel, KOKORO_INT8_MODEL_FILE, KOKORO_MODEL_FILE, KOKORO_VOICES, KokoroDownloadError, KokoroModelError, pinnedSha256 } from './model-files.ts';
+import {
+  ensureKokoroModel,
+  type KOKORO_INT8_MODEL_FILE,
+  KOKORO_MODEL_FILE,
+  KOKORO_VOICES,
+  KokoroDownloadError,
+  KokoroModelError,
+  pinnedSha256,
+} from './model-files.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
 import type { WordTiming } from './tokens.ts';
 
@@ -62,10 +77,17 @@ export class KokoroEngine implements TtsEngine {
       const data: ThreadData = { modelDir: this.modelDir!, modelFile: this.modelFile, intraOpThreads: this.intraOpThreads };
       return new Worker(THREAD_URL, { workerData: data });
     },
-    message: ({ request, voice }, id, abortFlag): ThreadRequest => ({ id, text: request.text, voice, speed: request.speed ?? 1, abortFlag }),
+    message: ({ request, voice }, id, abortFlag): ThreadRequest => ({
+      id,
+      text: request.text,
+      voice,
+      speed: request.speed ?? 1,
+      abortFlag,
+    }),
     result: ({ samples, words }) => ({ sampleRate: KOKORO_SAMPLE_RATE, channels: 1, samples, words }),
     jobError: (message) => new Error(`Kokoro failed: ${message}`),
-    threadError: (error) => (error instanceof PermanentEngineError ? error : new TransientEngineError(`Kokoro thread failed: ${error.message}`)),
+    threadError: (error) =>
+      error instanceof PermanentEngineError ? error : new TransientEngineError(`Kokoro thread failed: ${error.message}`),
     exitMessage: 'Kokoro thread exited',
     startError: (message) => new PermanentEngineError(message, 'KokoroModelUnavailable'),
     // A cancelled chunk fails at once; the thread stops at its next piece and is busy until then.
@@ -78,7 +100,11 @@ export class KokoroEngine implements TtsEngine {
     this.threadCount = options.threads ?? defaultKokoroSessions();
     this.intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / this.threadCount));
     this.modelFile = options.modelFile ?? KOKORO_MODEL_FILE;
-    this.identity = JSON.stringify(['kokoro', pinnedSha256(this.modelFile), { defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION }]);
+    this.identity = JSON.stringify([
+      'kokoro',
+      pinnedSha256(this.modelFile),
+      { defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION },
+    ]);
   }
 
   async synthesize(request: SynthesisRequest): Promise<KokoroAudio> {

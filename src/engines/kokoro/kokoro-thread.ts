@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { createEspeakIpa } from './espeak-ipa.ts';
 import { KOKORO_VOCAB_FILE, voiceFile } from './model-files.ts';
 import { ONNX_INT64, withExtraOutput } from './onnx-output.ts';
-import { speak, type ModelOutput } from './speak.ts';
+import { type ModelOutput, speak } from './speak.ts';
 import type { Vocab } from './tokens.ts';
 
 export interface ThreadData {
@@ -68,7 +68,10 @@ try {
     try {
       const styles = await stylesOf(voice);
       const { samples, words } = await speak(text, { name: voice, styles }, speed, {
-        ipaWords, vocab, runModel, aborted: () => Atomics.load(abortFlag, 0) !== 0,
+        ipaWords,
+        vocab,
+        runModel,
+        aborted: () => Atomics.load(abortFlag, 0) !== 0,
       });
       port.postMessage({ type: 'done', id, samples, words }, [samples.buffer as ArrayBuffer]);
     } catch (error) {

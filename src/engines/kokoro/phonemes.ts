@@ -68,8 +68,14 @@ export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords
   }
   clause(at, normalized.length);
   // No space at either end: it would only lengthen the model's silence.
-  while (symbols[0] === ' ') symbols.shift(), owners.shift();
-  while (symbols.at(-1) === ' ') symbols.pop(), owners.pop();
+  while (symbols[0] === ' ') {
+    symbols.shift();
+    owners.shift();
+  }
+  while (symbols.at(-1) === ' ') {
+    symbols.pop();
+    owners.pop();
+  }
   return { symbols, owners, words };
 }
 
@@ -78,14 +84,21 @@ export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords
  * words are aligned with the words phonemized one by one (eSpeak merges "of the", splits numbers, and
  * the counts may agree by accident: align-words.ts).
  */
-function clauseToPhonemes(parts: Array<{ text: string; owner: number }>, language: PhonemeLanguage, ipaWords: IpaWords): [string[], number[]] {
+function clauseToPhonemes(
+  parts: Array<{ text: string; owner: number }>,
+  language: PhonemeLanguage,
+  ipaWords: IpaWords,
+): [string[], number[]] {
   const ipa = joinLoneZ(ipaWords(parts.map((part) => part.text).join(' '), language)).map((word) => [...word]);
   const isolated = parts.flatMap((part) => joinLoneZ(ipaWords(part.text, language)).map((word) => ({ ipa: word, owner: part.owner })));
   const wordOwners = alignIpaWords(ipa, isolated);
   const symbols: string[] = [];
   const owners: number[] = [];
   ipa.forEach((word, w) => {
-    if (w > 0) symbols.push(' '), owners.push(-1);
+    if (w > 0) {
+      symbols.push(' ');
+      owners.push(-1);
+    }
     const fitted = fitToKokoro(word.join(''), language);
     // fitToKokoro keeps the length, except for the space it may insert before "hundred".
     let source = 0;

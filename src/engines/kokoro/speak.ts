@@ -2,8 +2,8 @@
 // silence trimmed -> pieces joined, with word timings in samples of the joined audio. The model and
 // the phonemizer are passed in, so this runs in a worker thread or in a test alike.
 
-import { textToPhonemes, type IpaWords, type PhonemeLanguage } from './phonemes.ts';
-import { hasSpeech, splitTokens, tokenize, wordSpansOfPiece, type Vocab, type WordTiming } from './tokens.ts';
+import { type IpaWords, type PhonemeLanguage, textToPhonemes } from './phonemes.ts';
+import { hasSpeech, splitTokens, tokenize, type Vocab, type WordTiming, wordSpansOfPiece } from './tokens.ts';
 import { float32ToPcm16, speechBoundsFloat32 } from './trim.ts';
 
 export const KOKORO_SAMPLE_RATE = 24_000;
@@ -42,7 +42,12 @@ export function styleFor(voice: Float32Array, tokenCount: number): Float32Array 
   return voice.subarray(row * STYLE_SIZE, (row + 1) * STYLE_SIZE);
 }
 
-export async function speak(text: string, voice: { name: string; styles: Float32Array }, speed: number, deps: SpeakDeps): Promise<SpokenChunk> {
+export async function speak(
+  text: string,
+  voice: { name: string; styles: Float32Array },
+  speed: number,
+  deps: SpeakDeps,
+): Promise<SpokenChunk> {
   const phonemes = textToPhonemes(text, languageOfVoice(voice.name), deps.ipaWords);
   const tokens = tokenize(phonemes, deps.vocab);
   if (!hasSpeech(tokens)) return { samples: new Int16Array(Math.round(EMPTY_SEC * KOKORO_SAMPLE_RATE)), words: [] };

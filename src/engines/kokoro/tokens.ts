@@ -1,7 +1,7 @@
 // Kokoro's phoneme ids: the phoneme string through vocab.json, cut into pieces the model accepts
 // (at most 510 ids a call), and the model's per-id durations turned back into word timings.
 
-import { DEFAULT_PAUSES } from '../../document/input-schema.ts';
+import { DEFAULT_PAUSES } from '../../contract/input-schema.ts';
 import type { Phonemes } from './phonemes.ts';
 
 /** The model takes at most 510 ids between its two padding zeros (and has a style row per length). */

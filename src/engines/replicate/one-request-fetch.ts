@@ -17,7 +17,12 @@ export function oneRequestPerCall(realFetch: typeof fetch = fetch): typeof fetch
     try {
       const response = await realFetch(input, init);
       if (response.ok) return response;
-      const answer = { status: response.status, statusText: response.statusText, headers: response.headers, body: await response.arrayBuffer() };
+      const answer = {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+        body: await response.arrayBuffer(),
+      };
       answered.set(key, answer);
       return new Response(answer.body, answer);
     } catch (error) {

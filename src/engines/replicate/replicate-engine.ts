@@ -5,7 +5,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Replicate from 'replicate';
 import { decodeAudioFile } from '../../audio/decode.ts';
-import { PermanentEngineError, RateLimitedError, TransientEngineError, type SynthesisRequest, type SynthesizedAudio, type TtsEngine } from '../engine.ts';
+import {
+  PermanentEngineError,
+  RateLimitedError,
+  type SynthesisRequest,
+  type SynthesizedAudio,
+  TransientEngineError,
+  type TtsEngine,
+} from '../engine.ts';
 import { CreatePacer } from './create-pacer.ts';
 import { oneRequestPerCall } from './one-request-fetch.ts';
 import type { ReplicateConfig } from './replicate-config.ts';
@@ -39,7 +46,15 @@ export class ReplicateEngine implements TtsEngine {
     this.pacer = new CreatePacer(60_000 / config.ratePerMinute);
     const { model, version, textField, voiceField, extraInput, baseUrl } = config;
     // The base URL too: a local fake's tones must never be reused as the real model's audio.
-    this.identity = JSON.stringify(['replicate', baseUrl ?? 'https://api.replicate.com/v1', model, version ?? 'latest', textField, voiceField, extraInput]);
+    this.identity = JSON.stringify([
+      'replicate',
+      baseUrl ?? 'https://api.replicate.com/v1',
+      model,
+      version ?? 'latest',
+      textField,
+      voiceField,
+      extraInput,
+    ]);
     this.client = new Replicate({
       auth: config.token,
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
@@ -83,7 +98,12 @@ export class ReplicateEngine implements TtsEngine {
   /** Without `Prefer: wait`: the id comes back at once, so a crash right after cannot lose it. */
   private async create(text: string, voice: string | undefined, speed: number | undefined, signal: AbortSignal): Promise<Prediction> {
     const { model, version, textField, voiceField, speedField, extraInput } = this.config;
-    const input = { ...extraInput, [textField]: text, ...(voice ? { [voiceField]: voice } : {}), ...(speed ? { [speedField]: speed } : {}) };
+    const input = {
+      ...extraInput,
+      [textField]: text,
+      ...(voice ? { [voiceField]: voice } : {}),
+      ...(speed ? { [speedField]: speed } : {}),
+    };
     // No signal on the request itself: aborting after it was sent could lose a prediction we pay for.
     return this.pacer.run(async () => {
       try {
@@ -103,7 +123,9 @@ export class ReplicateEngine implements TtsEngine {
     while (current.status === 'starting' || current.status === 'processing') {
       // Output can appear while still `processing`: only `succeeded` means the file is complete.
       if (Date.now() > deadline) {
-        throw new TransientEngineError(`Replicate prediction ${current.id} still ${current.status} after ${this.config.predictionDeadlineMs} ms`);
+        throw new TransientEngineError(
+          `Replicate prediction ${current.id} still ${current.status} after ${this.config.predictionDeadlineMs} ms`,
+        );
       }
       await sleep(interval, undefined, { signal });
       interval = Math.min(this.config.pollIntervalMs, interval * 1.5);
@@ -111,7 +133,9 @@ export class ReplicateEngine implements TtsEngine {
     }
     if (current.status !== 'succeeded') {
       // failed, canceled or aborted: the next attempt finds it unusable and creates a new one.
-      throw new TransientEngineError(`Replicate prediction ${current.id} ${current.status}${current.error ? `: ${String(current.error)}` : ''}`);
+      throw new TransientEngineError(
+        `Replicate prediction ${current.id} ${current.status}${current.error ? `: ${String(current.error)}` : ''}`,
+      );
     }
     if (current.data_removed || current.output == null) {
       throw new TransientEngineError(`Replicate prediction ${current.id} succeeded but its output is gone (data_removed)`);
@@ -141,7 +165,9 @@ export class ReplicateEngine implements TtsEngine {
       const field = this.config.outputField ?? Object.keys(record).find((key) => typeof record[key] === 'string');
       if (field && typeof record[field] === 'string') return record[field] as string;
     }
-    throw new TransientEngineError(`cannot find an audio URL in the model's output (set REPLICATE_OUTPUT_FIELD): ${JSON.stringify(output)?.slice(0, 200)}`);
+    throw new TransientEngineError(
+      `cannot find an audio URL in the model's output (set REPLICATE_OUTPUT_FIELD): ${JSON.stringify(output)?.slice(0, 200)}`,
+    );
   }
 
   private async get(id: string, signal: AbortSignal): Promise<Prediction> {

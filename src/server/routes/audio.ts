@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import parseRange from 'range-parser';
 import { Type } from 'typebox';
+import type { AudioDocumentResult } from '../../contract/result.ts';
 import { defaultOutputName } from '../../document/input.ts';
-import type { AudioDocumentResult } from '../../document/result.ts';
 import { FORMAT_FACTS, mediaTypeOf, PLAYLIST_MEDIA_TYPE } from '../../formats/index.ts';
 import { outputSize, readOutput } from '../../storage/output-store.ts';
 import type { Documents } from '../documents.ts';
@@ -24,12 +24,19 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
     {
       schema: {
         summary: 'The finished audio file',
-        description: 'The audio in its format (WAV, MP3, M4B, Opus or FLAC; split by chapter, its M3U playlist), with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
+        description:
+          'The audio in its format (WAV, MP3, M4B, Opus or FLAC; split by chapter, its M3U playlist), with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
         params: IdParams,
         querystring: Type.Object({ download: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) }),
         response: {
-          200: { description: 'The audio file', content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])) },
-          206: { description: 'A byte range of the file', content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])) },
+          200: {
+            description: 'The audio file',
+            content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])),
+          },
+          206: {
+            description: 'A byte range of the file',
+            content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])),
+          },
           304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' },
           ...problems(401, 404, 409, 410, 416),
         },
@@ -45,11 +52,17 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       });
       // Another run may have written a file of the same name since (e.g. two `--out speech.wav`).
       if (size !== result.bytes) {
-        throw new HttpProblem(410, `the audio of document ${id} is no longer where it was written${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`);
+        throw new HttpProblem(
+          410,
+          `the audio of document ${id} is no longer where it was written${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`,
+        );
       }
       const etag = `"${result.sha256}"`;
       const header = request.headers.range;
-      const ranges = header && ifRangeHolds(request.headers['if-range'] as string | undefined, etag) ? parseRange(size, header, { combine: true }) : undefined;
+      const ranges =
+        header && ifRangeHolds(request.headers['if-range'] as string | undefined, etag)
+          ? parseRange(size, header, { combine: true })
+          : undefined;
       if (ranges === -1) {
         void reply.header('Content-Range', `bytes */${size}`);
         throw new HttpProblem(416, `the file has ${size} bytes; the range "${header}" lies outside it`);

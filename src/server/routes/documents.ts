@@ -68,13 +68,26 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
 
   app.get(
     '/documents/:id',
-    { schema: { summary: 'A document: status, progress, and its result once done', params: IdParams, querystring: TokenQuery, response: { 200: DocumentDetail, ...problems(401, 404) } } },
+    {
+      schema: {
+        summary: 'A document: status, progress, and its result once done',
+        params: IdParams,
+        querystring: TokenQuery,
+        response: { 200: DocumentDetail, ...problems(401, 404) },
+      },
+    },
     async (request) => documents.detail((request.params as { id: string }).id),
   );
 
   app.post(
     '/documents/:id/cancel',
-    { schema: { summary: 'Cancel a running document', params: IdParams, response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('cancelling') }), ...problems(401, 404, 409) } } },
+    {
+      schema: {
+        summary: 'Cancel a running document',
+        params: IdParams,
+        response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('cancelling') }), ...problems(401, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       await documents.cancel(id);

@@ -22,16 +22,23 @@ export function eventRoutes(app: FastifyInstance, documents: Documents): void {
       exposeHeadRoute: false,
       schema: {
         summary: 'Follow a document (Server-Sent Events)',
-        description: '`event: progress` with the progress query each time it changes; then `event: done` with `{ status, result?, error? }`, and the stream ends.',
+        description:
+          '`event: progress` with the progress query each time it changes; then `event: done` with `{ status, result?, error? }`, and the stream ends.',
         params: IdParams,
         querystring: TokenQuery,
-        response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } }, ...problems(401, 404) },
+        response: {
+          200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } },
+          ...problems(401, 404),
+        },
       },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       await documents.find(id); // 404 before the stream starts
-      void reply.header('Content-Type', 'text/event-stream; charset=utf-8').header('Cache-Control', 'no-cache').header('X-Accel-Buffering', 'no');
+      void reply
+        .header('Content-Type', 'text/event-stream; charset=utf-8')
+        .header('Cache-Control', 'no-cache')
+        .header('X-Accel-Buffering', 'no');
       return reply.send(Readable.from(progressEvents(documents, id, clientGone(reply))));
     },
   );
@@ -51,7 +58,8 @@ async function* progressEvents(documents: Documents, id: string, gone: AbortSign
     }
     if (status !== 'running') {
       const detail = await documents.detail(id);
-      if (detail.progress && JSON.stringify(detail.progress) !== last) yield `event: progress\ndata: ${JSON.stringify(detail.progress)}\n\n`;
+      if (detail.progress && JSON.stringify(detail.progress) !== last)
+        yield `event: progress\ndata: ${JSON.stringify(detail.progress)}\n\n`;
       const { result, error } = detail;
       yield `event: done\ndata: ${JSON.stringify({ status: detail.status, ...(result ? { result } : {}), ...(error ? { error } : {}) })}\n\n`;
       return;

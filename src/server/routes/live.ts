@@ -8,11 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryNotRegisteredError, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { LivePrefix } from '../../document/result.ts';
+import { int16Bytes, wavHeader } from '../../audio/wav.ts';
+import type { LivePrefix } from '../../contract/result.ts';
+import { Joiner, NO_JOIN_EFFECTS, type StitchFormat } from '../../stitch/joiner.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { loadChunkAudio } from '../../storage/chunk-audio.ts';
-import { int16Bytes, wavHeader } from '../../audio/wav.ts';
-import { Joiner, NO_JOIN_EFFECTS, type StitchFormat } from '../../stitch/joiner.ts';
 import { livePrefixQuery } from '../../workflows/definitions.ts';
 import type { Documents } from '../documents.ts';
 import { clientGone } from '../polling.ts';
@@ -57,7 +57,10 @@ export function liveRoutes(app: FastifyInstance, documents: Documents, blobStore
         gone,
       };
       const first = await firstChunk(live, handle);
-      const format: StitchFormat = { sampleRate: first.sampleRate ?? first.pieces[0]!.sampleRate, channels: first.channels ?? first.pieces[0]!.channels };
+      const format: StitchFormat = {
+        sampleRate: first.sampleRate ?? first.pieces[0]!.sampleRate,
+        channels: first.channels ?? first.pieces[0]!.channels,
+      };
       void reply.header('Content-Type', 'audio/wav').header('Cache-Control', 'no-store').header('X-Accel-Buffering', 'no');
       return reply.send(Readable.from(liveWav(first, format, live, blobStore)));
     },
@@ -80,12 +83,18 @@ async function firstChunk(live: LiveSource, handle: WorkflowHandle): Promise<Liv
     } catch (error) {
       if (live.gone.aborted) throw error;
       if (error instanceof QueryNotRegisteredError) {
-        throw new HttpProblem(409, `document ${handle.workflowId} runs on workflow code from before live audio; fetch its audio when it is done`);
+        throw new HttpProblem(
+          409,
+          `document ${handle.workflowId} runs on workflow code from before live audio; fetch its audio when it is done`,
+        );
       }
       throw new HttpProblem(503, `no worker answers for document ${handle.workflowId} just now (${(error as Error).message}); try again`);
     }
     if (prefix.parts) {
-      throw new HttpProblem(409, `document ${handle.workflowId} is a book spoken in ${prefix.parts} parts, which is not heard live (live audio plays documents of up to 1,000 chunks); its audio is at /audio once done`);
+      throw new HttpProblem(
+        409,
+        `document ${handle.workflowId} is a book spoken in ${prefix.parts} parts, which is not heard live (live audio plays documents of up to 1,000 chunks); its audio is at /audio once done`,
+      );
     }
     if (prefix.ready > 0) return prefix;
     if (!(await live.running())) throw new HttpProblem(409, `document ${handle.workflowId} stopped before its first chunk was done`);

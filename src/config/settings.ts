@@ -1,0 +1,109 @@
+// Settings from the environment, read in one place. Workflow code never reads these: it gets
+// everything through its input.
+
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { ENGINES, type EngineName } from '../document/input.ts';
+import { defaultKokoroSessions } from '../engines/kokoro/kokoro-engine.ts';
+import { isKokoroVoice, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
+
+export interface TemporalSettings {
+  /** Unset: the main job starts its own dev server. */
+  address?: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface WorkerSettings {
+  /** Where documents are written (or, with an S3 outputUrl, staged for their upload). */
+  outputDir: string;
+  /** AUDIO_OUTPUT_URL: s3://bucket/prefix (or file:///dir) for outputs any app can read; default the output directory. */
+  outputUrl?: string;
+  /** Where chunks (and stored texts) live: a directory, file:///dir, or s3://bucket/prefix for a fleet that shares no disk. */
+  blobLocation: string;
+  maxConcurrentActivities: number;
+  espeakThreads: number;
+  /** Kokoro sessions (worker threads) per worker. */
+  kokoroThreads?: number;
+  /** A Kokoro model dir the user already has; else the cache's. */
+  kokoroModelDir?: string;
+  /** How long a stopping worker lets chunks in flight finish. */
+  shutdownGraceMs: number;
+}
+
+export interface ClientDefaults {
+  parallel: boolean;
+  concurrency?: number;
+  engine: EngineName;
+}
+
+export interface ServerSettings {
+  port: number;
+  host: string;
+  /** When set, every /v1 route needs `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
+}
+
+export const DEFAULT_TASK_QUEUE = 'audio-documents';
+
+/** The HTTP server's settings: PORT (8080), HOST (127.0.0.1: only this machine, unless told), API_TOKEN. */
+export function serverSettings(env = process.env): ServerSettings {
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}"`);
+  return { port, host: env.HOST || '127.0.0.1', ...(env.API_TOKEN ? { apiToken: env.API_TOKEN } : {}) };
+}
+
+export function temporalSettings(env = process.env): TemporalSettings {
+  return {
+    ...(env.TEMPORAL_ADDRESS ? { address: env.TEMPORAL_ADDRESS } : {}),
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+  };
+}
+
+export function workerSettings(env = process.env): WorkerSettings {
+  const outputDir = env.AUDIO_OUTPUT_DIR || './output';
+  return {
+    outputDir,
+    // Beside the output by default: workers that share the output directory share chunks too.
+    blobLocation: env.AUDIO_BLOB_URL || env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
+    ...(env.AUDIO_OUTPUT_URL ? { outputUrl: env.AUDIO_OUTPUT_URL } : {}),
+    maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
+    espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
+    kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? defaultKokoroSessions(),
+    ...(env.KOKORO_MODEL_DIR ? { kokoroModelDir: env.KOKORO_MODEL_DIR } : {}),
+    shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,
+  };
+}
+
+/**
+ * Whether a document with no engine named should go to Kokoro (if its model is there): not when
+ * TTS_ENGINE or a Replicate token decides, nor for a voice that is not Kokoro's ("en-gb" is eSpeak's).
+ */
+export function kokoroUnlessToldOtherwise(env: NodeJS.ProcessEnv, voice?: string): boolean {
+  return !env.TTS_ENGINE && !env.REPLICATE_API_TOKEN && (!voice || isKokoroVoice(voice));
+}
+
+/** The seed's flags: AUDIO_PARALLEL_MODE=false means sequential; AUDIO_CONCURRENT_LIMIT is C. */
+export function clientDefaults(env = process.env, voice?: string): ClientDefaults {
+  // With a Replicate token, documents go to Replicate unless TTS_ENGINE says otherwise; without one,
+  // to Kokoro (the same voice, offline) once its model is here, else eSpeak, which needs nothing.
+  const local = kokoroUnlessToldOtherwise(env, voice) && kokoroModelInstalled(env) ? 'kokoro' : 'espeak';
+  const engine = env.TTS_ENGINE || (env.REPLICATE_API_TOKEN ? 'replicate' : local);
+  if (!ENGINES.includes(engine as EngineName)) {
+    throw new Error(`TTS_ENGINE must be one of ${ENGINES.join(', ')}, got "${engine}"`);
+  }
+  const concurrency = positiveInteger('AUDIO_CONCURRENT_LIMIT', env.AUDIO_CONCURRENT_LIMIT);
+  return {
+    parallel: (env.AUDIO_PARALLEL_MODE ?? 'true').toLowerCase() !== 'false',
+    ...(concurrency === undefined ? {} : { concurrency }),
+    engine: engine as EngineName,
+  };
+}
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a whole number >= 1, got "${value}"`);
+  return number;
+}

@@ -1,0 +1,106 @@
+// What the audioDocument workflow reports: progress while it runs, and its result.
+
+import type { Mode, OutputFormat, Schedule } from './input-schema.ts';
+import type { ChunkRef } from './refs.ts';
+import type { AcxReport, Chapter, LoudnessReport } from './reports.ts';
+
+export type Phase = 'synthesizing' | 'stitching' | 'done';
+
+export interface DocumentProgress {
+  phase: Phase;
+  total: number;
+  done: number;
+  inFlight: number;
+  /** Failed attempts of chunks that have finished (retries Temporal made for us). */
+  failedAttempts: number;
+  /** Epoch ms when the workflow started, so a client can show a live clock. */
+  startedAt: number;
+  /** As of the workflow's last step. */
+  elapsedMs: number;
+  /** Time left for synthesis at the pace of the latest chunks, by characters (src/workflows/eta.ts); undefined until one chunk is done. */
+  etaMs?: number;
+}
+
+/** What can be heard of a document that is still rendering: chunks 0..ready-1 are done. */
+export interface LivePrefix {
+  total: number;
+  ready: number;
+  phase: Phase;
+  /** Finished chunks from the `from` asked for up to `ready`, each with the pause the stitcher puts after it. */
+  pieces: Array<ChunkRef & { pauseAfterMs: number }>;
+  /** The output format when the input fixes it; otherwise the stitcher picks the chunks' highest. */
+  sampleRate?: number;
+  channels?: number;
+  /** A book spoken in parts: its chunks are not heard live (their refs stay in the parts until the stitch). */
+  parts?: number;
+  /** How the stitcher joins the pieces; absent: untrimmed, no crossfade (workflows from before). */
+  join?: { trim: boolean; crossfadeMs: number; leadInMs?: number; tailMs?: number };
+}
+
+/** Workflow time (it stands still within one workflow task, so chunking, done in one, is not timed). */
+export interface PhaseTimings {
+  synthesisMs: number;
+  stitchMs: number;
+  totalMs: number;
+}
+
+/** A file the document made: the audio, its captions, its timings. */
+export interface Artifact {
+  kind: 'audio' | 'captions' | 'timings' | 'playlist';
+  /** Relative to the output directory. */
+  name: string;
+  path: string;
+  uri: string;
+  mediaType: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** What the loudness normalisation found and did: one gain for the whole document. */
+export type DocumentLoudness = LoudnessReport;
+
+/**
+ * The ACX preset's checks on the file, and the one gain that levelled it. Split by chapter: the
+ * rules of the files played in a row, each file's own report, and `pass` only if every file passes.
+ */
+export type AcxResult = AcxReport & { gainDb: number; limitedMs: number; files?: Array<AcxReport & { name: string }> };
+
+export interface AudioDocumentResult {
+  /** The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was added. */
+  name?: string;
+  /** Absolute path on the worker that stitched it, and as a file: uri. */
+  path: string;
+  uri: string;
+  durationSec: number;
+  bytes: number;
+  sha256: string;
+  sampleRate: number;
+  channels: number;
+  chunks: number;
+  /** Chunks whose audio was reused from an earlier run of the same text. */
+  cachedChunks: number;
+  failedAttempts: number;
+  /** Cost figures for this run: characters sent to the engine (reused chunks cost nothing), and the provider's hardware seconds (Replicate). */
+  characters: number;
+  predictTimeSec?: number;
+  timings: PhaseTimings;
+  mode: Mode;
+  concurrency: number;
+  /** Input values that were adjusted, e.g. "concurrency 10000 capped to 100". */
+  notices: string[];
+  schedule: Schedule;
+  engine: string;
+  /** The rest came with formats; absent from results of workflows from before. */
+  format?: OutputFormat;
+  /** Every file written: the audio first (split by chapter: the playlist, then each file), then captions and timings. */
+  artifacts?: Artifact[];
+  /** One per heading, in order (and one for any text before the first heading); empty when the text has none. */
+  chapters?: Chapter[];
+  /** Absent when normalisation was off. */
+  loudness?: DocumentLoudness;
+  /** With output.preset "acx". */
+  acx?: AcxResult;
+  /** A book spoken in parts (child workflows): how many, and the longest histories (events) of the document and of a part. */
+  parts?: number;
+  historyEvents?: { document: number; largestPart: number };
+}

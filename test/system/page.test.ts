@@ -1,0 +1,139 @@
+// The page at / in headless Chromium, against a real dev server, worker and API: a pasted text
+// renders with a moving progress bar, is heard before it is done, is listed, and can be downloaded;
+// the form works from the keyboard alone. Screenshots go to test-artifacts/.
+
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TtsEngine } from '../../src/engines/engine.ts';
+import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { chromiumPath } from '../../testkit/ensure-chromium.ts';
+import { type ApiTestEnvironment, startApiTestEnvironment } from '../helpers/api-server.ts';
+import { numberedParagraphs } from '../helpers/documents.ts';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts', import.meta.url));
+/** Per chunk: a title and 24 one-chunk paragraphs, two at a time, render in about 20 s. */
+const CHUNK_LATENCY_MS = 1_500;
+/** For conditions that take seconds on a quiet machine: room for a busy CI one. */
+const PATIENCE = { timeout: 60_000, interval: 100 };
+/** Screenshots are of the whole page: the height only has to fit the form. */
+const VIEWPORT = { width: 900, height: 800 };
+
+let environment: ApiTestEnvironment;
+let base: string;
+let browser: Browser;
+
+/** The page has no latency field: this worker's simulated engine is slow unless a document says otherwise. */
+function slowSimulatedEngine(latencyMs: number): TtsEngine {
+  const engine = new SimulatedEngine();
+  return {
+    name: engine.name,
+    synthesize: (request) =>
+      engine.synthesize({ ...request, options: { ...request.options, latencyMs: request.options.latencyMs ?? latencyMs } }),
+  };
+}
+
+beforeAll(async () => {
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath))
+    throw new Error(
+      `no Chromium at ${executablePath}: run \`node --import tsx scripts/ensure-chromium.ts\` (npm test does) or set CHROMIUM_PATH`,
+    );
+  environment = await startApiTestEnvironment('page', { engines: { simulated: slowSimulatedEngine(CHUNK_LATENCY_MS) } });
+  ({ base } = await environment.listen());
+  browser = await chromium.launch({ executablePath, headless: true });
+  await mkdir(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await environment?.stop();
+});
+
+/** Submits the form with `submit`, and returns the id of the document the API started. */
+async function submitted(page: Page, submit: () => Promise<void>): Promise<string> {
+  const response = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/documents');
+  await submit();
+  expect((await response).status()).toBe(202);
+  return ((await (await response).json()) as { id: string }).id;
+}
+
+async function statusOf(id: string): Promise<string> {
+  return ((await (await fetch(`${base}/v1/documents/${id}`)).json()) as { status: string }).status;
+}
+
+const barValue = (page: Page) => page.locator('#bar').evaluate((bar: { value: number }) => bar.value);
+
+describe('the page', () => {
+  it('renders a pasted text: the bar moves, the audio plays while it renders, the list shows it, then it can be downloaded', {
+    timeout: 180_000,
+  }, async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(base);
+    const title = 'The Keeper of the Lighthouse';
+    await page.locator('#text').fill(`${title}\n\n${numberedParagraphs(24, 'lighthouse story')}`);
+    await page.locator('#engine').selectOption('simulated');
+    await page.locator('#mode').selectOption('parallel');
+    await page.locator('#concurrency').fill('2');
+    const id = await submitted(page, () => page.getByRole('button', { name: 'Speak' }).click());
+
+    // The bar moves: two different values after the start, both before the end.
+    await expect.poll(() => barValue(page), PATIENCE).toBeGreaterThan(0);
+    const first = await barValue(page);
+    await expect.poll(() => barValue(page), PATIENCE).toBeGreaterThan(first);
+    expect(await barValue(page)).toBeLessThan(await page.locator('#bar').evaluate((bar: { max: number }) => bar.max));
+
+    // Heard before it is done: the live stream has played more than a second, and the document still runs.
+    await expect
+      .poll(() => page.locator('#player').evaluate((audio: { currentTime: number }) => audio.currentTime), PATIENCE)
+      .toBeGreaterThan(1);
+    expect(await statusOf(id)).toBe('running');
+    await expect(page.locator('#documents tr').filter({ hasText: title }).first().isVisible()).resolves.toBe(true);
+    await page.locator('#text').evaluate((textarea: { scrollTop: number }) => void (textarea.scrollTop = 0)); // show the title
+    await page.screenshot({ path: `${ARTIFACTS}page.png`, fullPage: true });
+    await page.setViewportSize({ ...VIEWPORT, width: 400 });
+    await page.screenshot({ path: `${ARTIFACTS}page-400.png`, fullPage: true });
+    await page.setViewportSize(VIEWPORT);
+
+    // Done: the download link appears and serves the WAV as an attachment.
+    const download = page.locator('#download');
+    await expect.poll(() => download.isVisible(), { ...PATIENCE, timeout: 120_000 }).toBe(true);
+    expect(await statusOf(id)).toBe('completed');
+    const href = await download.getAttribute('href');
+    expect(href).toBe(`/v1/documents/${encodeURIComponent(id)}/audio?download=1`);
+    const audio = await page.request.get(new URL(href!, base).href);
+    expect(audio.status()).toBe(200);
+    expect(audio.headers()['content-type']).toBe('audio/wav');
+    expect(audio.headers()['content-disposition']).toMatch(/^attachment;/u);
+    await page.close();
+  });
+
+  it('works from the keyboard: Tab reaches the text, the selects and the button in order, and Enter submits', {
+    timeout: 120_000,
+  }, async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(base);
+    // The focused control of the form, by id ("submit" for the button); undefined outside the form (the header's link).
+    type Focusable = { id: string; type?: string; closest(selector: string): unknown };
+    const focused = () =>
+      page.locator(':focus').evaluate((element: Focusable) => (element.closest('#speak') ? element.id || element.type : undefined));
+    const order: string[] = [];
+    for (let presses = 0; presses < 20 && order.at(-1) !== 'submit'; presses++) {
+      await page.keyboard.press('Tab');
+      const at = await focused();
+      if (at === undefined) continue;
+      order.push(at);
+      if (at === 'text') await page.keyboard.type('Typed at the keyboard\n\nA short text, spoken from a form filled without a mouse.');
+      if (at === 'engine') await page.keyboard.press('s'); // type-ahead: "simulated"
+    }
+    expect(order).toEqual(['text', 'file', 'engine', 'voice', 'speed', 'mode', 'concurrency', 'submit']);
+    expect(await page.locator('#engine').inputValue()).toBe('simulated');
+
+    const id = await submitted(page, () => page.keyboard.press('Enter'));
+    await expect.poll(() => page.locator('#download').isVisible(), PATIENCE).toBe(true);
+    expect(await statusOf(id)).toBe('completed');
+    await page.close();
+  });
+});
