@@ -1,4 +1,4 @@
-// Writes the binary fixtures of test/books.test.ts into test/fixtures/books/ (see its README.md).
+// Writes the binary fixtures of test/unit/books.test.ts into test/fixtures/books/ (see its README.md).
 // The two pandoc EPUBs are made only when pandoc is on PATH; everything else is built here, from
 // those EPUBs and from fixed strings, so a rerun gives the same bytes (pandoc's aside: it stamps
 // a date and a random id).

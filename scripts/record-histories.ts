@@ -1,7 +1,8 @@
 // `npm run record-histories`: runs the audioDocument workflow in representative ways on a fresh dev
-// server and saves each run's event history to test/histories/. test/replay.test.ts replays them
-// against the current workflow code, so a change that would break running workflows fails CI.
-// Re-record only after an intended, compatible change (see README: "Changing workflow code").
+// server and saves each run's event history to test/histories/. test/unit/replay.test.ts replays
+// them against the workflow code, activity inputs included. Documents are pinned to the build they
+// started on (Worker Versioning), so a build only ever replays its own histories: after a change to
+// the workflow code, record them again (docs/operations.md, "Deploying workflow changes").
 
 import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -33,9 +34,9 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
   { name: 'invalid-input', input: { text, concurrency: 0 } },
   // Paragraphs longer than the segmenter's window (4,000 characters), with abbreviations near its edges.
   { name: 'long-paragraphs', input: { text: longText(), engine: 'simulated', concurrency: 5 } },
-  // Formats, chapters, loudness and captions (patched 'listener-audio').
+  // Formats, chapters, loudness and captions.
   {
-    name: 'listener-audio',
+    name: 'formats-and-chapters',
     input: {
       text: `Chapter One\n\n${text}\n\nChapter Two\n\nThe end.`,
       engine: 'simulated',
@@ -43,17 +44,16 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
       output: { format: 'm4b', author: 'A. Writer', crossfadeMs: 10 },
     },
   },
-  // Books (patched 'books'): inline text chunked by an activity, in one run; and a stored text in parts (child workflows, saved too).
+  // Markdown read aloud: a heading, a list, a link.
   {
-    name: 'prepared-text',
+    name: 'markdown',
     input: {
       text: `## Chapter One\n\n${text}\n\n- a list item\n- and *another*, see https://example.com/page.`,
       engine: 'simulated',
       concurrency: 3,
     },
   },
-  // Search attributes set once the text is chunked (patched 'search-attributes').
-  { name: 'searchable', input: { text: `# A Findable Title\n\n${text}`, engine: 'simulated', concurrency: 3, output: { format: 'm4b' } } },
+  // A stored text spoken in parts (child workflows, whose histories are saved too).
   {
     name: 'book-in-parts',
     input: async (blobs) => ({
@@ -62,23 +62,6 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
       concurrency: 2,
       maxPartChunks: 8,
       output: { format: 'mp3' },
-    }),
-  },
-  // The window as lanes ('window-lanes') in one run: retried chunks, and a cancel with chunks in flight.
-  { name: 'lanes-with-retries', input: { text, engine: 'simulated', concurrency: 2, engineOptions: { failureRate: 0.5 } } },
-  {
-    name: 'lanes-cancelled',
-    input: { text, engine: 'simulated', concurrency: 2, engineOptions: { latencyMs: 500 } },
-    cancelAfterChunks: 2,
-  },
-  // Captions from the stored plan (patched 'speech-from-plan') and the window as lanes ('window-lanes'), in parts.
-  {
-    name: 'text-in-plan',
-    input: async (blobs) => ({
-      textRef: await storeText(blobs, `# Chapter One\n\n${text}\n\n# Chapter Two\n\n${text}`),
-      engine: 'simulated',
-      concurrency: 3,
-      maxPartChunks: 8,
     }),
   },
 ];

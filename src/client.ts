@@ -18,7 +18,7 @@ import { temporalSettings, workerSettings } from './config/settings.ts';
 import type { AudioDocumentResult } from './contract/result.ts';
 import { resolveDocumentInput } from './document/input.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
-import { outputSize, saveOutput } from './storage/output-store.ts';
+import { outputSize, saveOutput } from './storage/output-reader.ts';
 
 const temporal = temporalSettings();
 const address = temporal.address ?? '127.0.0.1:7233';

@@ -18,7 +18,8 @@ import { temporalSettings, workerSettings } from './config/settings.ts';
 import type { AudioDocumentResult } from './contract/result.ts';
 import { type AudioDocumentInput, resolveDocumentInput } from './document/input.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
-import { type Embedded, openEmbedded, signalExitCode } from './temporal/embedded.ts';
+import { type Embedded, openEmbedded } from './temporal/embedded.ts';
+import { signalExitCode } from './temporal/stop-signals.ts';
 
 const SAMPLE = 'samples/reading.txt';
 

@@ -9,7 +9,8 @@ import { describeFailure } from './client/print-result.ts';
 import { serverSettings, workerSettings } from './config/settings.ts';
 import { buildServer } from './server/app.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
-import { openEmbedded, signalExitCode } from './temporal/embedded.ts';
+import { openEmbedded } from './temporal/embedded.ts';
+import { signalExitCode } from './temporal/stop-signals.ts';
 
 async function serve(flags: { fresh?: boolean }) {
   const settings = serverSettings();

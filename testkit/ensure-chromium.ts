@@ -1,4 +1,4 @@
-// Chromium for the page tests (test/server/page.test.ts): `CHROMIUM_PATH`, else Debian's
+// Chromium for the page tests (test/system/page.test.ts): `CHROMIUM_PATH`, else Debian's
 // /usr/bin/chromium, installed with apt-get when missing and we are root (a fresh CI machine).
 // Prints the path; run by `npm test` before the suite.
 

@@ -1,6 +1,6 @@
 // The activities a worker registers, built from injected dependencies (engines, blob store, paths).
 
-import { openOutputStore } from '../storage/output-store.ts';
+import { openOutputStore } from '../storage/output-writer.ts';
 import { createChunkListActivities } from './chunk-lists.ts';
 import { createTextPlanActivities } from './prepare-text.ts';
 import { createStitch } from './stitch.ts';

@@ -1,43 +1,33 @@
 // stitch: chunk refs in document order in; the audio file (WAV, MP3, M4B...), its captions and its
 // timings in the worker's output directory out. Split by chapter: a folder of files, one per
-// chapter, each with its captions, and a playlist of them.
+// chapter, each with its captions, and a playlist of them. This file is the activity (heartbeats,
+// cancellation, failures Temporal understands); where the files go and the text files beside the
+// audio are in src/stitch/output-files.ts.
 
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mkdir } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Artifact } from '../contract/result.ts';
 import {
   ACX,
-  type Chapter,
-  type ChapterStart,
   type ChunkSpeech,
-  chapterFileName,
   chapterList,
   defaultBitrateKbps,
   FORMAT_FACTS,
   type FrameChapter,
   groupChapters,
-  m3uPlaylist,
   openAudioFile,
-  PLAYLIST_MEDIA_TYPE,
   placeChapters,
-  splitAtChapters,
-  srt,
-  type Tags,
-  timeSentences,
-  type WrittenFile,
-  webVtt,
 } from '../formats/index.ts';
 import { recordStitch } from '../metrics/index.ts';
-import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
-import { type StitchedFile, stitchDocument } from '../stitch/stitcher.ts';
-import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
+import { NO_JOIN_EFFECTS } from '../stitch/joiner.ts';
+import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist } from '../stitch/output-files.ts';
+import { stitchDocument } from '../stitch/stitcher.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import { loadChunkAudio } from '../storage/chunk-audio.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
-import type { OutputStore } from '../storage/output-store.ts';
+import type { OutputStore } from '../storage/output-writer.ts';
 import { ContentChangedError } from '../storage/stored-content.ts';
 import { loadChunkLists } from './chunk-lists.ts';
 import { loadPlanTexts } from './prepare-text.ts';
@@ -95,10 +85,7 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
     channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
   };
   const pieces = chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! }));
-  const files =
-    output.split === 'chapter'
-      ? chapterFiles(path, output, pieces)
-      : [{ path, pieces, tags: tagsOf(output), chapters: output.chapters ?? [] }];
+  const files = planFiles(path, output, pieces);
   if (files.some((file) => blobStore.owns(file.path))) {
     throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
   }
@@ -138,12 +125,10 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
   const written: Artifact[] = [];
   for (const [i, file] of stitched.files.entries()) {
     written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-    if (output.captions)
-      written.push(
-        ...(await writeCaptions(blobStore, texts, root, file.file.path, files[i]!.pieces, file.placed, format.sampleRate, file.frames, () =>
-          context.heartbeat(),
-        )),
-      );
+    if (output.captions) {
+      const speech = await loadSpeech(blobStore, texts, files[i]!.pieces, () => context.heartbeat());
+      written.push(...(await writeCaptions(root, file.file.path, file.placed, speech, format.sampleRate, file.frames)));
+    }
   }
   const chapters =
     output.split === 'chapter'
@@ -171,83 +156,16 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
   return { main, artifacts: written, result };
 }
 
-interface FilePlan {
-  path: string;
-  pieces: Array<ChunkRef & { pauseAfterMs: number }>;
-  tags: Tags;
-  /** Chapter marks inside the file. */
-  chapters: ChapterStart[];
-  title?: string;
-}
-
-function tagsOf(output: StitchInput['output']): Tags {
-  return { ...(output.title ? { title: output.title } : {}), ...(output.author ? { author: output.author } : {}) };
-}
-
-/** One file per chapter, `<name>/<nn> <title>.<ext>`, tagged as a track of the book. */
-function chapterFiles(path: string, output: StitchInput['output'], pieces: FilePlan['pieces']): FilePlan[] {
-  const dir = path.replace(/\.[^./]+$/u, '');
-  const parts = splitAtChapters(pieces, output.chapters ?? []);
-  return parts.map((part, i) => {
-    const title = part.title ?? output.title;
-    return {
-      path: join(dir, chapterFileName(i + 1, parts.length, title, output.format)),
-      pieces: part.chunks,
-      tags: {
-        ...tagsOf(output),
-        ...(title ? { title } : {}),
-        ...(output.title ? { album: output.title } : {}),
-        track: `${i + 1}/${parts.length}`,
-      },
-      chapters: [],
-      ...(title ? { title } : {}),
-    };
-  });
-}
-
-/** The chapters of a split document: each file's, timed as if the files were played in a row. */
-function chaptersOfFiles(files: FilePlan[], stitched: StitchedFile[], sampleRate: number): Chapter[] {
-  let startFrame = 0;
-  return stitched.map((file, i) => {
-    const chapter = { title: files[i]!.title ?? '', startFrame, endFrame: startFrame + file.frames };
-    startFrame = chapter.endFrame;
-    return chapterList([chapter], sampleRate)[0]!;
-  });
-}
-
-/** `<name>.m3u8` beside the folder of files, listing them in order. */
-async function writePlaylist(
-  root: string,
-  path: string,
-  files: FilePlan[],
-  stitched: StitchedFile[],
-  sampleRate: number,
-): Promise<Artifact> {
-  const playlist = path.replace(/\.[^./]+$/u, '.m3u8');
-  const entries = stitched.map((file, i) => ({
-    path: relative(dirname(playlist), file.file.path),
-    title: files[i]!.title ?? '',
-    durationSec: file.frames / sampleRate,
-  }));
-  return artifact(root, 'playlist', PLAYLIST_MEDIA_TYPE, await writeAtomically(playlist, m3uPlaylist(entries)));
-}
-
 /**
- * `<name>.vtt`, `<name>.srt` and `<name>.timings.json` beside the audio, from the chunks' speech:
- * each chunk's text from the plan when the document has one (else from beside its audio), and its
- * words from beside its audio when the engine timed them.
+ * What each chunk said, for its captions: its text from the plan when the document has one (else
+ * from beside its audio), and its words from beside its audio when the engine timed them.
  */
-async function writeCaptions(
+async function loadSpeech(
   blobStore: BlobStore,
   texts: string[] | undefined,
-  root: string,
-  audioPath: string,
   chunks: readonly ChunkRef[],
-  placed: PlacedChunk[],
-  sampleRate: number,
-  frames: number,
   beat: () => void,
-): Promise<Artifact[]> {
+): Promise<ChunkSpeech[]> {
   // One file at a time: a book has tens of thousands, more than a process may hold open at once
   // (from S3, a request each: the heartbeat says the stitch is alive meanwhile).
   const speech: ChunkSpeech[] = [];
@@ -256,16 +174,7 @@ async function writeCaptions(
     const stored = await loadChunkSpeech(blobStore, chunk.uri);
     speech.push({ ...stored, text: texts?.[chunk.index] ?? stored?.text ?? '' });
   }
-  const timings = timeSentences(placed, speech, sampleRate, frames);
-  const base = audioPath.replace(/\.[^./]+$/u, '');
-  const files: Array<[Artifact['kind'], string, string, string]> = [
-    ['captions', `${base}.vtt`, 'text/vtt', webVtt(timings)],
-    ['captions', `${base}.srt`, 'application/x-subrip', srt(timings)],
-    ['timings', `${base}.timings.json`, 'application/json', `${JSON.stringify(timings, null, 1)}\n`],
-  ];
-  return Promise.all(
-    files.map(async ([kind, path, mediaType, text]) => artifact(root, kind, mediaType, await writeAtomically(path, text))),
-  );
+  return speech;
 }
 
 /** The chunk's audio, checked against the hash its ref carries; a changed chunk can never stitch. */
@@ -285,29 +194,4 @@ function outputPath(root: string, name: string): string {
     throw ApplicationFailure.nonRetryable(`output name "${name}" leads outside the output directory`, 'InvalidInputError');
   }
   return path;
-}
-
-function artifact(root: string, kind: Artifact['kind'], mediaType: string, file: WrittenFile): Artifact {
-  return {
-    kind,
-    name: relative(root, file.path),
-    path: file.path,
-    uri: pathToFileURL(file.path).href,
-    mediaType,
-    bytes: file.bytes,
-    sha256: file.sha256,
-  };
-}
-
-async function writeAtomically(path: string, text: string): Promise<WrittenFile> {
-  const bytes = Buffer.from(text, 'utf8');
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
 }

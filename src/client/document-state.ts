@@ -4,7 +4,7 @@
 
 import { type WorkflowExecutionStatusName, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
-import { outputSize } from '../storage/output-store.ts';
+import { outputSize } from '../storage/output-reader.ts';
 import { progressQuery } from '../workflows/definitions.ts';
 import { describeFailure } from './print-result.ts';
 

@@ -12,6 +12,8 @@ export interface TemporalSettings {
   address?: string;
   namespace: string;
   taskQueue: string;
+  /** The Worker Deployment every worker build joins (TEMPORAL_DEPLOYMENT): documents are pinned to a build of it. */
+  deploymentName: string;
 }
 
 export interface WorkerSettings {
@@ -29,6 +31,10 @@ export interface WorkerSettings {
   kokoroModelDir?: string;
   /** How long a stopping worker lets chunks in flight finish. */
   shutdownGraceMs: number;
+  /** WORKER_BUILD_ID: this worker's build; unset, a hash of its workflow code (src/temporal/workflow-build.ts). */
+  buildId?: string;
+  /** WORKER_PROMOTE (default true): make this worker's build the current one, so that new documents start on it. */
+  promote: boolean;
 }
 
 export interface ClientDefaults {
@@ -45,6 +51,7 @@ export interface ServerSettings {
 }
 
 export const DEFAULT_TASK_QUEUE = 'audio-documents';
+export const DEFAULT_DEPLOYMENT = 'durable-tts';
 
 /** The HTTP server's settings: PORT (8080), HOST (127.0.0.1: only this machine, unless told), API_TOKEN. */
 export function serverSettings(env = process.env): ServerSettings {
@@ -58,6 +65,7 @@ export function temporalSettings(env = process.env): TemporalSettings {
     ...(env.TEMPORAL_ADDRESS ? { address: env.TEMPORAL_ADDRESS } : {}),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    deploymentName: env.TEMPORAL_DEPLOYMENT || DEFAULT_DEPLOYMENT,
   };
 }
 
@@ -73,6 +81,8 @@ export function workerSettings(env = process.env): WorkerSettings {
     kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? defaultKokoroSessions(),
     ...(env.KOKORO_MODEL_DIR ? { kokoroModelDir: env.KOKORO_MODEL_DIR } : {}),
     shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,
+    ...(env.WORKER_BUILD_ID ? { buildId: env.WORKER_BUILD_ID } : {}),
+    promote: booleanSetting('WORKER_PROMOTE', env.WORKER_PROMOTE) ?? true,
   };
 }
 
@@ -106,4 +116,12 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a whole number >= 1, got "${value}"`);
   return number;
+}
+
+function booleanSetting(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  const normalized = value.toLowerCase();
+  if (['true', '1', 'yes'].includes(normalized)) return true;
+  if (['false', '0', 'no'].includes(normalized)) return false;
+  throw new Error(`${name} must be true or false, got "${value}"`);
 }

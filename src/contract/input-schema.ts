@@ -31,7 +31,7 @@ export const MAX_CONCURRENCY = 100;
 export const MAX_TEXT_CHARS = 200_000;
 /**
  * A stored text (`textRef`) is read by an activity and never enters a history whole. The bound
- * comes from the parent workflow's history: see README "Books" for the measurement behind it.
+ * comes from the parent workflow's history: see docs/books.md for the measurement behind it.
  */
 export const MAX_STORED_TEXT_CHARS = 16_000_000;
 /**

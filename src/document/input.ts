@@ -80,7 +80,7 @@ export class InvalidInputError extends Error {
 }
 
 /** Validates `input` and fills in defaults. Throws InvalidInputError naming the first bad field. */
-export function resolveDocumentInput(input: unknown, { legacyOutput = false } = {}): ResolvedDocumentInput {
+export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   if (!isRecord(input)) throw new InvalidInputError('input', 'must be a JSON object with a "text" field');
   const given = withoutNulls(input); // null has always meant absent, and saved histories hold nulls
   // Unknown keys first: a misspelt option explains the errors after it ("text" missing for "txt").
@@ -119,8 +119,7 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
         `contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')}) at offset ${control.index}`,
       );
   }
-  // Workflows from before formats resolved any name to a WAV ("talk.mp3" became "talk.mp3.wav"): on replay they still do.
-  const format = legacyOutput ? 'wav' : (asked ?? (name ? formatOfName(name) : undefined) ?? (file.preset === 'acx' ? 'mp3' : 'wav'));
+  const format = asked ?? (name ? formatOfName(name) : undefined) ?? (file.preset === 'acx' ? 'mp3' : 'wav');
   if (file.preset === 'acx') Object.assign(file, acxOutput({ ...output, format }));
   return {
     ...(textRef ? { textRef } : { text }),
@@ -137,7 +136,7 @@ export function resolveDocumentInput(input: unknown, { legacyOutput = false } = 
     output: {
       format,
       pauses,
-      ...(name ? { name: checkOutputName(name, format, legacyOutput) } : {}), // empty name: the default
+      ...(name ? { name: checkOutputName(name, format) } : {}), // empty name: the default
       ...file,
       loudness: loudness === false || file.preset === 'acx' ? false : { ...DEFAULT_LOUDNESS, ...loudness }, // ACX sets its own level
     },
@@ -188,7 +187,7 @@ export function checkText(text: string, field = 'text', limit = MAX_TEXT_CHARS):
 }
 
 /** A relative file name that stays inside the output directory, with the format's extension (the schema has limited its characters). */
-function checkOutputName(name: string, format: OutputFormat, legacy: boolean): string {
+function checkOutputName(name: string, format: OutputFormat): string {
   const field = 'output.name';
   if (name.startsWith('/')) throw new InvalidInputError(field, `must be relative to the output directory, got an absolute path "${name}"`);
   if (name.split('/').some((part) => part === '' || part.startsWith('.'))) {
@@ -197,7 +196,6 @@ function checkOutputName(name: string, format: OutputFormat, legacy: boolean): s
       `must stay inside the output directory, with no empty or hidden (".", "..", ".x") segments: "${name}"`,
     );
   }
-  if (legacy) return name.toLowerCase().endsWith('.wav') ? name : `${name}.wav`;
   const named = formatOfName(name);
   if (named && named !== format)
     throw new InvalidInputError(field, `ends in ".${named}" but output.format is "${format}"; change one of them`);

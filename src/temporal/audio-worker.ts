@@ -1,11 +1,12 @@
 // Builds the workers of one process: one for workflows, stitching and the local engines, and, when a
 // Replicate token is configured, one for the Replicate task queue whose rate the Temporal server
 // limits for all workers together. Used by src/worker.ts, the main job, the tests and the benchmarks.
+// Both are one version (build) of the Worker Deployment, and documents are pinned to the build they
+// started on (src/temporal/workflow-build.ts).
 
-import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
-import type { WorkerSettings } from '../config/settings.ts';
+import { DEFAULT_DEPLOYMENT, type WorkerSettings } from '../config/settings.ts';
 import type { EngineName } from '../document/input.ts';
 import type { TtsEngine } from '../engines/engine.ts';
 import { EspeakEngine } from '../engines/espeak/espeak-engine.ts';
@@ -14,15 +15,19 @@ import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
 import { ensureS3Bucket, openBlobStore } from '../storage/open-blob-store.ts';
-import { abortStaleUploads, removeAbandonedStaging } from '../storage/output-store.ts';
+import { abortStaleUploads, removeAbandonedStaging } from '../storage/output-cleanup.ts';
 import { ttsTaskQueue } from '../workflows/definitions.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
+import { type DeploymentVersion, promoteBuild } from './worker-deployment.ts';
+import { bundleWorkflows } from './workflow-build.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceMs'> {
+export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceMs' | 'promote'> {
   /** Default: the SDK's (0: chunks in flight are cancelled at once, fine for tests). */
   shutdownGraceMs?: number;
+  /** Default true: once polling, make this build current (new documents start on it). */
+  promote?: boolean;
+  /** Default DEFAULT_DEPLOYMENT. */
+  deploymentName?: string;
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -34,6 +39,8 @@ export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceM
 
 export interface AudioWorker {
   workers: Worker[];
+  /** The deployment version these workers are: the build documents started here are pinned to. */
+  version: DeploymentVersion;
   /** Runs every worker until shutdown() or a shutdown signal. */
   run(): Promise<void>;
   /** Runs the workers while `fn` runs, then shuts them down. */
@@ -64,9 +71,13 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     outputDir: options.outputDir,
     ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}),
   });
+  const build = await bundleWorkflows();
+  const version = { deploymentName: options.deploymentName ?? DEFAULT_DEPLOYMENT, buildId: options.buildId ?? build.hash };
   const common = {
     connection: options.connection,
     namespace: options.namespace,
+    // Pinned: a document runs to its end on the build it started on, whatever is deployed meanwhile.
+    workerDeploymentOptions: { useWorkerVersioning: true, version, defaultVersioningBehavior: 'PINNED' },
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
     // Heartbeats (and with them cancellation) go out at least every second, not every 80 % of the timeout.
@@ -74,7 +85,7 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     // On SIGTERM, chunks in flight get this long to finish before they are cancelled (and retried elsewhere).
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceTime: options.shutdownGraceMs }),
   } satisfies Partial<WorkerOptions>;
-  const workers = [await Worker.create({ ...common, taskQueue: options.taskQueue, workflowsPath: WORKFLOWS_PATH })];
+  const workers = [await Worker.create({ ...common, taskQueue: options.taskQueue, workflowBundle: { code: build.code } })];
   if (engines.replicate) {
     const perMinute = options.replicate?.ratePerMinute ?? 600;
     workers.push(
@@ -86,12 +97,28 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
       }),
     );
   }
-  const run = () => Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
+  const run = async () => {
+    const running = Promise.all(workers.map((worker) => worker.run()));
+    if (options.promote !== false) {
+      // The server knows this build once the workers poll. A promotion that fails stops the workers.
+      const promoted = promoteBuild(options.connection, options.namespace, version);
+      promoted.catch(() => undefined); // observed below, unless the workers stop first
+      try {
+        await Promise.race([running, promoted]);
+      } catch (error) {
+        shutdown();
+        await running.catch(() => undefined);
+        throw error;
+      }
+    }
+    await running;
+  };
   const shutdown = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
   return {
     workers,
+    version,
     run,
     shutdown,
     async runUntil(fn) {

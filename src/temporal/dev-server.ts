@@ -53,6 +53,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.numTaskqueueWritePartitions': 1,
   // Tenants' chunks (the `tenant` input field, their fairness key) are dispatched in turn.
   'matching.enableFairness': true,
+  // The main job gives each document a task queue of its own, and every queue a build polls joins
+  // its deployment version: the default (100 per version, 1,000 per deployment) would stop the
+  // embedded server, whose history is kept, after a hundred documents of one build.
+  'matching.maxTaskQueuesInDeploymentVersion': 100_000,
+  'matching.maxTaskQueuesInDeployment': 100_000,
 };
 
 /**

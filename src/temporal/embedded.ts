@@ -3,28 +3,23 @@
 // document interrupted by Ctrl-C or a crash resumes on the next run), a connected client, and an
 // in-process worker. Used by the main job (`npm start`) and the HTTP server (`npm run serve`).
 //
-// Who stops what: the SDK's Runtime would shut workers down on SIGINT/SIGTERM by itself, and the
-// terminal's Ctrl-C would reach the dev server too (it is in our process group unless told
-// otherwise). Then the server dies first and the worker floods the terminal with "Connection
-// refused" while it tries to report its chunks. So this module owns the signals: the Runtime gets
-// none, the dev server runs in a process group of its own, and a signal only resolves
-// `stopRequested`; the caller then calls close(), which stops the worker (chunks in flight get a
-// short grace, then are handed back to the server for a retry), closes the connections, and stops
-// our server last.
+// This file opens and closes them. A signal only resolves `stopRequested` (stop-signals.ts says
+// why); the caller then calls close(), which stops the worker (chunks in flight get a short grace,
+// then are handed back to the server for a retry), closes the connections, and stops our server
+// last. The history's lock is in embedded-lock.ts.
 
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { constants } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, IllegalStateError, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, workerSettings } from '../config/settings.ts';
 import { replicateConfig } from '../engines/replicate/replicate-config.ts';
 import { cacheDir } from '../system/cache-dir.ts';
 import { createAudioWorker } from './audio-worker.ts';
 import { ensureTemporalCli } from './cli.ts';
 import { type DevServer, isServing, startDevServer } from './dev-server.ts';
+import { acquireLock } from './embedded-lock.ts';
+import { installRuntime, listenForStop } from './stop-signals.ts';
 
 export interface Embedded {
   client: Client; // @temporalio/client, connected
@@ -84,18 +79,6 @@ const LOCK_FILE = 'lock.json';
  * WORKER_SHUTDOWN_GRACE_SECONDS, when set, wins.
  */
 const EMBEDDED_SHUTDOWN_GRACE_MS = 3_000;
-
-/**
- * npm forwards the terminal's SIGINT to its child, which already got it from the terminal: one
- * Ctrl-C arrives twice within milliseconds. A signal later than this after the first one means
- * "stop now".
- */
-const REPEATED_SIGNAL_MS = 1_000;
-
-/** 130 for SIGINT, 143 for SIGTERM: what a shell reports for a process ended by that signal. */
-export function signalExitCode(signal: string): number {
-  return 128 + (constants.signals[signal as NodeJS.Signals] ?? 1);
-}
 
 export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -160,50 +143,6 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
   }
 }
 
-/** Our logger and no shutdown signals for the SDK (see the top of this file). */
-function installRuntime(): void {
-  try {
-    // Warnings only: the worker logs every state change at INFO, which would break up the progress bar.
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  } catch (error) {
-    // Someone installed it before us; their settings stand (close() works with either).
-    if (!(error instanceof IllegalStateError)) throw error;
-  }
-}
-
-interface StopListener {
-  requested: Promise<string>;
-  /** The first signal, once one arrived. */
-  signal?: string;
-  remove(): void;
-}
-
-function listenForStop(log: (line: string) => void): StopListener {
-  let firstAt: number | undefined;
-  let resolveRequested!: (signal: string) => void;
-  const listener: StopListener = {
-    requested: new Promise<string>((resolve) => (resolveRequested = resolve)),
-    remove: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-  function onSignal(signal: NodeJS.Signals) {
-    if (firstAt === undefined) {
-      firstAt = Date.now();
-      listener.signal = signal;
-      resolveRequested(signal);
-    } else if (Date.now() - firstAt > REPEATED_SIGNAL_MS) {
-      // The 'exit' handlers still kill our server and release the history.
-      log(`${signal} again: stopping at once (chunks in flight are made again on the next run)`);
-      process.exit(signalExitCode(signal));
-    }
-  }
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return listener;
-}
-
 async function startWorker(address: string, namespace: string, taskQueue: string, outputDir?: string) {
   const settings = workerSettings();
   const replicate = replicateConfig();
@@ -250,8 +189,8 @@ interface OwnServer {
 }
 
 /**
- * A persisted history can be used by one dev server at a time, so it has a lock: `lock.json` in its
- * directory, holding the pid of the job that uses it (and of that job's server). A second job
+ * A persisted history can be used by one dev server at a time, so it has a lock (embedded-lock.ts:
+ * `lock.json` in its directory, holding the pid of the job that uses it). A second job
  * started meanwhile does not attach to the first one's server (the first may end, and take the
  * server with it, while the second still runs): it runs its own server on a temporary history,
  * removed when it ends, and says so. That is the simplest thing that cannot go wrong: the jobs never
@@ -291,118 +230,5 @@ async function startOwnServer(fresh: boolean, log: (line: string) => void): Prom
   } catch (error) {
     await lock.release();
     throw error;
-  }
-}
-
-interface LockHolder {
-  pid: number;
-  serverPid?: number;
-}
-
-interface HeldLock {
-  recordServer(pid: number): Promise<void>;
-  release(): Promise<void>;
-}
-
-/**
- * Takes the lock (an exclusive create), or says who holds it. A lock whose job is gone (SIGKILL,
- * power cut) is stale: its server, if it outlived the job, is stopped, and the file is moved aside
- * with an atomic rename before we create ours. If what we moved turns out to be a live job's fresh
- * lock (it took the stale one over a moment before us), we put it back and leave it to that job.
- */
-async function acquireLock(path: string, dbFile: string, log: (line: string) => void): Promise<HeldLock | { heldBy: number }> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    try {
-      await writeFile(path, JSON.stringify({ pid: process.pid } satisfies LockHolder), { flag: 'wx' });
-      return heldLock(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = await readHolder(path);
-    if (holder === 'gone') continue;
-    if (holder === 'unreadable' && attempt < 3) {
-      await new Promise((r) => setTimeout(r, 100)); // being written right now
-      continue;
-    }
-    const stale = holder === 'unreadable' ? undefined : holder;
-    if (stale && isAlive(stale.pid)) return { heldBy: stale.pid };
-    if (stale?.serverPid && isAlive(stale.serverPid)) await stopOrphanServer(stale.serverPid, dbFile, log);
-    const aside = `${path}.${process.pid}.stale`;
-    try {
-      await rename(path, aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
-    const moved = await readHolder(aside);
-    if (typeof moved === 'object' && moved.pid !== stale?.pid && isAlive(moved.pid)) {
-      await rename(aside, path);
-      return { heldBy: moved.pid };
-    }
-    await rm(aside, { force: true });
-  }
-  throw new Error(`cannot take the lock ${path}; if no other job runs, remove it`);
-}
-
-function heldLock(path: string): HeldLock {
-  const ours = () => {
-    try {
-      return (JSON.parse(readFileSync(path, 'utf8')) as LockHolder).pid === process.pid;
-    } catch {
-      return false;
-    }
-  };
-  // On any exit (process.exit after a second Ctrl-C, an uncaught error), not only through close().
-  const releaseOnExit = () => ours() && rmSync(path, { force: true });
-  process.once('exit', releaseOnExit);
-  return {
-    async recordServer(serverPid) {
-      const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify({ pid: process.pid, serverPid } satisfies LockHolder));
-      await rename(temporary, path);
-    },
-    async release() {
-      process.off('exit', releaseOnExit);
-      releaseOnExit();
-    },
-  };
-}
-
-async function readHolder(path: string): Promise<LockHolder | 'gone' | 'unreadable'> {
-  try {
-    const holder = JSON.parse(await readFile(path, 'utf8')) as LockHolder;
-    return Number.isInteger(holder.pid) ? holder : 'unreadable';
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'unreadable';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * The dev server of a job that was SIGKILLed (it is in its own process group, so nothing stopped
- * it). Stopped only if its command line names our history file: a recycled pid is left alone.
- */
-async function stopOrphanServer(pid: number, dbFile: string, log: (line: string) => void): Promise<void> {
-  let command = '';
-  try {
-    command = execFileSync('ps', ['-o', 'command=', '-p', String(pid)]).toString();
-  } catch {
-    return; // gone meanwhile
-  }
-  if (!command.includes(resolve(dbFile))) return;
-  log(`Stopping the dev server (pid ${pid}) left running by a job that was killed`);
-  process.kill(pid, 'SIGTERM');
-  // Bounded: where nothing reaps orphans, a dead server stays a zombie and keeps its pid.
-  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
-    if (waited === 10_000) process.kill(pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

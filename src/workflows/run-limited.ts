@@ -1,6 +1,4 @@
-// Bounded concurrency for activities inside a workflow. Deterministic: only workflow APIs.
-
-import { condition } from '@temporalio/workflow';
+// Bounded concurrency for activities inside a workflow. Deterministic: plain promises, no clock or I/O.
 
 /**
  * Sliding window: starts task i as soon as fewer than `limit` are running, so `limit` stay busy
@@ -27,37 +25,6 @@ export async function runWindow<T>(count: number, limit: number, task: (index: n
     }
   };
   await Promise.race([Promise.all(Array.from({ length: Math.min(limit, count) }, lane)), firstFailure]);
-  return results;
-}
-
-/**
- * The window as workflows started before 'window-lanes' run it: one loop waiting on a condition
- * per task. Its commands differ from the lanes' only when a success and a failure land in the same
- * workflow task (the lanes start one more task before the failure ends the run).
- */
-export async function runWindowOnConditions<T>(count: number, limit: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let running = 0;
-  let failure: { error: unknown } | undefined;
-  for (let index = 0; index < count && !failure; index++) {
-    await condition(() => running < limit || failure !== undefined);
-    if (failure) break;
-    running++;
-    // One `then`, no `finally`: the sandbox captures a stack for every promise a workflow makes,
-    // and at thousands of chunks the promises per chunk are what the workflow thread spends.
-    task(index).then(
-      (result) => {
-        results[index] = result;
-        running--;
-      },
-      (error: unknown) => {
-        failure ??= { error };
-        running--;
-      },
-    );
-  }
-  await condition(() => running === 0 || failure !== undefined);
-  if (failure) throw failure.error;
   return results;
 }
 

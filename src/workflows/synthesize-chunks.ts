@@ -1,19 +1,32 @@
 // The one synthesis loop: speaks a run of chunks one at a time, or with at most `concurrency` in
 // flight (a sliding window, or strict batches). A document's own run and each part of a book use it.
 
-import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, ChunkRef } from '../activities/index.ts';
 import type { ResolvedDocumentInput } from '../document/input.ts';
 import { ttsTaskQueue } from './definitions.ts';
-import { runBatches, runWindow, runWindowOnConditions } from './run-limited.ts';
+import { runBatches, runWindow } from './run-limited.ts';
 
 export type SynthesisSettings = Pick<
   ResolvedDocumentInput,
   'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'
-> & {
-  /** The stitch reads chunk texts from the stored plan (see SynthesizeChunkInput). */
-  textInPlan?: true;
-};
+>;
+
+/** The input's synthesis settings alone: what each part of a book is given. */
+export function synthesisSettings(input: ResolvedDocumentInput): SynthesisSettings {
+  const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
+  return {
+    engine,
+    ...(voice ? { voice } : {}),
+    ...(speed ? { speed } : {}),
+    engineOptions,
+    mode,
+    schedule,
+    concurrency,
+    retry,
+    ...(tenant ? { tenant, ...(tenantWeight === undefined ? {} : { tenantWeight }) } : {}),
+  };
+}
 
 export interface SynthesisHooks {
   /** A chunk's activity is about to start. */
@@ -55,7 +68,7 @@ export async function synthesizeChunks(
   hooks: SynthesisHooks,
 ): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
-  const { engine, voice, speed, engineOptions, textInPlan } = settings;
+  const { engine, voice, speed, engineOptions } = settings;
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
   const synthesizeOne = (i: number): Promise<ChunkRef> => {
     const index = firstIndex + i;
@@ -67,7 +80,6 @@ export async function synthesizeChunks(
       ...(voice ? { voice } : {}),
       ...(speed ? { speed } : {}),
       engineOptions,
-      ...(textInPlan ? { textInPlan } : {}),
     }).then(
       (ref) => {
         try {
@@ -83,12 +95,7 @@ export async function synthesizeChunks(
       },
     );
   };
-  const run =
-    settings.mode === 'parallel' && settings.schedule === 'batch'
-      ? runBatches
-      : patched('window-lanes')
-        ? runWindow
-        : runWindowOnConditions;
+  const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : runWindow;
   return run(texts.length, settings.concurrency, synthesizeOne);
 }
 

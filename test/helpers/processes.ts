@@ -28,15 +28,6 @@ export function processesMentioning(text: string): string[] {
   return out.split('\n').filter((line) => line.includes(text) && !line.includes(' ps -e '));
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Resolves with everything `child` printed (stdout and stderr) once it matches `pattern`. */
 export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -5,8 +5,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav.ts';
+import { isProcessAlive } from '../../src/system/process-alive.ts';
 import { sleep } from '../helpers/async.ts';
-import { descendants, exitOf, isAlive, waitForOutput } from '../helpers/processes.ts';
+import { descendants, exitOf, waitForOutput } from '../helpers/processes.ts';
 import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
@@ -32,8 +33,8 @@ describe('entry points', () => {
     child.kill('SIGTERM');
     await exited;
     // A graceful shutdown takes a moment: wait for it (the test's timeout bounds the wait).
-    while (tree.some(isAlive)) await sleep(100);
-    expect(tree.filter(isAlive)).toEqual([]);
+    while (tree.some(isProcessAlive)) await sleep(100);
+    expect(tree.filter(isProcessAlive)).toEqual([]);
   });
 
   it('npm start uses the server TEMPORAL_ADDRESS names instead of starting one', async () => {

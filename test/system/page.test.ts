@@ -39,7 +39,7 @@ beforeAll(async () => {
   const executablePath = chromiumPath();
   if (!existsSync(executablePath))
     throw new Error(
-      `no Chromium at ${executablePath}: run \`node --import tsx scripts/ensure-chromium.ts\` (npm test does) or set CHROMIUM_PATH`,
+      `no Chromium at ${executablePath}: run \`node --import tsx testkit/ensure-chromium.ts\` (npm run test:system does) or set CHROMIUM_PATH`,
     );
   environment = await startApiTestEnvironment('page', { engines: { simulated: slowSimulatedEngine(CHUNK_LATENCY_MS) } });
   ({ base } = await environment.listen());

@@ -16,14 +16,9 @@ import type { ChunkRef, StitchInput, StitchResult, SynthesizeChunkInput } from '
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { BlobOutsideStoreError, type BlobStore, LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { openBlobStore, s3Client } from '../../src/storage/open-blob-store.ts';
-import {
-  abortStaleUploads,
-  outputSize,
-  readOutput,
-  removeAbandonedStaging,
-  S3OutputStore,
-  saveOutput,
-} from '../../src/storage/output-store.ts';
+import { abortStaleUploads, removeAbandonedStaging } from '../../src/storage/output-cleanup.ts';
+import { outputSize, readOutput, saveOutput } from '../../src/storage/output-reader.ts';
+import { S3OutputStore } from '../../src/storage/output-writer.ts';
 import { loadText, storeText } from '../../src/storage/stored-text.ts';
 import { type S3Server, startS3Server } from '../../testkit/s3-server.ts';
 import { rejection } from '../helpers/async.ts';

@@ -174,15 +174,6 @@ describe('resolveDocumentInput rejects invalid input, naming the field', () => {
     expect(output({ format: 'flac' })).toMatchObject({ format: 'flac' });
     expectInvalid({ text: 'Hi.', output: { name: 'book.mp3', format: 'wav' } }, 'output.name');
     expect(defaultOutputName('doc-1', 'opus')).toBe('doc-1.opus');
-    // Workflows started before formats replay with the rule they were started with: any name is a WAV.
-    expect(resolveDocumentInput({ text: 'Hi.', output: { name: 'talk.mp3' } }, { legacyOutput: true }).output).toMatchObject({
-      name: 'talk.mp3.wav',
-      format: 'wav',
-    });
-    expect(resolveDocumentInput({ text: 'Hi.', output: { name: 'talk.wav' } }, { legacyOutput: true }).output).toMatchObject({
-      name: 'talk.wav',
-      format: 'wav',
-    });
   });
 
   it('refuses control characters in the title and author tags', () => {

@@ -8,7 +8,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/temporal/audio-worker.ts';
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-build.ts';
 
 const HISTORIES = new URL('../histories/', import.meta.url);
 const INTERCEPTOR = fileURLToPath(new URL('../helpers/scheduled-activities-interceptor.ts', import.meta.url));

@@ -1,7 +1,7 @@
 // A local server that speaks Replicate's HTTP API closely enough for the real `replicate` client:
 // models and versions, predictions (create with or without `Prefer: wait`, get, cancel), problem+json
 // errors (401, 402, 404, 422, 429 with `retry_after`, 503), output files, and counters for tests.
-// Listens on 127.0.0.1 only. See ../../shared/design/REPLICATE-NOTES.md for the behaviour it copies.
+// Listens on 127.0.0.1 only. What it copies is listed in docs/testing.md ("The fake Replicate").
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

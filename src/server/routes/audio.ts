@@ -9,7 +9,7 @@ import { Type } from 'typebox';
 import type { AudioDocumentResult } from '../../contract/result.ts';
 import { defaultOutputName } from '../../document/input.ts';
 import { FORMAT_FACTS, mediaTypeOf, PLAYLIST_MEDIA_TYPE } from '../../formats/index.ts';
-import { outputSize, readOutput } from '../../storage/output-store.ts';
+import { outputSize, readOutput } from '../../storage/output-reader.ts';
 import type { Documents } from '../documents.ts';
 import { HttpProblem } from '../problem.ts';
 import { IdParams, problems } from '../schemas.ts';

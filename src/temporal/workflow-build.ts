@@ -1,0 +1,33 @@
+// Which build of the workflow code a worker runs. Workers use Worker Versioning: each build is a
+// version of one Worker Deployment, and every document is pinned to the build it started on, so a
+// change to the workflow code never meets a history it did not write (no patch gates). The build id
+// is a hash of the bundled workflow code: the same code is the same build on every machine, and
+// any change to it (ours, or the SDK's) is a new one.
+
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkflowBuild {
+  /** The bundle the worker runs (Worker.create's workflowBundle). */
+  code: string;
+  /** sha256 of the bundle, 16 hex digits: the version's build id unless WORKER_BUILD_ID names one. */
+  hash: string;
+}
+
+// Bundling takes seconds; a process that makes several workers (tests, benches) bundles once.
+let bundled: Promise<WorkflowBuild> | undefined;
+
+export function bundleWorkflows(): Promise<WorkflowBuild> {
+  bundled ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).then(({ code }) => ({
+    code,
+    hash: createHash('sha256').update(code).digest('hex').slice(0, 16),
+  }));
+  return bundled;
+}
+
+const ignore = () => undefined;
+/** The bundler logs its size at INFO on every start; warnings still reach the console. */
+const quietLogger = { trace: ignore, debug: ignore, info: ignore, log: ignore, warn: console.warn, error: console.error };

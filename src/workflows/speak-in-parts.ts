@@ -1,0 +1,36 @@
+// A book too long for one history is spoken in parts: one child workflow after the other, each
+// with the document's whole concurrency, so at most C chunks are ever in flight for the document,
+// as in one run. Each part reports its progress by signal and returns its refs as one stored list.
+
+import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ContentRef, PreparedText } from '../activities/index.ts';
+import { audioDocumentPart, type PartResult } from './audio-document-part.ts';
+import { partProgressSignal } from './definitions.ts';
+import type { DocumentProgressTracker } from './document-progress.ts';
+import type { SynthesisSettings } from './synthesize-chunks.ts';
+
+export interface SpokenParts {
+  /** Each part's stored list of chunk refs, in order. */
+  chunkLists: ContentRef[];
+  parts: PartResult[];
+}
+
+export async function speakInParts(
+  plan: PreparedText,
+  settings: SynthesisSettings,
+  tracker: DocumentProgressTracker,
+): Promise<SpokenParts> {
+  setHandler(partProgressSignal, (latest) => tracker.partReported(latest, Date.now()));
+  const parts: PartResult[] = [];
+  for (const [i, span] of plan.parts.entries()) {
+    const part = i + 1;
+    tracker.partStarted(part);
+    const result = await executeChild(audioDocumentPart, {
+      args: [{ part, plan: plan.plan, ...span, settings }],
+      workflowId: `${workflowInfo().workflowId}/part-${part}`,
+    });
+    tracker.partFinished(part, result, span.characters, Date.now());
+    parts.push(result);
+  }
+  return { chunkLists: parts.map((part) => part.list), parts };
+}
