@@ -8,20 +8,24 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
-import { documentState, missingFileAdvice } from './client/document-state.ts';
+import { documentState, missingFileAdvice, olderBuildAdvice } from './client/document-state.ts';
 import { documentTable, listDocuments } from './client/list-documents.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
-import { startDocument } from './client/start-document.ts';
+import { retireOlderBuildRun, startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config/settings.ts';
 import type { AudioDocumentResult } from './contract/result.ts';
 import { resolveDocumentInput } from './document/input.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { outputSize, saveOutput } from './storage/output-reader.ts';
+import { currentBuild } from './temporal/worker-deployment.ts';
 
 const temporal = temporalSettings();
 const address = temporal.address ?? '127.0.0.1:7233';
+
+/** The build the deployment's workers start new documents on (as the server says). */
+const currentBuildOf = (client: Client) => () => currentBuild(client.connection, temporal.namespace, temporal.deploymentName);
 
 async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
   let connection: Connection;
@@ -74,11 +78,16 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
       // Fail here, with the workflow's own message, before anything starts.
       for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`);
       const workflowId = documentWorkflowId(file, input, { forceNew: flags.new });
+      if (flags.new) {
+        const retired = await retireOlderBuildRun(client, documentWorkflowId(file, input), workflowId, currentBuildOf(client));
+        if (retired) console.error(retired);
+      }
       // A finished document whose file is gone is not made again behind the user's back: the
       // worker may be on another machine, where the file may still be. --new makes it again.
       const { handle, result, message } = await startDocument(client, input, temporal.taskQueue, workflowId, {
         whenFileGone: 'refuse',
         memo: sourceMemo(file),
+        currentBuild: currentBuildOf(client),
       });
       console.error(`${workflowId} on task queue "${temporal.taskQueue}" at ${address}: ${message ?? 'started'}`);
       if (flags.detach) {
@@ -94,11 +103,13 @@ program
   .description('show where a document is (JSON): progress, the reason it failed, or its audio file')
   .action((id: string) =>
     withClient(async (client) => {
-      const state = await documentState(client.workflow.getHandle(id));
+      const state = await documentState(client.workflow.getHandle(id), { currentBuild: currentBuildOf(client) });
       if (!state) throw notFound(id);
       const detail =
         state.status === 'RUNNING'
-          ? { ...(state.progress ? { progress: state.progress } : { note: 'no worker answered the progress query' }) }
+          ? state.olderBuild
+            ? { build: state.olderBuild.startedOn, note: olderBuildAdvice(id, state.olderBuild) }
+            : { ...(state.progress ? { progress: state.progress } : { note: 'no worker answered the progress query' }) }
           : state.status === 'COMPLETED'
             ? { path: state.result.path, ...(state.fileExists ? {} : { note: missingFileAdvice(id, state.result.path) }) }
             : { reason: state.reason };

@@ -113,6 +113,8 @@ async function speak({ embedded, file, input, workflowId, replace, signal }: Mai
     whenFileGone: 'restart',
     replace,
     memo: sourceMemo(file),
+    // Our in-process worker is the build a run of ours can go on with.
+    currentBuild: async () => embedded.buildId,
   });
   console.error(`Speaking ${file} with ${input.engine}${input.voice ? ` (${input.voice})` : ''} as workflow ${workflowId}`);
   if (message) console.error(message);

@@ -6,11 +6,12 @@
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { describeFailure } from './client/print-result.ts';
-import { serverSettings, workerSettings } from './config/settings.ts';
+import { serverSettings, temporalSettings, workerSettings } from './config/settings.ts';
 import { buildServer } from './server/app.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { openEmbedded } from './temporal/embedded.ts';
 import { signalExitCode } from './temporal/stop-signals.ts';
+import { currentBuild } from './temporal/worker-deployment.ts';
 
 async function serve(flags: { fresh?: boolean }) {
   const settings = serverSettings();
@@ -24,6 +25,9 @@ async function serve(flags: { fresh?: boolean }) {
       outputDir: storage.outputDir,
       blobStore: openBlobStore(storage.blobLocation),
       ...(settings.apiToken ? { apiToken: settings.apiToken } : {}),
+      // Our in-process worker's build, else the one the server routes new documents to.
+      currentBuild: async () =>
+        embedded.buildId ?? (await currentBuild(embedded.client.connection, embedded.namespace, temporalSettings().deploymentName)),
       listenHost: settings.host,
       logger: true,
     });

@@ -15,6 +15,8 @@ async function run() {
   const connection = await NativeConnection.connect({ address: temporal.address ?? '127.0.0.1:7233' });
   const replicate = replicateConfig();
   const audioWorker = await createAudioWorker({ connection, ...temporal, ...workerSettings(), ...(replicate ? { replicate } : {}) });
+  const { deploymentName, buildId } = audioWorker.version;
+  const role = workerSettings().promote ? 'new documents start on it' : 'WORKER_PROMOTE=false: it runs the documents pinned to it';
   const queues = [
     temporal.taskQueue,
     ...(replicate ? [`${ttsTaskQueue(temporal.taskQueue, 'replicate')} (${replicate.ratePerMinute}/min)`] : []),
@@ -22,6 +24,7 @@ async function run() {
   console.log(
     `Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ${temporal.address ?? '127.0.0.1:7233'}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`,
   );
+  console.log(`Build ${buildId} of deployment "${deploymentName}" (${role})`);
   try {
     await audioWorker.run();
   } finally {

@@ -2,30 +2,55 @@
 // and the main job: the engine's words for a failure, the progress of a run, and whether the audio
 // file of a finished run is still there.
 
-import { type WorkflowExecutionStatusName, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionStatusName,
+  type WorkflowHandle,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
 import { outputSize } from '../storage/output-reader.ts';
+import { pinnedBuild } from '../temporal/worker-deployment.ts';
 import { progressQuery } from '../workflows/definitions.ts';
 import { describeFailure } from './print-result.ts';
 
 export type DocumentState =
-  | { status: 'RUNNING'; progress?: DocumentProgress }
+  /** `olderBuild`: pinned to a build that is not the current one, it goes on only where a worker of that build runs. */
+  | { status: 'RUNNING'; progress?: DocumentProgress; olderBuild?: OlderBuild }
   | { status: 'COMPLETED'; result: AudioDocumentResult; fileExists: boolean }
   /** FAILED, CANCELLED, TERMINATED, TIMED_OUT, ...: `reason` is the innermost cause (the engine's or validator's words). */
   | { status: Exclude<WorkflowExecutionStatusName, 'RUNNING' | 'COMPLETED'>; reason: string };
 
+export interface OlderBuild {
+  /** The build the document started on (it is pinned to it), and the current one. */
+  startedOn: string;
+  current: string;
+}
+
+export interface StateOptions {
+  /** The build new documents start on (the main job: its own worker's); absent, no build is compared. */
+  currentBuild?: () => Promise<string | undefined>;
+  queryTimeoutMs?: number;
+}
+
 /** Undefined when no document has this id. */
-export async function documentState(handle: WorkflowHandle, queryTimeoutMs = 5_000): Promise<DocumentState | undefined> {
-  let status: WorkflowExecutionStatusName;
+export async function documentState(
+  handle: WorkflowHandle,
+  { currentBuild, queryTimeoutMs = 5_000 }: StateOptions = {},
+): Promise<DocumentState | undefined> {
+  let description: WorkflowExecutionDescription;
   try {
-    status = (await handle.describe()).status.name;
+    description = await handle.describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
   }
+  const status = description.status.name;
   if (status === 'RUNNING') {
-    const progress = await progressWithin(handle, queryTimeoutMs);
-    return progress ? { status, progress } : { status };
+    const olderBuild = await olderBuildOf(description, currentBuild);
+    // A document pinned to a build no worker runs would only time the query out.
+    const progress = olderBuild ? undefined : await progressWithin(handle, queryTimeoutMs);
+    return { status, ...(progress ? { progress } : {}), ...(olderBuild ? { olderBuild } : {}) };
   }
   if (status === 'COMPLETED') {
     const result = (await handle.result()) as AudioDocumentResult;
@@ -50,6 +75,24 @@ export async function progressWithin(handle: WorkflowHandle, timeoutMs: number):
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A running document pinned to another build than the current one. */
+export async function olderBuildOf(
+  description: WorkflowExecutionDescription,
+  currentBuild: StateOptions['currentBuild'],
+): Promise<OlderBuild | undefined> {
+  const startedOn = pinnedBuild(description);
+  if (!startedOn || !currentBuild) return undefined;
+  const current = await currentBuild();
+  return current && current !== startedOn ? { startedOn, current } : undefined;
+}
+
+export function olderBuildAdvice(workflowId: string, { startedOn, current }: OlderBuild): string {
+  return (
+    `${workflowId} started on build ${startedOn} of the workflow code and stays on it, but this is build ${current}: ` +
+    `it goes on only where a worker of build ${startedOn} runs. Start it again with --new (chunks already in the store are reused).`
+  );
 }
 
 /** "42/197 chunks already done" */

@@ -7,7 +7,7 @@ import type { AudioDocumentResult } from '../contract/result.ts';
 import type { DocumentMemo } from '../contract/search-attributes.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
-import { chunksDone, type DocumentState, documentState, missingFileAdvice } from './document-state.ts';
+import { chunksDone, type DocumentState, documentState, missingFileAdvice, olderBuildAdvice } from './document-state.ts';
 
 export interface StartOptions {
   /**
@@ -20,6 +20,8 @@ export interface StartOptions {
   replace?: boolean;
   /** Where the text came from, kept with the run (lists show it). */
   memo?: DocumentMemo;
+  /** The build new documents start on: a run pinned to another is not attached to (it may never go on). */
+  currentBuild?: () => Promise<string | undefined>;
 }
 
 export interface StartedDocument {
@@ -42,7 +44,10 @@ export async function startDocument(
   options: StartOptions,
 ): Promise<StartedDocument> {
   const existing = client.workflow.getHandle(workflowId);
-  const earlier = options.replace ? undefined : await documentState(existing);
+  const earlier = options.replace
+    ? undefined
+    : await documentState(existing, options.currentBuild ? { currentBuild: options.currentBuild } : {});
+  if (earlier?.status === 'RUNNING' && earlier.olderBuild) throw new Error(olderBuildAdvice(workflowId, earlier.olderBuild));
   if (earlier?.status === 'RUNNING') {
     const message = earlier.progress ? `resuming: ${chunksDone(earlier.progress)}` : 'resuming the run already under way';
     return { handle: existing, started: false, earlier, message };
@@ -70,6 +75,22 @@ export async function startDocument(
   });
   const message = startedMessage(earlier, options.replace);
   return { handle, started: true, ...(earlier ? { earlier } : {}), ...(message ? { message } : {}) };
+}
+
+/**
+ * `client speak --new` starts a document under a new id: a run of the same document left on an
+ * older build (which may never go on) is terminated, so that lists do not show it running forever.
+ */
+export async function retireOlderBuildRun(
+  client: Client,
+  workflowId: string,
+  replacementId: string,
+  currentBuild: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const state = await documentState(client.workflow.getHandle(workflowId), { currentBuild, queryTimeoutMs: 1 });
+  if (state?.status !== 'RUNNING' || !state.olderBuild) return undefined;
+  await client.workflow.getHandle(workflowId).terminate(`started again as ${replacementId} on build ${state.olderBuild.current} (--new)`);
+  return `terminated ${workflowId}, left on build ${state.olderBuild.startedOn}`;
 }
 
 function startedMessage(earlier: DocumentState | undefined, replace?: boolean): string | undefined {

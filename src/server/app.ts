@@ -28,6 +28,8 @@ export interface ServerOptions {
   blobStore: BlobStore;
   /** When set, every /v1 route needs `Authorization: Bearer <apiToken>`. */
   apiToken?: string;
+  /** The build new documents start on: a running document on another is reported as left on an older build. */
+  currentBuild?: () => Promise<string | undefined>;
   /** The address it listens on (default 127.0.0.1): without a token, a loopback server answers only to loopback names. */
   listenHost?: string;
   /** Request logging: on (to stdout), off (the default), or to this stream. */
@@ -64,7 +66,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const documents = new Documents(options.client, options.taskQueue);
+  const documents = new Documents(options.client, options.taskQueue, options.currentBuild);
   await app.register(
     async (v1) => {
       if (options.apiToken) v1.addHook('onRequest', bearerTokenCheck(options.apiToken));

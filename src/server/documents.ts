@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { Static } from 'typebox';
-import { progressWithin } from '../client/document-state.ts';
+import { olderBuildAdvice, olderBuildOf, progressWithin } from '../client/document-state.ts';
 import { describeFailure } from '../client/print-result.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
@@ -24,6 +24,7 @@ export class Documents {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly currentBuild?: () => Promise<string | undefined>,
   ) {}
 
   /**
@@ -66,7 +67,9 @@ export class Documents {
       startedAt: description.startTime.toISOString(),
     };
     if (status === 'running') {
-      const progress = await progressWithin(handle, QUERY_TIMEOUT_MS);
+      const olderBuild = await olderBuildOf(description, this.currentBuild);
+      if (olderBuild) detail.olderBuild = { ...olderBuild, message: olderBuildAdvice(id, olderBuild).replace('--new', 'a new POST') };
+      const progress = olderBuild ? undefined : await progressWithin(handle, QUERY_TIMEOUT_MS);
       if (progress) detail.progress = progress;
     } else if (status === 'completed') {
       const result = (await handle.result()) as AudioDocumentResult;

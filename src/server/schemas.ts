@@ -50,6 +50,19 @@ export const DocumentDetail = Type.Object({
   progress: Type.Optional(Progress),
   result: Type.Optional(Result),
   error: Type.Optional(Type.String({ description: 'Why it failed, was cancelled or terminated' })),
+  olderBuild: Type.Optional(
+    Type.Object(
+      {
+        startedOn: Type.String({ description: 'The build of the workflow code it started on, and is pinned to' }),
+        current: Type.String({ description: 'The build new documents start on' }),
+        message: Type.String(),
+      },
+      {
+        description:
+          'A running document left on an older build: it goes on only where a worker of that build runs; start it again to use this one',
+      },
+    ),
+  ),
 });
 
 export type DocumentDetail = Static<typeof DocumentDetail>;

@@ -39,6 +39,8 @@ export interface Embedded {
   persistent: boolean;
   /** True when an in-process worker runs. */
   worker: boolean;
+  /** The in-process worker's build: what documents started here are pinned to. */
+  buildId?: string;
   /** Resolves with the signal's name when SIGINT/SIGTERM arrives (after which close() is called by the caller). */
   stopRequested: Promise<string>;
   /** Rejects if the in-process worker fails before close(); never resolves. */
@@ -114,10 +116,12 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
 
     let workerFailed = new Promise<never>(() => undefined);
+    let buildId: string | undefined;
     if (withWorker) {
-      const running = await startWorker(address, temporal.namespace, taskQueue, options.outputDir);
+      const running = await startWorker(address, temporal.namespace, temporal.deploymentName, taskQueue, options.outputDir);
       closers.push(running.close);
       workerFailed = running.failed;
+      buildId = running.buildId;
     }
     return {
       client,
@@ -128,6 +132,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
       ownServer: server !== undefined,
       persistent,
       worker: withWorker,
+      ...(buildId ? { buildId } : {}),
       stopRequested: stop.requested,
       workerFailed,
       async close() {
@@ -143,7 +148,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
   }
 }
 
-async function startWorker(address: string, namespace: string, taskQueue: string, outputDir?: string) {
+async function startWorker(address: string, namespace: string, deploymentName: string, taskQueue: string, outputDir?: string) {
   const settings = workerSettings();
   const replicate = replicateConfig();
   const connection = await NativeConnection.connect({ address });
@@ -151,6 +156,7 @@ async function startWorker(address: string, namespace: string, taskQueue: string
     const audioWorker = await createAudioWorker({
       connection,
       namespace,
+      deploymentName,
       taskQueue,
       ...settings,
       shutdownGraceMs: process.env.WORKER_SHUTDOWN_GRACE_SECONDS ? settings.shutdownGraceMs : EMBEDDED_SHUTDOWN_GRACE_MS,
@@ -166,6 +172,7 @@ async function startWorker(address: string, namespace: string, taskQueue: string
     failed.catch(() => undefined); // the caller may not race it
     return {
       failed,
+      buildId: audioWorker.version.buildId,
       async close() {
         closing = true;
         audioWorker.shutdown();

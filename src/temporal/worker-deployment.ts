@@ -1,7 +1,7 @@
 // The Worker Deployment our workers join, seen from Temporal's API: make a build the current one
 // (new documents start on it), ask which build is current, and which build a document is pinned to.
 
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 
 /** What the two connections (a client's, a worker's) share: the raw WorkflowService. */
@@ -52,7 +52,6 @@ export async function currentBuild(connection: ServiceConnection, namespace: str
 }
 
 /** The build a document runs on: set once its first workflow task completed on a versioned worker. */
-export async function pinnedBuild(handle: WorkflowHandle): Promise<string | undefined> {
-  const { raw } = await handle.describe();
+export function pinnedBuild({ raw }: WorkflowExecutionDescription): string | undefined {
   return raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId ?? undefined;
 }

@@ -146,3 +146,29 @@ describe('npm start on a server TEMPORAL_ADDRESS names', () => {
     await expectOneExecutionWithoutRedoneChunks(temporal.client, workflowIdIn(output), CHUNKS);
   }, 300_000);
 });
+
+describe('npm start after a new build of the workflow code', () => {
+  it('says a document left on the older build stays there, and --new speaks it again, reusing its chunks', async () => {
+    const run = await job('new-build');
+    // The first run is another build (as if the code had changed since): Ctrl-C in the middle.
+    const first = await interrupted({ ...run, env: { ...run.env, WORKER_BUILD_ID: 'older-build' } });
+    expectCleanStop(first.code, first.output);
+    const stoppedAt = Number(/Stopped: (\d+)\//u.exec(first.output)![1]);
+
+    const second = await runToEnd('npm', run.args, run.env);
+    const refused = second.stdout + second.stderr;
+    expect(second.code, refused).toBe(1);
+    expect(refused).toMatch(
+      new RegExp(`${workflowIdIn(first.output)} started on build older-build of the workflow code and stays on it`, 'u'),
+    );
+    expect(refused).toContain('Start it again with --new');
+    expect(refused).not.toMatch(STACK_TRACE);
+
+    const third = await runToEnd('npm', [...run.args, '--new'], run.env);
+    const output = third.stdout + third.stderr;
+    expect(third.code, output).toBe(0);
+    expect(workflowIdIn(output)).toBe(workflowIdIn(first.output));
+    const reused = Number(/(\d+) reused/u.exec(output)?.[1]);
+    expect(reused, output).toBeGreaterThanOrEqual(stoppedAt);
+  }, 300_000);
+});
