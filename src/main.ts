@@ -113,8 +113,9 @@ async function speak({ embedded, file, input, workflowId, replace, signal }: Mai
     whenFileGone: 'restart',
     replace,
     memo: sourceMemo(file),
-    // Our in-process worker is the build a run of ours can go on with.
+    // Our in-process worker is the build a run of ours can go on with: it is pinned to it.
     currentBuild: async () => embedded.buildId,
+    ...(embedded.buildId ? { pinTo: { deploymentName: embedded.deploymentName, buildId: embedded.buildId } } : {}),
   });
   console.error(`Speaking ${file} with ${input.engine}${input.voice ? ` (${input.voice})` : ''} as workflow ${workflowId}`);
   if (message) console.error(message);

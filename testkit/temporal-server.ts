@@ -63,7 +63,8 @@ export interface TemporalServer {
  * server on free ports of 127.0.0.1, and registers the `default` namespace.
  */
 export async function startTemporalServer(options: {
-  postgres: Postgres /** Default: deploy/dynamicconfig.yaml. */;
+  postgres: Postgres;
+  /** Default: deploy/dynamicconfig.yaml. */
   dynamicConfigFile?: string;
   log?: (line: string) => void;
 }): Promise<TemporalServer> {

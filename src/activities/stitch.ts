@@ -65,7 +65,7 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
         ...result,
         path: published!.path,
         uri: published!.uri,
-        // Inputs from before formats get the result they always got.
+        // An input without chapters (a caller other than the workflow) gets the bare result.
         ...(input.output.chapters === undefined ? {} : { artifacts: [published!, ...rest] }),
       };
     } finally {

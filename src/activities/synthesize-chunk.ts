@@ -69,7 +69,7 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     const key = chunkKey(input, engine);
     const reused = await reuse(blobStore, key);
     if (reused) {
-      // Audio from before speech was kept, reused by a document whose stitch reads the text beside it.
+      // A caller without a stored plan reads the text beside the audio: keep it there.
       if (!input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text });
       return chunkRef(input, reused.uri, reused.audio, reused.bytes, attempt, true);
     }

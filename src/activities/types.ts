@@ -16,9 +16,9 @@ export interface SynthesizeChunkInput {
   speed?: number;
   engineOptions: EngineOptions;
   /**
-   * The document's stored plan holds this text, and its stitch reads captions from there
-   * (workflows since 'speech-from-plan'): only the engine's word timings are kept beside the
-   * audio, and a chunk without them is one file, not two.
+   * The document's stored plan holds this text, and its stitch reads captions from there: only the
+   * engine's word timings are kept beside the audio, and a chunk without them is one file, not two.
+   * The workflow always sends it; without it (a caller with no plan) the text is kept beside the audio.
    */
   textInPlan?: true;
 }
@@ -28,7 +28,7 @@ export interface StitchInput {
   chunks: ChunkRef[];
   /** A book's chunks, stored by its parts (in order): then `chunks` is empty. */
   chunkLists?: ContentRef[];
-  /** The stored plan (workflows since 'speech-from-plan'): captions take each chunk's text from it. */
+  /** The stored plan: captions take each chunk's text from it (without one, from beside each chunk's audio). */
   plan?: ContentRef;
   /** Silence after each chunk, same order and length as `chunks`. */
   pausesAfterMs: number[];
@@ -38,8 +38,7 @@ export interface StitchInput {
     format: OutputFormat;
     sampleRate?: number;
     channels?: number;
-    // The rest came with formats, loudness and captions. Workflows from before send none of it, and
-    // get the plain WAV they always got.
+    // The rest is optional: without it, a plain WAV with untrimmed joins and no captions.
     bitrateKbps?: number;
     title?: string;
     author?: string;
@@ -68,7 +67,7 @@ export interface StitchResult {
   channels: number;
   frames: number;
   durationSec: number;
-  /** Absent from results of workflows from before formats. */
+  /** Absent when the input asked for no chapters (a caller other than the workflow). */
   artifacts?: Artifact[];
   chapters?: Chapter[];
   loudness?: DocumentLoudness;

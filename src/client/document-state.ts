@@ -15,7 +15,7 @@ import { progressQuery } from '../workflows/definitions.ts';
 import { describeFailure } from './print-result.ts';
 
 export type DocumentState =
-  /** `olderBuild`: pinned to a build that is not the current one, it goes on only where a worker of that build runs. */
+  /** `olderBuild`: pinned to a build that is not the current one, and no worker of its build answered. */
   | { status: 'RUNNING'; progress?: DocumentProgress; olderBuild?: OlderBuild }
   | { status: 'COMPLETED'; result: AudioDocumentResult; fileExists: boolean }
   /** FAILED, CANCELLED, TERMINATED, TIMED_OUT, ...: `reason` is the innermost cause (the engine's or validator's words). */
@@ -47,10 +47,12 @@ export async function documentState(
   }
   const status = description.status.name;
   if (status === 'RUNNING') {
+    // Pinned to another build, a document still goes on where a worker of that build runs (a
+    // rolling upgrade): only when none answers is it left behind.
+    const progress = await progressWithin(handle, queryTimeoutMs);
+    if (progress) return { status, progress };
     const olderBuild = await olderBuildOf(description, currentBuild);
-    // A document pinned to a build no worker runs would only time the query out.
-    const progress = olderBuild ? undefined : await progressWithin(handle, queryTimeoutMs);
-    return { status, ...(progress ? { progress } : {}), ...(olderBuild ? { olderBuild } : {}) };
+    return { status, ...(olderBuild ? { olderBuild } : {}) };
   }
   if (status === 'COMPLETED') {
     const result = (await handle.result()) as AudioDocumentResult;
@@ -78,6 +80,7 @@ export async function progressWithin(handle: WorkflowHandle, timeoutMs: number):
 }
 
 /** A running document pinned to another build than the current one. */
+/** Call it when no worker answered the document's query. */
 export async function olderBuildOf(
   description: WorkflowExecutionDescription,
   currentBuild: StateOptions['currentBuild'],
@@ -90,8 +93,8 @@ export async function olderBuildOf(
 
 export function olderBuildAdvice(workflowId: string, { startedOn, current }: OlderBuild): string {
   return (
-    `${workflowId} started on build ${startedOn} of the workflow code and stays on it, but this is build ${current}: ` +
-    `it goes on only where a worker of build ${startedOn} runs. Start it again with --new (chunks already in the store are reused).`
+    `${workflowId} started on build ${startedOn} of the workflow code and stays on it, but this is build ${current}, and no worker ` +
+    `of build ${startedOn} answers: it goes on only where one runs. Start it again with --new (chunks already in the store are reused).`
   );
 }
 

@@ -6,6 +6,7 @@ import type { Client, WorkflowHandle, WorkflowIdConflictPolicy, WorkflowIdReuseP
 import type { AudioDocumentResult } from '../contract/result.ts';
 import type { DocumentMemo } from '../contract/search-attributes.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
+import type { DeploymentVersion } from '../temporal/worker-deployment.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
 import { chunksDone, type DocumentState, documentState, missingFileAdvice, olderBuildAdvice } from './document-state.ts';
 
@@ -22,6 +23,8 @@ export interface StartOptions {
   memo?: DocumentMemo;
   /** The build new documents start on: a run pinned to another is not attached to (it may never go on). */
   currentBuild?: () => Promise<string | undefined>;
+  /** Pin the new run to this build (the main job: its own worker's), whichever build the server has as current. */
+  pinTo?: DeploymentVersion;
 }
 
 export interface StartedDocument {
@@ -72,6 +75,7 @@ export async function startDocument(
     workflowId,
     ...policies,
     ...(options.memo ? { memo: { ...options.memo } } : {}),
+    ...(options.pinTo ? { versioningOverride: { pinnedTo: options.pinTo } } : {}),
   });
   const message = startedMessage(earlier, options.replace);
   return { handle, started: true, ...(earlier ? { earlier } : {}), ...(message ? { message } : {}) };
@@ -87,7 +91,7 @@ export async function retireOlderBuildRun(
   replacementId: string,
   currentBuild: () => Promise<string | undefined>,
 ): Promise<string | undefined> {
-  const state = await documentState(client.workflow.getHandle(workflowId), { currentBuild, queryTimeoutMs: 1 });
+  const state = await documentState(client.workflow.getHandle(workflowId), { currentBuild });
   if (state?.status !== 'RUNNING' || !state.olderBuild) return undefined;
   await client.workflow.getHandle(workflowId).terminate(`started again as ${replacementId} on build ${state.olderBuild.current} (--new)`);
   return `terminated ${workflowId}, left on build ${state.olderBuild.startedOn}`;

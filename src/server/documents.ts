@@ -2,7 +2,13 @@
 // queries, results, visibility). The server is one more client; it holds no state of its own.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { Static } from 'typebox';
 import { olderBuildAdvice, olderBuildOf, progressWithin } from '../client/document-state.ts';
 import { describeFailure } from '../client/print-result.ts';
@@ -67,10 +73,10 @@ export class Documents {
       startedAt: description.startTime.toISOString(),
     };
     if (status === 'running') {
-      const olderBuild = await olderBuildOf(description, this.currentBuild);
-      if (olderBuild) detail.olderBuild = { ...olderBuild, message: olderBuildAdvice(id, olderBuild).replace('--new', 'a new POST') };
-      const progress = olderBuild ? undefined : await progressWithin(handle, QUERY_TIMEOUT_MS);
+      const progress = await progressWithin(handle, QUERY_TIMEOUT_MS);
       if (progress) detail.progress = progress;
+      const olderBuild = progress ? undefined : await this.leftOnOlderBuild(id, description);
+      if (olderBuild) detail.olderBuild = olderBuild;
     } else if (status === 'completed') {
       const result = (await handle.result()) as AudioDocumentResult;
       detail.result = result;
@@ -79,6 +85,17 @@ export class Documents {
       detail.error = await handle.result().then(() => status, describeFailure);
     }
     return detail;
+  }
+
+  /**
+   * A running document whose query no worker answered: pinned to another build than the current
+   * one, it is left behind (a new POST starts it again on this build, reusing its chunks).
+   */
+  async leftOnOlderBuild(id: string, description?: WorkflowExecutionDescription): Promise<DocumentDetail['olderBuild']> {
+    const olderBuild = await olderBuildOf(description ?? (await this.client.workflow.getHandle(id).describe()), this.currentBuild);
+    if (!olderBuild) return undefined;
+    const again = 'a new POST of the document (without its Idempotency-Key, or with another)';
+    return { ...olderBuild, message: olderBuildAdvice(id, olderBuild).replace('--new', again) };
   }
 
   /** Status and, while it runs, progress: what a follower polls, without the title or the result. */

@@ -26,6 +26,8 @@ export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceM
   shutdownGraceMs?: number;
   /** Default true: once polling, make this build current (new documents start on it). */
   promote?: boolean;
+  /** Promote even if this build does not poll every queue the current one used (see PromoteOptions). */
+  ignoreMissingTaskQueues?: boolean;
   /** Default DEFAULT_DEPLOYMENT. */
   deploymentName?: string;
   connection: NativeConnection;
@@ -97,11 +99,21 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
       }),
     );
   }
+  const stopped = new AbortController();
+  const shutdown = () => {
+    stopped.abort();
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
   const run = async () => {
     const running = Promise.all(workers.map((worker) => worker.run()));
+    const stopPromoting = () => stopped.abort();
+    running.then(stopPromoting, stopPromoting); // however the workers stop
     if (options.promote !== false) {
       // The server knows this build once the workers poll. A promotion that fails stops the workers.
-      const promoted = promoteBuild(options.connection, options.namespace, version);
+      const promoted = promoteBuild(options.connection, options.namespace, version, {
+        ignoreMissingTaskQueues: options.ignoreMissingTaskQueues === true,
+        signal: stopped.signal,
+      });
       promoted.catch(() => undefined); // observed below, unless the workers stop first
       try {
         await Promise.race([running, promoted]);
@@ -112,9 +124,6 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
       }
     }
     await running;
-  };
-  const shutdown = () => {
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
   return {
     workers,

@@ -39,8 +39,9 @@ export interface Embedded {
   persistent: boolean;
   /** True when an in-process worker runs. */
   worker: boolean;
-  /** The in-process worker's build: what documents started here are pinned to. */
+  /** The in-process worker's build (of `deploymentName`): what documents started here are pinned to. */
   buildId?: string;
+  deploymentName: string;
   /** Resolves with the signal's name when SIGINT/SIGTERM arrives (after which close() is called by the caller). */
   stopRequested: Promise<string>;
   /** Rejects if the in-process worker fails before close(); never resolves. */
@@ -118,7 +119,14 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     let workerFailed = new Promise<never>(() => undefined);
     let buildId: string | undefined;
     if (withWorker) {
-      const running = await startWorker(address, temporal.namespace, temporal.deploymentName, taskQueue, options.outputDir);
+      const running = await startWorker(
+        address,
+        temporal.namespace,
+        temporal.deploymentName,
+        taskQueue,
+        server !== undefined,
+        options.outputDir,
+      );
       closers.push(running.close);
       workerFailed = running.failed;
       buildId = running.buildId;
@@ -133,6 +141,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
       persistent,
       worker: withWorker,
       ...(buildId ? { buildId } : {}),
+      deploymentName: temporal.deploymentName,
       stopRequested: stop.requested,
       workerFailed,
       async close() {
@@ -148,7 +157,20 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
   }
 }
 
-async function startWorker(address: string, namespace: string, deploymentName: string, taskQueue: string, outputDir?: string) {
+/**
+ * On our own server the worker makes its build current (the API's documents start on it), even while
+ * documents of an older build wait on their own main-job queues. On a shared server it promotes
+ * nothing: the fleet's current build is its operators' choice, and the main job pins its document
+ * to this worker's build when it starts it.
+ */
+async function startWorker(
+  address: string,
+  namespace: string,
+  deploymentName: string,
+  taskQueue: string,
+  ownServer: boolean,
+  outputDir?: string,
+) {
   const settings = workerSettings();
   const replicate = replicateConfig();
   const connection = await NativeConnection.connect({ address });
@@ -160,6 +182,8 @@ async function startWorker(address: string, namespace: string, deploymentName: s
       taskQueue,
       ...settings,
       shutdownGraceMs: process.env.WORKER_SHUTDOWN_GRACE_SECONDS ? settings.shutdownGraceMs : EMBEDDED_SHUTDOWN_GRACE_MS,
+      promote: ownServer,
+      ignoreMissingTaskQueues: true,
       outputDir: outputDir ?? settings.outputDir,
       ...(replicate ? { replicate } : {}),
     });

@@ -12,6 +12,18 @@ export interface DeploymentVersion {
   buildId: string;
 }
 
+export interface PromoteOptions {
+  /**
+   * The server refuses a build that does not poll every task queue the current build polled and
+   * still uses: a guard for fleets. The embedded server gives each main-job document a queue of
+   * its own, so there the guard would refuse every new build while an older document is unfinished.
+   */
+  ignoreMissingTaskQueues?: boolean;
+  /** Stops trying (the workers stopped first). */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
 /** gRPC codes the server answers until it has seen this version's pollers. */
 const NOT_FOUND = 5;
 const FAILED_PRECONDITION = 9;
@@ -24,17 +36,28 @@ export async function promoteBuild(
   connection: ServiceConnection,
   namespace: string,
   version: DeploymentVersion,
-  timeoutMs = 60_000,
+  { ignoreMissingTaskQueues = false, signal, timeoutMs = 60_000 }: PromoteOptions = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  while (!signal?.aborted) {
     if ((await currentBuild(connection, namespace, version.deploymentName)) === version.buildId) return;
     try {
-      await connection.workflowService.setWorkerDeploymentCurrentVersion({ namespace, ...version, identity: 'durable-tts worker' });
+      await connection.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace,
+        ...version,
+        ignoreMissingTaskQueues,
+        identity: 'durable-tts worker',
+      });
       return;
     } catch (error) {
       const code = (error as { code?: number }).code;
-      if ((code !== NOT_FOUND && code !== FAILED_PRECONDITION) || Date.now() > deadline) throw error;
+      if ((code !== NOT_FOUND && code !== FAILED_PRECONDITION) || Date.now() > deadline) {
+        throw new Error(
+          `the server did not make build ${version.buildId} current in deployment "${version.deploymentName}": ${(error as Error).message}. ` +
+            'Start the worker with WORKER_PROMOTE=false to run only the documents pinned to its build.',
+          { cause: error },
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -51,7 +74,8 @@ export async function currentBuild(connection: ServiceConnection, namespace: str
   }
 }
 
-/** The build a document runs on: set once its first workflow task completed on a versioned worker. */
+/** The build a document is pinned to: the one it was started with (an override), else the one its first workflow task ran on. */
 export function pinnedBuild({ raw }: WorkflowExecutionDescription): string | undefined {
-  return raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId ?? undefined;
+  const versioning = raw.workflowExecutionInfo?.versioningInfo;
+  return versioning?.versioningOverride?.pinned?.version?.buildId ?? versioning?.deploymentVersion?.buildId ?? undefined;
 }

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Webpack names modules relative to its context: the checkout's root, not the working directory. */
+const CHECKOUT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface WorkflowBuild {
   /** The bundle the worker runs (Worker.create's workflowBundle). */
@@ -21,7 +23,11 @@ export interface WorkflowBuild {
 let bundled: Promise<WorkflowBuild> | undefined;
 
 export function bundleWorkflows(): Promise<WorkflowBuild> {
-  bundled ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).then(({ code }) => ({
+  bundled ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietLogger,
+    webpackConfigHook: (config) => ({ ...config, context: CHECKOUT_ROOT }),
+  }).then(({ code }) => ({
     code,
     hash: createHash('sha256').update(code).digest('hex').slice(0, 16),
   }));

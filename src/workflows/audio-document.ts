@@ -72,14 +72,14 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const spoken =
     plan.parts.length <= 1 ? await speakInOneRun(plan, input, tracker) : await speakInParts(plan, synthesisSettings(input), tracker);
   const synthesizedAt = Date.now();
-  log.info(
-    `All ${plan.chunks} chunks done in ${((synthesizedAt - chunkedAt) / 1000).toFixed(1)}s (${input.mode}, ${input.concurrency} concurrent)`,
-  );
 
   tracker.phase = 'stitching';
   const stitched = await stitch(stitchRequest(input, plan, spoken, pausesAfterMs, name));
   const finishedAt = Date.now();
   tracker.phase = 'done';
+  log.info(
+    `All ${plan.chunks} chunks done in ${((synthesizedAt - chunkedAt) / 1000).toFixed(1)}s (${input.mode}, ${input.concurrency} concurrent)`,
+  );
 
   return documentResult({
     input,

@@ -80,6 +80,8 @@ export async function synthesizeChunks(
       ...(voice ? { voice } : {}),
       ...(speed ? { speed } : {}),
       engineOptions,
+      // The document's stored plan holds the text, and the stitch reads captions from there.
+      textInPlan: true,
     }).then(
       (ref) => {
         try {

@@ -164,6 +164,11 @@ describe('npm start after a new build of the workflow code', () => {
     expect(refused).toContain('Start it again with --new');
     expect(refused).not.toMatch(STACK_TRACE);
 
+    // Another document meanwhile: the new build serves it, though the older one's queue still waits.
+    const other = await job('new-build-other', { DURABLE_TTS_CACHE: run.cache });
+    const spokenMeanwhile = await runToEnd('npm', other.args, other.env);
+    expect(spokenMeanwhile.code, spokenMeanwhile.stdout + spokenMeanwhile.stderr).toBe(0);
+
     const third = await runToEnd('npm', [...run.args, '--new'], run.env);
     const output = third.stdout + third.stderr;
     expect(third.code, output).toBe(0);

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TtsEngine } from '../../src/engines/engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
@@ -17,6 +18,7 @@ import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helper
 
 const OLDER_BUILD = 'older-build';
 const CHUNKS = 12;
+const SPOKEN_BY_OLDER = 3;
 let temporal: TestTemporal;
 let current: AudioWorker | undefined;
 let running: Promise<void> | undefined;
@@ -32,6 +34,19 @@ afterAll(async () => {
   await current?.close();
   await temporal?.teardown();
 });
+
+/** The simulated engine, which speaks `count` chunks and then hangs until its chunk is cancelled: the document cannot end on it. */
+function speaksThenHangs(count: number): TtsEngine {
+  const simulated = new SimulatedEngine();
+  let calls = 0;
+  return {
+    name: simulated.name,
+    synthesize: async (request) => {
+      if (++calls > count) await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)));
+      return simulated.synthesize(request);
+    },
+  };
+}
 
 const until = async (check: () => Promise<boolean>) => {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -55,24 +70,30 @@ describe('an unfinished document of an older build', () => {
     // Build "older-build" starts the document and stops after a few chunks.
     const older = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, {
       buildId: OLDER_BUILD,
-      engines: { simulated: new SimulatedEngine() },
+      engines: { simulated: speaksThenHangs(SPOKEN_BY_OLDER) },
     });
     const olderRunning = older.run();
     const detached = await runClient(['speak', file, ...flags, '--detach'], env);
     expect(detached.code, detached.stderr).toBe(0);
     const id = detached.stdout.trim();
     const handle = client.workflow.getHandle(id);
-    await until(async () => (await handle.query(progressQuery)).done >= 3);
-    older.shutdown();
-    await olderRunning;
-    await older.close();
+    await until(async () => (await handle.query(progressQuery)).done >= SPOKEN_BY_OLDER);
 
-    // The current build takes over the task queue; the document stays pinned to its own.
+    // The current build joins the task queue; the document stays pinned to its own, and while a
+    // worker of that build runs (a rolling upgrade) it goes on there and is not called left behind.
     current = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { engines: { simulated: new SimulatedEngine() } });
     running = current.run();
     const { buildId } = current.version;
     await until(async () => (await buildNow()) === buildId);
     expect((await handle.describe()).raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId).toBe(OLDER_BUILD);
+    const draining = await runClient(['status', id], env);
+    expect(JSON.parse(draining.stdout)).toMatchObject({ id, status: 'RUNNING', progress: { total: CHUNKS } });
+    expect(draining.stdout).not.toContain('"build"');
+
+    // Its last worker stops.
+    older.shutdown();
+    await olderRunning;
+    await older.close();
 
     // The client says so, on speak (without waiting) and on status.
     const again = await runClient(['speak', file, ...flags], env);
@@ -96,6 +117,8 @@ describe('an unfinished document of an older build', () => {
       const detail = (await app.inject({ method: 'GET', url: `/v1/documents/${id}` })).json();
       expect(detail).toMatchObject({ status: 'running', olderBuild: { startedOn: OLDER_BUILD, current: buildId } });
       expect(detail.progress).toBeUndefined();
+      const events = await app.inject({ method: 'GET', url: `/v1/documents/${id}/events` });
+      expect(events.body).toMatch(new RegExp(`^event: olderBuild\ndata: .*"startedOn":"${OLDER_BUILD}"`, 'mu'));
     } finally {
       await app.close();
     }
@@ -106,7 +129,7 @@ describe('an unfinished document of an older build', () => {
     expect(renewed.stderr).toContain(`terminated ${id}, left on build ${OLDER_BUILD}`);
     expect((await handle.describe()).status.name).toBe('TERMINATED');
     const reused = Number(/(\d+) reused/u.exec(renewed.stdout)?.[1]);
-    expect(reused).toBeGreaterThanOrEqual(3);
+    expect(reused).toBeGreaterThanOrEqual(SPOKEN_BY_OLDER);
     expect(reused).toBeLessThan(CHUNKS);
   });
 });

@@ -23,7 +23,8 @@ export function eventRoutes(app: FastifyInstance, documents: Documents): void {
       schema: {
         summary: 'Follow a document (Server-Sent Events)',
         description:
-          '`event: progress` with the progress query each time it changes; then `event: done` with `{ status, result?, error? }`, and the stream ends.',
+          '`event: progress` with the progress query each time it changes; then `event: done` with `{ status, result?, error? }`, and the stream ends. ' +
+          'A running document left on an older build (no worker of its build answers) ends the stream with `event: olderBuild` (`{ startedOn, current, message }`).',
         params: IdParams,
         querystring: TokenQuery,
         response: {
@@ -55,6 +56,11 @@ async function* progressEvents(documents: Documents, id: string, gone: AbortSign
       yield `event: progress\ndata: ${progress}\n\n`;
       last = progress;
       lastSent = Date.now();
+    }
+    const olderBuild = status === 'running' && !current ? await documents.leftOnOlderBuild(id) : undefined;
+    if (olderBuild) {
+      yield `event: olderBuild\ndata: ${JSON.stringify(olderBuild)}\n\n`;
+      return;
     }
     if (status !== 'running') {
       const detail = await documents.detail(id);
