@@ -46,7 +46,8 @@ async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
 
 function unreachable(error: unknown): Error {
   return new Error(
-    `No Temporal server answers at ${address}${temporal.address ? '' : ' (TEMPORAL_ADDRESS is unset: the default)'}: ${describeFailure(error)}`,
+    `No Temporal server answers at ${address}${temporal.address ? '' : ' (TEMPORAL_ADDRESS is unset: the default)'}: ` +
+      `${describeFailure(error)}`,
   );
 }
 

@@ -22,7 +22,8 @@ async function run() {
     ...(replicate ? [`${ttsTaskQueue(temporal.taskQueue, 'replicate')} (${replicate.ratePerMinute}/min)`] : []),
   ];
   console.log(
-    `Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ${temporal.address ?? '127.0.0.1:7233'}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`,
+    `Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ` +
+      `${temporal.address ?? '127.0.0.1:7233'}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`,
   );
   console.log(`Build ${buildId} of deployment "${deploymentName}" (${role})`);
   try {

@@ -29,7 +29,8 @@ export function chunkKey(input: SynthesizeChunkInput, engine: TtsEngine): string
     voice: input.voice ?? null,
     ...(input.speed !== undefined && input.speed !== 1 ? { speed: input.speed } : {}), // absent keeps older keys valid
     sampleRate: input.engineOptions.sampleRate ?? null,
-    ...(input.engineOptions.charsPerSecond !== undefined ? { charsPerSecond: input.engineOptions.charsPerSecond } : {}), // absent keeps older keys valid
+    // absent keeps older keys valid
+    ...(input.engineOptions.charsPerSecond !== undefined ? { charsPerSecond: input.engineOptions.charsPerSecond } : {}),
     text: input.text,
   };
   const hash = sha256Hex(JSON.stringify(request));

@@ -34,6 +34,15 @@ export function markdownToBlocks(markdown: string, out: BlockList, fileName: str
   return meta;
 }
 
+// Markdown other than headings: one pattern, written in two halves to keep the lines short.
+const MARKDOWN_SIGNS = new RegExp(
+  [
+    /\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\([^)\s]+\)|^```/u.source,
+    /^[ \t]*[-*+][ \t]+\S|^[ \t]*\d+\.[ \t]+\S|^\|.*\|[ \t]*$|^(?:---|\*\*\*)[ \t]*$/u.source,
+  ].join('|'),
+  'mu',
+);
+
 /**
  * A cheap guess for files without a telling extension: ATX headings and some other Markdown.
  * Looks at the start only: enough to tell, and a 5 MB text costs nothing.
@@ -41,9 +50,7 @@ export function markdownToBlocks(markdown: string, out: BlockList, fileName: str
 export function looksLikeMarkdown(text: string): boolean {
   const head = text.slice(0, 64 * 1024);
   if (!/^#{1,6}[ \t]+\S/mu.test(head)) return false;
-  return /\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\([^)\s]+\)|^```|^[ \t]*[-*+][ \t]+\S|^[ \t]*\d+\.[ \t]+\S|^\|.*\|[ \t]*$|^(?:---|\*\*\*)[ \t]*$/mu.test(
-    head,
-  );
+  return MARKDOWN_SIGNS.test(head);
 }
 
 // --- Front matter ---

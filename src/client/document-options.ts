@@ -72,7 +72,8 @@ export function addDocumentOptions(command: Command): Command {
     .addOption(new Option('--links <how>', 'read a URL as its host name (host, the default) or as the word "link"').choices(LINK_READINGS))
     .option(
       '--engine-options <json>',
-      'engine options as JSON, checked like the rest of the input, e.g. \'{"latencyMs":0,"sampleRate":8000,"charsPerSecond":1500}\' (simulated)',
+      'engine options as JSON, checked like the rest of the input, ' +
+        'e.g. \'{"latencyMs":0,"sampleRate":8000,"charsPerSecond":1500}\' (simulated)',
       engineOptionsJson,
     )
     .option('--latency-ms <ms>', 'simulated engine: latency per chunk', integer)
@@ -139,13 +140,17 @@ export async function documentInput(
   return { input, source: { ...read, characters: text.length, stored } };
 }
 
-/** "Read book.epub: EPUB "Title" by Someone, 12 chapters, 1234567 characters (stored; the workflow gets a reference)", or nothing for plain UTF-8 text inline. */
+/**
+ * "Read book.epub: EPUB "Title" by Someone, 12 chapters, 1234567 characters (stored; the workflow gets a reference)", or nothing for
+ * plain UTF-8 text inline.
+ */
 export function describeSource(file: string, source: SourceSummary): string | undefined {
   const plain = source.format === 'text' && (source.encoding === 'utf-8' || source.encoding === undefined);
   if (plain && !source.stored) return undefined;
   const names: Record<SourceSummary['format'], string> = { text: 'text', markdown: 'Markdown', html: 'HTML', epub: 'EPUB' };
   const what = [
-    `${names[source.format]}${source.encoding && source.encoding !== 'utf-8' ? ` in ${source.encoding}` : ''}${source.title ? ` "${source.title}"` : ''}${source.author ? ` by ${source.author}` : ''}`,
+    `${names[source.format]}${source.encoding && source.encoding !== 'utf-8' ? ` in ${source.encoding}` : ''}` +
+      `${source.title ? ` "${source.title}"` : ''}${source.author ? ` by ${source.author}` : ''}`,
     ...(source.chapters > 0 ? [`${source.chapters} chapters`] : []),
     `${source.characters} characters${source.stored ? ' (stored in the chunk store; the workflow gets a reference)' : ''}`,
   ];

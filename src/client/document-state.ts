@@ -104,5 +104,8 @@ export function chunksDone(progress: DocumentProgress): string {
 }
 
 export function missingFileAdvice(workflowId: string, path: string): string {
-  return `${workflowId} was spoken earlier, but its audio file ${path} is gone (looked on this machine). Speak it again with --new (chunks still in the store are reused).`;
+  return (
+    `${workflowId} was spoken earlier, but its audio file ${path} is gone (looked on this machine). ` +
+    'Speak it again with --new (chunks still in the store are reused).'
+  );
 }

@@ -15,15 +15,29 @@ export function describeResult(result: AudioDocumentResult): string {
   const t = result.timings;
   return [
     `Audio:    ${result.path}`,
-    `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ${(audioBytes(result) / 1e6).toFixed(1)} MB)`,
-    `Chunks:   ${result.chunks} (${result.mode}, ${result.concurrency} concurrent${result.mode === 'parallel' ? `, ${result.schedule}` : ''}; ${result.cachedChunks} reused, ${result.failedAttempts} retried attempts)`,
-    `Cost:     ${result.characters} characters${result.predictTimeSec === undefined ? '' : `, ${result.predictTimeSec.toFixed(1)} s of provider hardware time`}`,
-    `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, workflow ${(t.totalMs / 1000).toFixed(1)} s`,
+    `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ` +
+      `${(audioBytes(result) / 1e6).toFixed(1)} MB)`,
+    `Chunks:   ${result.chunks} (${result.mode}, ${result.concurrency} concurrent` +
+      `${result.mode === 'parallel' ? `, ${result.schedule}` : ''}; ` +
+      `${result.cachedChunks} reused, ${result.failedAttempts} retried attempts)`,
+    `Cost:     ${result.characters} characters` +
+      `${result.predictTimeSec === undefined ? '' : `, ${result.predictTimeSec.toFixed(1)} s of provider hardware time`}`,
+    `Timings:  synthesis ${(t.synthesisMs / 1000).toFixed(1)} s, stitch ${(t.stitchMs / 1000).toFixed(1)} s, ` +
+      `workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
     ...loudnessLines(result),
     ...(result.acx
       ? [
-          `ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ${result.acx.rules.map((r) => `${r.rule} ${r.measured ?? 'digital silence'}${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ${r.pass ? 'ok' : `(expected ${r.expected})`}`).join(', ')}, gain ${result.acx.gainDb} dB${result.acx.limitedMs ? `, peaks held >1 dB down over ${(result.acx.limitedMs / 1000).toFixed(1)} s` : ''}`,
+          `ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ` +
+            `${result.acx.rules
+              .map(
+                (r) =>
+                  `${r.rule} ${r.measured ?? 'digital silence'}` +
+                  `${typeof r.measured === 'number' ? (r.rule.startsWith('roomTone') ? ' ms' : ' dB') : ''} ` +
+                  `${r.pass ? 'ok' : `(expected ${r.expected})`}`,
+              )
+              .join(', ')}, gain ${result.acx.gainDb} dB` +
+            `${result.acx.limitedMs ? `, peaks held >1 dB down over ${(result.acx.limitedMs / 1000).toFixed(1)} s` : ''}`,
         ]
       : []),
     ...(result.chapters?.length ? [`Chapters: ${result.chapters.map((c) => `${clock(c.startMs)} ${c.title}`).join('\n          ')}`] : []),
@@ -51,7 +65,8 @@ function splitLines(result: AudioDocumentResult): string[] {
   const folder = audio[0]!.path.replace(/[/\\][^/\\]*$/u, '');
   const failing = result.acx?.files?.filter((f) => !f.pass) ?? [];
   return [
-    `Files:    ${audio.length} (one per chapter${result.artifacts!.some((a) => a.kind === 'captions') ? ', each with captions and timings' : ''}) in ${folder}`,
+    `Files:    ${audio.length} (one per chapter` +
+      `${result.artifacts!.some((a) => a.kind === 'captions') ? ', each with captions and timings' : ''}) in ${folder}`,
     ...failing.map(
       (f) =>
         `          ${f.name} FAILS ACX: ${f.rules
@@ -68,8 +83,11 @@ function loudnessLines({ loudness }: AudioDocumentResult): string[] {
   const peak = (v: number | null) => (v === null ? '-inf' : `${v.toFixed(1)} dBTP`);
   const { before, after } = loudness;
   return [
-    `Loudness: ${lufs(after.integratedLufs)}, range ${after.rangeLu.toFixed(1)} LU, true peak ${peak(after.truePeakDb)} (target ${loudness.targetLufs} LUFS, ceiling ${loudness.truePeakDb} dBTP)`,
-    `          was ${lufs(before.integratedLufs)}, true peak ${peak(before.truePeakDb)}; gain ${loudness.gainDb >= 0 ? '+' : ''}${loudness.gainDb.toFixed(1)} dB${loudness.limitedMs ? `, peaks held >1 dB down over ${(loudness.limitedMs / 1000).toFixed(1)} s` : ''}`,
+    `Loudness: ${lufs(after.integratedLufs)}, range ${after.rangeLu.toFixed(1)} LU, true peak ${peak(after.truePeakDb)} ` +
+      `(target ${loudness.targetLufs} LUFS, ceiling ${loudness.truePeakDb} dBTP)`,
+    `          was ${lufs(before.integratedLufs)}, true peak ${peak(before.truePeakDb)}; ` +
+      `gain ${loudness.gainDb >= 0 ? '+' : ''}${loudness.gainDb.toFixed(1)} dB` +
+      `${loudness.limitedMs ? `, peaks held >1 dB down over ${(loudness.limitedMs / 1000).toFixed(1)} s` : ''}`,
   ];
 }
 

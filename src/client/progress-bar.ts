@@ -66,7 +66,8 @@ function drawBar(bar: cliProgress.SingleBar, progress: DocumentProgress): void {
 }
 
 function printLine(progress: DocumentProgress, lastLine: string, stream: NodeJS.WriteStream): string {
-  const line = `${progress.phase}: ${progress.done}/${progress.total} chunks, ${progress.inFlight} in flight, ${progress.failedAttempts} retries`;
+  const line =
+    `${progress.phase}: ${progress.done}/${progress.total} chunks, ` + `${progress.inFlight} in flight, ${progress.failedAttempts} retries`;
   if (line !== lastLine) stream.write(`${line}\n`);
   return line;
 }

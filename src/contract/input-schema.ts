@@ -87,7 +87,8 @@ const EngineOptionsSchema = Type.Object(
         minimum: 1,
         maximum: 10_000,
         description:
-          'Its speaking rate: audio per character (default about 22 a second). A scale run pushes a book through with little audio at, say, 1,500.',
+          'Its speaking rate: audio per character (default about 22 a second). ' +
+          'A scale run pushes a book through with little audio at, say, 1,500.',
       }),
     ),
   },
@@ -129,13 +130,16 @@ const OutputSchema = Type.Object(
         maxLength: MAX_OUTPUT_NAME_CHARS,
         pattern: '^[\\w .\\-/]*$',
         description:
-          'File name under the worker\'s output directory, relative, with no empty or hidden segments; letters, digits, spaces, "_", "-", "." and "/"; the format\'s extension (".wav", ".mp3"...) is added if missing. Default (or empty): `<workflowId>.<format>`.',
+          "File name under the worker's output directory, relative, with no empty or hidden segments; " +
+          'letters, digits, spaces, "_", "-", "." and "/"; the format\'s extension (".wav", ".mp3"...) is added if missing. ' +
+          'Default (or empty): `<workflowId>.<format>`.',
       }),
     ),
     format: Type.Optional(
       Type.Enum(FORMATS, {
         description:
-          "wav; mp3 (LAME, gapless header, ID3v2 chapters); m4b (AAC in MP4, chapter marks); opus; flac. Default: from the name's extension, else wav.",
+          'wav; mp3 (LAME, gapless header, ID3v2 chapters); m4b (AAC in MP4, chapter marks); opus; flac. ' +
+          "Default: from the name's extension, else wav.",
       }),
     ),
     bitrateKbps: Type.Optional(
@@ -151,7 +155,9 @@ const OutputSchema = Type.Object(
     author: Type.Optional(Type.String({ maxLength: 500, description: 'Author (artist) tag.' })),
     loudness: Type.Optional(
       Type.Union([LoudnessSchema, Type.Literal(false)], {
-        description: `Normalise the whole document once to a loudness (EBU R128), or \`false\` to keep the engines' levels. Default: ${JSON.stringify(DEFAULT_LOUDNESS)}.`,
+        description:
+          `Normalise the whole document once to a loudness (EBU R128), or \`false\` to keep the engines' levels. ` +
+          `Default: ${JSON.stringify(DEFAULT_LOUDNESS)}.`,
       }),
     ),
     crossfadeMs: Type.Optional(
@@ -165,13 +171,16 @@ const OutputSchema = Type.Object(
     preset: Type.Optional(
       Type.Enum(PRESETS, {
         description:
-          'acx: the master Audible takes (44.1 kHz mono MP3 at 192 kbit/s CBR, RMS -23 to -18 dB, peaks under -3 dB, room tone at both ends), with a report of each rule; it sets format, sampleRate, channels and bitrateKbps, and replaces `loudness`.',
+          'acx: the master Audible takes (44.1 kHz mono MP3 at 192 kbit/s CBR, RMS -23 to -18 dB, peaks under -3 dB, ' +
+          'room tone at both ends), with a report of each rule; it sets format, sampleRate, channels and bitrateKbps, ' +
+          'and replaces `loudness`.',
       }),
     ),
     split: Type.Optional(
       Type.Enum(SPLITS, {
         description:
-          'chapter: one file per chapter, `<name>/<nn> <title>.<ext>`, each with its own captions (and, with preset "acx", its own room tone and report), plus the playlist `<name>.m3u8` listing them in order; the gain stays the whole document\'s.',
+          'chapter: one file per chapter, `<name>/<nn> <title>.<ext>`, each with its own captions (and, with preset "acx", ' +
+          "its own room tone and report), plus the playlist `<name>.m3u8` listing them in order; the gain stays the whole document's.",
       }),
     ),
     captions: Type.Optional(
@@ -200,7 +209,9 @@ const RetrySchema = Type.Object(
       Type.Integer({
         minimum: 10,
         maximum: 3_600_000,
-        description: `Longest wait between retries, in ms; at least initialIntervalMs. Default: ${DEFAULT_RETRY.maximumIntervalMs}, or initialIntervalMs if longer.`,
+        description:
+          `Longest wait between retries, in ms; at least initialIntervalMs. Default: ${DEFAULT_RETRY.maximumIntervalMs}, ` +
+          'or initialIntervalMs if longer.',
       }),
     ),
     maximumAttempts: Type.Optional(
@@ -232,7 +243,8 @@ const TextRefSchema = Type.Object(
   {
     ...closed,
     description:
-      'A text stored in the chunk store, for documents longer than `text` allows (books): the client stores it, and only this reference travels.',
+      'A text stored in the chunk store, for documents longer than `text` allows (books): the client stores it, ' +
+      'and only this reference travels.',
   },
 );
 
@@ -241,7 +253,10 @@ export const AudioDocumentInputSchema = Type.Object(
     text: Type.Optional(
       Type.String({
         maxLength: MAX_TEXT_CHARS,
-        description: `The text to speak, up to ${MAX_TEXT_CHARS} UTF-16 code units; not blank, no control characters other than tab, CR and LF, no unpaired surrogates, no run of over ${MAX_WORD_CHARS} characters without a space unless it is words (Chinese, Thai). A blank line ends a paragraph. Give \`text\` or \`textRef\`, not both.`,
+        description:
+          `The text to speak, up to ${MAX_TEXT_CHARS} UTF-16 code units; not blank, no control characters other than tab, CR and LF, ` +
+          `no unpaired surrogates, no run of over ${MAX_WORD_CHARS} characters without a space unless it is words (Chinese, Thai). ` +
+          'A blank line ends a paragraph. Give `text` or `textRef`, not both.',
       }),
     ),
     textRef: Type.Optional(TextRefSchema),
@@ -275,14 +290,17 @@ export const AudioDocumentInputSchema = Type.Object(
     links: Type.Optional(
       Type.Enum(LINK_READINGS, {
         description:
-          'How a URL is read: "host" (the default) says its host name ("example.com"), "word" says "link". An e-mail address is read "ann at example.com".',
+          'How a URL is read: "host" (the default) says its host name ("example.com"), "word" says "link". ' +
+          'An e-mail address is read "ann at example.com".',
       }),
     ),
     maxPartChunks: Type.Optional(
       Type.Integer({
         minimum: 1,
         maximum: MAX_PART_CHUNKS,
-        description: `A text of more chunks is spoken in parts, one child workflow after the other, each with a history of its own; a part ends at a chapter heading when it can. Default and maximum: ${MAX_PART_CHUNKS}.`,
+        description:
+          'A text of more chunks is spoken in parts, one child workflow after the other, each with a history of its own; ' +
+          `a part ends at a chapter heading when it can. Default and maximum: ${MAX_PART_CHUNKS}.`,
       }),
     ),
     engine: Type.Optional(Type.Enum(ENGINES, { default: 'espeak', description: 'The TTS engine that speaks each chunk.' })),
@@ -291,14 +309,17 @@ export const AudioDocumentInputSchema = Type.Object(
         maxLength: 500,
         pattern: '^[\\x21-\\x7e]*$',
         description:
-          'A voice name ("en-us", "af_bella") or a speaker sample\'s URL: printable ASCII, no spaces. Default (or empty): the engine\'s own.',
+          'A voice name ("en-us", "af_bella") or a speaker sample\'s URL: printable ASCII, no spaces. ' +
+          "Default (or empty): the engine's own.",
       }),
     ),
     speed: Type.Optional(
       Type.Number({
         minimum: MIN_SPEED,
         maximum: MAX_SPEED,
-        description: `Speaking rate, 1 = the engine's own; from ${MIN_SPEED} to ${MAX_SPEED}. Kokoro, eSpeak and Replicate (the model's \`speed\` input) honour it; the simulated engine ignores it.`,
+        description:
+          `Speaking rate, 1 = the engine's own; from ${MIN_SPEED} to ${MAX_SPEED}. ` +
+          "Kokoro, eSpeak and Replicate (the model's `speed` input) honour it; the simulated engine ignores it.",
       }),
     ),
     engineOptions: Type.Optional(EngineOptionsSchema),
@@ -310,7 +331,9 @@ export const AudioDocumentInputSchema = Type.Object(
         maxLength: 64,
         pattern: '^[\x21-\x7e]+$',
         description:
-          "Whose document this is (a user, a team): the fairness key of its chunks. On a shared task queue, tenants' chunks are dispatched in turn (by weight), so one tenant's book does not hold back another's short reading. Printable ASCII, up to 64 characters. Absent: no key (first come, first served).",
+          'Whose document this is (a user, a team): the fairness key of its chunks. On a shared task queue, ' +
+          "tenants' chunks are dispatched in turn (by weight), so one tenant's book does not hold back another's short reading. " +
+          'Printable ASCII, up to 64 characters. Absent: no key (first come, first served).',
       }),
     ),
     tenantWeight: Type.Optional(

@@ -66,7 +66,10 @@ export type DocumentLoudness = LoudnessReport;
 export type AcxResult = AcxReport & { gainDb: number; limitedMs: number; files?: Array<AcxReport & { name: string }> };
 
 export interface AudioDocumentResult {
-  /** The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was added. */
+  /**
+   * The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was
+   * added.
+   */
   name?: string;
   /** Absolute path on the worker that stitched it, and as a file: uri. */
   path: string;
@@ -80,7 +83,10 @@ export interface AudioDocumentResult {
   /** Chunks whose audio was reused from an earlier run of the same text. */
   cachedChunks: number;
   failedAttempts: number;
-  /** Cost figures for this run: characters sent to the engine (reused chunks cost nothing), and the provider's hardware seconds (Replicate). */
+  /**
+   * Cost figures for this run: characters sent to the engine (reused chunks cost nothing), and the provider's hardware seconds
+   * (Replicate).
+   */
   characters: number;
   predictTimeSec?: number;
   timings: PhaseTimings;

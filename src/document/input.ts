@@ -84,7 +84,9 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   if (!isRecord(input)) throw new InvalidInputError('input', 'must be a JSON object with a "text" field');
   const given = withoutNulls(input); // null has always meant absent, and saved histories hold nulls
   // Unknown keys first: a misspelt option explains the errors after it ("text" missing for "txt").
-  const errors = Value.Errors(AudioDocumentInputSchema, given).filter((e) => e.keyword !== 'boolean'); // "boolean" repeats additionalProperties
+  const errors = Value.Errors(AudioDocumentInputSchema, given).filter(
+    (e) => e.keyword !== 'boolean', // "boolean" repeats additionalProperties
+  );
   const error = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
   if (error) throw schemaError(error, given);
   if (given.text !== undefined && given.textRef !== undefined)
@@ -181,7 +183,8 @@ export function checkText(text: string, field = 'text', limit = MAX_TEXT_CHARS):
   if (blob) {
     throw new InvalidInputError(
       field,
-      `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; the longest word allowed is ${MAX_WORD_CHARS} characters`,
+      `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; ` +
+        `the longest word allowed is ${MAX_WORD_CHARS} characters`,
     );
   }
 }

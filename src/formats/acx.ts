@@ -83,7 +83,9 @@ export class AcxMeter {
     const rules: AcxRule[] = [
       {
         rule: 'format',
-        measured: `${format.codec} ${format.sampleRate} Hz ${format.channels === 1 ? 'mono' : 'stereo'} ${format.bitrateKbps ?? '?'} kbit/s CBR`,
+        measured:
+          `${format.codec} ${format.sampleRate} Hz ${format.channels === 1 ? 'mono' : 'stereo'} ` +
+          `${format.bitrateKbps ?? '?'} kbit/s CBR`,
         expected: 'mp3 44100 Hz mono 192 kbit/s CBR',
         pass: formatOk,
       },

@@ -21,7 +21,8 @@ export function sameOriginCheck(options: { loopbackOnly: boolean }) {
     if (options.loopbackOnly && !isLoopbackHost(host)) {
       throw new HttpProblem(
         403,
-        `this server listens on a loopback address without API_TOKEN, so it answers only to localhost names, not "${host}"; set API_TOKEN to serve others`,
+        `this server listens on a loopback address without API_TOKEN, so it answers only to localhost names, not "${host}"; ` +
+          'set API_TOKEN to serve others',
       );
     }
     if (request.method === 'GET' || request.method === 'HEAD') return;
@@ -30,7 +31,8 @@ export function sameOriginCheck(options: { loopbackOnly: boolean }) {
     if (site === 'cross-site' || site === 'same-site' || (origin !== undefined && hostOf(origin) !== host)) {
       throw new HttpProblem(
         403,
-        `a ${request.method} from another site (${origin ?? site}) is refused: use this server's own page, or a client that is not a browser`,
+        `a ${request.method} from another site (${origin ?? site}) is refused: use this server's own page, ` +
+          'or a client that is not a browser',
       );
     }
   };

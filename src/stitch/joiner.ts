@@ -66,7 +66,8 @@ export class Joiner {
     const sourceFrames = audio.samples.length / audio.channels;
     if (sourceFrames !== piece.frames || audio.sampleRate !== piece.sampleRate || audio.channels !== piece.channels) {
       throw new Error(
-        `chunk ${piece.index} holds ${sourceFrames} frames at ${audio.sampleRate} Hz x${audio.channels}, its ref promised ${piece.frames} at ${piece.sampleRate} Hz x${piece.channels}`,
+        `chunk ${piece.index} holds ${sourceFrames} frames at ${audio.sampleRate} Hz x${audio.channels}, ` +
+          `its ref promised ${piece.frames} at ${piece.sampleRate} Hz x${piece.channels}`,
       );
     }
     const { start, end } = this.options.trim ? speechBounds(audio) : { start: 0, end: sourceFrames };

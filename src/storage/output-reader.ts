@@ -56,7 +56,8 @@ export async function saveOutput(location: string, path: string, expected: { sha
     const sha256 = hash.digest('hex');
     if (sha256 !== expected.sha256)
       throw new Error(
-        `${location} is not this document's output any more (sha256 ${sha256}, not ${expected.sha256}): another run wrote that name since; start the document again`,
+        `${location} is not this document's output any more (sha256 ${sha256}, not ${expected.sha256}): ` +
+          'another run wrote that name since; start the document again',
       );
     await rename(temporary, path);
   } catch (error) {

@@ -104,7 +104,9 @@ export class S3OutputStore implements OutputStore {
   private async abandon(key: string, upload: Upload): Promise<void> {
     const { uploadId } = upload;
     if (!uploadId) return;
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch(() => undefined); // already aborted
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch(
+      () => undefined, // already aborted
+    );
   }
 }
 

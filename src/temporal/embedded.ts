@@ -236,7 +236,8 @@ async function startOwnServer(fresh: boolean, log: (line: string) => void): Prom
   if ('heldBy' in lock) {
     const server = await startDevServer({ cliPath, ui: true });
     log(
-      `Another job (pid ${lock.heldBy}) is using the server history in ${dir}; this one runs on a temporary history, removed when it ends (a Ctrl-C here cannot be resumed)`,
+      `Another job (pid ${lock.heldBy}) is using the server history in ${dir}; this one runs on a temporary history, ` +
+        'removed when it ends (a Ctrl-C here cannot be resumed)',
     );
     if (fresh) log('--fresh has no effect: the kept history belongs to that job now');
     log(`Temporal dev server at ${server.address}, UI at ${server.uiUrl}`);

@@ -27,10 +27,12 @@ export async function ensureSearchAttributes(connection: NativeConnection, names
   } catch (error) {
     const commands = missing.map(
       (key) =>
-        `temporal operator search-attribute create -n ${namespace} --name ${key.name} --type ${key.type.charAt(0) + key.type.slice(1).toLowerCase()}`,
+        `temporal operator search-attribute create -n ${namespace} --name ${key.name} --type ` +
+        `${key.type.charAt(0) + key.type.slice(1).toLowerCase()}`,
     );
     throw new Error(
-      `the server lacks the search attributes documents set, and would not add them (${(error as Error).message}); an operator can add them with:\n  ${commands.join('\n  ')}`,
+      `the server lacks the search attributes documents set, and would not add them (${(error as Error).message}); ` +
+        `an operator can add them with:\n  ${commands.join('\n  ')}`,
     );
   }
 }

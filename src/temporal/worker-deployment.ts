@@ -53,7 +53,8 @@ export async function promoteBuild(
       const code = (error as { code?: number }).code;
       if ((code !== NOT_FOUND && code !== FAILED_PRECONDITION) || Date.now() > deadline) {
         throw new Error(
-          `the server did not make build ${version.buildId} current in deployment "${version.deploymentName}": ${(error as Error).message}. ` +
+          `the server did not make build ${version.buildId} current in deployment "${version.deploymentName}": ` +
+            `${(error as Error).message}. ` +
             'Start the worker with WORKER_PROMOTE=false to run only the documents pinned to its build.',
           { cause: error },
         );

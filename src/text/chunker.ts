@@ -42,8 +42,8 @@ const wordSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'word' });
 const graphemeSegmenter = new Intl.Segmenter(LOCALE, { granularity: 'grapheme' });
 
 // Clause punctuation: a piece ends after one of these and the spaces that follow it.
-const CLAUSE =
-  /[^,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]*\s*|[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c]+\s*/gu;
+const CLAUSE_MARKS = String.raw`,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c`;
+const CLAUSE = new RegExp(String.raw`[^${CLAUSE_MARKS}]+[${CLAUSE_MARKS}]*\s*|[${CLAUSE_MARKS}]+\s*`, 'gu');
 
 /** Splits `text` into chunks of at most `maxChunkChars`, keeping paragraph and heading breaks. */
 export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[] {

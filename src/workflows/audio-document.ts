@@ -78,7 +78,8 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const finishedAt = Date.now();
   tracker.phase = 'done';
   log.info(
-    `All ${plan.chunks} chunks done in ${((synthesizedAt - chunkedAt) / 1000).toFixed(1)}s (${input.mode}, ${input.concurrency} concurrent)`,
+    `All ${plan.chunks} chunks done in ${((synthesizedAt - chunkedAt) / 1000).toFixed(1)}s (${input.mode}, ` +
+      `${input.concurrency} concurrent)`,
   );
 
   return documentResult({

@@ -101,7 +101,8 @@ export async function ensureKokoroModel({ modelDir, env = process.env, log = con
   if (modelDir) {
     await verifyKokoroModel(modelDir).catch((error: Error) => {
       throw new KokoroModelError(
-        `KOKORO_MODEL_DIR=${modelDir}: ${error.message} (it needs both models as model-pins.json lists them; unset KOKORO_MODEL_DIR to have them made in the cache)`,
+        `KOKORO_MODEL_DIR=${modelDir}: ${error.message} (it needs both models as model-pins.json lists them; ` +
+          'unset KOKORO_MODEL_DIR to have them made in the cache)',
       );
     });
     return modelDir;
@@ -178,7 +179,8 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
     await moveIntoPlace(model, target, staging);
     const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
     log(
-      `Kokoro model ready: ${target} (${megabytes(kept)} MB: the float32 and int8 models, vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `Kokoro model ready: ${target} (${megabytes(kept)} MB: the float32 and int8 models, ` +
+        `vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -25,7 +25,9 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       schema: {
         summary: 'The finished audio file',
         description:
-          'The audio in its format (WAV, MP3, M4B, Opus or FLAC; split by chapter, its M3U playlist), with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
+          'The audio in its format (WAV, MP3, M4B, Opus or FLAC; split by chapter, its M3U playlist), ' +
+          'with `ETag` (its sha256) and `Accept-Ranges`; a `Range` header gets 206 with `Content-Range`, ' +
+          'or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
         params: IdParams,
         querystring: Type.Object({ download: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) }),
         response: {
@@ -54,7 +56,8 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       if (size !== result.bytes) {
         throw new HttpProblem(
           410,
-          `the audio of document ${id} is no longer where it was written${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`,
+          `the audio of document ${id} is no longer where it was written` +
+            `${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`,
         );
       }
       const etag = `"${result.sha256}"`;

@@ -17,8 +17,10 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
       schema: {
         summary: 'Start a document',
         description:
-          'The workflow input as JSON, or a text file as `text/plain` (options in the query string), or a multipart upload (a `file` part or a `text` field, options as fields). ' +
-          'Validated as the workflow validates it before anything starts. An `Idempotency-Key` header makes a retried POST return the same document.',
+          'The workflow input as JSON, or a text file as `text/plain` (options in the query string), ' +
+          'or a multipart upload (a `file` part or a `text` field, options as fields). ' +
+          'Validated as the workflow validates it before anything starts. ' +
+          'An `Idempotency-Key` header makes a retried POST return the same document.',
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_CHARS })) }),
         querystring: Type.Object(Object.fromEntries(FORM_OPTIONS.map((name) => [name, Type.Optional(Type.String())]))),
         body: {

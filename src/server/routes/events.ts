@@ -23,8 +23,10 @@ export function eventRoutes(app: FastifyInstance, documents: Documents): void {
       schema: {
         summary: 'Follow a document (Server-Sent Events)',
         description:
-          '`event: progress` with the progress query each time it changes; then `event: done` with `{ status, result?, error? }`, and the stream ends. ' +
-          'A running document left on an older build (no worker of its build answers) ends the stream with `event: olderBuild` (`{ startedOn, current, message }`).',
+          '`event: progress` with the progress query each time it changes; ' +
+          'then `event: done` with `{ status, result?, error? }`, and the stream ends. ' +
+          'A running document left on an older build (no worker of its build answers) ' +
+          'ends the stream with `event: olderBuild` (`{ startedOn, current, message }`).',
         params: IdParams,
         querystring: TokenQuery,
         response: {
@@ -67,7 +69,8 @@ async function* progressEvents(documents: Documents, id: string, gone: AbortSign
       if (detail.progress && JSON.stringify(detail.progress) !== last)
         yield `event: progress\ndata: ${JSON.stringify(detail.progress)}\n\n`;
       const { result, error } = detail;
-      yield `event: done\ndata: ${JSON.stringify({ status: detail.status, ...(result ? { result } : {}), ...(error ? { error } : {}) })}\n\n`;
+      yield `event: done\ndata: ` +
+        `${JSON.stringify({ status: detail.status, ...(result ? { result } : {}), ...(error ? { error } : {}) })}\n\n`;
       return;
     }
     if (Date.now() - lastSent > KEEPALIVE_MS) {

@@ -34,7 +34,8 @@ export function liveRoutes(app: FastifyInstance, documents: Documents, blobStore
         summary: 'Listen while it renders',
         description:
           'A WAV stream that starts as soon as the first chunk is done and grows by each next chunk in order; it ends with the last one. ' +
-          'The samples are those of the final file before its loudness normalisation (one gain for the whole document). A document that fails or is cancelled ends the stream abruptly (an incomplete transfer). ' +
+          'The samples are those of the final file before its loudness normalisation (one gain for the whole document). ' +
+          'A document that fails or is cancelled ends the stream abruptly (an incomplete transfer). ' +
           'A completed document redirects to its audio.',
         params: IdParams,
         querystring: TokenQuery,
@@ -93,7 +94,8 @@ async function firstChunk(live: LiveSource, handle: WorkflowHandle): Promise<Liv
     if (prefix.parts) {
       throw new HttpProblem(
         409,
-        `document ${handle.workflowId} is a book spoken in ${prefix.parts} parts, which is not heard live (live audio plays documents of up to 1,000 chunks); its audio is at /audio once done`,
+        `document ${handle.workflowId} is a book spoken in ${prefix.parts} parts, which is not heard live ` +
+          '(live audio plays documents of up to 1,000 chunks); its audio is at /audio once done',
       );
     }
     if (prefix.ready > 0) return prefix;
