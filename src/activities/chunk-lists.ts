@@ -1,9 +1,9 @@
 // A part's chunk refs, stored as one list: the part returns its reference, so the parent's history
 // holds one small reference per part, not one ref per chunk of the book.
 
+import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { type ContentRef, loadJson, storeJson } from '../storage/stored-content.ts';
-import type { ChunkRef } from './types.ts';
+import { loadJson, storeJson } from '../storage/stored-content.ts';
 
 export function createChunkListActivities({ blobStore }: { blobStore: BlobStore }) {
   return {

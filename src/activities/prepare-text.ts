@@ -3,14 +3,16 @@
 // chunks, their breaks, the headings, the parts). The parts read their chunk texts back.
 
 import { ApplicationFailure } from '@temporalio/common';
+import type { ContentRef } from '../contract/refs.ts';
+import type { ChapterStart } from '../contract/reports.ts';
+import { type LinkReading, MAX_PART_CHARACTERS } from '../contract/text-limits.ts';
 import { checkText, InvalidInputError, MAX_STORED_TEXT_CHARS, type TextRef } from '../document/input.ts';
-import type { ChapterStart } from '../formats/chapters.ts';
 import { BlobOutsideStoreError, type BlobStore } from '../storage/blob-store.ts';
-import { ContentChangedError, type ContentRef, loadJson, storeJson } from '../storage/stored-content.ts';
+import { ContentChangedError, loadJson, storeJson } from '../storage/stored-content.ts';
 import { loadText } from '../storage/stored-text.ts';
 import { encodeBreaks } from '../text/breaks.ts';
-import { type BreakAfter, chunkText, type LinkReading } from '../text/chunker.ts';
-import { MAX_PART_CHARACTERS, type PartSpan, splitIntoParts } from '../text/parts.ts';
+import { type BreakAfter, chunkText } from '../text/chunker.ts';
+import { type PartSpan, splitIntoParts } from '../text/parts.ts';
 
 export interface PrepareTextInput {
   /** One of the two. */

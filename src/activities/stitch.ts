@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ChunkRef } from '../contract/refs.ts';
 import type { Artifact } from '../contract/result.ts';
 import {
   ACX,
@@ -31,7 +32,7 @@ import type { OutputStore } from '../storage/output-writer.ts';
 import { ContentChangedError } from '../storage/stored-content.ts';
 import { loadChunkLists } from './chunk-lists.ts';
 import { loadPlanTexts } from './prepare-text.ts';
-import type { ChunkRef, StitchInput, StitchResult } from './types.ts';
+import type { StitchInput, StitchResult } from './types.ts';
 
 export interface StitchDeps {
   blobStore: BlobStore;

@@ -4,12 +4,13 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeWav, encodeWav } from '../audio/wav.ts';
+import type { ChunkRef } from '../contract/refs.ts';
 import type { EngineName } from '../document/input.ts';
 import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
 import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
-import type { ChunkRef, SynthesizeChunkInput } from './types.ts';
+import type { SynthesizeChunkInput } from './types.ts';
 
 /** Bump when the stored audio for the same request would change (engine upgrade, new encoding). */
 const CHUNK_FORMAT_VERSION = 1;

@@ -5,8 +5,6 @@ import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
 import type { AcxResult, Artifact, DocumentLoudness } from '../contract/result.ts';
 
-export type { ChunkRef, ContentRef } from '../contract/refs.ts';
-
 export interface SynthesizeChunkInput {
   index: number;
   text: string;

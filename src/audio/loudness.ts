@@ -6,13 +6,6 @@ import type { LoudnessFigures } from '../contract/reports.ts';
 import { FfmpegProcess, type PcmFormat, rawPcmInput } from './ffmpeg.ts';
 import { clampInt16 } from './pcm.ts';
 
-export type { LoudnessFigures, LoudnessReport } from '../contract/reports.ts';
-
-export interface LoudnessTarget {
-  targetLufs: number;
-  truePeakDb: number;
-}
-
 /** Streams PCM into ffmpeg's meter; `result` ends the stream and parses the summary. */
 export class LoudnessMeter {
   private readonly ffmpeg: FfmpegProcess;

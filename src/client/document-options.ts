@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DocumentFileError, type ImportedDocument, readDocument } from '../books/index.ts';
 import { clientDefaults } from '../config/settings.ts';
 import type { DocumentMemo } from '../contract/search-attributes.ts';
+import { LINK_READINGS } from '../contract/text-limits.ts';
 import {
   type AudioDocumentInput,
   checkText,
@@ -21,7 +22,6 @@ import {
 } from '../document/input.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { storeText } from '../storage/stored-text.ts';
-import { LINK_READINGS } from '../text/chunker.ts';
 
 export interface DocumentFlags {
   out?: string;

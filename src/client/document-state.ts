@@ -91,10 +91,12 @@ export async function olderBuildOf(
   return current && current !== startedOn ? { startedOn, current } : undefined;
 }
 
-export function olderBuildAdvice(workflowId: string, { startedOn, current }: OlderBuild): string {
+/** `startAgain`: how this interface starts a document anew (the command line's `--new`, the API's new POST). */
+export function olderBuildAdvice(workflowId: string, { startedOn, current }: OlderBuild, startAgain = '--new'): string {
   return (
     `${workflowId} started on build ${startedOn} of the workflow code and stays on it, but this is build ${current}, and no worker ` +
-    `of build ${startedOn} answers: it goes on only where one runs. Start it again with --new (chunks already in the store are reused).`
+    `of build ${startedOn} answers: it goes on only where one runs. ` +
+    `Start it again with ${startAgain} (chunks already in the store are reused).`
   );
 }
 

@@ -24,7 +24,8 @@ import {
   type Schedule,
   type TextRef,
 } from '../contract/input-schema.ts';
-import { findOverlongWord, type LinkReading } from '../text/chunker.ts';
+import type { LinkReading } from '../contract/text-limits.ts';
+import { findOverlongWord } from '../text/chunker.ts';
 
 export * from '../contract/input-schema.ts';
 

@@ -3,8 +3,6 @@
 import type { PcmAudio, WordTiming } from '../contract/audio.ts';
 import type { EngineName, EngineOptions } from '../contract/input-schema.ts';
 
-export type { PcmAudio, WordTiming } from '../contract/audio.ts';
-
 /** What an engine returns: the audio, what it cost when the provider says, and its words when it times them. */
 export interface SynthesizedAudio extends PcmAudio {
   /** Provider's hardware seconds (Replicate's metrics.predict_time). */

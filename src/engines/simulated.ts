@@ -3,8 +3,9 @@
 
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PcmAudio } from '../contract/audio.ts';
 import type { EngineOptions } from '../document/input.ts';
-import { type PcmAudio, type SynthesisRequest, TransientEngineError, type TtsEngine } from './engine.ts';
+import { type SynthesisRequest, TransientEngineError, type TtsEngine } from './engine.ts';
 
 export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
 /** About 22 characters a second, a brisk human pace. */

@@ -6,8 +6,6 @@
 import { ACX_MASTER } from '../contract/input-schema.ts';
 import type { AcxReport, AcxRule } from '../contract/reports.ts';
 
-export type { AcxReport, AcxRule } from '../contract/reports.ts';
-
 export const ACX = {
   ...ACX_MASTER,
   rmsRangeDb: [-23, -18] as const,

@@ -2,7 +2,7 @@
 // names (`<name>/<nn> <title>.<ext>`, as ACX and audiobook players sort them), and an M3U playlist
 // that lists them in order.
 
-import type { ChapterStart } from './chapters.ts';
+import type { ChapterStart } from '../contract/reports.ts';
 
 /** Longest title kept in a file name: names stay well under file systems' 255 bytes. */
 const MAX_TITLE_CHARS = 80;

@@ -2,11 +2,8 @@
 // opening before the first heading belongs to it) and lasts until the next.
 
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
-import type { PlacedChunk } from './placed-chunk.ts';
-
-export type { Chapter, ChapterStart } from '../contract/reports.ts';
-
 import type { FrameChapter } from './ffmetadata.ts';
+import type { PlacedChunk } from './placed-chunk.ts';
 
 export function placeChapters(starts: ChapterStart[], placed: PlacedChunk[], totalFrames: number): FrameChapter[] {
   const startFrame = (chunk: number) => placed.find((p) => p.index === chunk)?.startFrame ?? 0;

@@ -95,7 +95,7 @@ export class Documents {
     const olderBuild = await olderBuildOf(description ?? (await this.client.workflow.getHandle(id).describe()), this.currentBuild);
     if (!olderBuild) return undefined;
     const again = 'a new POST of the document (without its Idempotency-Key, or with another)';
-    return { ...olderBuild, message: olderBuildAdvice(id, olderBuild).replace('--new', again) };
+    return { ...olderBuild, message: olderBuildAdvice(id, olderBuild, again) };
   }
 
   /** Status and, while it runs, progress: what a follower polls, without the title or the result. */

@@ -7,10 +7,9 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { OutputFormat } from '../contract/input-schema.ts';
 import type { ChunkRef } from '../contract/refs.ts';
+import type { Chapter, ChapterStart } from '../contract/reports.ts';
 import type { Artifact } from '../contract/result.ts';
 import {
-  type Chapter,
-  type ChapterStart,
   type ChunkSpeech,
   chapterFileName,
   chapterList,

@@ -7,10 +7,12 @@
 // its own room tone, but the gain is the whole document's, so no file is louder than its neighbours.
 
 import { GainLimiter } from '../audio/limiter.ts';
-import { applyGain, type Levelling, LoudnessMeter, type LoudnessReport, type LoudnessTarget, levelling } from '../audio/loudness.ts';
+import { applyGain, type Levelling, LoudnessMeter, levelling } from '../audio/loudness.ts';
 import { int16Bytes } from '../audio/wav.ts';
-import type { PcmAudio } from '../engines/engine.ts';
-import { ACX, AcxMeter, type AcxReport, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
+import type { PcmAudio } from '../contract/audio.ts';
+import type { LoudnessTarget } from '../contract/input-schema.ts';
+import type { AcxReport, LoudnessReport } from '../contract/reports.ts';
+import { ACX, AcxMeter, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
 import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
 
 export interface StitchPlan {

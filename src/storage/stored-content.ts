@@ -5,8 +5,6 @@
 import type { ContentRef } from '../contract/refs.ts';
 import { type BlobStore, sha256Hex } from './blob-store.ts';
 
-export type { ContentRef } from '../contract/refs.ts';
-
 export class ContentChangedError extends Error {
   override name = 'ContentChanged';
 }

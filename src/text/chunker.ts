@@ -8,8 +8,6 @@ import { speakableBlocks, splitBlocks } from './document-blocks.ts';
 import { CLAUSE_DASH, FINAL_PUNCTUATION, SENTENCE_END, withoutClosingMarks } from './punctuation.ts';
 import { speakableText } from './speakable.ts';
 
-export { DEFAULT_MAX_CHUNK_CHARS, LINK_READINGS, type LinkReading } from '../contract/text-limits.ts';
-
 /** What follows a chunk; the stitcher turns it into a pause of matching length. */
 export type BreakAfter = 'word' | 'clause' | 'sentence' | 'paragraph' | 'heading' | 'end';
 

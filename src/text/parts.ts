@@ -4,8 +4,6 @@
 
 import { MAX_PART_CHARACTERS, MAX_PART_CHUNKS } from '../contract/text-limits.ts';
 
-export { MAX_PART_CHARACTERS, MAX_PART_CHUNKS } from '../contract/text-limits.ts';
-
 export interface PartSpan {
   /** Chunk indexes [from, to). */
   from: number;

@@ -5,7 +5,7 @@
 
 import { getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ContentRef } from '../storage/stored-content.ts';
+import type { ContentRef } from '../contract/refs.ts';
 import { type PartProgress, partProgressSignal } from './definitions.ts';
 import { type ChunkTotals, chunkTotals, type SynthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
 

@@ -6,6 +6,7 @@
 import { ApplicationFailure, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities, PreparedText } from '../activities/index.ts';
 import type { AudioDocumentResult } from '../contract/result.ts';
+import { MAX_PART_CHUNKS } from '../contract/text-limits.ts';
 import {
   type AudioDocumentInput,
   defaultOutputName,
@@ -15,7 +16,6 @@ import {
 } from '../document/input.ts';
 import { pausesAfter } from '../document/pauses.ts';
 import { decodeBreaks } from '../text/breaks.ts';
-import { MAX_PART_CHUNKS } from '../text/parts.ts';
 import { livePrefixQuery, progressQuery } from './definitions.ts';
 import { documentSearchAttributes } from './document-attributes.ts';
 import { DocumentProgressTracker } from './document-progress.ts';

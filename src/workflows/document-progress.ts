@@ -2,7 +2,8 @@
 // of chunks a listener can hear while the rest renders. Pure: the workflow passes in its clock and
 // registers the queries.
 
-import type { ChunkRef, PreparedText } from '../activities/index.ts';
+import type { PreparedText } from '../activities/index.ts';
+import type { ChunkRef } from '../contract/refs.ts';
 import type { DocumentProgress, LivePrefix } from '../contract/result.ts';
 import type { PartProgress } from './definitions.ts';
 import { EtaEstimator, etaWindow } from './eta.ts';

@@ -3,7 +3,8 @@
 // as in one run. Each part reports its progress by signal and returns its refs as one stored list.
 
 import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { ContentRef, PreparedText } from '../activities/index.ts';
+import type { PreparedText } from '../activities/index.ts';
+import type { ContentRef } from '../contract/refs.ts';
 import { audioDocumentPart, type PartResult } from './audio-document-part.ts';
 import { partProgressSignal } from './definitions.ts';
 import type { DocumentProgressTracker } from './document-progress.ts';

@@ -1,7 +1,8 @@
 // What the stitch activity is asked to make of a spoken document: the chunks in order, the pauses
 // between them, and the output options resolved into one file's (or one folder's) layout. Pure.
 
-import type { ChunkRef, ContentRef, PreparedText, StitchInput } from '../activities/index.ts';
+import type { PreparedText, StitchInput } from '../activities/index.ts';
+import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { LivePrefix } from '../contract/result.ts';
 import type { ResolvedDocumentInput } from '../document/input.ts';
 import { chapterStarts, documentTitle } from '../document/title.ts';

@@ -2,7 +2,8 @@
 // flight (a sliding window, or strict batches). A document's own run and each part of a book use it.
 
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities, ChunkRef } from '../activities/index.ts';
+import type { Activities } from '../activities/index.ts';
+import type { ChunkRef } from '../contract/refs.ts';
 import type { ResolvedDocumentInput } from '../document/input.ts';
 import { ttsTaskQueue } from './definitions.ts';
 import { runBatches, runWindow } from './run-limited.ts';

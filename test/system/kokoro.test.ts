@@ -11,8 +11,10 @@ import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.ts';
 import { chunkKey } from '../../src/activities/synthesize-chunk.ts';
-import type { ChunkRef, SynthesizeChunkInput } from '../../src/activities/types.ts';
+import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { clientDefaults } from '../../src/config/settings.ts';
+import type { WordTiming } from '../../src/contract/audio.ts';
+import type { ChunkRef } from '../../src/contract/refs.ts';
 import { EngineInputError, PermanentEngineError, TransientEngineError } from '../../src/engines/engine.ts';
 import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
 import {
@@ -28,7 +30,7 @@ import {
 import pins from '../../src/engines/kokoro/model-pins.json' with { type: 'json' };
 import type { IpaWords } from '../../src/engines/kokoro/phonemes.ts';
 import { type ModelOutput, speak } from '../../src/engines/kokoro/speak.ts';
-import { MAX_TOKENS, SAMPLES_PER_FRAME, type WordTiming } from '../../src/engines/kokoro/tokens.ts';
+import { MAX_TOKENS, SAMPLES_PER_FRAME } from '../../src/engines/kokoro/tokens.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { rejection } from '../helpers/async.ts';
 

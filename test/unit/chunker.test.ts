@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunkText, DEFAULT_MAX_CHUNK_CHARS, segmentInWindows, type TextChunk } from '../../src/text/chunker.ts';
+import { DEFAULT_MAX_CHUNK_CHARS } from '../../src/contract/text-limits.ts';
+import { chunkText, segmentInWindows, type TextChunk } from '../../src/text/chunker.ts';
 import { speakableBlocks } from '../../src/text/document-blocks.ts';
 import { speakableText } from '../../src/text/speakable.ts';
 

@@ -2,8 +2,9 @@
 // request, the result, the search attributes, and what a running document answers (progress, live prefix).
 
 import { describe, expect, it } from 'vitest';
-import type { ChunkRef, PreparedText, StitchResult } from '../../src/activities/index.ts';
+import type { PreparedText, StitchResult } from '../../src/activities/index.ts';
 import { DEFAULT_PAUSES } from '../../src/contract/input-schema.ts';
+import type { ChunkRef } from '../../src/contract/refs.ts';
 import { resolveDocumentInput } from '../../src/document/input.ts';
 import { pausesAfter } from '../../src/document/pauses.ts';
 import { chapterStarts, documentTitle, fileStem } from '../../src/document/title.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PcmAudio } from '../../src/engines/engine.ts';
+import type { PcmAudio } from '../../src/contract/audio.ts';
 import { Joiner, type JoinOptions, pauseFrames } from '../../src/stitch/joiner.ts';
 import { KEEP_AFTER_MS, KEEP_BEFORE_MS } from '../../src/stitch/speech-bounds.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ChunkOptions, chunkText, type LinkReading, type TextChunk } from '../../src/text/chunker.ts';
+import type { LinkReading } from '../../src/contract/text-limits.ts';
+import { type ChunkOptions, chunkText, type TextChunk } from '../../src/text/chunker.ts';
 
 const speak = (text: string, options: ChunkOptions = {}) => chunkText(text, { ...options, speakable: true });
 const pairs = (chunks: TextChunk[]) => chunks.map((chunk) => [chunk.text, chunk.breakAfter]);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { convertChannels, resampledFrameCount, resamplePcm } from '../../src/audio/pcm.ts';
 import { decodeWav, encodeWav, WAV_HEADER_BYTES } from '../../src/audio/wav.ts';
-import type { PcmAudio } from '../../src/engines/engine.ts';
+import type { PcmAudio } from '../../src/contract/audio.ts';
 import { openAudioFile } from '../../src/formats/index.ts';
 import { NO_JOIN_EFFECTS, pauseFrames, type StitchFormat, type StitchPiece } from '../../src/stitch/joiner.ts';
 import { stitchDocument } from '../../src/stitch/stitcher.ts';

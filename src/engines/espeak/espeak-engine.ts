@@ -4,14 +4,8 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import {
-  EngineInputError,
-  type SynthesisRequest,
-  type SynthesizedAudio,
-  TransientEngineError,
-  type TtsEngine,
-  type WordTiming,
-} from '../engine.ts';
+import type { WordTiming } from '../../contract/audio.ts';
+import { EngineInputError, type SynthesisRequest, type SynthesizedAudio, TransientEngineError, type TtsEngine } from '../engine.ts';
 import { ThreadPool } from '../thread-pool.ts';
 
 export const ESPEAK_SAMPLE_RATE = 22_050;

@@ -6,6 +6,7 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { WordTiming } from '../../contract/audio.ts';
 import {
   EngineInputError,
   PermanentEngineError,
@@ -26,7 +27,6 @@ import {
   pinnedSha256,
 } from './model-files.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
-import type { WordTiming } from './tokens.ts';
 
 export const KOKORO_DEFAULT_VOICE = 'af_heart';
 /** Bump when the same model, voice and speed would give other audio (phonemes, trimming): part of the cache key. */

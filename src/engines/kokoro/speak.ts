@@ -2,8 +2,9 @@
 // silence trimmed -> pieces joined, with word timings in samples of the joined audio. The model and
 // the phonemizer are passed in, so this runs in a worker thread or in a test alike.
 
+import type { WordTiming } from '../../contract/audio.ts';
 import { type IpaWords, type PhonemeLanguage, textToPhonemes } from './phonemes.ts';
-import { hasSpeech, splitTokens, tokenize, type Vocab, type WordTiming, wordSpansOfPiece } from './tokens.ts';
+import { hasSpeech, splitTokens, tokenize, type Vocab, wordSpansOfPiece } from './tokens.ts';
 import { float32ToPcm16, speechBoundsFloat32 } from './trim.ts';
 
 export const KOKORO_SAMPLE_RATE = 24_000;

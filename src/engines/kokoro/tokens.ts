@@ -25,7 +25,6 @@ export interface TokenPiece {
 }
 
 /** Word timings in samples of the returned audio. */
-export type { WordTiming } from '../engine.ts';
 
 /** Symbols missing from the vocabulary are dropped (KOKORO-NOTES). */
 export function tokenize(phonemes: Phonemes, vocab: Vocab): Tokens {
