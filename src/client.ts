@@ -10,6 +10,7 @@ import { Command, Option } from 'commander';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { documentState, missingFileAdvice, olderBuildAdvice } from './client/document-state.ts';
 import { documentTable, listDocuments } from './client/list-documents.ts';
+import { pinEngine } from './client/pin-engine.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { retireOlderBuildRun, startDocument } from './client/start-document.ts';
@@ -78,6 +79,7 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
       if (read) console.error(read);
       // Fail here, with the workflow's own message, before anything starts.
       for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`);
+      await pinEngine(input); // the engine's model version is part of the document, and of its id
       const workflowId = documentWorkflowId(file, input, { forceNew: flags.new });
       if (flags.new) {
         const retired = await retireOlderBuildRun(client, documentWorkflowId(file, input), workflowId, currentBuildOf(client));
@@ -106,6 +108,9 @@ program
     withClient(async (client) => {
       const state = await documentState(client.workflow.getHandle(id), { currentBuild: currentBuildOf(client) });
       if (!state) throw notFound(id);
+      // Which engine speaks it, down to the model version, once the document has pinned it.
+      const spokenBy =
+        state.status === 'RUNNING' ? state.progress?.spokenBy : state.status === 'COMPLETED' ? state.result.spokenBy : undefined;
       const detail =
         state.status === 'RUNNING'
           ? state.olderBuild
@@ -114,7 +119,7 @@ program
           : state.status === 'COMPLETED'
             ? { path: state.result.path, ...(state.fileExists ? {} : { note: missingFileAdvice(id, state.result.path) }) }
             : { reason: state.reason };
-      console.log(JSON.stringify({ id, status: state.status, ...detail }, null, 2));
+      console.log(JSON.stringify({ id, status: state.status, ...(spokenBy ? { spokenBy } : {}), ...detail }, null, 2));
     }),
   );
 

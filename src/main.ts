@@ -10,11 +10,13 @@ import { Command } from 'commander';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { chunksDone, progressWithin } from './client/document-state.ts';
 import { mainJobEngine } from './client/main-engine.ts';
+import { pinEngine } from './client/pin-engine.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { startDocument } from './client/start-document.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config/settings.ts';
+import { engineLabel } from './contract/engine-label.ts';
 import type { AudioDocumentResult } from './contract/result.ts';
 import { type AudioDocumentInput, resolveDocumentInput } from './document/input.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
@@ -38,6 +40,7 @@ async function main(file: string, flags: MainFlags) {
   if (read) console.error(read);
   for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`); // bad flags fail before a server starts
   input.engine = (await mainJobEngine(flags.engine, flags.voice)) ?? input.engine; // Kokoro, fetched now if need be
+  await pinEngine(input); // the engine's model version is part of the document, and of its id
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
   // The same text, settings and output directory give the same id, so the next run finds this one.
   const workflowId = documentWorkflowId(file, input, { scope: outputDir });
@@ -117,7 +120,7 @@ async function speak({ embedded, file, input, workflowId, replace, signal }: Mai
     currentBuild: async () => embedded.buildId,
     ...(embedded.buildId ? { pinTo: { deploymentName: embedded.deploymentName, buildId: embedded.buildId } } : {}),
   });
-  console.error(`Speaking ${file} with ${input.engine}${input.voice ? ` (${input.voice})` : ''} as workflow ${workflowId}`);
+  console.error(`Speaking ${file} with ${input.pin ? engineLabel(input.pin) : input.engine} as workflow ${workflowId}`);
   if (message) console.error(message);
   if (uiUrl) console.error(`Follow it in the Temporal UI: ${uiUrl}/namespaces/${namespace}/workflows/${workflowId}`);
   return (

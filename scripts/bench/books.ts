@@ -22,7 +22,7 @@ import { createActivities } from '../../src/activities/index.ts';
 import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
 import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput, EngineOptions } from '../../src/document/input.ts';
-import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { storeText } from '../../src/storage/stored-text.ts';
 import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
@@ -491,6 +491,7 @@ async function chunkActivityCost(text: string, engineOptions: EngineOptions, con
             index,
             text: texts[index]!,
             engine: 'simulated',
+            pin: simulatedPin(),
             engineOptions: options,
             textInPlan: true,
           };

@@ -2,6 +2,7 @@
 
 import { openOutputStore } from '../storage/output-writer.ts';
 import { createChunkListActivities } from './chunk-lists.ts';
+import { createPinEngine } from './pin-engine.ts';
 import { createTextPlanActivities } from './prepare-text.ts';
 import { createStitch } from './stitch.ts';
 import { createSynthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.ts';
@@ -16,6 +17,7 @@ export type ActivityDeps = SynthesizeDeps & {
 export function createActivities(deps: ActivityDeps) {
   return {
     synthesizeChunk: createSynthesizeChunk(deps),
+    pinEngine: createPinEngine(deps),
     stitch: createStitch({ blobStore: deps.blobStore, outputs: openOutputStore(deps.outputDir, deps.outputUrl) }),
     ...createTextPlanActivities(deps),
     ...createChunkListActivities(deps),

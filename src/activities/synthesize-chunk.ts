@@ -23,10 +23,12 @@ export interface SynthesizeDeps {
 }
 
 /** A hash of everything that decides the audio; latency or failure settings do not. */
-export function chunkKey(input: SynthesizeChunkInput, engine: TtsEngine): string {
+export function chunkKey(input: SynthesizeChunkInput): string {
+  const { engine, model, version, settings } = input.pin;
   const request = {
     v: CHUNK_FORMAT_VERSION,
-    engine: engine.identity ?? input.engine,
+    // The pin without its voice, which is the chunk's own (below).
+    engine: [engine, model, version, settings ?? {}],
     voice: input.voice ?? null,
     ...(input.speed !== undefined && input.speed !== 1 ? { speed: input.speed } : {}), // absent keeps older keys valid
     sampleRate: input.engineOptions.sampleRate ?? null,
@@ -68,7 +70,9 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     if (!engine) {
       throw ApplicationFailure.nonRetryable(`engine "${input.engine}" is not enabled on this worker`, 'EngineUnavailable');
     }
-    const key = chunkKey(input, engine);
+    const mismatch = engine.cannotServe(input.pin);
+    if (mismatch) throw ApplicationFailure.nonRetryable(mismatch, 'EngineMismatch');
+    const key = chunkKey(input);
     const reused = await reuse(blobStore, key);
     if (reused) {
       // A caller without a stored plan reads the text beside the audio: keep it there.
@@ -116,6 +120,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
   try {
     return await engine.synthesize({
       text: input.text,
+      pin: input.pin,
       ...(input.voice === undefined ? {} : { voice: input.voice }),
       ...(input.speed === undefined ? {} : { speed: input.speed }),
       options: input.engineOptions,

@@ -1,6 +1,6 @@
 // What goes in and out of the activities: small JSON only, never audio bytes.
 
-import type { EngineName, EngineOptions, OutputFormat } from '../contract/input-schema.ts';
+import type { EngineName, EngineOptions, EnginePin, OutputFormat } from '../contract/input-schema.ts';
 import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
 import type { AcxResult, Artifact, DocumentLoudness } from '../contract/result.ts';
@@ -9,6 +9,8 @@ export interface SynthesizeChunkInput {
   index: number;
   text: string;
   engine: EngineName;
+  /** The model and version the document was started with: part of the key, never substituted. */
+  pin: EnginePin;
   voice?: string;
   /** Speaking rate; absent means the engine's own (1). */
   speed?: number;
@@ -19,6 +21,11 @@ export interface SynthesizeChunkInput {
    * The workflow always sends it; without it (a caller with no plan) the text is kept beside the audio.
    */
   textInPlan?: true;
+}
+
+export interface PinEngineInput {
+  engine: EngineName;
+  voice?: string;
 }
 
 export interface StitchInput {

@@ -15,6 +15,7 @@ export function describeResult(result: AudioDocumentResult): string {
   const t = result.timings;
   return [
     `Audio:    ${result.path}`,
+    ...(result.spokenBy ? [`Engine:   ${result.spokenBy}`] : []),
     `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ` +
       `${(audioBytes(result) / 1e6).toFixed(1)} MB)`,
     `Chunks:   ${result.chunks} (${result.mode}, ${result.concurrency} concurrent` +

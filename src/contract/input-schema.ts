@@ -248,6 +248,34 @@ const TextRefSchema = Type.Object(
   },
 );
 
+/**
+ * The engine a document is spoken by, fixed when it starts: every chunk is made by it, whichever
+ * worker runs the chunk, and its chunk keys and workflow id include it.
+ */
+export const EnginePinSchema = Type.Object(
+  {
+    engine: Type.Enum(ENGINES, { description: "The document's engine." }),
+    model: Type.String({ minLength: 1, maxLength: 200, description: 'A Replicate model (owner/name), a model file, an engine build.' }),
+    version: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: "Its exact version: a Replicate version id, a model file's sha256, a package version.",
+    }),
+    voice: Type.Optional(Type.String({ maxLength: 500, description: 'The voice, the engine default filled in where it has one.' })),
+    settings: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "The rest of what decides the audio (Replicate's input fields and address, our phoneme pipeline's version).",
+      }),
+    ),
+  },
+  {
+    ...closed,
+    description:
+      'The engine the document is spoken by, down to the model version (the client or the first step of the workflow sets it). ' +
+      'A worker that cannot speak it fails the chunk instead of substituting another model.',
+  },
+);
+
 export const AudioDocumentInputSchema = Type.Object(
   {
     text: Type.Optional(
@@ -323,6 +351,7 @@ export const AudioDocumentInputSchema = Type.Object(
       }),
     ),
     engineOptions: Type.Optional(EngineOptionsSchema),
+    pin: Type.Optional(EnginePinSchema),
     output: Type.Optional(OutputSchema),
     retry: Type.Optional(RetrySchema),
     tenant: Type.Optional(
@@ -360,6 +389,7 @@ export const AudioDocumentInputSchema = Type.Object(
 export type AudioDocumentInput = Static<typeof AudioDocumentInputSchema>;
 export type TextRef = Static<typeof TextRefSchema>;
 export type EngineOptions = Static<typeof EngineOptionsSchema>;
+export type EnginePin = Static<typeof EnginePinSchema>;
 export type OutputOptions = Static<typeof OutputSchema>;
 export type PauseSettings = Required<Static<typeof PausesSchema>>;
 export type LoudnessTarget = Required<Static<typeof LoudnessSchema>>;

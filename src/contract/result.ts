@@ -1,6 +1,6 @@
 // What the audioDocument workflow reports: progress while it runs, and its result.
 
-import type { Mode, OutputFormat, Schedule } from './input-schema.ts';
+import type { EnginePin, Mode, OutputFormat, Schedule } from './input-schema.ts';
 import type { ChunkRef } from './refs.ts';
 import type { AcxReport, Chapter, LoudnessReport } from './reports.ts';
 
@@ -17,6 +17,8 @@ export interface DocumentProgress {
   startedAt: number;
   /** As of the workflow's last step. */
   elapsedMs: number;
+  /** `engine model@version voice`, once the engine is pinned. */
+  spokenBy?: string;
   /** Time left for synthesis at the pace of the latest chunks, by characters (src/workflows/eta.ts); undefined until one chunk is done. */
   etaMs?: number;
 }
@@ -96,6 +98,10 @@ export interface AudioDocumentResult {
   notices: string[];
   schedule: Schedule;
   engine: string;
+  /** The engine's model and version every chunk was spoken by; absent from results of workflows from before. */
+  pin?: EnginePin;
+  /** The pin for people: `engine model@version voice`. */
+  spokenBy?: string;
   /** The rest came with formats; absent from results of workflows from before. */
   format?: OutputFormat;
   /** Every file written: the audio first (split by chapter: the playlist, then each file), then captions and timings. */

@@ -10,6 +10,7 @@ import {
   DEFAULT_RETRY,
   type EngineName,
   type EngineOptions,
+  type EnginePin,
   FORMATS,
   type LoudnessTarget,
   MAX_CONCURRENCY,
@@ -47,6 +48,8 @@ export interface ResolvedDocumentInput {
   /** Absent: the engine's own rate. */
   speed?: number;
   engineOptions: EngineOptions;
+  /** Set by the client when it could tell; else the workflow pins the engine before the first chunk. */
+  pin?: EnginePin;
   output: Omit<OutputOptions, 'pauses' | 'format' | 'loudness' | 'crossfadeMs' | 'captions'> & {
     format: OutputFormat;
     pauses: PauseSettings;
@@ -105,6 +108,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     voice,
     speed,
     engineOptions,
+    pin,
     output,
     retry,
     tenant,
@@ -113,6 +117,8 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   if (tenantWeight !== undefined && tenant === undefined)
     throw new InvalidInputError('tenantWeight', 'needs a tenant: it weighs that tenant against others');
   if (text !== undefined) checkText(text);
+  if (pin && pin.engine !== engine)
+    throw new InvalidInputError('pin.engine', `is "${pin.engine}" but the document's engine is "${engine}"`);
   const { format: asked, pauses, name, loudness, ...file } = output;
   for (const field of ['title', 'author'] as const) {
     const control = file[field] === undefined ? null : CONTROL_CHARACTER.exec(file[field]);
@@ -136,6 +142,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     ...(voice ? { voice } : {}), // empty means the engine's default
     ...(speed !== undefined && speed !== 1 ? { speed } : {}), // 1 is the engine's own: the same chunks
     engineOptions,
+    ...(pin ? { pin } : {}),
     output: {
       format,
       pauses,

@@ -1,7 +1,7 @@
 // The one interface every TTS engine implements, and the errors the activities map to Temporal.
 
 import type { PcmAudio, WordTiming } from '../contract/audio.ts';
-import type { EngineName, EngineOptions } from '../contract/input-schema.ts';
+import type { EngineName, EngineOptions, EnginePin } from '../contract/input-schema.ts';
 
 /** What an engine returns: the audio, what it cost when the provider says, and its words when it times them. */
 export interface SynthesizedAudio extends PcmAudio {
@@ -12,6 +12,8 @@ export interface SynthesizedAudio extends PcmAudio {
 
 export interface SynthesisRequest {
   text: string;
+  /** The engine the document was started with (its model and version), never substituted; absent: the engine's own. */
+  pin?: EnginePin;
   voice?: string;
   /** Speaking rate, 1 (the default) being the engine's own. */
   speed?: number;
@@ -31,8 +33,10 @@ export interface SynthesisRequest {
 
 export interface TtsEngine {
   readonly name: EngineName;
-  /** Everything besides the request that decides the audio (model, version...): part of the cache key. */
-  readonly identity?: string;
+  /** What a document starting now with `voice` is pinned to (Replicate: its "latest" resolved to a version id). */
+  pin(voice: string | undefined, signal: AbortSignal): Promise<EnginePin>;
+  /** Why this worker cannot speak a document pinned to `pin` (another model file), or undefined if it can. */
+  cannotServe(pin: EnginePin): string | undefined;
   synthesize(request: SynthesisRequest): Promise<SynthesizedAudio>;
   /** Releases threads or connections; called on worker shutdown. */
   close?(): Promise<void>;

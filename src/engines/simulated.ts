@@ -4,13 +4,22 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PcmAudio } from '../contract/audio.ts';
-import type { EngineOptions } from '../document/input.ts';
+import type { EngineOptions, EnginePin } from '../document/input.ts';
 import { type SynthesisRequest, TransientEngineError, type TtsEngine } from './engine.ts';
+import { localPinMismatch } from './local-pin.ts';
 
 export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
 /** About 22 characters a second, a brisk human pace. */
 export const SIMULATED_CHARS_PER_SECOND = 1000 / 45;
 const AMPLITUDE = 6_000;
+
+/** Bump when the same text and options would give other audio. */
+export const simulatedPin = (voice?: string): EnginePin => ({
+  engine: 'simulated',
+  model: 'tones',
+  version: '1',
+  ...(voice ? { voice } : {}),
+});
 
 /** What the engine saw, for tests and benchmarks to assert on. */
 export interface SimulatedStats {
@@ -28,6 +37,14 @@ export class SimulatedEngine implements TtsEngine {
   private readonly createdAt = performance.now();
 
   constructor(private readonly random: () => number = Math.random) {}
+
+  async pin(voice: string | undefined): Promise<EnginePin> {
+    return simulatedPin(voice);
+  }
+
+  cannotServe(pin: EnginePin): string | undefined {
+    return localPinMismatch(simulatedPin(), pin);
+  }
 
   async synthesize({ text, options, signal }: SynthesisRequest): Promise<PcmAudio> {
     const startMs = performance.now() - this.createdAt;

@@ -10,19 +10,20 @@ import { MAX_PART_CHUNKS } from '../contract/text-limits.ts';
 import {
   type AudioDocumentInput,
   defaultOutputName,
+  type EnginePin,
   InvalidInputError,
   type ResolvedDocumentInput,
   resolveDocumentInput,
 } from '../document/input.ts';
 import { pausesAfter } from '../document/pauses.ts';
 import { decodeBreaks } from '../text/breaks.ts';
-import { livePrefixQuery, progressQuery } from './definitions.ts';
+import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
 import { documentSearchAttributes } from './document-attributes.ts';
 import { DocumentProgressTracker } from './document-progress.ts';
 import { documentResult, partTotals } from './document-result.ts';
 import { speakInParts } from './speak-in-parts.ts';
 import { joinOf, stitchRequest } from './stitch-request.ts';
-import { chunkTotals, synthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
+import { chunkTotals, type SynthesisSettings, synthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
 
 // --- Activities ---
 
@@ -56,13 +57,18 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   setHandler(progressQuery, () => tracker.snapshot(Date.now()));
   setHandler(livePrefixQuery, (from = 0) => tracker.livePrefix(from));
 
-  // An activity reads (a stored text) and chunks the text; the plan goes to the store.
-  const plan = await prepareText({
-    ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }),
-    maxChunkChars: input.maxChunkChars,
-    maxPartChunks: input.maxPartChunks ?? MAX_PART_CHUNKS,
-    ...(input.links ? { links: input.links } : {}),
-  });
+  // An activity reads (a stored text) and chunks the text; the plan goes to the store. Meanwhile the
+  // engine is pinned, unless the client did it: every chunk is then spoken by that model version.
+  const [plan, pin] = await Promise.all([
+    prepareText({
+      ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }),
+      maxChunkChars: input.maxChunkChars,
+      maxPartChunks: input.maxPartChunks ?? MAX_PART_CHUNKS,
+      ...(input.links ? { links: input.links } : {}),
+    }),
+    input.pin ?? pinEngine(input),
+  ]);
+  tracker.pinned(pin);
   const chunkedAt = Date.now();
   const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId, input.output.format);
   upsertSearchAttributes(documentSearchAttributes(input, plan, name)); // findable in `client list` and the UI
@@ -70,7 +76,9 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   tracker.planned(plan, pausesAfterMs, input.concurrency, chunkedAt);
 
   const spoken =
-    plan.parts.length <= 1 ? await speakInOneRun(plan, input, tracker) : await speakInParts(plan, synthesisSettings(input), tracker);
+    plan.parts.length <= 1
+      ? await speakInOneRun(plan, synthesisSettings(input, pin), tracker)
+      : await speakInParts(plan, synthesisSettings(input, pin), tracker);
   const synthesizedAt = Date.now();
 
   tracker.phase = 'stitching';
@@ -84,6 +92,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 
   return documentResult({
     input,
+    pin,
     name,
     chunks: plan.chunks,
     ...('parts' in spoken ? { spoken: partTotals(spoken.parts), parts: spoken.parts } : { spoken: chunkTotals(spoken.chunks) }),
@@ -97,14 +106,24 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 // --- Helpers ---
 
 /** A document short enough for one history: every chunk from this workflow, its refs kept here (heard live). */
-async function speakInOneRun(plan: PreparedText, input: ResolvedDocumentInput, tracker: DocumentProgressTracker) {
+async function speakInOneRun(plan: PreparedText, settings: SynthesisSettings, tracker: DocumentProgressTracker) {
   const texts = await readChunks({ plan: plan.plan, from: 0, to: plan.chunks });
-  const chunks = await synthesizeChunks(texts, 0, input, {
+  const chunks = await synthesizeChunks(texts, 0, settings, {
     started: () => tracker.chunkStarted(),
     finished: (index, ref) => tracker.chunkFinished(index, ref, texts[index]!.length, Date.now()),
     ended: () => tracker.chunkEnded(),
   });
   return { chunks };
+}
+
+/** The engine's model and version as a worker of that engine has them now (Replicate: "latest" resolved). */
+function pinEngine({ engine, voice, retry }: ResolvedDocumentInput): Promise<EnginePin> {
+  const { pinEngine } = proxyActivities<Activities>({
+    taskQueue: ttsTaskQueue(workflowInfo().taskQueue, engine),
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: retry.initialIntervalMs, maximumInterval: retry.maximumIntervalMs, maximumAttempts: retry.maximumAttempts },
+  });
+  return pinEngine({ engine, ...(voice ? { voice } : {}) });
 }
 
 /** Invalid input can never succeed: fail the workflow (not just this task) and do not retry. */

@@ -3,6 +3,8 @@
 // registers the queries.
 
 import type { PreparedText } from '../activities/index.ts';
+import { engineLabel } from '../contract/engine-label.ts';
+import type { EnginePin } from '../contract/input-schema.ts';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { DocumentProgress, LivePrefix } from '../contract/result.ts';
 import type { PartProgress } from './definitions.ts';
@@ -30,6 +32,11 @@ export class DocumentProgressTracker {
   ) {
     // Answered from the start: a book's chunks are counted once the text is read (total 0 until then).
     this.progress = { phase: 'synthesizing', total: 0, done: 0, inFlight: 0, failedAttempts: 0, startedAt, elapsedMs: 0 };
+  }
+
+  /** The engine is pinned: progress names it from now on. */
+  pinned(pin: EnginePin): void {
+    this.progress.spokenBy = engineLabel(pin);
   }
 
   /** The text is chunked: how many chunks, their pauses, and the pace's measure (characters). */

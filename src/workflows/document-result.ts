@@ -1,13 +1,15 @@
 // The audioDocument workflow's result, assembled from what each step returned. Pure.
 
 import type { StitchResult } from '../activities/index.ts';
+import { engineLabel } from '../contract/engine-label.ts';
 import type { AudioDocumentResult, PhaseTimings } from '../contract/result.ts';
-import type { ResolvedDocumentInput } from '../document/input.ts';
+import type { EnginePin, ResolvedDocumentInput } from '../document/input.ts';
 import type { PartResult } from './audio-document-part.ts';
 import type { ChunkTotals } from './synthesize-chunks.ts';
 
 export interface DocumentOutcome {
   input: ResolvedDocumentInput;
+  pin: EnginePin;
   name: string;
   chunks: number;
   spoken: ChunkTotals;
@@ -22,6 +24,7 @@ export interface DocumentOutcome {
 
 export function documentResult({
   input,
+  pin,
   name,
   chunks,
   spoken,
@@ -51,6 +54,8 @@ export function documentResult({
     notices: input.notices,
     schedule: input.schedule,
     engine: input.engine,
+    pin,
+    spokenBy: engineLabel(pin),
     format: input.output.format,
     artifacts: stitched.artifacts ?? [],
     chapters: stitched.chapters ?? [],

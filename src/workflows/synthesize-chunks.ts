@@ -4,20 +4,24 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ChunkRef } from '../contract/refs.ts';
-import type { ResolvedDocumentInput } from '../document/input.ts';
+import type { EnginePin, ResolvedDocumentInput } from '../document/input.ts';
 import { ttsTaskQueue } from './definitions.ts';
 import { runBatches, runWindow } from './run-limited.ts';
 
 export type SynthesisSettings = Pick<
   ResolvedDocumentInput,
   'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'
->;
+> & {
+  /** The engine the document was pinned to when it started. */
+  pin: EnginePin;
+};
 
-/** The input's synthesis settings alone: what each part of a book is given. */
-export function synthesisSettings(input: ResolvedDocumentInput): SynthesisSettings {
+/** The input's synthesis settings alone, with the document's pin: what each part of a book is given. */
+export function synthesisSettings(input: ResolvedDocumentInput, pin: EnginePin): SynthesisSettings {
   const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
   return {
     engine,
+    pin,
     ...(voice ? { voice } : {}),
     ...(speed ? { speed } : {}),
     engineOptions,
@@ -56,7 +60,7 @@ function synthesisActivities(taskQueue: string, { retry, tenant, tenantWeight }:
       backoffCoefficient: 2,
       maximumInterval: retry.maximumIntervalMs,
       maximumAttempts: retry.maximumAttempts,
-      nonRetryableErrorTypes: ['InvalidInputError', 'EngineUnavailable'],
+      nonRetryableErrorTypes: ['InvalidInputError', 'EngineUnavailable', 'EngineMismatch'],
     },
   });
 }
@@ -69,7 +73,7 @@ export async function synthesizeChunks(
   hooks: SynthesisHooks,
 ): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
-  const { engine, voice, speed, engineOptions } = settings;
+  const { engine, pin, voice, speed, engineOptions } = settings;
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
   const synthesizeOne = (i: number): Promise<ChunkRef> => {
     const index = firstIndex + i;
@@ -78,6 +82,7 @@ export async function synthesizeChunks(
       index,
       text: texts[i]!,
       engine,
+      pin,
       ...(voice ? { voice } : {}),
       ...(speed ? { speed } : {}),
       engineOptions,

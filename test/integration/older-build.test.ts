@@ -41,6 +41,8 @@ function speaksThenHangs(count: number): TtsEngine {
   let calls = 0;
   return {
     name: simulated.name,
+    pin: (voice) => simulated.pin(voice),
+    cannotServe: (pin) => simulated.cannotServe(pin),
     synthesize: async (request) => {
       if (++calls > count) await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)));
       return simulated.synthesize(request);

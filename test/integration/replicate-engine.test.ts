@@ -2,7 +2,12 @@
 
 import Replicate from 'replicate';
 import { afterEach, describe, expect, it } from 'vitest';
+import { chunkKey } from '../../src/activities/synthesize-chunk.ts';
+import { pinEngine } from '../../src/client/pin-engine.ts';
+import { documentWorkflowId } from '../../src/client/workflow-id.ts';
+import type { AudioDocumentInput } from '../../src/document/input.ts';
 import { PermanentEngineError, RateLimitedError, type SynthesisRequest, TransientEngineError } from '../../src/engines/engine.ts';
+import { ESPEAK_BUILD } from '../../src/engines/espeak/espeak-engine.ts';
 import { type ReplicateConfig, replicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import { simulatedAudio } from '../../src/engines/simulated.ts';
@@ -133,7 +138,13 @@ describe('ReplicateEngine', () => {
   it("keeps the fake's audio apart from the real model's in the chunk cache", async () => {
     const real = new ReplicateEngine(replicateConfig({ REPLICATE_API_TOKEN: TOKEN }) as ReplicateConfig);
     const { engine } = await setup();
-    expect(engine.identity).not.toBe(real.identity);
+    const pin = await engine.pin('af_bella', new AbortController().signal);
+    expect(pin.settings?.api).not.toBe('https://api.replicate.com/v1');
+    // The real API's worker refuses a document pinned on the fake, and the fake's chunk keys are not the real one's.
+    expect(real.cannotServe(pin)).toMatch(/started on the Replicate API at http:\/\/127\.0\.0\.1:\d+\/v1/u);
+    expect(engine.cannotServe(pin)).toBeUndefined();
+    const chunk = (p: typeof pin) => chunkKey({ index: 0, text: 'Hi.', engine: 'replicate', pin: p, engineOptions: {} });
+    expect(chunk(pin)).not.toBe(chunk({ ...pin, settings: { ...pin.settings, api: 'https://api.replicate.com/v1' } }));
   });
 
   it('decodes a 32 kHz stereo MP3 answer', async () => {
@@ -165,5 +176,36 @@ describe('the fake Replicate server', () => {
     expect(prediction.status).toBe('succeeded');
     expect(prediction.output).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/files\//u);
     expect(fake.stats.creates[0]!.preferWait).toBe(true);
+  });
+});
+
+describe('the pin a client makes before it starts a document', () => {
+  it('changes with REPLICATE_MODEL and with a newly published version, so the workflow id does too', async () => {
+    const { fake } = await setup();
+    const env = (model: string) => ({ REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, REPLICATE_MODEL: model });
+    const idWith = async (model: string) => {
+      const input: AudioDocumentInput = { text: 'The same text.', engine: 'replicate' };
+      await pinEngine(input, env(model));
+      return { id: documentWorkflowId('story.txt', input), pin: input.pin! };
+    };
+    const a = await idWith('acme/voice-a');
+    expect(a.pin).toMatchObject({ engine: 'replicate', model: 'acme/voice-a', version: expect.stringMatching(/^[0-9a-f]{64}$/u) });
+    expect((await idWith('acme/voice-a')).id).toBe(a.id); // the same command finds the same document
+    expect((await idWith('acme/voice-b')).id).not.toBe(a.id); // another model: another document
+    expect((await idWith(`acme/voice-a:${'c'.repeat(64)}`)).pin.version).toBe('c'.repeat(64)); // a named version is kept
+    fake.options.latestVersions = { 'acme/voice-a': 'd'.repeat(64) };
+    const republished = await idWith('acme/voice-a');
+    expect(republished.pin.version).toBe('d'.repeat(64));
+    expect(republished.id).not.toBe(a.id);
+    expect(JSON.stringify(a.pin)).not.toContain(TOKEN);
+  });
+
+  it('needs no network for local engines, and none at all without a Replicate token (the workflow pins it then)', async () => {
+    const input: AudioDocumentInput = { text: 'Hi.', engine: 'replicate' };
+    await pinEngine(input, {});
+    expect(input.pin).toBeUndefined();
+    const local: AudioDocumentInput = { text: 'Hi.', engine: 'espeak', voice: 'EN-GB' };
+    await pinEngine(local, {});
+    expect(local.pin).toEqual({ engine: 'espeak', model: 'espeak-ng', version: ESPEAK_BUILD, voice: 'en-gb' });
   });
 });

@@ -9,7 +9,9 @@ import { decodeWav } from '../../src/audio/wav.ts';
 import { describeFailure } from '../../src/client/print-result.ts';
 import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
+import type { TtsEngine } from '../../src/engines/engine.ts';
 import { type ReplicateConfig, replicateConfig } from '../../src/engines/replicate/replicate-config.ts';
+import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { type FakeReplicate, type FakeReplicateOptions, startFakeReplicate } from '../../testkit/fake-replicate/fake-replicate-server.ts';
 import { sleep } from '../helpers/async.ts';
@@ -156,6 +158,74 @@ describe('documents on Replicate', () => {
     expect(result.predictTimeSec).toBeGreaterThan(0);
     expect(result.characters).toBe(text.split('\n\n').join('').length);
   });
+});
+
+describe('a document keeps the model it started with', () => {
+  /** A Replicate engine for REPLICATE_MODEL=`model` that counts the chunks it speaks. */
+  function countingEngine(model: string) {
+    const engine = new ReplicateEngine(
+      replicateConfig({ REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake!.url, REPLICATE_MODEL: model }) as ReplicateConfig,
+    );
+    const counted = { spoken: 0 };
+    const wrapped: TtsEngine = {
+      name: 'replicate',
+      pin: (voice, signal) => engine.pin(voice, signal),
+      cannotServe: (pin) => engine.cannotServe(pin),
+      synthesize: (request) => {
+        counted.spoken++;
+        return engine.synthesize(request);
+      },
+    };
+    return { wrapped, counted };
+  }
+
+  it('two workers configured with different models speak one document with one model version, and the result names it', async () => {
+    fake = await startFakeReplicate({ token: TOKEN, latencyMs: 150 });
+    const taskQueue = uniqueTaskQueue('mixed-fleet');
+    // Mid-upgrade: this process's worker still on model A, another worker process already on model B.
+    const a = countingEngine('acme/voice-a');
+    audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { engines: { replicate: a.wrapped } });
+    running = audioWorker.run();
+    await startWorkerProcess(
+      workerProcessEnv(temporal, taskQueue, {
+        REPLICATE_API_TOKEN: TOKEN,
+        REPLICATE_BASE_URL: fake.url,
+        REPLICATE_MODEL: 'acme/voice-b',
+        REPLICATE_POLL_INTERVAL_MS: '100',
+      }),
+    );
+    // Started as the API and a fleet's clients start it: no pin, so the workflow pins it on a worker.
+    const handle = await temporal.client.workflow.start('audioDocument', {
+      args: [{ text: paragraphs(40, 'fleet'), engine: 'replicate', voice: 'af_bella', concurrency: 8 }],
+      taskQueue,
+      workflowId: uniqueTaskQueue('fleet-doc'),
+    });
+    const result = (await handle.result()) as AudioDocumentResult;
+    const created = fake.stats.creates.filter((c) => c.status === 201).length;
+    expect(a.counted.spoken).toBeGreaterThan(0);
+    expect(created - a.counted.spoken).toBeGreaterThan(0); // both workers spoke chunks...
+    const models = new Set(fake.stats.creates.map((c) => `${c.model}:${c.version}`));
+    expect(models.size).toBe(1); // ...all with one model version
+    const [model, version] = [...models][0]!.split(':');
+    expect(result.pin).toMatchObject({ engine: 'replicate', model, version, voice: 'af_bella' });
+    expect(result.spokenBy).toBe(`replicate ${model}@${version!.slice(0, 12)} af_bella`);
+    // The pin is in the history (pinEngine's result), where a rerun of the workflow reads it.
+    const results = ((await handle.fetchHistory()).events ?? []).flatMap(
+      (e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? [],
+    );
+    expect(results.some((payload) => Buffer.from(payload.data!).toString('utf8').includes(`"version":"${version}"`))).toBe(true);
+    await killWorkerProcesses();
+  }, 180_000);
+
+  it('a model that publishes a new version mid-document keeps speaking the version the document started with', async () => {
+    const { fake, start } = await setup({ latencyMs: 150 }, { REPLICATE_MODEL: 'acme/voice-a' });
+    const handle = await start({ text: paragraphs(12, 'republished'), engine: 'replicate', concurrency: 2 });
+    while (fake.stats.creates.length < 2) await sleep(20);
+    fake.options.latestVersions = { 'acme/voice-a': 'b'.repeat(64) }; // the owner pushes a new version
+    await handle.result();
+    expect(new Set(fake.stats.creates.map((c) => c.version)).size).toBe(1);
+    expect(fake.stats.creates[0]!.version).not.toBe('b'.repeat(64));
+  }, 120_000);
 });
 
 describe('a worker killed while predictions are in flight', () => {

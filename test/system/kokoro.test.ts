@@ -16,9 +16,10 @@ import { clientDefaults } from '../../src/config/settings.ts';
 import type { WordTiming } from '../../src/contract/audio.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
 import { EngineInputError, PermanentEngineError, TransientEngineError } from '../../src/engines/engine.ts';
-import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
+import { KokoroEngine, kokoroPin } from '../../src/engines/kokoro/kokoro-engine.ts';
 import {
   ensureKokoroModel,
+  KOKORO_INT8_MODEL_FILE,
   KOKORO_MODEL_FILE,
   KOKORO_MODEL_SHA256,
   KOKORO_VOICES,
@@ -178,7 +179,7 @@ describe('kokoro engine without the model', () => {
       outputDir: root,
     });
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-    const input: SynthesizeChunkInput = { index: 0, text: 'Hi.', engine: 'kokoro', voice: 'klingon', engineOptions: {} };
+    const input: SynthesizeChunkInput = { index: 0, text: 'Hi.', engine: 'kokoro', pin: kokoroPin(), voice: 'klingon', engineOptions: {} };
     const error = await rejection(
       env.run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input),
     );
@@ -194,20 +195,22 @@ describe('kokoro engine without the model', () => {
       index: 0,
       text: 'Hello.',
       engine: 'kokoro',
+      pin: kokoroPin(voice),
       engineOptions: {},
       ...(voice ? { voice } : {}),
       ...(speed ? { speed } : {}),
     });
-    const keys = new Set([
-      chunkKey(input('af_heart'), engine),
-      chunkKey(input('af_bella'), engine),
-      chunkKey(input(), engine),
-      chunkKey(input('af_heart', 1.2), engine),
-    ]);
+    const keys = new Set([chunkKey(input('af_heart')), chunkKey(input('af_bella')), chunkKey(input()), chunkKey(input('af_heart', 1.2))]);
     expect(keys.size).toBe(4);
     // Speed 1 is the engine's own: the same audio, so the same key (and keys made before speed existed).
-    expect(chunkKey(input('af_heart', 1), engine)).toBe(chunkKey(input('af_heart'), engine));
-    expect(engine.identity).toContain(KOKORO_MODEL_SHA256);
+    expect(chunkKey(input('af_heart', 1))).toBe(chunkKey(input('af_heart')));
+    expect(kokoroPin().version).toBe(KOKORO_MODEL_SHA256);
+    // A worker with the int8 model refuses a document pinned to the float32 one, naming both.
+    const int8 = new KokoroEngine({ modelFile: KOKORO_INT8_MODEL_FILE });
+    expect(int8.cannotServe(kokoroPin())).toMatch(
+      /started with kokoro kokoro-v1\.0\.fp32\.onnx@.* this worker has kokoro kokoro-v1\.0\.int8/u,
+    );
+    expect(engine.cannotServe(kokoroPin('af_bella'))).toBeUndefined();
   });
 });
 

@@ -30,6 +30,8 @@ function slowSimulatedEngine(latencyMs: number): TtsEngine {
   const engine = new SimulatedEngine();
   return {
     name: engine.name,
+    pin: (voice) => engine.pin(voice),
+    cannotServe: (pin) => engine.cannotServe(pin),
     synthesize: (request) =>
       engine.synthesize({ ...request, options: { ...request.options, latencyMs: request.options.latencyMs ?? latencyMs } }),
   };

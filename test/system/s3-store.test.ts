@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.ts';
 import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
-import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { BlobOutsideStoreError, type BlobStore, LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { openBlobStore, s3Client } from '../../src/storage/open-blob-store.ts';
 import { abortStaleUploads, removeAbandonedStaging } from '../../src/storage/output-cleanup.ts';
@@ -87,7 +87,7 @@ describe('the chunk store on S3', () => {
       const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
       const chunks: ChunkRef[] = [];
       for (const [index, text] of texts.entries()) {
-        const input: SynthesizeChunkInput = { index, text, engine: 'simulated', engineOptions: {} };
+        const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
         chunks.push(await env.run(activities.synthesizeChunk, input));
       }
       const stitch: StitchInput = { chunks, pausesAfterMs: [300, 300, 0], output: { name: 'doc.wav', format: 'wav' } };
@@ -119,7 +119,7 @@ describe('outputs on S3 (AUDIO_OUTPUT_URL)', () => {
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const chunks: ChunkRef[] = [];
     for (const [index, text] of texts.entries()) {
-      const input: SynthesizeChunkInput = { index, text, engine: 'simulated', engineOptions: {} };
+      const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
       chunks.push(await env.run(activities.synthesizeChunk, input));
     }
     const input: StitchInput = {

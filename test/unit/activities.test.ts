@@ -8,10 +8,11 @@ import { DefaultLogger } from '@temporalio/worker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.ts';
 import type { PreparedText } from '../../src/activities/prepare-text.ts';
+import { chunkKey } from '../../src/activities/synthesize-chunk.ts';
 import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { decodeWav } from '../../src/audio/wav.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
-import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { pauseFrames } from '../../src/stitch/joiner.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { rejection, sleep } from '../helpers/async.ts';
@@ -51,7 +52,7 @@ function activitiesWith(engine: SimulatedEngine): Activities {
 }
 
 function request(text: string, overrides: Partial<SynthesizeChunkInput> = {}): SynthesizeChunkInput {
-  return { index: 0, text, engine: 'simulated', engineOptions: {}, ...overrides };
+  return { index: 0, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {}, ...overrides };
 }
 
 describe('synthesizeChunk', () => {
@@ -154,6 +155,20 @@ describe('synthesizeChunk', () => {
     expect((error as ApplicationFailure).nonRetryable).toBe(true);
     expect((error as ApplicationFailure).type).toBe('EngineUnavailable');
     expect(engine.stats.calls).toBe(0);
+  });
+
+  it('refuses, without retry and naming both, a document pinned to another build of the engine; keys follow the pin', async () => {
+    const engine = new SimulatedEngine();
+    const activities = activitiesWith(engine);
+    const other = { ...simulatedPin(), version: '0' };
+    const error = await rejection(runSynthesize(mockEnv(), activities, request('Hi.', { pin: other })));
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect((error as ApplicationFailure).type).toBe('EngineMismatch');
+    expect(error.message).toContain('this document was started with simulated tones@0, but this worker has simulated tones@1');
+    expect(engine.stats.calls).toBe(0);
+    expect(chunkKey(request('Hi.', { pin: other }))).not.toBe(chunkKey(request('Hi.')));
+    // The pin's voice is the document's; the chunk's own voice (and only it) is in the key.
+    expect(chunkKey(request('Hi.', { pin: { ...simulatedPin(), voice: 'x' } }))).toBe(chunkKey(request('Hi.')));
   });
 
   it('stops quickly when the activity is cancelled during a long synthesis', async () => {

@@ -310,7 +310,7 @@ describe('resolveDocumentInput answers as it did before the schema', () => {
       [
         { text: 'Hi.', colour: 'red' },
         'colour',
-        'Invalid input: colour is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry, tenant, tenantWeight)',
+        'Invalid input: colour is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, pin, output, retry, tenant, tenantWeight)',
       ],
       [
         { text: 'Hi.', output: { pauses: { breathMs: 1 } } },
@@ -320,7 +320,7 @@ describe('resolveDocumentInput answers as it did before the schema', () => {
       [
         { txt: 'Hi.' },
         'txt',
-        'Invalid input: txt is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, output, retry, tenant, tenantWeight)',
+        'Invalid input: txt is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, speed, engineOptions, pin, output, retry, tenant, tenantWeight)',
       ],
       [{ mode: 'parallel' }, 'text', 'Invalid input: text is required'],
       [
@@ -369,10 +369,16 @@ describe('AudioDocumentInputSchema', () => {
   });
 
   it('documents every field and closes every object (these become the API docs)', () => {
-    type Node = { description?: string; type?: string; additionalProperties?: unknown; properties?: Record<string, Node> };
+    type Node = {
+      description?: string;
+      type?: string;
+      additionalProperties?: unknown;
+      properties?: Record<string, Node>;
+      patternProperties?: unknown;
+    };
     const walk = (schema: Node, path: string): void => {
       expect(schema.description, `${path} has no description`).toBeTruthy();
-      if (schema.type !== 'object') return;
+      if (schema.type !== 'object' || schema.patternProperties) return; // a map (a pin's settings) is open by design
       expect(schema.additionalProperties, `${path} is open`).toBe(false);
       for (const [key, child] of Object.entries(schema.properties ?? {})) walk(child, `${path}.${key}`);
     };

@@ -122,8 +122,14 @@ describe('the result', () => {
       historyEvents: events,
     });
     const parts = [part(1, 300), part(2, 500)];
+    const pin = {
+      engine: 'replicate',
+      model: 'jaaari/kokoro-82m',
+      version: 'f559560eb822dc509045f3921a1921234918b91739db4bf3daab2169b71c7a13',
+    } as const;
     const result = documentResult({
       input,
+      pin: { ...pin, voice: 'af_bella' },
       name: 'doc.wav',
       chunks: 4,
       spoken: partTotals(parts),
@@ -146,6 +152,8 @@ describe('the result', () => {
       chapters: stitched.chapters,
       parts: 2,
       historyEvents: { document: 40, largestPart: 500 },
+      pin: { ...pin, voice: 'af_bella' },
+      spokenBy: 'replicate jaaari/kokoro-82m@f559560eb822 af_bella',
     });
     expect(result.loudness).toBeUndefined();
   });

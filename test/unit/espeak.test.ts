@@ -1,8 +1,9 @@
 // eSpeak's word events become word timings: each word's place in the text (UTF-16 offsets, as
 // JavaScript strings count) and in the audio, checked against the sound itself.
 
+import { readFile } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
-import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
+import { ESPEAK_BUILD, EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 
 const engine = new EspeakEngine(1);
 afterAll(() => engine.close());
@@ -44,4 +45,9 @@ it('times every written word where it is heard, with offsets into the text (numb
   const next = words[4]!;
   expect(next.start - smith.end).toBeGreaterThan(0.1 * audio.sampleRate);
   expect(rms(audio.samples.subarray(smith.end, next.start))).toBeLessThan(100);
+});
+
+it('pins the eSpeak build we run: ESPEAK_BUILD is the installed package version', async () => {
+  const manifest = JSON.parse(await readFile('node_modules/@echogarden/espeak-ng-emscripten/package.json', 'utf8')) as { version: string };
+  expect(ESPEAK_BUILD).toBe(manifest.version);
 });

@@ -13,7 +13,7 @@ import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/
 import { LoudnessMeter, levelling } from '../../src/audio/loudness.ts';
 import { int16Bytes } from '../../src/audio/wav.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
-import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { ACX, chapterFileName, groupChapters, openAudioFile, type SpeechTimings } from '../../src/formats/index.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { decodeWithFfmpeg, ffprobe, onsetsMs } from '../helpers/ffmpeg-tools.ts';
@@ -72,7 +72,7 @@ beforeAll(async () => {
   });
   chunks = [];
   for (const [index, text] of TEXTS.entries()) {
-    const input: SynthesizeChunkInput = { index, text, engine: 'simulated', engineOptions: {} };
+    const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
     chunks.push(await env().run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input));
   }
 });

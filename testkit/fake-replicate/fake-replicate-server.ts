@@ -3,7 +3,7 @@
 // errors (401, 402, 404, 422, 429 with `retry_after`, 503), output files, and counters for tests.
 // Listens on 127.0.0.1 only. What it copies is listed in docs/testing.md ("The fake Replicate").
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fakeModelAudio, type OutputFormat } from './output-audio.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -27,6 +27,8 @@ export interface FakeReplicateOptions {
   textField?: string;
   output?: OutputFormat;
   random?: () => number;
+  /** Each model's latest version id (change one to publish a new version); unset, a hash of the model's name. */
+  latestVersions?: Record<string, string>;
 }
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
@@ -52,6 +54,9 @@ interface Prediction {
 export interface CreateRecord {
   atMs: number;
   text: string;
+  /** owner/name, and the version id the prediction runs. */
+  model: string;
+  version: string;
   status: number;
   retryAfterSec?: number;
   predictionId?: string;
@@ -78,7 +83,8 @@ export interface FakeReplicate {
   close(): Promise<void>;
 }
 
-const DEFAULT_VERSION = 'f559560eb822dc509045f3921a1921234918b91739db4bf3daab2169b71c7a13';
+/** A model's first version: the same for the same name on every run. */
+const firstVersion = (model: string) => createHash('sha256').update(model).digest('hex');
 
 export async function startFakeReplicate(options: FakeReplicateOptions): Promise<FakeReplicate> {
   const random = options.random ?? Math.random;
@@ -105,7 +111,8 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
     let match: RegExpMatchArray | null;
     if (request.method === 'POST' && (match = path.match(/^\/v1\/models\/([^/]+)\/([^/]+)\/predictions$/u))) {
       const body = await readJson(request);
-      return create(`${match[1]}/${match[2]}`, DEFAULT_VERSION, body, request, response);
+      const model = `${match[1]}/${match[2]}`;
+      return create(model, latestVersion(model), body, request, response);
     }
     if (request.method === 'POST' && path === '/v1/predictions') {
       const body = await readJson(request);
@@ -149,7 +156,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
     const textField = options.textField ?? 'text';
     const text = typeof input[textField] === 'string' ? (input[textField] as string) : '';
     const preferWait = /^wait/u.test(String(request.headers.prefer ?? ''));
-    const record: CreateRecord = { atMs: performance.now() - startedAt, text, status: 201, preferWait };
+    const record: CreateRecord = { atMs: performance.now() - startedAt, text, model, version, status: 201, preferWait };
     stats.creates.push(record);
     const refuse = (status: number, title: string, detail: string, extra: Record<string, unknown> = {}) => {
       record.status = status;
@@ -272,6 +279,10 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
     };
   }
 
+  function latestVersion(model: string): string {
+    return options.latestVersions?.[model] ?? firstVersion(model);
+  }
+
   function modelView(model: string) {
     const [owner, name] = model.split('/');
     return {
@@ -280,7 +291,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
       name,
       description: 'fake TTS model',
       visibility: 'public',
-      latest_version: { id: DEFAULT_VERSION },
+      latest_version: { id: latestVersion(model) },
     };
   }
 

@@ -5,7 +5,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WordTiming } from '../../contract/audio.ts';
+import type { EnginePin } from '../../contract/input-schema.ts';
 import { EngineInputError, type SynthesisRequest, type SynthesizedAudio, TransientEngineError, type TtsEngine } from '../engine.ts';
+import { localPinMismatch } from '../local-pin.ts';
 import { ThreadPool } from '../thread-pool.ts';
 
 export const ESPEAK_SAMPLE_RATE = 22_050;
@@ -13,6 +15,15 @@ export const ESPEAK_DEFAULT_VOICE = 'en-us';
 /** eSpeak's own rate (espeakRATE_NORMAL): speed 1. */
 const ESPEAK_WORDS_PER_MINUTE = 175;
 const THREAD_URL = new URL('./espeak-thread.js', import.meta.url);
+/** The eSpeak-NG build we run: the version of @echogarden/espeak-ng-emscripten (a unit test keeps it so). */
+export const ESPEAK_BUILD = '0.3.5';
+
+export const espeakPin = (voice?: string): EnginePin => ({
+  engine: 'espeak',
+  model: 'espeak-ng',
+  version: ESPEAK_BUILD,
+  voice: (voice || ESPEAK_DEFAULT_VOICE).toLowerCase(),
+});
 
 interface Job {
   request: SynthesisRequest;
@@ -43,6 +54,14 @@ export class EspeakEngine implements TtsEngine {
 
   constructor(readonly threadCount = Math.min(2, availableParallelism())) {
     this.pool.start(threadCount);
+  }
+
+  async pin(voice: string | undefined): Promise<EnginePin> {
+    return espeakPin(voice);
+  }
+
+  cannotServe(pin: EnginePin): string | undefined {
+    return localPinMismatch(espeakPin(), pin);
   }
 
   /** The audio, and its words as eSpeak's word events place them. */

@@ -7,6 +7,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WordTiming } from '../../contract/audio.ts';
+import type { EnginePin } from '../../contract/input-schema.ts';
 import {
   EngineInputError,
   PermanentEngineError,
@@ -15,6 +16,7 @@ import {
   TransientEngineError,
   type TtsEngine,
 } from '../engine.ts';
+import { localPinMismatch } from '../local-pin.ts';
 import { ThreadPool } from '../thread-pool.ts';
 import type { ThreadData, ThreadRequest } from './kokoro-thread.ts';
 import {
@@ -32,6 +34,15 @@ export const KOKORO_DEFAULT_VOICE = 'af_heart';
 /** Bump when the same model, voice and speed would give other audio (phonemes, trimming): part of the cache key. */
 const PIPELINE_VERSION = 1;
 const THREAD_URL = new URL('./kokoro-thread.js', import.meta.url);
+
+/** The model file's pinned sha256 and how we phonemize and trim: with the voice and the speed (in the key), they decide the audio. */
+export const kokoroPin = (voice?: string, modelFile: string = KOKORO_MODEL_FILE): EnginePin => ({
+  engine: 'kokoro',
+  model: modelFile,
+  version: pinnedSha256(modelFile),
+  voice: (voice || KOKORO_DEFAULT_VOICE).toLowerCase(),
+  settings: { pipeline: PIPELINE_VERSION },
+});
 
 /** Kokoro's audio, with when each word is spoken (samples of `samples`). */
 export interface KokoroAudio extends SynthesizedAudio {
@@ -65,8 +76,6 @@ interface Job {
 
 export class KokoroEngine implements TtsEngine {
   readonly name = 'kokoro' as const;
-  /** The model's sha256 and how we phonemize and trim: with the voice and the speed (in the key), they decide the audio. */
-  readonly identity: string;
   readonly threadCount: number;
   readonly intraOpThreads: number;
   readonly modelFile: string;
@@ -100,11 +109,14 @@ export class KokoroEngine implements TtsEngine {
     this.threadCount = options.threads ?? defaultKokoroSessions();
     this.intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / this.threadCount));
     this.modelFile = options.modelFile ?? KOKORO_MODEL_FILE;
-    this.identity = JSON.stringify([
-      'kokoro',
-      pinnedSha256(this.modelFile),
-      { defaultVoice: KOKORO_DEFAULT_VOICE, pipeline: PIPELINE_VERSION },
-    ]);
+  }
+
+  async pin(voice: string | undefined): Promise<EnginePin> {
+    return kokoroPin(voice, this.modelFile);
+  }
+
+  cannotServe(pin: EnginePin): string | undefined {
+    return localPinMismatch(kokoroPin(undefined, this.modelFile), pin);
   }
 
   async synthesize(request: SynthesisRequest): Promise<KokoroAudio> {

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Replicate from 'replicate';
 import { decodeAudioFile } from '../../audio/decode.ts';
+import type { EnginePin } from '../../contract/input-schema.ts';
 import {
   PermanentEngineError,
   RateLimitedError,
@@ -17,6 +18,7 @@ import { CreatePacer } from './create-pacer.ts';
 import { oneRequestPerCall } from './one-request-fetch.ts';
 import type { ReplicateConfig } from './replicate-config.ts';
 import { mapReplicateError } from './replicate-errors.ts';
+import { type PinnedModel, pinnedApi, pinnedModel, REPLICATE_API, replicatePinSettings } from './replicate-pin.ts';
 
 interface Prediction {
   id: string;
@@ -33,28 +35,18 @@ interface ReplicateCheckpoint {
 }
 
 const USABLE = ['starting', 'processing', 'succeeded'];
+/** The version of a model that has none to name (Replicate's official models). */
+const LATEST = 'latest';
 const FIRST_POLL_MS = 200;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export class ReplicateEngine implements TtsEngine {
   readonly name = 'replicate' as const;
-  readonly identity: string;
   private readonly client: Replicate;
   private readonly pacer: CreatePacer;
 
   constructor(private readonly config: ReplicateConfig) {
     this.pacer = new CreatePacer(60_000 / config.ratePerMinute);
-    const { model, version, textField, voiceField, extraInput, baseUrl } = config;
-    // The base URL too: a local fake's tones must never be reused as the real model's audio.
-    this.identity = JSON.stringify([
-      'replicate',
-      baseUrl ?? 'https://api.replicate.com/v1',
-      model,
-      version ?? 'latest',
-      textField,
-      voiceField,
-      extraInput,
-    ]);
     this.client = new Replicate({
       auth: config.token,
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
@@ -63,15 +55,46 @@ export class ReplicateEngine implements TtsEngine {
     });
   }
 
-  async synthesize({ text, voice, speed, signal, resumeFrom, checkpoint, documentCancelled }: SynthesisRequest): Promise<SynthesizedAudio> {
+  /** REPLICATE_MODEL, its "latest" resolved to the version id it is today (a book keeps one voice). */
+  async pin(voice: string | undefined, signal: AbortSignal): Promise<EnginePin> {
+    const { model } = this.config;
+    const version = this.config.version ?? (await this.latestVersion(model, signal));
+    return { engine: 'replicate', model, version, ...(voice ? { voice } : {}), settings: replicatePinSettings(this.config) };
+  }
+
+  /** Any model of the same provider: the model travels with the document, only the token is the worker's. */
+  cannotServe(pin: EnginePin): string | undefined {
+    const ours = this.config.baseUrl ?? REPLICATE_API;
+    if (pinnedApi(pin) === ours) return undefined;
+    return `this document was started on the Replicate API at ${pinnedApi(pin)}, but this worker calls ${ours}`;
+  }
+
+  async synthesize({
+    text,
+    pin,
+    voice,
+    speed,
+    signal,
+    resumeFrom,
+    checkpoint,
+    documentCancelled,
+  }: SynthesisRequest): Promise<SynthesizedAudio> {
+    const model = pinnedModel(
+      pin ?? {
+        engine: 'replicate',
+        model: this.config.model,
+        version: this.config.version ?? LATEST,
+        settings: replicatePinSettings(this.config),
+      },
+    );
     let prediction = await this.resume(resumeFrom, signal);
     if (!prediction) {
-      prediction = await this.create(text, voice, speed, signal);
+      prediction = await this.create(model, text, voice, speed, signal);
       checkpoint?.({ predictionId: prediction.id } satisfies ReplicateCheckpoint);
     }
     try {
       const finished = await this.waitUntilDone(prediction, signal);
-      const audio = await decodeAudioFile(await this.download(finished, signal));
+      const audio = await decodeAudioFile(await this.download(model, finished, signal));
       return { ...audio, ...(finished.metrics?.predict_time === undefined ? {} : { predictTimeSec: finished.metrics.predict_time }) };
     } catch (error) {
       // Only when the document was cancelled: after a timeout or a worker shutdown the retry resumes it.
@@ -96,8 +119,13 @@ export class ReplicateEngine implements TtsEngine {
   }
 
   /** Without `Prefer: wait`: the id comes back at once, so a crash right after cannot lose it. */
-  private async create(text: string, voice: string | undefined, speed: number | undefined, signal: AbortSignal): Promise<Prediction> {
-    const { model, version, textField, voiceField, speedField, extraInput } = this.config;
+  private async create(
+    { model, version, textField, voiceField, speedField, extraInput }: PinnedModel,
+    text: string,
+    voice: string | undefined,
+    speed: number | undefined,
+    signal: AbortSignal,
+  ): Promise<Prediction> {
     const input = {
       ...extraInput,
       [textField]: text,
@@ -107,7 +135,9 @@ export class ReplicateEngine implements TtsEngine {
     // No signal on the request itself: aborting after it was sent could lose a prediction we pay for.
     return this.pacer.run(async () => {
       try {
-        return (await this.client.predictions.create(version ? { version, input } : { model, input })) as Prediction;
+        // owner/name:version, which the API accepts as a version (a model without versions runs its own "latest").
+        const run = version === LATEST ? { model, input } : { version: `${model}:${version}`, input };
+        return (await this.client.predictions.create(run)) as Prediction;
       } catch (error) {
         const mapped = mapReplicateError(error, 'create');
         if (mapped instanceof RateLimitedError) this.pacer.holdFor(mapped.retryAfterMs);
@@ -143,8 +173,8 @@ export class ReplicateEngine implements TtsEngine {
     return current;
   }
 
-  private async download(prediction: Prediction, signal: AbortSignal): Promise<Uint8Array> {
-    const url = this.outputUrl(prediction.output);
+  private async download(model: PinnedModel, prediction: Prediction, signal: AbortSignal): Promise<Uint8Array> {
+    const url = outputUrl(model, prediction.output);
     let response: Response;
     try {
       response = await fetch(url, { signal: withTimeout(signal) });
@@ -156,18 +186,16 @@ export class ReplicateEngine implements TtsEngine {
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  /** A URL string, a list of them, or an object with the configured field (the client's FileOutput wrapping is off). */
-  private outputUrl(output: unknown): string {
-    const first = Array.isArray(output) ? output[0] : output;
-    if (typeof first === 'string') return first;
-    if (first && typeof first === 'object') {
-      const record = first as Record<string, unknown>;
-      const field = this.config.outputField ?? Object.keys(record).find((key) => typeof record[key] === 'string');
-      if (field && typeof record[field] === 'string') return record[field] as string;
+  /** The version a model runs when none is named; official models without versions keep LATEST. */
+  private async latestVersion(model: string, signal: AbortSignal): Promise<string> {
+    const [owner, name] = model.split('/') as [string, string];
+    try {
+      const found = (await this.client.models.get(owner, name, { signal: withTimeout(signal) })) as { latest_version?: { id?: string } };
+      return found.latest_version?.id ?? LATEST;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw mapReplicateError(error, 'get');
     }
-    throw new TransientEngineError(
-      `cannot find an audio URL in the model's output (set REPLICATE_OUTPUT_FIELD): ${JSON.stringify(output)?.slice(0, 200)}`,
-    );
   }
 
   private async get(id: string, signal: AbortSignal): Promise<Prediction> {
@@ -183,6 +211,20 @@ export class ReplicateEngine implements TtsEngine {
   private async cancel(id: string): Promise<void> {
     await this.client.predictions.cancel(id, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => undefined);
   }
+}
+
+/** A URL string, a list of them, or an object with the configured field (the client's FileOutput wrapping is off). */
+function outputUrl({ outputField }: PinnedModel, output: unknown): string {
+  const first = Array.isArray(output) ? output[0] : output;
+  if (typeof first === 'string') return first;
+  if (first && typeof first === 'object') {
+    const record = first as Record<string, unknown>;
+    const field = outputField ?? Object.keys(record).find((key) => typeof record[key] === 'string');
+    if (field && typeof record[field] === 'string') return record[field] as string;
+  }
+  throw new TransientEngineError(
+    `cannot find an audio URL in the model's output (set REPLICATE_OUTPUT_FIELD): ${JSON.stringify(output)?.slice(0, 200)}`,
+  );
 }
 
 /** A stalled connection fails the request (and the attempt is retried) instead of holding it until the activity times out. */
