@@ -1,5 +1,5 @@
 // Writes the binary fixtures of test/unit/books.test.ts into test/fixtures/books/ (see its README.md).
-// The two pandoc EPUBs are made only when pandoc is on PATH; everything else is built here, from
+// The pandoc EPUBs are made only when pandoc is on PATH; everything else is built here, from
 // those EPUBs and from fixed strings, so a rerun gives the same bytes (pandoc's aside: it stamps
 // a date and a random id).
 //   node --import tsx scripts/make-book-fixtures.ts
@@ -18,13 +18,16 @@ const write = (name: string, bytes: Uint8Array | string): void => {
 
 // --- EPUBs from pandoc ---
 
-try {
-  execFileSync('pandoc', ['lighthouse.md', '-o', 'lighthouse-epub3.epub'], { cwd: dir });
-  execFileSync('pandoc', ['lighthouse.md', '-t', 'epub2', '-o', 'lighthouse-epub2.epub'], { cwd: dir });
-  console.log('wrote lighthouse-epub3.epub, lighthouse-epub2.epub (pandoc)');
-} catch {
-  if (!existsSync(join(dir, 'lighthouse-epub3.epub'))) throw new Error('pandoc is needed once: apt-get install -y pandoc');
-  console.log('pandoc not found: keeping lighthouse-epub3.epub and lighthouse-epub2.epub');
+// lighthouse: chapters, a footnote, a list; harbour: a title page with subtitle, two authors, publisher, date and rights.
+for (const book of ['lighthouse', 'harbour']) {
+  try {
+    execFileSync('pandoc', [`${book}.md`, '-o', `${book}-epub3.epub`], { cwd: dir });
+    execFileSync('pandoc', [`${book}.md`, '-t', 'epub2', '-o', `${book}-epub2.epub`], { cwd: dir });
+    console.log(`wrote ${book}-epub3.epub, ${book}-epub2.epub (pandoc)`);
+  } catch {
+    if (!existsSync(join(dir, `${book}-epub3.epub`))) throw new Error('pandoc is needed once: apt-get install -y pandoc');
+    console.log(`pandoc not found: keeping ${book}-epub3.epub and ${book}-epub2.epub`);
+  }
 }
 const epub3 = readFileSync(join(dir, 'lighthouse-epub3.epub'));
 

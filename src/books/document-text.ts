@@ -19,6 +19,11 @@ export function collapseWhitespace(text: string): string {
   return visible.replace(/\s{2,}|[^\S ]/g, ' ').trim();
 }
 
+/** Titles compare equal whatever their case, spacing and punctuation ("Chapter 1." = "CHAPTER 1"). */
+export function sameTitleKey(title: string): string {
+  return title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
 /** Collects blocks, dropping empty ones and keeping consecutive items of one list together. */
 export class BlockList {
   readonly blocks: Block[] = [];

@@ -1,7 +1,7 @@
 // An EPUB's package: META-INF/container.xml → the OPF → metadata, manifest and spine.
 
 import { posix } from 'node:path';
-import { attribute, elements, parseXml, textOf } from './epub-xml.ts';
+import { attribute, elements, parseXml, textOf, type XmlNode } from './epub-xml.ts';
 import type { DocumentFileError } from './errors.ts';
 import type { ZipArchive } from './zip-archive.ts';
 
@@ -17,10 +17,21 @@ export interface SpineItem extends ManifestItem {
   linear: boolean;
 }
 
+/** A page the book names by its role: an EPUB 2 <guide> reference, or an EPUB 3 landmark. */
+export interface Landmark {
+  /** "title-page", "copyright-page", "text" (guide); "titlepage", "bodymatter" (landmarks). */
+  type: string;
+  path: string;
+  fragment?: string;
+}
+
 export interface EpubPackage {
   title?: string;
-  author?: string;
+  /** dc:creator names that are authors, in order (see `authors`). */
+  authors: string[];
   spine: SpineItem[];
+  /** The EPUB 2 <guide>; EPUB 3 books may keep one for older readers. */
+  guide: Landmark[];
   /** The EPUB 3 navigation document, if any. */
   navPath?: string;
   /** The EPUB 2 NCX table of contents, if any. */
@@ -68,19 +79,28 @@ export function readPackage(archive: ZipArchive, unreadable: (problem: string) =
     manifest.get((spineElement && attribute(spineElement, 'toc')) ?? '') ?? items.find((item) => item.mediaType === NCX_MEDIA_TYPE);
 
   const metadata = elements(opf, 'metadata')[0];
-  const result: EpubPackage = { spine };
+  const result: EpubPackage = { spine, guide: guideOf(opf, opfPath), authors: metadata ? authors(metadata) : [] };
   const title = metadata && elements(metadata, 'title').map(textOf).find(Boolean);
-  const author = metadata && authors(metadata);
   const navPath = items.find((item) => item.properties.includes('nav'))?.path;
   if (title) result.title = title;
-  if (author) result.author = author;
   if (navPath) result.navPath = navPath;
   if (ncx) result.ncxPath = ncx.path;
   return result;
 }
 
+function guideOf(opf: XmlNode, opfPath: string): Landmark[] {
+  const guide: Landmark[] = [];
+  for (const reference of elements(opf, 'guide').flatMap((element) => elements(element, 'reference'))) {
+    const type = attribute(reference, 'type')?.toLowerCase();
+    const href = attribute(reference, 'href');
+    const target = href === undefined ? undefined : resolveHref(opfPath, href);
+    if (type && target) guide.push({ type, ...target });
+  }
+  return guide;
+}
+
 /** dc:creator entries that are authors: no role, or role "aut" (EPUB 2 opf:role or an EPUB 3 refines). */
-function authors(metadata: Parameters<typeof elements>[0]): string | undefined {
+function authors(metadata: Parameters<typeof elements>[0]): string[] {
   const roles = new Map<string, string>();
   for (const meta of elements(metadata, 'meta')) {
     const refines = attribute(meta, 'refines');
@@ -93,8 +113,7 @@ function authors(metadata: Parameters<typeof elements>[0]): string | undefined {
     .filter((creator) => (roleOf(creator) ?? 'aut') === 'aut')
     .map(textOf)
     .filter(Boolean);
-  const found = named.length > 0 ? named : creators.slice(0, 1).map(textOf).filter(Boolean);
-  return found.length > 0 ? found.join(', ') : undefined;
+  return named.length > 0 ? named : creators.slice(0, 1).map(textOf).filter(Boolean);
 }
 
 /** An href relative to `fromPath` → zip path and fragment; undefined for links out of the book. */

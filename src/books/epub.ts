@@ -1,13 +1,24 @@
 // EPUB 2 and 3 → blocks: the spine's documents in reading order, each converted like an HTML
-// page (html.ts), with the table of contents' titles as headings. DRM-protected books are refused.
+// page (html.ts), with the table of contents' titles as headings, front matter left out or announced
+// (epub-front-matter.ts). DRM-protected books are refused.
 
 import { BlockList } from './document-text.ts';
+import { type FrontMatter, frontMatterPaths, isUnmarkedTitlePage, titleAnnouncement } from './epub-front-matter.ts';
 import { readPackage } from './epub-package.ts';
 import { readTocTitles } from './epub-toc.ts';
 import { attribute, elements, parseXml, xmlBytesToText } from './epub-xml.ts';
 import { DocumentFileError } from './errors.ts';
 import { htmlToBlocks } from './html.ts';
 import { ZipArchive } from './zip-archive.ts';
+
+export interface EpubOptions {
+  /**
+   * Title and copyright pages, covers and tables of contents are never read. 'announce' (the default)
+   * opens the book with "<Title>. By <Author>." from its metadata, before the first chapter's heading;
+   * 'skip' opens it with the first chapter.
+   */
+  frontMatter?: FrontMatter;
+}
 
 export interface EpubContent {
   blocks: BlockList;
@@ -29,7 +40,7 @@ export function isZip(bytes: Uint8Array): boolean {
  * Reads an EPUB (a zip whose "mimetype" says so, or a .epub with a container.xml).
  * Throws DocumentFileError for a damaged, protected, non-EPUB or empty archive.
  */
-export function readEpub(bytes: Uint8Array, fileName: string): EpubContent {
+export function readEpub(bytes: Uint8Array, fileName: string, { frontMatter = 'announce' }: EpubOptions = {}): EpubContent {
   const name = JSON.stringify(fileName);
   const unreadable = (problem: string): DocumentFileError => new DocumentFileError(`${name} is not a readable EPUB: ${problem}`);
   if (!isZip(bytes)) throw unreadable('it is not a zip archive');
@@ -44,7 +55,10 @@ export function readEpub(bytes: Uint8Array, fileName: string): EpubContent {
 
   const book = readPackage(archive, unreadable);
   const titles = readTocTitles(archive, book);
-  const readingOrder = book.spine.filter((item) => item.linear && item.path !== book.navPath && CONTENT_MEDIA_TYPES.has(item.mediaType));
+  const unspoken = frontMatterPaths(archive, book);
+  const readingOrder = book.spine.filter(
+    (item) => item.linear && item.path !== book.navPath && !unspoken.has(item.path) && CONTENT_MEDIA_TYPES.has(item.mediaType),
+  );
   const documents = archive.readAll(readingOrder.map((item) => item.path));
   const blocks = new BlockList();
   for (const item of readingOrder) {
@@ -58,15 +72,19 @@ export function readEpub(bytes: Uint8Array, fileName: string): EpubContent {
       headingsAtStart: forDocument?.atStart ?? [],
       headingsAtId: forDocument?.atId ?? new Map(),
     });
-    // A TOC title over nothing ("Cover" over an image) would be a chapter of silence.
-    if (!hasText) blocks.blocks.length = start;
+    // A TOC title over nothing ("Cover" over an image) would be a chapter of silence; a title page
+    // before the text would read the author's name as a chapter.
+    if (!hasText || (start === 0 && isUnmarkedTitlePage(blocks.blocks, book))) blocks.blocks.length = start;
   }
   if (blocks.blocks.length === 0) {
     throw new DocumentFileError(`${name} has no readable text (its pages may be images, or its spine lists no documents)`);
   }
+  // Before the first heading and not a heading itself: the book's opening, not a chapter of its own.
+  const announcement = frontMatter === 'announce' ? titleAnnouncement(book) : undefined;
+  if (announcement) blocks.blocks.unshift({ kind: 'paragraph', text: announcement });
   const result: EpubContent = { blocks };
   if (book.title) result.title = book.title;
-  if (book.author) result.author = book.author;
+  if (book.authors.length > 0) result.author = book.authors.join(', ');
   return result;
 }
 

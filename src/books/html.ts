@@ -2,7 +2,8 @@
 // A streaming parse (htmlparser2's callbacks, no DOM): a 5 MB chapter costs its text, not a tree.
 
 import { Parser } from 'htmlparser2';
-import { type BlockList, collapseWhitespace } from './document-text.ts';
+import { type BlockList, collapseWhitespace, sameTitleKey } from './document-text.ts';
+import { UNSPOKEN_PAGE_TYPES } from './epub-front-matter.ts';
 import { DocumentFileError } from './errors.ts';
 
 export interface HtmlOptions {
@@ -43,7 +44,10 @@ const SKIPPED = new Set([
   'textarea',
   'button',
 ]);
-/** epub:type / role values whose content is not part of the reading (notes are out of the flow). */
+/**
+ * epub:type / role values whose content is not part of the reading (notes are out of the flow); so are
+ * the pages of UNSPOKEN_PAGE_TYPES (title and copyright pages, tables of contents).
+ */
 const SKIPPED_TYPES = new Set([
   'footnote',
   'footnotes',
@@ -304,10 +308,7 @@ function isSkippedByType(attributes: Record<string, string>): boolean {
   if (attributes.hidden !== undefined) return true;
   const types = `${attributes['epub:type'] ?? ''} ${attributes.role ?? ''}`.toLowerCase().split(/\s+/u);
   const classes = (attributes.class ?? '').toLowerCase().split(/\s+/u);
-  return types.some((type) => SKIPPED_TYPES.has(type)) || classes.some((name) => SKIPPED_CLASSES.has(name));
-}
-
-/** Titles compare equal whatever their case, spacing and punctuation ("Chapter 1." = "CHAPTER 1"). */
-function sameTitleKey(title: string): string {
-  return title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  return (
+    types.some((type) => SKIPPED_TYPES.has(type) || UNSPOKEN_PAGE_TYPES.has(type)) || classes.some((name) => SKIPPED_CLASSES.has(name))
+  );
 }

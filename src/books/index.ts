@@ -3,11 +3,12 @@
 
 import { decodeText } from './decode-text.ts';
 import { BlockList, countHeadings, renderDocumentText } from './document-text.ts';
-import { isZip, readEpub } from './epub.ts';
+import { type EpubOptions, isZip, readEpub } from './epub.ts';
 import { DocumentFileError } from './errors.ts';
 import { htmlToBlocks } from './html.ts';
 import { looksLikeMarkdown, markdownToBlocks } from './markdown.ts';
 
+export type { FrontMatter } from './epub-front-matter.ts';
 export { DocumentFileError } from './errors.ts';
 
 export type SourceFormat = 'text' | 'markdown' | 'html' | 'epub';
@@ -27,13 +28,16 @@ export interface ImportedDocument {
 
 const HTML_START = /^(?:\s|<\?xml[^>]*>|<!--[\s\S]*?-->)*<(?:!doctype\s+html|html[\s>])/iu;
 
+/** How a document is read; an option for one format does nothing to the others. */
+export type ReadOptions = EpubOptions;
+
 /** Reads `bytes` (named `fileName`, for its extension and for messages). Throws DocumentFileError only. */
-export async function readDocument(bytes: Uint8Array, fileName: string): Promise<ImportedDocument> {
+export async function readDocument(bytes: Uint8Array, fileName: string, options: ReadOptions = {}): Promise<ImportedDocument> {
   const extension = /\.([^./\\]+)$/u.exec(fileName)?.[1]?.toLowerCase() ?? '';
   const name = JSON.stringify(fileName);
 
   if (isZip(bytes) || extension === 'epub') {
-    const { blocks, ...metadata } = readEpub(bytes, fileName);
+    const { blocks, ...metadata } = readEpub(bytes, fileName, options);
     return { ...metadata, ...canonical(blocks, name), format: 'epub' };
   }
 

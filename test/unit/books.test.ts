@@ -19,12 +19,15 @@ async function failure(bytes: Uint8Array | Promise<Uint8Array>, name: string): P
   return error as DocumentFileError;
 }
 
-/** The pandoc EPUB 3 with some entries added, replaced or (undefined) removed. */
-async function changedEpub(changes: Record<string, string | undefined>): Promise<Uint8Array> {
-  const entries: Zippable = unzipSync(await fixture('lighthouse-epub3.epub'));
-  for (const [name, content] of Object.entries(changes)) {
-    if (content === undefined) delete entries[name];
-    else entries[name] = utf8(content);
+type EntryChange = string | undefined | ((current: string) => string);
+
+/** A pandoc EPUB (the EPUB 3 unless named) with entries added, replaced, edited or (undefined) removed. */
+async function changedEpub(changes: Record<string, EntryChange>, base = 'lighthouse-epub3.epub'): Promise<Uint8Array> {
+  const entries: Zippable = unzipSync(await fixture(base));
+  for (const [name, change] of Object.entries(changes)) {
+    if (change === undefined) delete entries[name];
+    else if (typeof change === 'string') entries[name] = utf8(change);
+    else entries[name] = utf8(change(new TextDecoder().decode(entries[name] as Uint8Array)));
   }
   return zipSync(entries);
 }
@@ -89,27 +92,29 @@ describe('HTML', () => {
   });
 });
 
-describe('EPUB', () => {
-  const lighthouse = `${[
-    '# The Lighthouse Keeper',
-    'Mara Quill',
-    '# The Storm',
-    'The wind rose before dawn, and the keeper climbed the stairs.',
-    '# The Lamp',
-    'He trimmed the wick & lit the lamp. The light swept the bay.',
-    '# The Ship',
-    'A ship came out of the rain, its sails torn.',
-    '- a torn jib\n- a broken mast',
-    '# The Morning',
-    'By morning the sea was calm, and the keeper slept.',
-  ].join('\n\n')}\n`;
+/** The lighthouse EPUBs' chapters, as read. */
+const lighthouseChapters = `${[
+  '# The Storm',
+  'The wind rose before dawn, and the keeper climbed the stairs.',
+  '# The Lamp',
+  'He trimmed the wick & lit the lamp. The light swept the bay.',
+  '# The Ship',
+  'A ship came out of the rain, its sails torn.',
+  '- a torn jib\n- a broken mast',
+  '# The Morning',
+  'By morning the sea was calm, and the keeper slept.',
+].join('\n\n')}\n`;
 
+/** As read by default: the title page announced, not read. */
+const lighthouse = `The Lighthouse Keeper. By Mara Quill.\n\n${lighthouseChapters}`;
+
+describe('EPUB', () => {
   it.each(['lighthouse-epub3.epub', 'lighthouse-epub2.epub'])(
     '%s (pandoc): chapters in spine order, TOC titles once each, footnotes left out',
     async (name) => {
       const doc = await read(name);
       expect(doc.text).toBe(lighthouse);
-      expect(doc).toMatchObject({ format: 'epub', title: 'The Lighthouse Keeper', author: 'Mara Quill', chapters: 5 });
+      expect(doc).toMatchObject({ format: 'epub', title: 'The Lighthouse Keeper', author: 'Mara Quill', chapters: 4 });
       expect(doc.encoding).toBeUndefined();
     },
   );
@@ -118,6 +123,7 @@ describe('EPUB', () => {
     const doc = await read('toc-titles.epub');
     expect(doc.text).toBe(
       `${[
+        'Short Tales & Sketches. By Ann Writer.',
         '# Chapter One',
         'The first chapter has no heading of its own; the table of contents names it.',
         'It has two paragraphs and a page break.',
@@ -185,6 +191,124 @@ describe('EPUB', () => {
     const zip = zipSync({ 'word/document.xml': utf8('<w:document/>') });
     expect((await failure(zip, 'letter.docx')).message).toMatch(/is a zip archive, not an EPUB/u);
     expect((await failure(utf8('plain words'), 'book.epub')).message).toMatch(/not a readable EPUB: it is not a zip archive/u);
+  });
+});
+
+describe('EPUB front matter', () => {
+  const harbourChapters = `${[
+    '# Chapter One',
+    'The harbour light burned all night, and the boats came home.',
+    '# Chapter Two',
+    'At dawn the keeper put out the light and went to sleep.',
+  ].join('\n\n')}\n`;
+  const harbourAnnouncement = 'The Harbour Light. By Mara Quill and Tom Reed.';
+  /** What pandoc's title page of harbour.md says besides the title (subtitle, authors, publisher, date, rights). */
+  const harbourTitlePage = [
+    'A Short Novel',
+    'Mara Quill',
+    'Tom Reed',
+    'Gull Press',
+    '1 May 2024',
+    '© 2024 Mara Quill. All rights reserved.',
+  ];
+
+  const page = (body: string, bodyType?: string): string =>
+    '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">' +
+    `<head><title>page</title></head><body${bodyType ? ` epub:type="${bodyType}"` : ''}>${body}</body></html>`;
+  /** Adds text/<id>.xhtml pages to a pandoc OPF's manifest and spine, before the first chapter, and references to its guide. */
+  const withPages =
+    (ids: string[], guide = '') =>
+    (opf: string): string =>
+      opf
+        .replace(
+          '</manifest>',
+          `${ids.map((id) => `<item id="${id}" href="text/${id}.xhtml" media-type="application/xhtml+xml"/>`).join('')}</manifest>`,
+        )
+        .replace(
+          '<itemref idref="ch001_xhtml" />',
+          `${ids.map((id) => `<itemref idref="${id}"/>`).join('')}<itemref idref="ch001_xhtml" />`,
+        )
+        .replace('<guide>', `<guide>${guide}`);
+
+  it.each(['harbour-epub3.epub', 'harbour-epub2.epub'])(
+    '%s (pandoc): the title page is announced once and not read; the chapters start at chapter 1',
+    async (name) => {
+      const doc = await read(name);
+      expect(doc.text).toBe(`${harbourAnnouncement}\n\n${harbourChapters}`);
+      expect(doc.text.split(harbourAnnouncement)).toHaveLength(2);
+      expect(headings(doc.text)).toEqual(['# Chapter One', '# Chapter Two']);
+      expect(doc).toMatchObject({ title: 'The Harbour Light', author: 'Mara Quill, Tom Reed', chapters: 2 });
+      const lines = doc.text.split('\n');
+      for (const line of [...harbourTitlePage, '# The Harbour Light', '# Title Page']) expect(lines).not.toContain(line);
+    },
+  );
+
+  it.each([
+    ['harbour-epub3.epub', harbourChapters],
+    ['harbour-epub2.epub', harbourChapters],
+    ['lighthouse-epub3.epub', lighthouseChapters],
+    ['lighthouse-epub2.epub', lighthouseChapters],
+  ])('%s with frontMatter "skip": no announcement, the first chapter first', async (name, chapters) => {
+    const doc = await readDocument(await fixture(name), name, { frontMatter: 'skip' });
+    expect(doc.text).toBe(chapters);
+    expect(doc.title).toBeDefined(); // the metadata still names the book, for the tags
+  });
+
+  it("EPUB 2: the guide's title and copyright pages are not read; its foreword is", async () => {
+    const bytes = await changedEpub(
+      {
+        'EPUB/content.opf': withPages(
+          ['copyright', 'foreword'],
+          '<reference type="title-page" href="text/title_page.xhtml"/><reference type="copyright-page" href="text/copyright.xhtml"/>' +
+            '<reference type="foreword" href="text/foreword.xhtml"/>',
+        ),
+        // Without the author's name on it, only the guide tells this title page from a chapter.
+        'EPUB/text/title_page.xhtml': page('<h1>The Lighthouse Keeper</h1><p>A story in four scenes</p><p>Illustrated by Ivo Brush</p>'),
+        'EPUB/text/copyright.xhtml': page('<p>Copyright © 2024 Mara Quill. All rights reserved.</p><p>First published by Gull Press.</p>'),
+        'EPUB/text/foreword.xhtml': page('<h1>Foreword</h1><p>A keeper told me this story.</p>'),
+      },
+      'lighthouse-epub2.epub',
+    );
+    const doc = await readDocument(bytes, 'guide.epub');
+    expect(doc.text).toBe(`The Lighthouse Keeper. By Mara Quill.\n\n# Foreword\n\nA keeper told me this story.\n\n${lighthouseChapters}`);
+  });
+
+  it('keeps a document the guide marks only in part (a fragment), or also as where the text starts', async () => {
+    const guide =
+      '<reference type="title-page" href="text/ch001.xhtml#the-storm"/><reference type="copyright-page" href="text/ch002.xhtml"/>' +
+      '<reference type="text" href="text/ch002.xhtml#the-ship"/>';
+    const bytes = await changedEpub({ 'EPUB/content.opf': withPages([], guide) }, 'lighthouse-epub2.epub');
+    expect((await readDocument(bytes, 'marked.epub')).text).toBe(lighthouse);
+  });
+
+  it("EPUB 3: the landmarks' title page is not read, whatever it says", async () => {
+    const bytes = await changedEpub({ 'EPUB/text/title_page.xhtml': page('<h1>The Lighthouse Keeper</h1><p>A story in four scenes</p>') });
+    expect((await readDocument(bytes, 'landmarks.epub')).text).toBe(lighthouse);
+  });
+
+  it('EPUB 3 without landmarks: epub:type on a body or a section leaves out title, half-title and copyright pages; a dedication is read', async () => {
+    const bytes = await changedEpub({
+      'EPUB/nav.xhtml': (nav) => nav.replace(/<nav epub:type="landmarks"[\s\S]*?<\/nav>/u, ''),
+      'EPUB/content.opf': withPages(['halftitle', 'copyright', 'dedication']),
+      'EPUB/text/halftitle.xhtml': page('<h1>The Lighthouse Keeper</h1>', 'frontmatter halftitlepage'),
+      'EPUB/text/copyright.xhtml': page('<section epub:type="copyright-page"><p>Copyright © 2024 Mara Quill.</p></section>', 'frontmatter'),
+      // "frontmatter" alone is no reason to skip: pandoc puts it on prefaces and dedications too.
+      'EPUB/text/dedication.xhtml': page('<section epub:type="dedication"><p>For the keepers of lights.</p></section>', 'frontmatter'),
+    });
+    const doc = await readDocument(bytes, 'types.epub');
+    expect(doc.text).toBe(`The Lighthouse Keeper. By Mara Quill.\n\nFor the keepers of lights.\n\n${lighthouseChapters}`);
+  });
+
+  it('reads a first page that names the book and its author but goes on into the story', async () => {
+    const story = `${'The keeper wrote all of this down himself, years later, in the log he kept by the lamp. '.repeat(3).trim()}`;
+    const bytes = await changedEpub(
+      { 'EPUB/text/title_page.xhtml': page(`<h1>The Lighthouse Keeper</h1><p>Mara Quill</p><p>${story}</p>`) },
+      'lighthouse-epub2.epub',
+    );
+    const doc = await readDocument(bytes, 'opening.epub');
+    expect(doc.text).toBe(
+      `The Lighthouse Keeper. By Mara Quill.\n\n# The Lighthouse Keeper\n\nMara Quill\n\n${story}\n\n${lighthouseChapters}`,
+    );
   });
 });
 
