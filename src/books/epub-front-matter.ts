@@ -7,8 +7,9 @@ import { type EpubPackage, type Landmark, resolveHref } from './epub-package.ts'
 import { attribute, elements, parseXml, type XmlElement } from './epub-xml.ts';
 import type { ZipArchive } from './zip-archive.ts';
 
-/** 'announce': the book opens with its title and authors, once; 'skip': with its first chapter. */
-export type FrontMatter = 'announce' | 'skip';
+/** How an EPUB's title page is read: 'announce', the book opens with its title and authors, once; 'skip', with its first chapter. */
+export const FRONT_MATTER = ['announce', 'skip'] as const;
+export type FrontMatter = (typeof FRONT_MATTER)[number];
 
 /**
  * Page types that are not read: EPUB 2 guide types, EPUB 3 epub:type values and DPUB-ARIA roles.

@@ -8,7 +8,7 @@ import { DocumentFileError } from './errors.ts';
 import { htmlToBlocks } from './html.ts';
 import { looksLikeMarkdown, markdownToBlocks } from './markdown.ts';
 
-export type { FrontMatter } from './epub-front-matter.ts';
+export { FRONT_MATTER, type FrontMatter } from './epub-front-matter.ts';
 export { DocumentFileError } from './errors.ts';
 
 export type SourceFormat = 'text' | 'markdown' | 'html' | 'epub';

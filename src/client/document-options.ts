@@ -3,7 +3,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DocumentFileError, type ImportedDocument, readDocument } from '../books/index.ts';
+import {
+  DocumentFileError,
+  FRONT_MATTER,
+  type FrontMatter,
+  type ImportedDocument,
+  type ReadOptions,
+  readDocument,
+} from '../books/index.ts';
 import { clientDefaults } from '../config/settings.ts';
 import type { DocumentMemo } from '../contract/search-attributes.ts';
 import { LINK_READINGS } from '../contract/text-limits.ts';
@@ -47,6 +54,8 @@ export interface DocumentFlags {
   captions?: boolean;
   /** A target in LUFS, or "off". */
   loudness?: string;
+  /** An EPUB's title page: announced once ("Title. By Author.", the default) or skipped. */
+  frontMatter?: FrontMatter;
   new?: boolean;
 }
 
@@ -91,6 +100,11 @@ export function addDocumentOptions(command: Command): Command {
     .option('--loudness <lufs>', 'integrated loudness to reach, e.g. -18 (the default), -23, or "off"')
     .option('--crossfade-ms <ms>', 'equal-power crossfade at every join (default 0)', integer)
     .option('--no-captions', 'do not write .vtt, .srt and .timings.json beside the audio')
+    .addOption(
+      new Option('--front-matter <how>', 'an EPUB\'s title page: "announce" its title and author once (the default) or "skip" it').choices(
+        FRONT_MATTER,
+      ),
+    )
     .option('--new', 'force a new run even if this document was already spoken');
 }
 
@@ -114,7 +128,7 @@ export async function documentInput(
   blobStore: BlobStore,
 ): Promise<{ input: AudioDocumentInput; source: SourceSummary }> {
   const defaults = clientDefaults(process.env, flags.voice);
-  const { text, ...read } = await readSource(file);
+  const { text, ...read } = await readSource(file, flags.frontMatter ? { frontMatter: flags.frontMatter } : {});
   const stored = text.length > MAX_TEXT_CHARS;
   const parallel = flags.sequential ? false : flags.parallel ? true : defaults.parallel;
   const concurrency = flags.concurrency ?? defaults.concurrency;
@@ -183,7 +197,7 @@ function loudnessTarget(value: string): number {
 }
 
 /** The file's text, read as its format and encoding say (src/books); a file we cannot read stops here, before anything starts. */
-async function readSource(file: string): Promise<ImportedDocument> {
+async function readSource(file: string, options: ReadOptions): Promise<ImportedDocument> {
   let bytes: Buffer;
   try {
     bytes = file === STDIN ? await readStdin() : await readFile(file);
@@ -191,7 +205,7 @@ async function readSource(file: string): Promise<ImportedDocument> {
     throw new Error(`cannot read text file "${file}": ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   try {
-    return await readDocument(bytes, file === STDIN ? 'stdin' : basename(file));
+    return await readDocument(bytes, file === STDIN ? 'stdin' : basename(file), options);
   } catch (error) {
     if (error instanceof DocumentFileError) throw new Error(`cannot read ${file}: ${error.message}`);
     throw error;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type {} from '@fastify/multipart'; // request.parts()
 import type { FastifyRequest } from 'fastify';
-import { DocumentFileError, readDocument } from '../books/index.ts';
+import { DocumentFileError, FRONT_MATTER, type FrontMatter, readDocument } from '../books/index.ts';
 import { clientDefaults } from '../config/settings.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
 import { titleFromText } from '../document/title.ts';
@@ -64,31 +64,40 @@ export async function requestedDocument(request: FastifyRequest): Promise<Reques
 
 async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument> {
   const fields: Record<string, unknown> = {};
-  let text: string | undefined;
+  let file: Buffer | undefined;
   let fileName: string | undefined;
   for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } })) {
     if (part.type === 'file') {
       fileName = part.filename;
-      text = await uploadedText(await part.toBuffer(), fileName);
+      file = await part.toBuffer();
     } else {
       fields[part.fieldname] = part.value;
     }
   }
+  // Read once every field is in: `frontMatter` may come after the file.
+  const text = file ? await uploadedText(file, fileName ?? '', frontMatterField(fields.frontMatter)) : undefined;
   const given = text ?? (typeof fields.text === 'string' ? fields.text : undefined);
   if (given === undefined) throw new HttpProblem(400, 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
-  const { text: _text, ...options } = fields;
+  const { text: _text, frontMatter: _frontMatter, ...options } = fields;
   const document = fromForm(given, options);
   return fileName && typeof fields.title !== 'string' ? { ...document, title: fileName } : document;
 }
 
 /** An uploaded file read as its format and encoding say (text, Markdown, HTML, EPUB; src/books). */
-async function uploadedText(bytes: Buffer, fileName: string): Promise<string> {
+async function uploadedText(bytes: Buffer, fileName: string, frontMatter?: FrontMatter): Promise<string> {
   try {
-    return (await readDocument(bytes, fileName || 'upload')).text;
+    return (await readDocument(bytes, fileName || 'upload', frontMatter ? { frontMatter } : {})).text;
   } catch (error) {
     if (error instanceof DocumentFileError) throw new HttpProblem(400, `Invalid input: file ${error.message}`, 'file');
     throw error;
   }
+}
+
+/** An EPUB's title page: `announce` (the default) or `skip`. */
+function frontMatterField(value: unknown): FrontMatter | undefined {
+  if (value === undefined || value === '') return undefined;
+  if ((FRONT_MATTER as readonly unknown[]).includes(value)) return value as FrontMatter;
+  throw new HttpProblem(400, `Invalid input: frontMatter must be one of ${FRONT_MATTER.join(', ')}, got "${String(value)}"`, 'frontMatter');
 }
 
 /** Form fields and query parameters are strings: numbers are turned back into numbers here. */
