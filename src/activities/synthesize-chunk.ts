@@ -10,6 +10,7 @@ import { EngineInputError, PermanentEngineError, RateLimitedError, type Synthesi
 import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
 import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
+import { pronouncedSpans } from '../text/lexicon.ts';
 import type { SynthesizeChunkInput } from './types.ts';
 
 /** Bump when the stored audio for the same request would change (engine upgrade, new encoding). */
@@ -35,6 +36,8 @@ export function chunkKey(input: SynthesizeChunkInput): string {
     // absent keeps older keys valid
     ...(input.engineOptions.charsPerSecond !== undefined ? { charsPerSecond: input.engineOptions.charsPerSecond } : {}),
     text: input.text,
+    // Sorted: reordering the dictionary changes no key; editing an entry changes only its chunks'.
+    ...(input.lexicon ? { lexicon: Object.entries(input.lexicon).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) } : {}),
   };
   const hash = sha256Hex(JSON.stringify(request));
   return `chunks/${hash.slice(0, 2)}/${hash}.wav`;
@@ -121,6 +124,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
     return await engine.synthesize({
       text: input.text,
       pin: input.pin,
+      ...(input.lexicon ? { pronunciations: pronouncedSpans(input.text, input.lexicon) } : {}),
       ...(input.voice === undefined ? {} : { voice: input.voice }),
       ...(input.speed === undefined ? {} : { speed: input.speed }),
       options: input.engineOptions,

@@ -4,6 +4,7 @@ import type { EngineName, EngineOptions, EnginePin, OutputFormat } from '../cont
 import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
 import type { AcxResult, Artifact, DocumentLoudness } from '../contract/result.ts';
+import type { Lexicon } from '../text/lexicon.ts';
 
 export interface SynthesizeChunkInput {
   index: number;
@@ -11,6 +12,8 @@ export interface SynthesizeChunkInput {
   engine: EngineName;
   /** The model and version the document was started with: part of the key, never substituted. */
   pin: EnginePin;
+  /** The document dictionary's entries this chunk contains (part of its key); absent: none. */
+  lexicon?: Lexicon;
   voice?: string;
   /** Speaking rate; absent means the engine's own (1). */
   speed?: number;

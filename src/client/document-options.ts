@@ -29,6 +29,7 @@ import {
 } from '../document/input.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { storeText } from '../storage/stored-text.ts';
+import { readLexiconFile } from './lexicon-file.ts';
 
 export interface DocumentFlags {
   out?: string;
@@ -54,6 +55,8 @@ export interface DocumentFlags {
   captions?: boolean;
   /** A target in LUFS, or "off". */
   loudness?: string;
+  /** A pronunciation dictionary (JSON); default LEXICON_FILE. */
+  lexicon?: string;
   /** An EPUB's title page: announced once ("Title. By Author.", the default) or skipped. */
   frontMatter?: FrontMatter;
   new?: boolean;
@@ -100,6 +103,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--loudness <lufs>', 'integrated loudness to reach, e.g. -18 (the default), -23, or "off"')
     .option('--crossfade-ms <ms>', 'equal-power crossfade at every join (default 0)', integer)
     .option('--no-captions', 'do not write .vtt, .srt and .timings.json beside the audio')
+    .option('--lexicon <file>', 'pronunciation dictionary, JSON: {"word or phrase": "respelling" or "/IPA/"} (LEXICON_FILE)')
     .addOption(
       new Option('--front-matter <how>', 'an EPUB\'s title page: "announce" its title and author once (the default) or "skip" it').choices(
         FRONT_MATTER,
@@ -138,6 +142,8 @@ export async function documentInput(
   };
   const output = { ...tags, ...outputOptions(flags, outputName).output };
   const engineOptions = { ...flags.engineOptions, ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}) };
+  const lexiconFile = flags.lexicon ?? process.env.LEXICON_FILE;
+  const lexicon = lexiconFile ? await readLexiconFile(lexiconFile) : undefined;
   const input: AudioDocumentInput = {
     ...(stored ? { textRef: await storeChecked(blobStore, text) } : { text }),
     mode: parallel ? 'parallel' : 'sequential',
@@ -149,6 +155,7 @@ export async function documentInput(
     ...(flags.maxChunkChars ? { maxChunkChars: flags.maxChunkChars } : {}),
     ...(flags.links ? { links: flags.links as NonNullable<AudioDocumentInput['links']> } : {}),
     ...(Object.keys(engineOptions).length > 0 ? { engineOptions } : {}),
+    ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}),
     ...(Object.keys(output).length > 0 ? { output } : {}),
   };
   return { input, source: { ...read, characters: text.length, stored } };

@@ -248,6 +248,30 @@ const TextRefSchema = Type.Object(
   },
 );
 
+/** A pronunciation dictionary (src/text/lexicon.ts). */
+const LexiconSchema = Type.Record(
+  Type.String({ minLength: 1, maxLength: 200 }),
+  Type.Union([
+    Type.String({ minLength: 1, maxLength: 500 }),
+    Type.Object(
+      {
+        say: Type.Optional(Type.String({ maxLength: 500, description: 'A respelling: "sir come VEN shun".' })),
+        ipa: Type.Optional(Type.String({ maxLength: 500, description: 'IPA, with or without its slashes.' })),
+        matchCase: Type.Optional(Type.Boolean({ description: 'Match the written form only in this case ("US", not "us").' })),
+      },
+      { ...closed, description: 'How to say it, and whether the case must match.' },
+    ),
+  ]),
+  {
+    maxProperties: 5_000,
+    description:
+      'How to say words and phrases as written: "word or phrase" -> a respelling ("sir come VEN shun"), "/IPA/", or ' +
+      '{ "say", "ipa", "matchCase" }. Whole words, case-insensitive unless matchCase. Kokoro and eSpeak say IPA ' +
+      "phonemes as given; Replicate's Kokoro models get `[word](/IPA/)` markup; other models the respelling. " +
+      "Only the entries a chunk contains are part of that chunk's key: editing one re-speaks only the chunks that have it.",
+  },
+);
+
 /**
  * The engine a document is spoken by, fixed when it starts: every chunk is made by it, whichever
  * worker runs the chunk, and its chunk keys and workflow id include it.
@@ -352,6 +376,7 @@ export const AudioDocumentInputSchema = Type.Object(
     ),
     engineOptions: Type.Optional(EngineOptionsSchema),
     pin: Type.Optional(EnginePinSchema),
+    lexicon: Type.Optional(LexiconSchema),
     output: Type.Optional(OutputSchema),
     retry: Type.Optional(RetrySchema),
     tenant: Type.Optional(
@@ -390,6 +415,7 @@ export type AudioDocumentInput = Static<typeof AudioDocumentInputSchema>;
 export type TextRef = Static<typeof TextRefSchema>;
 export type EngineOptions = Static<typeof EngineOptionsSchema>;
 export type EnginePin = Static<typeof EnginePinSchema>;
+export type LexiconInput = Static<typeof LexiconSchema>;
 export type OutputOptions = Static<typeof OutputSchema>;
 export type PauseSettings = Required<Static<typeof PausesSchema>>;
 export type LoudnessTarget = Required<Static<typeof LoudnessSchema>>;

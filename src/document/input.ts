@@ -27,6 +27,7 @@ import {
 } from '../contract/input-schema.ts';
 import type { LinkReading } from '../contract/text-limits.ts';
 import { findOverlongWord } from '../text/chunker.ts';
+import { type Lexicon, lexiconEntryProblem } from '../text/lexicon.ts';
 
 export * from '../contract/input-schema.ts';
 
@@ -50,6 +51,8 @@ export interface ResolvedDocumentInput {
   engineOptions: EngineOptions;
   /** Set by the client when it could tell; else the workflow pins the engine before the first chunk. */
   pin?: EnginePin;
+  /** How to say words as written; each chunk gets the entries it contains. */
+  lexicon?: Lexicon;
   output: Omit<OutputOptions, 'pauses' | 'format' | 'loudness' | 'crossfadeMs' | 'captions'> & {
     format: OutputFormat;
     pauses: PauseSettings;
@@ -109,6 +112,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     speed,
     engineOptions,
     pin,
+    lexicon,
     output,
     retry,
     tenant,
@@ -117,6 +121,10 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   if (tenantWeight !== undefined && tenant === undefined)
     throw new InvalidInputError('tenantWeight', 'needs a tenant: it weighs that tenant against others');
   if (text !== undefined) checkText(text);
+  for (const [written, value] of Object.entries(lexicon ?? {})) {
+    const problem = lexiconEntryProblem(written, value);
+    if (problem) throw new InvalidInputError('lexicon', `entry ${problem}`);
+  }
   if (pin && pin.engine !== engine)
     throw new InvalidInputError('pin.engine', `is "${pin.engine}" but the document's engine is "${engine}"`);
   const { format: asked, pauses, name, loudness, ...file } = output;
@@ -143,6 +151,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     ...(speed !== undefined && speed !== 1 ? { speed } : {}), // 1 is the engine's own: the same chunks
     engineOptions,
     ...(pin ? { pin } : {}),
+    ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}),
     output: {
       format,
       pauses,

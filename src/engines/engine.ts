@@ -2,6 +2,7 @@
 
 import type { PcmAudio, WordTiming } from '../contract/audio.ts';
 import type { EngineName, EngineOptions, EnginePin } from '../contract/input-schema.ts';
+import type { PronouncedSpan } from '../text/lexicon.ts';
 
 /** What an engine returns: the audio, what it cost when the provider says, and its words when it times them. */
 export interface SynthesizedAudio extends PcmAudio {
@@ -12,6 +13,8 @@ export interface SynthesizedAudio extends PcmAudio {
 
 export interface SynthesisRequest {
   text: string;
+  /** Where the document's dictionary says how to say what is written (offsets in `text`): the engine says it so. */
+  pronunciations?: PronouncedSpan[];
   /** The engine the document was started with (its model and version), never substituted; absent: the engine's own. */
   pin?: EnginePin;
   voice?: string;

@@ -7,6 +7,7 @@ import type { PcmAudio } from '../contract/audio.ts';
 import type { EngineOptions, EnginePin } from '../document/input.ts';
 import { type SynthesisRequest, TransientEngineError, type TtsEngine } from './engine.ts';
 import { localPinMismatch } from './local-pin.ts';
+import { respell } from './respell.ts';
 
 export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
 /** About 22 characters a second, a brisk human pace. */
@@ -46,7 +47,9 @@ export class SimulatedEngine implements TtsEngine {
     return localPinMismatch(simulatedPin(), pin);
   }
 
-  async synthesize({ text, options, signal }: SynthesisRequest): Promise<PcmAudio> {
+  async synthesize({ text: written, pronunciations = [], options, signal }: SynthesisRequest): Promise<PcmAudio> {
+    // Its tones follow the text it says: a respelling changes them.
+    const text = respell(written, pronunciations, (span) => span.say ?? span.written).text;
     const startMs = performance.now() - this.createdAt;
     this.stats.calls++;
     this.stats.inFlight++;

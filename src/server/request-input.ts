@@ -9,6 +9,7 @@ import { DocumentFileError, FRONT_MATTER, type FrontMatter, readDocument } from 
 import { clientDefaults } from '../config/settings.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
 import { titleFromText } from '../document/title.ts';
+import type { Lexicon } from '../text/lexicon.ts';
 import { HttpProblem } from './problem.ts';
 
 /** The options a form or a query string can set, by field name. */
@@ -66,8 +67,12 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
   const fields: Record<string, unknown> = {};
   let file: Buffer | undefined;
   let fileName: string | undefined;
-  for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } })) {
-    if (part.type === 'file') {
+  let lexicon: Lexicon | undefined;
+  for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 2 } })) {
+    // A pronunciation dictionary, as a file or a field: JSON.
+    if (part.fieldname === 'lexicon') {
+      lexicon = lexiconPart(part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value));
+    } else if (part.type === 'file') {
       fileName = part.filename;
       file = await part.toBuffer();
     } else {
@@ -79,7 +84,7 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
   const given = text ?? (typeof fields.text === 'string' ? fields.text : undefined);
   if (given === undefined) throw new HttpProblem(400, 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
   const { text: _text, frontMatter: _frontMatter, ...options } = fields;
-  const document = fromForm(given, options);
+  const document = fromForm(given, options, lexicon);
   return fileName && typeof fields.title !== 'string' ? { ...document, title: fileName } : document;
 }
 
@@ -93,6 +98,20 @@ async function uploadedText(bytes: Buffer, fileName: string, frontMatter?: Front
   }
 }
 
+/** The `lexicon` part: a JSON object (its entries are checked with the rest of the input). */
+function lexiconPart(json: string): Lexicon | undefined {
+  if (json.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new HttpProblem(400, `Invalid input: lexicon is not JSON: ${(error as Error).message}`, 'lexicon');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new HttpProblem(400, 'Invalid input: lexicon must be a JSON object: {"word or phrase": "respelling" or "/IPA/"}', 'lexicon');
+  return value as Lexicon;
+}
+
 /** An EPUB's title page: `announce` (the default) or `skip`. */
 function frontMatterField(value: unknown): FrontMatter | undefined {
   if (value === undefined || value === '') return undefined;
@@ -101,7 +120,7 @@ function frontMatterField(value: unknown): FrontMatter | undefined {
 }
 
 /** Form fields and query parameters are strings: numbers are turned back into numbers here. */
-function fromForm(text: string, fields: Record<string, unknown>): RequestedDocument {
+function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexicon): RequestedDocument {
   const unknown = Object.keys(fields).find((key) => key !== 'access_token' && !(FORM_OPTIONS as readonly string[]).includes(key));
   if (unknown) throw new HttpProblem(400, `Invalid input: ${unknown} is not a known option (known: ${FORM_OPTIONS.join(', ')})`, unknown);
   const value = (key: string) => {
@@ -109,7 +128,7 @@ function fromForm(text: string, fields: Record<string, unknown>): RequestedDocum
     if (typeof raw !== 'string' || raw === '') return undefined;
     return NUMERIC.has(key) && /^-?\d+(\.\d+)?$/u.test(raw) ? Number(raw) : raw;
   };
-  const input: AudioDocumentInput = { text };
+  const input: AudioDocumentInput = { text, ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}) };
   for (const key of ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed'] as const) {
     const v = value(key);
     if (v !== undefined) (input as unknown as Record<string, unknown>)[key] = v;

@@ -5,12 +5,13 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { EnginePin, ResolvedDocumentInput } from '../document/input.ts';
+import { lexiconIn } from '../text/lexicon.ts';
 import { ttsTaskQueue } from './definitions.ts';
 import { runBatches, runWindow } from './run-limited.ts';
 
 export type SynthesisSettings = Pick<
   ResolvedDocumentInput,
-  'engine' | 'voice' | 'speed' | 'engineOptions' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'
+  'engine' | 'voice' | 'speed' | 'engineOptions' | 'lexicon' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'
 > & {
   /** The engine the document was pinned to when it started. */
   pin: EnginePin;
@@ -18,10 +19,11 @@ export type SynthesisSettings = Pick<
 
 /** The input's synthesis settings alone, with the document's pin: what each part of a book is given. */
 export function synthesisSettings(input: ResolvedDocumentInput, pin: EnginePin): SynthesisSettings {
-  const { engine, voice, speed, engineOptions, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
+  const { engine, voice, speed, engineOptions, lexicon, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
   return {
     engine,
     pin,
+    ...(lexicon ? { lexicon } : {}),
     ...(voice ? { voice } : {}),
     ...(speed ? { speed } : {}),
     engineOptions,
@@ -73,11 +75,13 @@ export async function synthesizeChunks(
   hooks: SynthesisHooks,
 ): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
-  const { engine, pin, voice, speed, engineOptions } = settings;
+  const { engine, pin, voice, speed, engineOptions, lexicon } = settings;
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
   const synthesizeOne = (i: number): Promise<ChunkRef> => {
     const index = firstIndex + i;
     hooks.started();
+    // Only the entries this chunk has: an edit to another entry leaves its key, and its audio, alone.
+    const entries = lexiconIn(texts[i]!, lexicon);
     return synthesizeChunk({
       index,
       text: texts[i]!,
@@ -86,6 +90,7 @@ export async function synthesizeChunks(
       ...(voice ? { voice } : {}),
       ...(speed ? { speed } : {}),
       engineOptions,
+      ...(entries ? { lexicon: entries } : {}),
       // The document's stored plan holds the text, and the stitch reads captions from there.
       textInPlan: true,
     }).then(

@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -175,5 +175,35 @@ describe('npm start after a new build of the workflow code', () => {
     expect(workflowIdIn(output)).toBe(workflowIdIn(first.output));
     const reused = Number(/(\d+) reused/u.exec(output)?.[1]);
     expect(reused, output).toBeGreaterThanOrEqual(stoppedAt);
+  }, 300_000);
+
+  it('with --lexicon, re-speaks exactly the chunks that have a changed entry and keeps the words as written in the captions', async () => {
+    const run = await job('lexicon');
+    const root = join(dir, 'lexicon');
+    const paragraphs = Array.from({ length: 6 }, (_, i) =>
+      i % 3 === 1 ? `Paragraph ${i} speaks of circumvention in the ${i} lines.` : `Paragraph ${i} speaks of nothing much at all.`,
+    );
+    const textFile = join(root, 'lexicon.txt');
+    await writeFile(textFile, paragraphs.join('\n\n'));
+    const lexicon = join(root, 'lexicon.json');
+    const out = join(root, 'out', 'lexicon.wav');
+    const speak = async (entries: Record<string, string> | undefined) => {
+      if (entries) await writeFile(lexicon, JSON.stringify(entries));
+      const args = ['start', '--', textFile, '--engine', 'espeak', '--out', out, ...(entries ? ['--lexicon', lexicon] : [])];
+      const result = await runToEnd('npm', args, run.env);
+      const output = result.stdout + result.stderr;
+      expect(result.code, output).toBe(0);
+      return { reused: Number(/(\d+) reused/u.exec(output)?.[1]), output };
+    };
+    expect((await speak(undefined)).reused).toBe(0);
+    // Two of the six chunks have the word: only they are spoken again.
+    expect((await speak({ circumvention: 'sir come VEN shun' })).reused).toBe(4);
+    const captions = await readFile(out.replace(/\.wav$/u, '.vtt'), 'utf8');
+    expect(captions).toContain('circumvention');
+    expect(captions).not.toContain('VEN shun');
+    // The same entry again, and one for a word the text does not have: nothing to speak.
+    expect((await speak({ circumvention: 'sir come VEN shun', zeitgeist: 'tsite guy st' })).reused).toBe(6);
+    // The entry edited: its two chunks again, and only they.
+    expect((await speak({ circumvention: '/sɜːkəmvˈɛnʃən/' })).reused).toBe(4);
   }, 300_000);
 });

@@ -8,7 +8,9 @@ import type { WordTiming } from '../../contract/audio.ts';
 import type { EnginePin } from '../../contract/input-schema.ts';
 import { EngineInputError, type SynthesisRequest, type SynthesizedAudio, TransientEngineError, type TtsEngine } from '../engine.ts';
 import { localPinMismatch } from '../local-pin.ts';
+import { respell } from '../respell.ts';
 import { ThreadPool } from '../thread-pool.ts';
+import { ipaToEspeak } from './ipa-to-espeak.ts';
 
 export const ESPEAK_SAMPLE_RATE = 22_050;
 export const ESPEAK_DEFAULT_VOICE = 'en-us';
@@ -28,6 +30,8 @@ export const espeakPin = (voice?: string): EnginePin => ({
 interface Job {
   request: SynthesisRequest;
   voice: string;
+  /** The text with the dictionary's entries as eSpeak is to say them. */
+  text: string;
 }
 
 interface ThreadReady {
@@ -39,9 +43,9 @@ export class EspeakEngine implements TtsEngine {
   readonly name = 'espeak' as const;
   private readonly pool = new ThreadPool<Job, SynthesizedAudio, ThreadReady, { samples: Int16Array; words: WordTiming[] }>({
     createWorker: () => new Worker(THREAD_URL),
-    message: ({ request, voice }, id, abortFlag) => ({
+    message: ({ request, voice, text }, id, abortFlag) => ({
       id,
-      text: request.text,
+      text,
       voice,
       wordsPerMinute: Math.round(ESPEAK_WORDS_PER_MINUTE * (request.speed ?? 1)),
       abortFlag,
@@ -72,7 +76,12 @@ export class EspeakEngine implements TtsEngine {
       throw new EngineInputError(`unknown eSpeak voice "${request.voice}" (try en-us, en-gb, fr, de, es, or gmw/en-US)`);
     }
     await Promise.all(this.pool.ready());
-    return this.pool.run({ request, voice });
+    // An entry's IPA as eSpeak's own phonemes, else its respelling; the words come back as written.
+    const respelled = respell(request.text, request.pronunciations ?? [], (span) =>
+      span.ipa ? `[[${ipaToEspeak(span.ipa)}]]` : (span.say ?? span.written),
+    );
+    const audio = await this.pool.run({ request, voice, text: respelled.text });
+    return { ...audio, ...(audio.words ? { words: respelled.toWritten(audio.words) } : {}) };
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type TtsEngine,
 } from '../engine.ts';
 import { localPinMismatch } from '../local-pin.ts';
+import { respell } from '../respell.ts';
 import { ThreadPool } from '../thread-pool.ts';
 import type { ThreadData, ThreadRequest } from './kokoro-thread.ts';
 import {
@@ -28,6 +29,7 @@ import {
   KokoroModelError,
   pinnedSha256,
 } from './model-files.ts';
+import type { IpaOverride } from './phonemes.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
 
 export const KOKORO_DEFAULT_VOICE = 'af_heart';
@@ -72,6 +74,9 @@ export interface KokoroEngineOptions {
 interface Job {
   request: SynthesisRequest;
   voice: string;
+  /** The text with the dictionary's respellings, and where its IPA entries stand in it. */
+  text: string;
+  ipa: IpaOverride[];
 }
 
 export class KokoroEngine implements TtsEngine {
@@ -86,9 +91,10 @@ export class KokoroEngine implements TtsEngine {
       const data: ThreadData = { modelDir: this.modelDir!, modelFile: this.modelFile, intraOpThreads: this.intraOpThreads };
       return new Worker(THREAD_URL, { workerData: data });
     },
-    message: ({ request, voice }, id, abortFlag): ThreadRequest => ({
+    message: ({ request, voice, text, ipa }, id, abortFlag): ThreadRequest => ({
       id,
-      text: request.text,
+      text,
+      ipa,
       voice,
       speed: request.speed ?? 1,
       abortFlag,
@@ -125,7 +131,13 @@ export class KokoroEngine implements TtsEngine {
       throw new EngineInputError(`unknown Kokoro voice "${request.voice}" (try ${KOKORO_VOICES.join(', ')})`);
     }
     await this.start();
-    return this.pool.run({ request, voice });
+    // Respellings are said as text; IPA entries keep their written word and replace its phonemes.
+    const respelled = respell(request.text, request.pronunciations ?? [], (span) => (span.ipa ? span.written : (span.say ?? span.written)));
+    const ipa = respelled.spans.flatMap((span) =>
+      span.ipa ? [{ index: span.spokenIndex, length: span.spokenLength, ipa: span.ipa }] : [],
+    );
+    const audio = await this.pool.run({ request, voice, text: respelled.text, ipa });
+    return { ...audio, words: respelled.toWritten(audio.words) };
   }
 
   /** Drops waiting chunks and ends the threads, each after the chunk it is speaking (if any). */

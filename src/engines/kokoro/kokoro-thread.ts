@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { createEspeakIpa } from './espeak-ipa.ts';
 import { KOKORO_VOCAB_FILE, voiceFile } from './model-files.ts';
 import { ONNX_INT64, withExtraOutput } from './onnx-output.ts';
+import type { IpaOverride } from './phonemes.ts';
 import { type ModelOutput, speak } from './speak.ts';
 import type { Vocab } from './tokens.ts';
 
@@ -20,6 +21,8 @@ export interface ThreadData {
 export interface ThreadRequest {
   id: number;
   text: string;
+  /** Spans of `text` said with these phonemes (the document's dictionary). */
+  ipa: IpaOverride[];
   voice: string;
   speed: number;
   abortFlag: Int32Array;
@@ -64,11 +67,12 @@ try {
   };
 
   // One request at a time: the engine sends the next only after an answer.
-  port.on('message', async ({ id, text, voice, speed, abortFlag }: ThreadRequest) => {
+  port.on('message', async ({ id, text, ipa, voice, speed, abortFlag }: ThreadRequest) => {
     try {
       const styles = await stylesOf(voice);
       const { samples, words } = await speak(text, { name: voice, styles }, speed, {
         ipaWords,
+        ipaOverrides: ipa,
         vocab,
         runModel,
         aborted: () => Atomics.load(abortFlag, 0) !== 0,

@@ -16,6 +16,13 @@ export interface TextWord {
   index: number;
 }
 
+/** A span of the text to say with these phonemes (a dictionary entry), not eSpeak's. */
+export interface IpaOverride {
+  index: number;
+  length: number;
+  ipa: string;
+}
+
 export interface Phonemes {
   /** Code points of the phoneme string: IPA, spaces and punctuation. */
   symbols: string[];
@@ -31,9 +38,12 @@ const PUNCTUATION_RUN = new RegExp(`(?:\\s*${PUNCTUATION_CLASS}+\\s*)+`, 'gu');
 /** What is stripped from a word as written for its timing: punctuation and quotes around it. */
 const OUTER_PUNCTUATION = new RegExp(`^(?:${PUNCTUATION_CLASS}|['‘’])+|(?:${PUNCTUATION_CLASS}|['‘’])+$`, 'gu');
 
-export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords: IpaWords): Phonemes {
+export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords: IpaWords, overrides: IpaOverride[] = []): Phonemes {
   // Each word of the text is normalized alone, so every normalized character knows its word.
   const words: TextWord[] = [];
+  // For each word inside an override: the override's IPA for its first word, '' for the rest.
+  const overridden = new Map<number, string>();
+  const started = new Set<IpaOverride>();
   let normalized = '';
   const charOwners: number[] = [];
   for (const match of text.matchAll(/\S+/gu)) {
@@ -45,6 +55,11 @@ export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords
     }
     normalized += word;
     for (let i = 0; i < word.length; i++) charOwners.push(words.length);
+    const override = overrides.find((o) => match.index >= o.index && match.index < o.index + o.length);
+    if (override) {
+      overridden.set(words.length, started.has(override) ? '' : override.ipa);
+      started.add(override);
+    }
     words.push({ text: match[0].replace(OUTER_PUNCTUATION, '') || match[0], index: match.index });
   }
 
@@ -58,7 +73,30 @@ export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords
   };
   const clause = (from: number, to: number) => {
     const parts = [...normalized.slice(from, to).matchAll(/\S+/gu)].map((m) => ({ text: m[0], owner: charOwners[from + m.index]! }));
-    if (parts.length > 0) emit(...clauseToPhonemes(parts, language, ipaWords));
+    // Runs of ordinary words are phonemized together; an overridden word says its dictionary IPA.
+    let run: typeof parts = [];
+    let afterOverride = false;
+    const flush = () => {
+      if (run.length === 0) return;
+      if (afterOverride) emit([' '], -1);
+      emit(...clauseToPhonemes(run, language, ipaWords));
+      run = [];
+      afterOverride = false;
+    };
+    for (const part of parts) {
+      const ipa = overridden.get(part.owner);
+      if (ipa === undefined) {
+        run.push(part);
+        continue;
+      }
+      const spaceBefore = run.length > 0 || afterOverride;
+      flush();
+      if (ipa === '') continue; // a later word of the same entry: said with the first
+      if (spaceBefore) emit([' '], -1);
+      emit([...fitToKokoro(ipa, language)], part.owner);
+      afterOverride = true;
+    }
+    flush();
   };
   let at = 0;
   for (const match of normalized.matchAll(PUNCTUATION_RUN)) {

@@ -3,7 +3,7 @@
 // the phonemizer are passed in, so this runs in a worker thread or in a test alike.
 
 import type { WordTiming } from '../../contract/audio.ts';
-import { type IpaWords, type PhonemeLanguage, textToPhonemes } from './phonemes.ts';
+import { type IpaOverride, type IpaWords, type PhonemeLanguage, textToPhonemes } from './phonemes.ts';
 import { hasSpeech, splitTokens, tokenize, type Vocab, wordSpansOfPiece } from './tokens.ts';
 import { float32ToPcm16, speechBoundsFloat32 } from './trim.ts';
 
@@ -21,6 +21,8 @@ export interface ModelOutput {
 
 export interface SpeakDeps {
   ipaWords: IpaWords;
+  /** The dictionary's IPA for spans of the text, said instead of eSpeak's. */
+  ipaOverrides?: IpaOverride[];
   vocab: Vocab;
   /** Runs the model on ids (without the padding zeros). */
   runModel(ids: number[], style: Float32Array, speed: number): Promise<ModelOutput>;
@@ -49,7 +51,7 @@ export async function speak(
   speed: number,
   deps: SpeakDeps,
 ): Promise<SpokenChunk> {
-  const phonemes = textToPhonemes(text, languageOfVoice(voice.name), deps.ipaWords);
+  const phonemes = textToPhonemes(text, languageOfVoice(voice.name), deps.ipaWords, deps.ipaOverrides);
   const tokens = tokenize(phonemes, deps.vocab);
   if (!hasSpeech(tokens)) return { samples: new Int16Array(Math.round(EMPTY_SEC * KOKORO_SAMPLE_RATE)), words: [] };
 

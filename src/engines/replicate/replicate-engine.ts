@@ -14,6 +14,7 @@ import {
   TransientEngineError,
   type TtsEngine,
 } from '../engine.ts';
+import { respell } from '../respell.ts';
 import { CreatePacer } from './create-pacer.ts';
 import { oneRequestPerCall } from './one-request-fetch.ts';
 import type { ReplicateConfig } from './replicate-config.ts';
@@ -69,16 +70,8 @@ export class ReplicateEngine implements TtsEngine {
     return `this document was started on the Replicate API at ${pinnedApi(pin)}, but this worker calls ${ours}`;
   }
 
-  async synthesize({
-    text,
-    pin,
-    voice,
-    speed,
-    signal,
-    resumeFrom,
-    checkpoint,
-    documentCancelled,
-  }: SynthesisRequest): Promise<SynthesizedAudio> {
+  async synthesize(request: SynthesisRequest): Promise<SynthesizedAudio> {
+    const { pin, voice, speed, signal, resumeFrom, checkpoint, documentCancelled } = request;
     const model = pinnedModel(
       pin ?? {
         engine: 'replicate',
@@ -89,7 +82,7 @@ export class ReplicateEngine implements TtsEngine {
     );
     let prediction = await this.resume(resumeFrom, signal);
     if (!prediction) {
-      prediction = await this.create(model, text, voice, speed, signal);
+      prediction = await this.create(model, spokenText(model, request), voice, speed, signal);
       checkpoint?.({ predictionId: prediction.id } satisfies ReplicateCheckpoint);
     }
     try {
@@ -211,6 +204,16 @@ export class ReplicateEngine implements TtsEngine {
   private async cancel(id: string): Promise<void> {
     await this.client.predictions.cancel(id, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => undefined);
   }
+}
+
+/**
+ * The text with the dictionary's entries: Kokoro models (misaki) read `[word](/IPA/)` markup, so an
+ * IPA entry goes as that; otherwise an entry is said by its respelling, or as written.
+ */
+function spokenText({ model }: PinnedModel, { text, pronunciations = [] }: SynthesisRequest): string {
+  const markup = /kokoro/iu.test(model);
+  return respell(text, pronunciations, (span) => (span.ipa && markup ? `[${span.written}](/${span.ipa}/)` : (span.say ?? span.written)))
+    .text;
 }
 
 /** A URL string, a list of them, or an object with the configured field (the client's FileOutput wrapping is off). */
