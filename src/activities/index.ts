@@ -1,13 +1,17 @@
 // The activities a worker registers, built from injected dependencies (engines, blob store, paths).
 
+import { Recognizer } from '../recognizer/index.ts';
 import { openOutputStore } from '../storage/output-writer.ts';
 import { createChunkListActivities } from './chunk-lists.ts';
+import { createHearChunk } from './hear-chunk.ts';
 import { createPinEngine } from './pin-engine.ts';
 import { createTextPlanActivities } from './prepare-text.ts';
 import { createStitch } from './stitch.ts';
 import { createSynthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.ts';
 
 export type ActivityDeps = SynthesizeDeps & {
+  /** Hears chunks back (`verify`); its model is fetched on first use. Default: one of its own. */
+  recognizer?: Recognizer;
   /** The worker's output directory: where documents go, or where they wait for their upload. */
   outputDir: string;
   /** AUDIO_OUTPUT_URL: file:///dir or s3://bucket/prefix; default the output directory. */
@@ -18,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     synthesizeChunk: createSynthesizeChunk(deps),
     pinEngine: createPinEngine(deps),
+    hearChunk: createHearChunk({ blobStore: deps.blobStore, recognizer: deps.recognizer ?? new Recognizer() }),
     stitch: createStitch({ blobStore: deps.blobStore, outputs: openOutputStore(deps.outputDir, deps.outputUrl) }),
     ...createTextPlanActivities(deps),
     ...createChunkListActivities(deps),

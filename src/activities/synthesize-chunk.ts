@@ -36,6 +36,7 @@ export function chunkKey(input: SynthesizeChunkInput): string {
     // absent keeps older keys valid
     ...(input.engineOptions.charsPerSecond !== undefined ? { charsPerSecond: input.engineOptions.charsPerSecond } : {}),
     text: input.text,
+    ...(input.take ? { take: input.take } : {}),
     // Sorted: reordering the dictionary changes no key; editing an entry changes only its chunks'.
     ...(input.lexicon ? { lexicon: Object.entries(input.lexicon).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) } : {}),
   };
@@ -124,6 +125,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
     return await engine.synthesize({
       text: input.text,
       pin: input.pin,
+      ...(input.take ? { take: input.take } : {}),
       ...(input.lexicon ? { pronunciations: pronouncedSpans(input.text, input.lexicon) } : {}),
       ...(input.voice === undefined ? {} : { voice: input.voice }),
       ...(input.speed === undefined ? {} : { speed: input.speed }),

@@ -14,6 +14,8 @@ export interface SynthesizeChunkInput {
   pin: EnginePin;
   /** The document dictionary's entries this chunk contains (part of its key); absent: none. */
   lexicon?: Lexicon;
+  /** A new take of a chunk heard wrong: 1, 2, ... (part of the key, so never the stored first take); absent: the first. */
+  take?: number;
   voice?: string;
   /** Speaking rate; absent means the engine's own (1). */
   speed?: number;
@@ -24,6 +26,20 @@ export interface SynthesizeChunkInput {
    * The workflow always sends it; without it (a caller with no plan) the text is kept beside the audio.
    */
   textInPlan?: true;
+}
+
+export interface HearChunkInput {
+  index: number;
+  /** The take's stored audio, and its sha256 (a hearing is kept by it). */
+  uri: string;
+  sha256: string;
+  text: string;
+  maxWordErrorRate: number;
+}
+
+export interface HeardChunk {
+  wordErrorRate: number;
+  heard: string;
 }
 
 export interface PinEngineInput {

@@ -55,6 +55,8 @@ export interface DocumentFlags {
   captions?: boolean;
   /** A target in LUFS, or "off". */
   loudness?: string;
+  /** Hear every chunk back; a number sets the word error rate over which a take is spoken again. */
+  verify?: boolean | string;
   /** A pronunciation dictionary (JSON); default LEXICON_FILE. */
   lexicon?: string;
   /** An EPUB's title page: announced once ("Title. By Author.", the default) or skipped. */
@@ -103,6 +105,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--loudness <lufs>', 'integrated loudness to reach, e.g. -18 (the default), -23, or "off"')
     .option('--crossfade-ms <ms>', 'equal-power crossfade at every join (default 0)', integer)
     .option('--no-captions', 'do not write .vtt, .srt and .timings.json beside the audio')
+    .option('--verify [max-word-error-rate]', 'hear every chunk back and speak again a take heard wrong (default threshold 0.3)')
     .option('--lexicon <file>', 'pronunciation dictionary, JSON: {"word or phrase": "respelling" or "/IPA/"} (LEXICON_FILE)')
     .addOption(
       new Option('--front-matter <how>', 'an EPUB\'s title page: "announce" its title and author once (the default) or "skip" it').choices(
@@ -156,6 +159,7 @@ export async function documentInput(
     ...(flags.links ? { links: flags.links as NonNullable<AudioDocumentInput['links']> } : {}),
     ...(Object.keys(engineOptions).length > 0 ? { engineOptions } : {}),
     ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}),
+    ...(flags.verify === undefined ? {} : { verify: verifyOption(flags.verify) }),
     ...(Object.keys(output).length > 0 ? { output } : {}),
   };
   return { input, source: { ...read, characters: text.length, stored } };
@@ -194,6 +198,14 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
     ...(flags.captions === false ? { captions: false } : {}),
   };
   return Object.keys(output).length > 0 ? { output } : {};
+}
+
+function verifyOption(value: boolean | string): NonNullable<AudioDocumentInput['verify']> {
+  if (value === true) return true;
+  const rate = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new InvalidArgumentError(`--verify takes a word error rate from 0 to 1 (e.g. 0.3), got "${String(value)}"`);
+  return { maxWordErrorRate: rate };
 }
 
 function loudnessTarget(value: string): number {

@@ -27,6 +27,7 @@ export function describeResult(result: AudioDocumentResult): string {
       `workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
     ...loudnessLines(result),
+    ...verificationLines(result),
     ...(result.acx
       ? [
           `ACX:      ${result.acx.pass ? 'passes' : 'FAILS'}: ` +
@@ -48,6 +49,17 @@ export function describeResult(result: AudioDocumentResult): string {
       .map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
     ...result.notices.map((notice) => `Note:     ${notice}`),
   ].join('\n');
+}
+
+/** With verify: what was heard back, and every chunk still off, with what was heard. */
+function verificationLines({ verification: v }: AudioDocumentResult): string[] {
+  if (!v) return [];
+  const threshold = v.maxWordErrorRate.toFixed(2);
+  const outcome = v.unresolved.length === 0 ? `all within ${threshold} word errors` : `${v.unresolved.length} still over ${threshold}:`;
+  return [
+    `Verified: ${v.checked} chunks heard back, ${v.resynthesized} spoken again; ${outcome}`,
+    ...v.unresolved.map((u) => `          chunk ${u.index} (word error rate ${u.wer.toFixed(2)}), heard "${u.heard}"`),
+  ];
 }
 
 /** The audio's size: split by chapter, of all the files (the result's own bytes are the playlist's). */

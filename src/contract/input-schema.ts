@@ -248,6 +248,39 @@ const TextRefSchema = Type.Object(
   },
 );
 
+export const DEFAULT_VERIFY = { maxWordErrorRate: 0.3, maxTakes: 3 };
+
+/** Hearing every chunk back (src/recognizer/). */
+const VerifySchema = Type.Union(
+  [
+    Type.Boolean(),
+    Type.Object(
+      {
+        maxWordErrorRate: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            maximum: 1,
+            description: `A take heard with more word errors than this share of its words is spoken again (default ${DEFAULT_VERIFY.maxWordErrorRate}).`,
+          }),
+        ),
+        maxTakes: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 5,
+            description: `Takes of a chunk at most, the first included (default ${DEFAULT_VERIFY.maxTakes}); the best is kept.`,
+          }),
+        ),
+      },
+      { ...closed, description: 'The threshold and the number of takes.' },
+    ),
+  ],
+  {
+    description:
+      'Hear every chunk back with a speech recognizer (Whisper base, on the workers) and speak again, up to a limit, ' +
+      'a chunk whose words do not match its text; the best take is kept, and chunks still off are listed in the result.',
+  },
+);
+
 /** A pronunciation dictionary (src/text/lexicon.ts). */
 const LexiconSchema = Type.Record(
   Type.String({ minLength: 1, maxLength: 200 }),
@@ -377,6 +410,7 @@ export const AudioDocumentInputSchema = Type.Object(
     engineOptions: Type.Optional(EngineOptionsSchema),
     pin: Type.Optional(EnginePinSchema),
     lexicon: Type.Optional(LexiconSchema),
+    verify: Type.Optional(VerifySchema),
     output: Type.Optional(OutputSchema),
     retry: Type.Optional(RetrySchema),
     tenant: Type.Optional(

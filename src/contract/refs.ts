@@ -24,4 +24,17 @@ export interface ChunkRef {
   characters: number;
   /** Provider's hardware seconds for this chunk (Replicate's metrics.predict_time), when it says. */
   predictTimeSec?: number;
+  /** With `verify`: how the kept take was heard back. */
+  hearing?: ChunkHearing;
+}
+
+/** What the recognizer heard in a chunk's kept take (the best of `takes`). */
+export interface ChunkHearing {
+  wordErrorRate: number;
+  /** Takes spoken: 1, or more when the first was heard wrong. */
+  takes: number;
+  /** Within the document's threshold. */
+  passed: boolean;
+  /** What was heard, kept only when it did not pass (the result lists it). */
+  heard?: string;
 }

@@ -58,6 +58,18 @@ export interface Artifact {
   sha256: string;
 }
 
+/** How the document was heard back (`verify`). */
+export interface Verification {
+  /** The word error rate over which a take is spoken again. */
+  maxWordErrorRate: number;
+  /** Chunks heard back. */
+  checked: number;
+  /** Chunks spoken again (more than one take). */
+  resynthesized: number;
+  /** Chunks whose best take is still over the threshold: which, how far off, and what was heard. */
+  unresolved: Array<{ index: number; wer: number; heard: string }>;
+}
+
 /** What the loudness normalisation found and did: one gain for the whole document. */
 export type DocumentLoudness = LoudnessReport;
 
@@ -112,6 +124,8 @@ export interface AudioDocumentResult {
   loudness?: DocumentLoudness;
   /** With output.preset "acx". */
   acx?: AcxResult;
+  /** With `verify`: every chunk heard back; those still over the threshold after their takes are listed, never hidden. */
+  verification?: Verification;
   /** A book spoken in parts (child workflows): how many, and the longest histories (events) of the document and of a part. */
   parts?: number;
   historyEvents?: { document: number; largestPart: number };

@@ -8,6 +8,7 @@ import {
   AudioDocumentInputSchema,
   DEFAULT_LOUDNESS,
   DEFAULT_RETRY,
+  DEFAULT_VERIFY,
   type EngineName,
   type EngineOptions,
   type EnginePin,
@@ -31,6 +32,9 @@ import { type Lexicon, lexiconEntryProblem } from '../text/lexicon.ts';
 
 export * from '../contract/input-schema.ts';
 
+/** Hearing chunks back: the threshold and the takes. */
+export type VerifySettings = typeof DEFAULT_VERIFY;
+
 /** The input with every default filled in. */
 export interface ResolvedDocumentInput {
   /** One of the two: the text itself, or where it is stored (books). */
@@ -53,6 +57,8 @@ export interface ResolvedDocumentInput {
   pin?: EnginePin;
   /** How to say words as written; each chunk gets the entries it contains. */
   lexicon?: Lexicon;
+  /** Hear every chunk back; absent: off. */
+  verify?: VerifySettings;
   output: Omit<OutputOptions, 'pauses' | 'format' | 'loudness' | 'crossfadeMs' | 'captions'> & {
     format: OutputFormat;
     pauses: PauseSettings;
@@ -70,7 +76,8 @@ export interface ResolvedDocumentInput {
 }
 
 /** What Value.Default leaves: every field with a schema default filled; retry.maximumIntervalMs has none. */
-type Defaulted = Omit<ResolvedDocumentInput, 'notices' | 'retry' | 'output'> & {
+type Defaulted = Omit<ResolvedDocumentInput, 'notices' | 'retry' | 'output' | 'verify'> & {
+  verify?: boolean | Partial<VerifySettings>;
   retry: RetryOptions & Omit<Required<RetryOptions>, 'maximumIntervalMs'>;
   output: Omit<ResolvedDocumentInput['output'], 'format' | 'loudness'> & Pick<OutputOptions, 'format' | 'loudness'>;
 };
@@ -113,6 +120,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     engineOptions,
     pin,
     lexicon,
+    verify,
     output,
     retry,
     tenant,
@@ -152,6 +160,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     engineOptions,
     ...(pin ? { pin } : {}),
     ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}),
+    ...(verify ? { verify: verify === true ? { ...DEFAULT_VERIFY } : { ...DEFAULT_VERIFY, ...verify } } : {}),
     output: {
       format,
       pauses,

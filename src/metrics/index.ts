@@ -44,6 +44,12 @@ export function recordChunk(engine: string, outcome: { reused: boolean; characte
   }
 }
 
+/** A chunk heard back (`verify`): whether its words matched its text closely enough. */
+export function recordHearing(passed: boolean): void {
+  const meter = Context.current().metricMeter.withTags({ outcome: passed ? 'passed' : 'failed' });
+  meter.createCounter('tts_chunks_heard', 'chunks', 'Chunk takes heard back by the recognizer, by outcome').add(1);
+}
+
 /** A chunk attempt that failed, by Temporal failure type (RateLimited is a 429). */
 export function recordFailedAttempt(engine: string, type: string): void {
   const meter = Context.current().metricMeter.withTags({ engine, type });

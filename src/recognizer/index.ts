@@ -10,6 +10,9 @@ import { WHISPER_SAMPLE_RATE, WHISPER_WINDOW_SAMPLES, Whisper } from './whisper.
 export { ensureRecognizerModel, RecognizerDownloadError, RecognizerModelError } from './model-files.ts';
 export { comparableWords, wordErrorRate } from './word-error-rate.ts';
 
+/** Which recognizer heard a chunk: a hearing kept in the store is reused only by the same one. */
+export const RECOGNIZER_MODEL = 'whisper-base-int8';
+
 export interface RecognizerOptions {
   /** ONNX Runtime threads; default 1 (the engines have the other cores). */
   threads?: number;

@@ -28,6 +28,7 @@ export const FORM_OPTIONS = [
   'author',
   'preset',
   'split',
+  'verify',
 ] as const;
 const NUMERIC = new Set(['concurrency', 'maxChunkChars', 'speed', 'bitrateKbps']);
 /** Form options that go into `output`. */
@@ -132,6 +133,12 @@ function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexic
   for (const key of ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed'] as const) {
     const v = value(key);
     if (v !== undefined) (input as unknown as Record<string, unknown>)[key] = v;
+  }
+  const verify = value('verify');
+  if (verify !== undefined) {
+    if (!['true', 'false', 'on'].includes(String(verify)))
+      throw new HttpProblem(400, `Invalid input: verify must be true or false, got "${String(verify)}"`, 'verify');
+    if (verify !== 'false') input.verify = true;
   }
   const output = Object.fromEntries(OUTPUT_OPTIONS.flatMap((key) => (value(key) === undefined ? [] : [[key, value(key)]])));
   if (Object.keys(output).length > 0) input.output = output as AudioDocumentInput['output'];

@@ -22,6 +22,7 @@ export const Progress = Type.Object(
     startedAt: Type.Number({ description: 'Epoch ms when the workflow started' }),
     elapsedMs: Type.Number(),
     etaMs: Type.Optional(Type.Number({ description: 'Estimated time left for synthesis' })),
+    spokenBy: Type.Optional(Type.String({ description: 'The engine the document is pinned to: `engine model@version voice`' })),
   },
   { description: "The workflow's progress query" },
 );

@@ -14,6 +14,7 @@ import { KokoroEngine } from '../engines/kokoro/kokoro-engine.ts';
 import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
+import { Recognizer } from '../recognizer/index.ts';
 import { ensureS3Bucket, openBlobStore } from '../storage/open-blob-store.ts';
 import { abortStaleUploads, removeAbandonedStaging } from '../storage/output-cleanup.ts';
 import { ttsTaskQueue } from '../workflows/definitions.ts';
@@ -67,8 +68,11 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
   for (const key of await tidy('look for unfinished uploads', abortStaleUploads(options.outputUrl ?? '')))
     console.error(`aborted a day-old unfinished upload of ${key}`);
   const engines = options.engines ?? defaultEngines(options);
+  // One chunk heard at a time, on one core: the engines keep the others.
+  const recognizer = new Recognizer({ threads: 1 });
   const activities = createActivities({
     engines,
+    recognizer,
     blobStore: openBlobStore(options.blobLocation),
     outputDir: options.outputDir,
     ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}),
@@ -140,7 +144,7 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
       }
     },
     close: async () => {
-      await Promise.all(Object.values(engines).map((engine) => engine.close?.()));
+      await Promise.all([...Object.values(engines).map((engine) => engine.close?.()), recognizer.close()]);
     },
   };
 }

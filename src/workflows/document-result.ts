@@ -5,6 +5,7 @@ import { engineLabel } from '../contract/engine-label.ts';
 import type { AudioDocumentResult, PhaseTimings } from '../contract/result.ts';
 import type { EnginePin, ResolvedDocumentInput } from '../document/input.ts';
 import type { PartResult } from './audio-document-part.ts';
+import { addVerifications } from './hear-back.ts';
 import type { ChunkTotals } from './synthesize-chunks.ts';
 
 export interface DocumentOutcome {
@@ -61,6 +62,9 @@ export function documentResult({
     chapters: stitched.chapters ?? [],
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
     ...(stitched.acx ? { acx: stitched.acx } : {}),
+    ...(input.verify && spoken.verification
+      ? { verification: { maxWordErrorRate: input.verify.maxWordErrorRate, ...spoken.verification } }
+      : {}),
     ...(parts
       ? {
           parts: parts.length,
@@ -74,7 +78,9 @@ export function documentResult({
 export function partTotals(parts: readonly PartResult[]): ChunkTotals {
   const sum = (key: 'cachedChunks' | 'characters') => parts.reduce((total, part) => total + part[key], 0);
   const predicted = parts.filter((part) => part.predictTimeSec !== undefined);
+  const verification = parts.map((part) => part.verification).reduce(addVerifications, undefined);
   return {
+    ...(verification ? { verification } : {}),
     cachedChunks: sum('cachedChunks'),
     characters: sum('characters'),
     ...(predicted.length > 0 ? { predictTimeSec: predicted.reduce((total, part) => total + part.predictTimeSec!, 0) } : {}),

@@ -4,14 +4,27 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ChunkRef } from '../contract/refs.ts';
+import type { Verification } from '../contract/result.ts';
 import type { EnginePin, ResolvedDocumentInput } from '../document/input.ts';
 import { lexiconIn } from '../text/lexicon.ts';
 import { ttsTaskQueue } from './definitions.ts';
+import { hearBack, verificationOf } from './hear-back.ts';
 import { runBatches, runWindow } from './run-limited.ts';
 
 export type SynthesisSettings = Pick<
   ResolvedDocumentInput,
-  'engine' | 'voice' | 'speed' | 'engineOptions' | 'lexicon' | 'mode' | 'schedule' | 'concurrency' | 'retry' | 'tenant' | 'tenantWeight'
+  | 'engine'
+  | 'voice'
+  | 'speed'
+  | 'engineOptions'
+  | 'lexicon'
+  | 'verify'
+  | 'mode'
+  | 'schedule'
+  | 'concurrency'
+  | 'retry'
+  | 'tenant'
+  | 'tenantWeight'
 > & {
   /** The engine the document was pinned to when it started. */
   pin: EnginePin;
@@ -19,11 +32,12 @@ export type SynthesisSettings = Pick<
 
 /** The input's synthesis settings alone, with the document's pin: what each part of a book is given. */
 export function synthesisSettings(input: ResolvedDocumentInput, pin: EnginePin): SynthesisSettings {
-  const { engine, voice, speed, engineOptions, lexicon, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
+  const { engine, voice, speed, engineOptions, lexicon, verify, mode, schedule, concurrency, retry, tenant, tenantWeight } = input;
   return {
     engine,
     pin,
     ...(lexicon ? { lexicon } : {}),
+    ...(verify ? { verify } : {}),
     ...(voice ? { voice } : {}),
     ...(speed ? { speed } : {}),
     engineOptions,
@@ -67,6 +81,13 @@ function synthesisActivities(taskQueue: string, { retry, tenant, tenantWeight }:
   });
 }
 
+/** The recognizer runs on the document's own queue, whatever the engine's: any worker hears any chunk. */
+const hearingActivities = proxyActivities<Activities>({
+  // The first chunk a worker hears fetches the recognizer's model (about 10 s).
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
 /** Speaks `texts`, the chunks `firstIndex`.. of the document; their refs come back in order. */
 export async function synthesizeChunks(
   texts: string[],
@@ -75,14 +96,15 @@ export async function synthesizeChunks(
   hooks: SynthesisHooks,
 ): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
-  const { engine, pin, voice, speed, engineOptions, lexicon } = settings;
+  const { hearChunk } = hearingActivities;
+  const { engine, pin, voice, speed, engineOptions, lexicon, verify } = settings;
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
   const synthesizeOne = (i: number): Promise<ChunkRef> => {
     const index = firstIndex + i;
     hooks.started();
     // Only the entries this chunk has: an edit to another entry leaves its key, and its audio, alone.
     const entries = lexiconIn(texts[i]!, lexicon);
-    return synthesizeChunk({
+    const input = {
       index,
       text: texts[i]!,
       engine,
@@ -92,8 +114,20 @@ export async function synthesizeChunks(
       engineOptions,
       ...(entries ? { lexicon: entries } : {}),
       // The document's stored plan holds the text, and the stitch reads captions from there.
-      textInPlan: true,
-    }).then(
+      textInPlan: true as const,
+    };
+    const spoken = synthesizeChunk(input);
+    return (
+      verify
+        ? spoken.then((first) =>
+            hearBack(first, verify, {
+              speak: (take) => synthesizeChunk({ ...input, take }),
+              hear: (ref) =>
+                hearChunk({ index, uri: ref.uri, sha256: ref.sha256, text: input.text, maxWordErrorRate: verify.maxWordErrorRate }),
+            }),
+          )
+        : spoken
+    ).then(
       (ref) => {
         try {
           hooks.finished(index, ref);
@@ -117,11 +151,15 @@ export interface ChunkTotals {
   cachedChunks: number;
   characters: number;
   predictTimeSec?: number;
+  /** With `verify`. */
+  verification?: Omit<Verification, 'maxWordErrorRate'>;
 }
 
 export function chunkTotals(refs: ChunkRef[]): ChunkTotals {
   const reported = refs.filter((ref) => ref.predictTimeSec !== undefined);
+  const verification = verificationOf(refs);
   return {
+    ...(verification ? { verification } : {}),
     cachedChunks: refs.filter((ref) => ref.cached).length,
     characters: refs.filter((ref) => !ref.cached).reduce((sum, ref) => sum + ref.characters, 0),
     ...(reported.length > 0 ? { predictTimeSec: reported.reduce((sum, ref) => sum + ref.predictTimeSec!, 0) } : {}),
