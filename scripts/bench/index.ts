@@ -18,6 +18,7 @@ import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration
 import { rateLimitedProvider } from './rate-limit.ts';
 import { type BenchResults, makespanSvg, markdownReport } from './report.ts';
 import { stitchingBenchmarks } from './stitching.ts';
+import { recognizerRtf } from './verify.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,6 +56,9 @@ try {
   const kokoro = await kokoroRtf(6, (line) => console.error(line));
   console.error('Kokoro on the whole sample, through the workflow...');
   const kokoroSampleRun = await kokoroSample(bench, (line) => console.error(line));
+  console.error('Hearing chunks back: the recognizer, and the sample with --verify...');
+  const recognizer = await recognizerRtf(8, (line) => console.error(line));
+  const kokoroSampleVerified = await kokoroSample(bench, (line) => console.error(line), { verify: true });
   console.error('Books at scale...');
   const list = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
   const books = await booksAtScale(bench, { sizesMb: list(values['book-sizes']), latenciesMs: list(values['book-latencies']) }, (line) =>
@@ -78,6 +82,7 @@ try {
     espeak,
     kokoro,
     kokoroSample: kokoroSampleRun,
+    verify: { recognizer, sample: kokoroSampleVerified },
     books,
     fleet,
     totalSeconds: (performance.now() - started) / 1000,

@@ -34,6 +34,8 @@ export interface KokoroSampleResult {
   rtf: number;
   firstChunkSec: number;
   etaChecks: EtaCheck[];
+  /** With verify: what hearing every chunk back found. */
+  verification?: AudioDocumentResult['verification'];
 }
 
 interface Reading {
@@ -43,17 +45,22 @@ interface Reading {
   etaMs?: number;
 }
 
-export async function kokoroSample(temporal: LocalTemporal, log: (line: string) => void = () => undefined): Promise<KokoroSampleResult> {
+export async function kokoroSample(
+  temporal: LocalTemporal,
+  log: (line: string) => void = () => undefined,
+  { verify = false } = {},
+): Promise<KokoroSampleResult> {
   const text = await readFile(new URL('../../samples/reading.txt', import.meta.url), 'utf8');
   const engine = new KokoroEngine();
-  const taskQueue = 'bench-kokoro-sample';
+  // A queue (and chunk store) of each run's own: the second run must not reuse the first one's chunks.
+  const taskQueue = verify ? 'bench-kokoro-sample-verify' : 'bench-kokoro-sample';
   const { worker, outputDir } = await benchWorker(temporal, taskQueue, { engines: { kokoro: engine } });
   try {
     return await worker.runUntil(async () => {
       await untilPolling(worker);
       const started = performance.now();
       const handle = await temporal.client.workflow.start('audioDocument', {
-        args: [{ text, engine: 'kokoro' }],
+        args: [{ text, engine: 'kokoro', ...(verify ? { verify: true } : {}) }],
         taskQueue,
         workflowId: `${taskQueue}-${Date.now()}`,
       });
@@ -92,6 +99,7 @@ export async function kokoroSample(temporal: LocalTemporal, log: (line: string) 
         rtf: wallSec / result.durationSec,
         firstChunkSec,
         etaChecks,
+        ...(result.verification ? { verification: result.verification } : {}),
       };
     });
   } finally {

@@ -12,6 +12,7 @@ import type { LiveResult } from './live.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
 import type { RateLimitResult } from './rate-limit.ts';
 import type { StitchMeasure } from './stitching.ts';
+import type { RecognizerRun } from './verify.ts';
 
 export interface BenchResults {
   date: string;
@@ -29,6 +30,7 @@ export interface BenchResults {
   espeak: EspeakThroughput[];
   kokoro: RtfResult[];
   kokoroSample: KokoroSampleResult;
+  verify: { recognizer: RecognizerRun[]; sample: KokoroSampleResult };
   books: BookRun[];
   fleet: FleetResults;
   totalSeconds: number;
@@ -81,6 +83,7 @@ export function markdownReport(r: BenchResults): string {
     ),
     ...kokoroRows(r.kokoro),
     ...kokoroSampleRows(r.kokoroSample),
+    ...verifyRows(r.verify.recognizer, r.kokoroSample, r.verify.sample),
     ...(r.books.length > 0 ? ['', ...booksTable(r.books)] : []),
     '',
     'Beyond one machine (`node --import tsx scripts/bench/fleet.ts`):',
@@ -151,6 +154,23 @@ export function kokoroRows(results: RtfResult[]): string[] {
 }
 
 /** The main job's document with Kokoro, and how honest its ETA was (also printed by `scripts/bench/kokoro-sample.ts` alone). */
+/** The recognizer's real-time factor, and --verify's cost on the sample against the run without it (same bench, own chunk stores). */
+export function verifyRows(recognizer: RecognizerRun[], plain: KokoroSampleResult, verified: KokoroSampleResult): string[] {
+  const v = verified.verification;
+  const overhead = verified.wallSec / plain.wallSec - 1;
+  return [
+    ...recognizer.map(
+      (r) =>
+        `| The recognizer (Whisper base int8, 1 thread) on ${r.chunks} chunks of the sample spoken by ${r.engine} | ` +
+        `${f1(r.hearSec)} s for ${f1(r.audioSec)} s of audio: real-time factor ${f2(r.rtf)}; mean word error rate ${f2(r.wordErrorRate)} ` +
+        `(model load ${f1(r.loadSec)} s) | — |`,
+    ),
+    `| The sample with Kokoro and \`--verify\` (every chunk heard back), against the same run without it | ` +
+      `${f1(verified.wallSec / 60)} min against ${f1(plain.wallSec / 60)} min: +${Math.round(overhead * 100)}%` +
+      `${v ? `; ${v.checked} chunks heard, ${v.resynthesized} spoken again, ${v.unresolved.length} unresolved` : ''} | at most +25%: ${mark(overhead <= 0.25)} |`,
+  ];
+}
+
 export function kokoroSampleRows(k: KokoroSampleResult): string[] {
   const minutes = (sec: number) => `${f1(sec / 60)} min`;
   const share = (check: EtaCheck) => `${Math.round(check.doneShare * 100)}%`;
