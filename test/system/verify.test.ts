@@ -3,15 +3,22 @@
 // engine cuts some takes short ends with none of them in its audio, the good takes paid once, and
 // a chunk cut on every take listed, not hidden.
 
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
 import { Recognizer, wordErrorRate } from '../../src/recognizer/index.ts';
+import { cacheDir } from '../../src/system/cache-dir.ts';
 import { cuttingEngine } from '../../testkit/cutting-engine.ts';
+import { startFakeReplicate } from '../../testkit/fake-replicate/fake-replicate-server.ts';
 import { inProcessWorker } from '../helpers/documents.ts';
+import { runToEnd } from '../helpers/processes.ts';
 import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
+const TOKEN = 'r8_SECRET_verify_token_51c2';
 let temporal: TestTemporal;
 const recognizer = new Recognizer();
 
@@ -89,5 +96,53 @@ describe('a document heard back', () => {
     const unheard = await speak((t, take) => cutOnce(t, take) || cutAlways(t), false);
     expect(Math.abs(result.durationSec - reference.result.durationSec)).toBeLessThan(0.05);
     expect(result.durationSec - unheard.result.durationSec).toBeGreaterThan(1);
+  }, 300_000);
+});
+
+describe('npm start --verify', () => {
+  it('against a provider that cuts some takes short: no cut take in the output, good takes paid once, and a Verified: line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'verify-main-'));
+    // The provider speaks (eSpeak) and cuts the first take of two chunks short.
+    const sentences = [
+      'The old man walked slowly down the road to the village.',
+      'She opened the window and looked at the garden.',
+      'He wrote a long letter to his brother in the city.',
+      'The dog ran across the field to meet its owner.',
+    ];
+    const espeak = cuttingEngine(new EspeakEngine(1), (text, take) => take === 0 && (text === sentences[1] || text === sentences[3]));
+    const fake = await startFakeReplicate({
+      token: TOKEN,
+      latencyMs: 50,
+      speech: (text, take) => espeak.synthesize({ text, take, options: {}, signal: new AbortController().signal }),
+    });
+    try {
+      const file = join(dir, 'story.txt');
+      await writeFile(file, sentences.join('\n\n'));
+      // A cache of its own (a dev server history of its own), with the recognizer already fetched.
+      const cache = join(dir, 'cache');
+      await mkdir(cache);
+      await symlink(join(cacheDir(), 'whisper'), join(cache, 'whisper'));
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        DURABLE_TTS_CACHE: cache,
+        REPLICATE_API_TOKEN: TOKEN,
+        REPLICATE_BASE_URL: fake.url,
+        REPLICATE_POLL_INTERVAL_MS: '100',
+        AUDIO_BLOB_DIR: join(dir, 'blobs'),
+      };
+      delete env.TEMPORAL_ADDRESS;
+      delete env.TTS_ENGINE;
+      const run = await runToEnd('npm', ['start', '--', file, '--out', join(dir, 'out', 'story.wav'), '--verify'], env);
+      const output = run.stdout + run.stderr;
+      expect(run.code, output).toBe(0);
+      expect(output).toContain('Verified: 4 chunks heard back, 2 spoken again; all within 0.30 word errors');
+      // Two predictions for each cut chunk, one for each good one.
+      for (const [i, sentence] of sentences.entries()) expect(fake.createsFor(sentence), sentence).toHaveLength(i % 2 === 1 ? 2 : 1);
+      expect(output).not.toContain(TOKEN);
+    } finally {
+      await fake.close();
+      await espeak.close?.();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 300_000);
 });

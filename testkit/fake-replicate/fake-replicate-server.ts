@@ -5,6 +5,8 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { encodeWav } from '../../src/audio/wav.ts';
+import type { PcmAudio } from '../../src/contract/audio.ts';
 import { fakeModelAudio, type OutputFormat } from './output-audio.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -27,6 +29,11 @@ export interface FakeReplicateOptions {
   textField?: string;
   output?: OutputFormat;
   random?: () => number;
+  /**
+   * A model that speaks: the audio of `text` for its `take`-th prediction (0 = the first for that
+   * text), served as WAV. Unset: the simulated engine's tones.
+   */
+  speech?: (text: string, take: number) => Promise<PcmAudio>;
   /** Each model's latest version id (change one to publish a new version); unset, a hash of the model's name. */
   latestVersions?: Record<string, string>;
 }
@@ -39,6 +46,8 @@ interface Prediction {
   version: string;
   input: Record<string, unknown>;
   text: string;
+  /** How many predictions of the same text came before this one. */
+  take: number;
   status: PredictionStatus;
   output: string | null;
   error: string | null;
@@ -104,7 +113,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', base);
     const path = url.pathname;
-    if (request.method === 'GET' && path.startsWith('/files/')) return serveFile(path.slice('/files/'.length), response);
+    if (request.method === 'GET' && path.startsWith('/files/')) return await serveFile(path.slice('/files/'.length), response);
     if (request.headers.authorization !== `Bearer ${options.token}`) {
       return problem(response, 401, 'Unauthenticated', 'You did not pass a valid authentication token');
     }
@@ -208,6 +217,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
       version,
       input,
       text,
+      take: [...predictions.values()].filter((p) => p.text === text).length,
       status: 'starting',
       output: null,
       error: null,
@@ -252,9 +262,15 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
     prediction.waiters.splice(0).forEach((wake) => wake());
   }
 
-  function serveFile(name: string, response: ServerResponse): void {
+  async function serveFile(name: string, response: ServerResponse): Promise<void> {
     const prediction = predictions.get(name.replace(/\.\w+$/u, ''));
     if (prediction?.status !== 'succeeded') return problem(response, 404, 'Not found', 'No such file');
+    if (options.speech) {
+      const wav = encodeWav(await options.speech(prediction.text, prediction.take));
+      response.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': wav.length });
+      response.end(wav);
+      return;
+    }
     const { bytes, contentType } = fakeModelAudio(prediction.text, options.output ?? { format: 'wav', sampleRate: 24_000, channels: 1 });
     response.writeHead(200, { 'Content-Type': contentType, 'Content-Length': bytes.length });
     response.end(bytes);
