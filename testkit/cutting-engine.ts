@@ -1,6 +1,7 @@
 // An engine that cuts takes short, the fault listeners report most (a chunk whose second half is
-// never spoken): on the takes `cuts` picks, it speaks only the first half of the chunk's words,
-// through a real engine, so a speech recognizer hears what is missing.
+// never spoken): on the takes `cuts` picks, it speaks only the first half of the chunk's words (one
+// word fewer on each later take, as a provider's takes differ), through a real engine, so a speech
+// recognizer hears what is missing.
 
 import type { SynthesisRequest, SynthesizedAudio, TtsEngine } from '../src/engines/engine.ts';
 
@@ -24,7 +25,8 @@ export function cuttingEngine(inner: TtsEngine, cuts: (text: string, take: numbe
       if (!cut) return inner.synthesize(request);
       const words = request.text.split(/\s+/u);
       const { pronunciations: _dropped, ...rest } = request;
-      return inner.synthesize({ ...rest, text: words.slice(0, Math.ceil(words.length / 2)).join(' ') });
+      const kept = Math.max(1, Math.ceil(words.length / 2) - take);
+      return inner.synthesize({ ...rest, text: words.slice(0, kept).join(' ') });
     },
   };
 }

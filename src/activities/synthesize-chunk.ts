@@ -10,7 +10,7 @@ import { EngineInputError, PermanentEngineError, RateLimitedError, type Synthesi
 import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
 import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
-import { pronouncedSpans } from '../text/lexicon.ts';
+import { lexiconKey, pronouncedSpans } from '../text/lexicon.ts';
 import type { SynthesizeChunkInput } from './types.ts';
 
 /** Bump when the stored audio for the same request would change (engine upgrade, new encoding). */
@@ -38,7 +38,7 @@ export function chunkKey(input: SynthesizeChunkInput): string {
     text: input.text,
     ...(input.take ? { take: input.take } : {}),
     // Sorted: reordering the dictionary changes no key; editing an entry changes only its chunks'.
-    ...(input.lexicon ? { lexicon: Object.entries(input.lexicon).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) } : {}),
+    ...(input.lexicon ? { lexicon: lexiconKey(input.lexicon) } : {}),
   };
   const hash = sha256Hex(JSON.stringify(request));
   return `chunks/${hash.slice(0, 2)}/${hash}.wav`;
@@ -74,10 +74,11 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     if (!engine) {
       throw ApplicationFailure.nonRetryable(`engine "${input.engine}" is not enabled on this worker`, 'EngineUnavailable');
     }
-    const mismatch = engine.cannotServe(input.pin);
-    if (mismatch) throw ApplicationFailure.nonRetryable(mismatch, 'EngineMismatch');
     const key = chunkKey(input);
     const reused = await reuse(blobStore, key);
+    // Audio the pinned engine already made is this document's, whatever this worker's engine is.
+    const mismatch = reused ? undefined : engine.cannotServe(input.pin);
+    if (mismatch) throw ApplicationFailure.nonRetryable(mismatch, 'EngineMismatch');
     if (reused) {
       // A caller without a stored plan reads the text beside the audio: keep it there.
       if (!input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text });

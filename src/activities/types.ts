@@ -29,10 +29,10 @@ export interface SynthesizeChunkInput {
 }
 
 export interface HearChunkInput {
-  index: number;
   /** The take's stored audio, and its sha256 (a hearing is kept by it). */
   uri: string;
   sha256: string;
+  /** What was to be said (the chunk's text, with the dictionary's respellings). */
   text: string;
   maxWordErrorRate: number;
 }

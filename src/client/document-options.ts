@@ -55,8 +55,10 @@ export interface DocumentFlags {
   captions?: boolean;
   /** A target in LUFS, or "off". */
   loudness?: string;
-  /** Hear every chunk back; a number sets the word error rate over which a take is spoken again. */
-  verify?: boolean | string;
+  /** Hear every chunk back. */
+  verify?: boolean;
+  /** With --verify: the word error rate over which a take is spoken again. */
+  maxWordErrorRate?: number;
   /** A pronunciation dictionary (JSON); default LEXICON_FILE. */
   lexicon?: string;
   /** An EPUB's title page: announced once ("Title. By Author.", the default) or skipped. */
@@ -105,7 +107,8 @@ export function addDocumentOptions(command: Command): Command {
     .option('--loudness <lufs>', 'integrated loudness to reach, e.g. -18 (the default), -23, or "off"')
     .option('--crossfade-ms <ms>', 'equal-power crossfade at every join (default 0)', integer)
     .option('--no-captions', 'do not write .vtt, .srt and .timings.json beside the audio')
-    .option('--verify [max-word-error-rate]', 'hear every chunk back and speak again a take heard wrong (default threshold 0.3)')
+    .option('--verify', 'hear every chunk back, and speak again a take heard wrong')
+    .option('--max-word-error-rate <rate>', 'with --verify: the share of wrong words that makes a take wrong (default 0.3)', wordErrorRate)
     .option('--lexicon <file>', 'pronunciation dictionary, JSON: {"word or phrase": "respelling" or "/IPA/"} (LEXICON_FILE)')
     .addOption(
       new Option('--front-matter <how>', 'an EPUB\'s title page: "announce" its title and author once (the default) or "skip" it').choices(
@@ -159,7 +162,7 @@ export async function documentInput(
     ...(flags.links ? { links: flags.links as NonNullable<AudioDocumentInput['links']> } : {}),
     ...(Object.keys(engineOptions).length > 0 ? { engineOptions } : {}),
     ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}),
-    ...(flags.verify === undefined ? {} : { verify: verifyOption(flags.verify) }),
+    ...(flags.verify ? { verify: flags.maxWordErrorRate === undefined ? true : { maxWordErrorRate: flags.maxWordErrorRate } } : {}),
     ...(Object.keys(output).length > 0 ? { output } : {}),
   };
   return { input, source: { ...read, characters: text.length, stored } };
@@ -200,12 +203,11 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
   return Object.keys(output).length > 0 ? { output } : {};
 }
 
-function verifyOption(value: boolean | string): NonNullable<AudioDocumentInput['verify']> {
-  if (value === true) return true;
+function wordErrorRate(value: string): number {
   const rate = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
-    throw new InvalidArgumentError(`--verify takes a word error rate from 0 to 1 (e.g. 0.3), got "${String(value)}"`);
-  return { maxWordErrorRate: rate };
+  if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new InvalidArgumentError(`--max-word-error-rate takes a share from 0 to 1 (e.g. 0.3), got "${value}"`);
+  return rate;
 }
 
 function loudnessTarget(value: string): number {

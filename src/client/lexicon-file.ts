@@ -2,7 +2,7 @@
 // client, so the entries travel in the document's input; each entry is checked with the rest of it.
 
 import { readFile } from 'node:fs/promises';
-import type { Lexicon } from '../text/lexicon.ts';
+import { type Lexicon, parseLexicon } from '../text/lexicon.ts';
 
 export async function readLexiconFile(path: string): Promise<Lexicon> {
   let json: string;
@@ -11,16 +11,9 @@ export async function readLexiconFile(path: string): Promise<Lexicon> {
   } catch (error) {
     throw new Error(`cannot read the pronunciation dictionary "${path}": ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
-  let value: unknown;
   try {
-    value = JSON.parse(json);
+    return parseLexicon(json);
   } catch (error) {
-    throw new Error(`the pronunciation dictionary "${path}" is not JSON: ${(error as Error).message}`);
+    throw new Error(`the pronunciation dictionary "${path}" ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(
-      `the pronunciation dictionary "${path}" must be a JSON object, e.g. {"circumvention": "sir come VEN shun", "Nguyen": "/wɪn/"}`,
-    );
-  }
-  return value as Lexicon;
 }

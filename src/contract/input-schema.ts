@@ -260,7 +260,9 @@ const VerifySchema = Type.Union(
           Type.Number({
             minimum: 0,
             maximum: 1,
-            description: `A take heard with more word errors than this share of its words is spoken again (default ${DEFAULT_VERIFY.maxWordErrorRate}).`,
+            description:
+              'A take heard with more word errors than this share of its words is spoken again ' +
+              `(default ${DEFAULT_VERIFY.maxWordErrorRate}).`,
           }),
         ),
         maxTakes: Type.Optional(
@@ -283,20 +285,21 @@ const VerifySchema = Type.Union(
 
 /** A pronunciation dictionary (src/text/lexicon.ts). */
 const LexiconSchema = Type.Record(
-  Type.String({ minLength: 1, maxLength: 200 }),
+  Type.String({ minLength: 1, maxLength: 100 }),
   Type.Union([
-    Type.String({ minLength: 1, maxLength: 500 }),
+    Type.String({ minLength: 1, maxLength: 200 }),
     Type.Object(
       {
-        say: Type.Optional(Type.String({ maxLength: 500, description: 'A respelling: "sir come VEN shun".' })),
-        ipa: Type.Optional(Type.String({ maxLength: 500, description: 'IPA, with or without its slashes.' })),
+        say: Type.Optional(Type.String({ maxLength: 200, description: 'A respelling: "sir come VEN shun".' })),
+        ipa: Type.Optional(Type.String({ maxLength: 200, description: 'IPA, with or without its slashes.' })),
         matchCase: Type.Optional(Type.Boolean({ description: 'Match the written form only in this case ("US", not "us").' })),
       },
       { ...closed, description: 'How to say it, and whether the case must match.' },
     ),
   ]),
   {
-    maxProperties: 5_000,
+    // At most about 0.5 MB: it travels in the input, and in each part's of a book.
+    maxProperties: 1_000,
     description:
       'How to say words and phrases as written: "word or phrase" -> a respelling ("sir come VEN shun"), "/IPA/", or ' +
       '{ "say", "ipa", "matchCase" }. Whole words, case-insensitive unless matchCase. Kokoro and eSpeak say IPA ' +

@@ -135,6 +135,8 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   }
   if (pin && pin.engine !== engine)
     throw new InvalidInputError('pin.engine', `is "${pin.engine}" but the document's engine is "${engine}"`);
+  if (pin?.voice && voice && pin.voice.toLowerCase() !== voice.toLowerCase())
+    throw new InvalidInputError('pin.voice', `is "${pin.voice}" but the document's voice is "${voice}"`);
   const { format: asked, pauses, name, loudness, ...file } = output;
   for (const field of ['title', 'author'] as const) {
     const control = file[field] === undefined ? null : CONTROL_CHARACTER.exec(file[field]);
@@ -160,7 +162,9 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     engineOptions,
     ...(pin ? { pin } : {}),
     ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}),
-    ...(verify ? { verify: verify === true ? { ...DEFAULT_VERIFY } : { ...DEFAULT_VERIFY, ...verify } } : {}),
+    ...(verify && hearsEnglish(engine, voice)
+      ? { verify: verify === true ? { ...DEFAULT_VERIFY } : { ...DEFAULT_VERIFY, ...verify } }
+      : {}),
     output: {
       format,
       pauses,
@@ -170,8 +174,16 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     },
     retry: checkRetry(retry),
     ...(tenant ? { tenant, ...(tenantWeight === undefined ? {} : { tenantWeight }) } : {}),
-    notices: concurrency > MAX_CONCURRENCY ? [`concurrency ${concurrency} capped to ${MAX_CONCURRENCY}`] : [],
+    notices: [
+      ...(concurrency > MAX_CONCURRENCY ? [`concurrency ${concurrency} capped to ${MAX_CONCURRENCY}`] : []),
+      ...(verify && !hearsEnglish(engine, voice) ? [`verify hears English only: not done for the eSpeak voice "${voice}"`] : []),
+    ],
   };
+}
+
+/** The recognizer hears English: every engine's voices are, but eSpeak's other languages. */
+function hearsEnglish(engine: EngineName, voice: string | undefined): boolean {
+  return engine !== 'espeak' || !voice || /^(?:gmw\/)?en\b/iu.test(voice);
 }
 
 /** The file a document without `output.name` gets: its workflow id, made safe as a file name. */

@@ -15,7 +15,7 @@ export interface SynthesisRequest {
   text: string;
   /** Where the document's dictionary says how to say what is written (offsets in `text`): the engine says it so. */
   pronunciations?: PronouncedSpan[];
-  /** A new take of a chunk that was heard wrong (1, 2, ...): a provider must make a new prediction. */
+  /** A new take of a chunk that was heard wrong (1, 2, ...); its own chunk key makes it a new request to the provider. */
   take?: number;
   /** The engine the document was started with (its model and version), never substituted; absent: the engine's own. */
   pin?: EnginePin;

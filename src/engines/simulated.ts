@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { EngineOptions, EnginePin } from '../document/input.ts';
+import { respell } from '../text/respell.ts';
 import { type SynthesisRequest, TransientEngineError, type TtsEngine } from './engine.ts';
 import { localPinMismatch } from './local-pin.ts';
-import { respell } from './respell.ts';
 
 export const SIMULATED_DEFAULT_SAMPLE_RATE = 24_000;
 /** About 22 characters a second, a brisk human pace. */

@@ -9,7 +9,7 @@ import { DocumentFileError, FRONT_MATTER, type FrontMatter, readDocument } from 
 import { clientDefaults } from '../config/settings.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
 import { titleFromText } from '../document/title.ts';
-import type { Lexicon } from '../text/lexicon.ts';
+import { type Lexicon, parseLexicon } from '../text/lexicon.ts';
 import { HttpProblem } from './problem.ts';
 
 /** The options a form or a query string can set, by field name. */
@@ -53,6 +53,8 @@ export async function requestedDocument(request: FastifyRequest): Promise<Reques
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw new HttpProblem(400, 'Invalid input: input must be a JSON object with a "text" field', 'input');
     const input = body as AudioDocumentInput;
+    // The server's workers pin the engine themselves: a caller's pin could run any model on the server's token.
+    if ('pin' in input) throw new HttpProblem(400, 'Invalid input: pin is set by the server, not by a request', 'pin');
     return {
       input: withDefaults(input),
       title: typeof input.text === 'string' ? titleFromText(input.text) : '',
@@ -74,6 +76,7 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
     if (part.fieldname === 'lexicon') {
       lexicon = lexiconPart(part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value));
     } else if (part.type === 'file') {
+      if (file) throw new HttpProblem(400, 'Invalid input: send one document file (and at most a `lexicon` file beside it)', 'file');
       fileName = part.filename;
       file = await part.toBuffer();
     } else {
@@ -81,7 +84,8 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
     }
   }
   // Read once every field is in: `frontMatter` may come after the file.
-  const text = file ? await uploadedText(file, fileName ?? '', frontMatterField(fields.frontMatter)) : undefined;
+  const frontMatter = frontMatterField(fields.frontMatter);
+  const text = file ? await uploadedText(file, fileName ?? '', frontMatter) : undefined;
   const given = text ?? (typeof fields.text === 'string' ? fields.text : undefined);
   if (given === undefined) throw new HttpProblem(400, 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
   const { text: _text, frontMatter: _frontMatter, ...options } = fields;
@@ -102,15 +106,11 @@ async function uploadedText(bytes: Buffer, fileName: string, frontMatter?: Front
 /** The `lexicon` part: a JSON object (its entries are checked with the rest of the input). */
 function lexiconPart(json: string): Lexicon | undefined {
   if (json.trim() === '') return undefined;
-  let value: unknown;
   try {
-    value = JSON.parse(json);
+    return parseLexicon(json);
   } catch (error) {
-    throw new HttpProblem(400, `Invalid input: lexicon is not JSON: ${(error as Error).message}`, 'lexicon');
+    throw new HttpProblem(400, `Invalid input: lexicon ${(error as Error).message}`, 'lexicon');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new HttpProblem(400, 'Invalid input: lexicon must be a JSON object: {"word or phrase": "respelling" or "/IPA/"}', 'lexicon');
-  return value as Lexicon;
 }
 
 /** An EPUB's title page: `announce` (the default) or `skip`. */

@@ -18,7 +18,7 @@ export interface PronouncedSpan {
   ipa?: string;
 }
 
-interface Pronunciation {
+export interface Pronunciation {
   say?: string;
   ipa?: string;
   matchCase: boolean;
@@ -34,7 +34,8 @@ export function lexiconIn(text: string, lexicon: Lexicon | undefined): Lexicon |
 /** Every occurrence in `text`, in order, without overlaps: where two entries overlap, the longer one wins ("lead pipe" over "lead"). */
 export function pronouncedSpans(text: string, lexicon: Lexicon | undefined): PronouncedSpan[] {
   if (!lexicon) return [];
-  const entries = Object.entries(lexicon).sort(([a], [b]) => b.length - a.length);
+  // Longest first; equal lengths by their written form, so that the file's order never matters.
+  const entries = Object.entries(lexicon).sort(([a], [b]) => b.length - a.length || compare(a, b));
   const taken: PronouncedSpan[] = [];
   for (const [written, value] of entries) {
     const pronunciation = pronunciationOf(value);
@@ -50,6 +51,28 @@ export function pronouncedSpans(text: string, lexicon: Lexicon | undefined): Pro
     }
   }
   return taken.sort((a, b) => a.index - b.index);
+}
+
+/** The entries as a chunk key sees them: sorted, and each said the one way it means ("/wɪn/" and { ipa: "wɪn" } alike). */
+export function lexiconKey(lexicon: Lexicon): Array<[string, Pronunciation]> {
+  return Object.entries(lexicon)
+    .map(([written, value]): [string, Pronunciation] => [written, pronunciationOf(value)])
+    .sort(([a], [b]) => compare(a, b));
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A dictionary file's JSON; throws, saying what a dictionary looks like, when it is not a JSON object. */
+export function parseLexicon(json: string): Lexicon {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('must be a JSON object, e.g. {"circumvention": "sir come VEN shun", "Nguyen": "/wɪn/"}');
+  return value as Lexicon;
 }
 
 /** What is wrong with an entry, or undefined: for input validation, naming the entry. */
@@ -73,8 +96,21 @@ function pronunciationOf(value: LexiconValue): Pronunciation {
   return { ...(value.say?.trim() ? { say: value.say.trim() } : {}), ...(ipa ? { ipa } : {}), matchCase: value.matchCase === true };
 }
 
+/** Patterns made once: a book's every chunk is matched against every entry (in the workflow, too). */
+const patterns = new Map<string, RegExp>();
+
 /** The written form as whole words: any run of spaces between its words, either apostrophe, no letter or digit on either side. */
 function patternOf(written: string, { matchCase }: Pronunciation, flags = ''): RegExp {
+  const key = `${written}\0${matchCase}\0${flags}`;
+  let pattern = patterns.get(key);
+  if (!pattern) {
+    pattern = makePattern(written, matchCase, flags);
+    patterns.set(key, pattern);
+  }
+  return pattern;
+}
+
+function makePattern(written: string, matchCase: boolean, flags: string): RegExp {
   const words = written
     .trim()
     .split(/\s+/u)

@@ -18,6 +18,8 @@ export async function hearBack(first: ChunkRef, { maxWordErrorRate, maxTakes }: 
   let takes = 1;
   while (best.wordErrorRate > maxWordErrorRate && takes < maxTakes) {
     const ref = await steps.speak(takes);
+    // The same audio again (a local engine is deterministic): another take cannot do better.
+    if (ref.sha256 === first.sha256) break;
     takes++;
     const heard = await steps.hear(ref);
     if (heard.wordErrorRate < best.wordErrorRate) best = { ref, ...heard };

@@ -7,6 +7,7 @@ import type { ChunkRef } from '../contract/refs.ts';
 import type { Verification } from '../contract/result.ts';
 import type { EnginePin, ResolvedDocumentInput } from '../document/input.ts';
 import { lexiconIn } from '../text/lexicon.ts';
+import { saidText } from '../text/respell.ts';
 import { ttsTaskQueue } from './definitions.ts';
 import { hearBack, verificationOf } from './hear-back.ts';
 import { runBatches, runWindow } from './run-limited.ts';
@@ -83,8 +84,9 @@ function synthesisActivities(taskQueue: string, { retry, tenant, tenantWeight }:
 
 /** The recognizer runs on the document's own queue, whatever the engine's: any worker hears any chunk. */
 const hearingActivities = proxyActivities<Activities>({
-  // The first chunk a worker hears fetches the recognizer's model (about 10 s).
-  startToCloseTimeout: '10 minutes',
+  // The first chunk a worker hears fetches the recognizer's model (about 10 s); chunks wait their turn.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
@@ -104,12 +106,15 @@ export async function synthesizeChunks(
     hooks.started();
     // Only the entries this chunk has: an edit to another entry leaves its key, and its audio, alone.
     const entries = lexiconIn(texts[i]!, lexicon);
+    // The pin's voice is the input's with the engine's default filled in: a release that changes the
+    // default cannot change a document's voice, nor reuse audio of another voice under the same key.
+    const chunkVoice = pin.voice ?? voice;
     const input = {
       index,
       text: texts[i]!,
       engine,
       pin,
-      ...(voice ? { voice } : {}),
+      ...(chunkVoice ? { voice: chunkVoice } : {}),
       ...(speed ? { speed } : {}),
       engineOptions,
       ...(entries ? { lexicon: entries } : {}),
@@ -122,8 +127,14 @@ export async function synthesizeChunks(
         ? spoken.then((first) =>
             hearBack(first, verify, {
               speak: (take) => synthesizeChunk({ ...input, take }),
+              // Heard against what was to be said: a respelled name is heard as its respelling.
               hear: (ref) =>
-                hearChunk({ index, uri: ref.uri, sha256: ref.sha256, text: input.text, maxWordErrorRate: verify.maxWordErrorRate }),
+                hearChunk({
+                  uri: ref.uri,
+                  sha256: ref.sha256,
+                  text: saidText(input.text, entries),
+                  maxWordErrorRate: verify.maxWordErrorRate,
+                }),
             }),
           )
         : spoken

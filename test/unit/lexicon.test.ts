@@ -6,8 +6,8 @@ import { resolveDocumentInput } from '../../src/document/input.ts';
 import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 import { ipaToEspeak } from '../../src/engines/espeak/ipa-to-espeak.ts';
 import { textToPhonemes } from '../../src/engines/kokoro/phonemes.ts';
-import { respell } from '../../src/engines/respell.ts';
 import { type Lexicon, lexiconIn, pronouncedSpans } from '../../src/text/lexicon.ts';
+import { respell } from '../../src/text/respell.ts';
 
 const LEXICON: Lexicon = {
   circumvention: 'sir come VEN shun',
@@ -104,5 +104,19 @@ describe('eSpeak with a dictionary', () => {
         ['again', 25],
       ]);
     }
+  });
+});
+
+describe('Kokoro IPA entries inside words and punctuation', () => {
+  const ipaWords = (text: string) => text.split(' ').map((word) => `[${word.toLowerCase()}]`);
+  const say = (text: string, index: number, length: number, ipa = 'wɪn') =>
+    textToPhonemes(text, 'en-us', ipaWords, [{ index, length, ipa }]).symbols.join('');
+
+  it('keeps what is joined to the entry, says the entry once, and finds it inside quotes', () => {
+    expect(say("Ask Nguyen's son.", 4, 6)).toBe("[ask] wɪn ['s] [son].");
+    expect(say('Ask Nguyen-Smith now.', 4, 6)).toBe('[ask] wɪn [-smith] [now].');
+    expect(say('Ask Nguyen—who knows.', 4, 6)).toBe('[ask] wɪn —[who] [knows].'); // the dash, said once, as a pause
+    expect(say('She said “Nguyen,” twice.', 10, 6)).toBe('[she] [said] " wɪn ," [twice].');
+    expect(say('A “lead pipe” here.', 3, 9, 'lɛd pˈaɪp')).toBe('[a] " lɛd pˈaɪp " [heɹe].'); // fitted to Kokoro: r -> ɹ
   });
 });

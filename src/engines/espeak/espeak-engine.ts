@@ -6,9 +6,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WordTiming } from '../../contract/audio.ts';
 import type { EnginePin } from '../../contract/input-schema.ts';
+import { respell } from '../../text/respell.ts';
 import { EngineInputError, type SynthesisRequest, type SynthesizedAudio, TransientEngineError, type TtsEngine } from '../engine.ts';
 import { localPinMismatch } from '../local-pin.ts';
-import { respell } from '../respell.ts';
 import { ThreadPool } from '../thread-pool.ts';
 import { ipaToEspeak } from './ipa-to-espeak.ts';
 

@@ -8,6 +8,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WordTiming } from '../../contract/audio.ts';
 import type { EnginePin } from '../../contract/input-schema.ts';
+import { respell } from '../../text/respell.ts';
 import {
   EngineInputError,
   PermanentEngineError,
@@ -17,7 +18,6 @@ import {
   type TtsEngine,
 } from '../engine.ts';
 import { localPinMismatch } from '../local-pin.ts';
-import { respell } from '../respell.ts';
 import { ThreadPool } from '../thread-pool.ts';
 import type { ThreadData, ThreadRequest } from './kokoro-thread.ts';
 import {

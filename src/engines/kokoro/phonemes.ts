@@ -41,26 +41,28 @@ const OUTER_PUNCTUATION = new RegExp(`^(?:${PUNCTUATION_CLASS}|['‘’])+|(?:${
 export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords: IpaWords, overrides: IpaOverride[] = []): Phonemes {
   // Each word of the text is normalized alone, so every normalized character knows its word.
   const words: TextWord[] = [];
-  // For each word inside an override: the override's IPA for its first word, '' for the rest.
+  // For each word a dictionary entry covers: the entry's IPA for its first word, '' for the rest.
   const overridden = new Map<number, string>();
   const started = new Set<IpaOverride>();
   let normalized = '';
   const charOwners: number[] = [];
-  for (const match of text.matchAll(/\S+/gu)) {
-    const word = normalizeWord(match[0]);
+  for (const token of tokensOf(text, overrides)) {
+    const word = normalizeWord(token.text);
     if (!word) continue;
     if (normalized) {
       normalized += ' ';
       charOwners.push(-1);
     }
     normalized += word;
-    for (let i = 0; i < word.length; i++) charOwners.push(words.length);
-    const override = overrides.find((o) => match.index >= o.index && match.index < o.index + o.length);
-    if (override) {
-      overridden.set(words.length, started.has(override) ? '' : override.ipa);
-      started.add(override);
+    // A piece an entry cut off that has nothing to say (the quote before "Nguyen") is punctuation, no word.
+    const spoken = overrides.length === 0 || token.override !== undefined || /[\p{L}\p{N}]/u.test(word);
+    for (let i = 0; i < word.length; i++) charOwners.push(spoken ? words.length : -1);
+    if (!spoken) continue;
+    if (token.override) {
+      overridden.set(words.length, started.has(token.override) ? '' : token.override.ipa);
+      started.add(token.override);
     }
-    words.push({ text: match[0].replace(OUTER_PUNCTUATION, '') || match[0], index: match.index });
+    words.push({ text: token.text.replace(OUTER_PUNCTUATION, '') || token.text, index: token.index });
   }
 
   const symbols: string[] = [];
@@ -115,6 +117,25 @@ export function textToPhonemes(text: string, language: PhonemeLanguage, ipaWords
     owners.pop();
   }
   return { symbols, owners, words };
+}
+
+/**
+ * The text's words (runs of non-space), each cut where a dictionary entry starts or ends, so that an
+ * entry is words of its own: "Nguyen's" is "Nguyen" (the entry) and "'s", "“Nguyen,”" three pieces.
+ */
+function tokensOf(text: string, overrides: IpaOverride[]): Array<{ text: string; index: number; override?: IpaOverride }> {
+  const tokens: Array<{ text: string; index: number; override?: IpaOverride }> = [];
+  for (const match of text.matchAll(/\S+/gu)) {
+    const end = match.index + match[0].length;
+    const edges = overrides.flatMap((o) => [o.index, o.index + o.length]).filter((edge) => edge > match.index && edge < end);
+    const cuts = [...new Set([match.index, ...edges, end])].sort((a, b) => a - b);
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const [from, to] = [cuts[k]!, cuts[k + 1]!];
+      const override = overrides.find((o) => from >= o.index && from < o.index + o.length);
+      tokens.push({ text: text.slice(from, to), index: from, ...(override ? { override } : {}) });
+    }
+  }
+  return tokens;
 }
 
 /**

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Replicate from 'replicate';
 import { decodeAudioFile } from '../../audio/decode.ts';
 import type { EnginePin } from '../../contract/input-schema.ts';
+import { respell } from '../../text/respell.ts';
 import {
   PermanentEngineError,
   RateLimitedError,
@@ -14,12 +15,11 @@ import {
   TransientEngineError,
   type TtsEngine,
 } from '../engine.ts';
-import { respell } from '../respell.ts';
 import { CreatePacer } from './create-pacer.ts';
 import { oneRequestPerCall } from './one-request-fetch.ts';
 import type { ReplicateConfig } from './replicate-config.ts';
 import { mapReplicateError } from './replicate-errors.ts';
-import { type PinnedModel, pinnedApi, pinnedModel, REPLICATE_API, replicatePinSettings } from './replicate-pin.ts';
+import { type PinnedModel, pinnedApi, pinnedModel, replicatePinSettings } from './replicate-pin.ts';
 
 interface Prediction {
   id: string;
@@ -58,28 +58,27 @@ export class ReplicateEngine implements TtsEngine {
 
   /** REPLICATE_MODEL, its "latest" resolved to the version id it is today (a book keeps one voice). */
   async pin(voice: string | undefined, signal: AbortSignal): Promise<EnginePin> {
-    const { model } = this.config;
-    const version = this.config.version ?? (await this.latestVersion(model, signal));
-    return { engine: 'replicate', model, version, ...(voice ? { voice } : {}), settings: replicatePinSettings(this.config) };
+    return this.ownPin(voice, this.config.version ?? (await this.latestVersion(this.config.model, signal)));
   }
 
-  /** Any model of the same provider: the model travels with the document, only the token is the worker's. */
+  /** Any model of the same provider: the model travels with the document; the token and the extra input are the worker's. */
   cannotServe(pin: EnginePin): string | undefined {
-    const ours = this.config.baseUrl ?? REPLICATE_API;
-    if (pinnedApi(pin) === ours) return undefined;
-    return `this document was started on the Replicate API at ${pinnedApi(pin)}, but this worker calls ${ours}`;
+    const ours = this.ownPin(undefined, LATEST).settings!;
+    if (pinnedApi(pin) !== ours.api)
+      return `this document was started on the Replicate API at ${pinnedApi(pin)}, but this worker calls ${ours.api}`;
+    if (pin.settings?.inputSha256 !== ours.inputSha256)
+      return 'this document was started with another REPLICATE_INPUT_JSON than this worker has: give the workers the same one';
+    return undefined;
+  }
+
+  private ownPin(voice: string | undefined, version: string): EnginePin {
+    const { model } = this.config;
+    return { engine: 'replicate', model, version, ...(voice ? { voice } : {}), settings: replicatePinSettings(this.config) };
   }
 
   async synthesize(request: SynthesisRequest): Promise<SynthesizedAudio> {
     const { pin, voice, speed, signal, resumeFrom, checkpoint, documentCancelled } = request;
-    const model = pinnedModel(
-      pin ?? {
-        engine: 'replicate',
-        model: this.config.model,
-        version: this.config.version ?? LATEST,
-        settings: replicatePinSettings(this.config),
-      },
-    );
+    const model = pinnedModel(pin ?? this.ownPin(undefined, this.config.version ?? LATEST));
     let prediction = await this.resume(resumeFrom, signal);
     if (!prediction) {
       prediction = await this.create(model, spokenText(model, request), voice, speed, signal);
@@ -113,14 +112,14 @@ export class ReplicateEngine implements TtsEngine {
 
   /** Without `Prefer: wait`: the id comes back at once, so a crash right after cannot lose it. */
   private async create(
-    { model, version, textField, voiceField, speedField, extraInput }: PinnedModel,
+    { model, version, textField, voiceField, speedField }: PinnedModel,
     text: string,
     voice: string | undefined,
     speed: number | undefined,
     signal: AbortSignal,
   ): Promise<Prediction> {
     const input = {
-      ...extraInput,
+      ...this.config.extraInput,
       [textField]: text,
       ...(voice ? { [voiceField]: voice } : {}),
       ...(speed ? { [speedField]: speed } : {}),

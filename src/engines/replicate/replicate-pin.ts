@@ -1,6 +1,9 @@
 // A Replicate document is pinned to one model version and the input shape it is called with: any
 // worker with a token can then speak it, whatever REPLICATE_MODEL that worker was started with.
+// The pin is in the history and the result: it holds the API's address without any credentials in
+// it, and only a hash of REPLICATE_INPUT_JSON (which the workers must agree on).
 
+import { createHash } from 'node:crypto';
 import type { EnginePin } from '../../contract/input-schema.ts';
 import type { ReplicateConfig } from './replicate-config.ts';
 
@@ -14,14 +17,35 @@ export interface PinnedModel {
   voiceField: string;
   speedField: string;
   outputField?: string;
-  extraInput: Record<string, unknown>;
 }
 
 /** The pin's settings: everything of the worker's config that decides the audio (the token never). */
 export function replicatePinSettings(config: ReplicateConfig): Record<string, unknown> {
-  const { baseUrl, textField, voiceField, speedField, outputField, extraInput } = config;
+  const { baseUrl, textField, voiceField, speedField, outputField } = config;
   // The address too: a local fake's tones must never be reused as the real model's audio.
-  return { api: baseUrl ?? REPLICATE_API, textField, voiceField, speedField, ...(outputField ? { outputField } : {}), input: extraInput };
+  return {
+    api: withoutCredentials(baseUrl ?? REPLICATE_API),
+    textField,
+    voiceField,
+    speedField,
+    ...(outputField ? { outputField } : {}),
+    inputSha256: extraInputHash(config),
+  };
+}
+
+/** REPLICATE_INPUT_JSON as the pin holds it: its hash (it could hold a key of some model's). */
+export const extraInputHash = ({ extraInput }: Pick<ReplicateConfig, 'extraInput'>) =>
+  createHash('sha256').update(JSON.stringify(extraInput)).digest('hex');
+
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/u, '');
+  } catch {
+    return url;
+  }
 }
 
 export function pinnedModel(pin: EnginePin): PinnedModel {
@@ -34,7 +58,6 @@ export function pinnedModel(pin: EnginePin): PinnedModel {
     voiceField: field('voiceField', 'voice'),
     speedField: field('speedField', 'speed'),
     ...(typeof settings.outputField === 'string' ? { outputField: settings.outputField } : {}),
-    extraInput: (settings.input ?? {}) as Record<string, unknown>,
   };
 }
 

@@ -3,7 +3,7 @@
 // times in that text are mapped back to the text as written, so captions keep the written word.
 
 import type { WordTiming } from '../contract/audio.ts';
-import type { PronouncedSpan } from '../text/lexicon.ts';
+import { type Lexicon, type PronouncedSpan, pronouncedSpans } from './lexicon.ts';
 
 export interface Respelled {
   /** What the engine is given. */
@@ -49,4 +49,9 @@ function toWritten(words: WordTiming[], spans: Respelled['spans']): WordTiming[]
     out.push({ ...word, index: word.index + shift });
   }
   return out;
+}
+
+/** The text as a listener hears it said: each entry's respelling in place of what is written (IPA entries keep the written word). */
+export function saidText(text: string, lexicon: Lexicon | undefined): string {
+  return respell(text, pronouncedSpans(text, lexicon), (span) => span.say ?? span.written).text;
 }
