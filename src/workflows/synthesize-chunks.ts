@@ -122,30 +122,39 @@ export async function synthesizeChunks(
       textInPlan: true as const,
     };
     const spoken = synthesizeChunk(input);
-    return (
-      verify
-        ? spoken.then((first) =>
-            hearBack(first, verify, {
-              speak: (take) => synthesizeChunk({ ...input, take }),
-              // Heard against what was to be said: a respelled name is heard as its respelling.
-              hear: (ref) =>
-                hearChunk({
-                  uri: ref.uri,
-                  sha256: ref.sha256,
-                  text: saidText(input.text, entries),
-                  maxWordErrorRate: verify.maxWordErrorRate,
-                }),
-            }),
-          )
-        : spoken
-    ).then(
-      (ref) => {
-        try {
-          hooks.finished(index, ref);
-        } finally {
+    if (!verify) {
+      return spoken.then(
+        (ref) => {
+          try {
+            hooks.finished(index, ref);
+          } finally {
+            hooks.ended();
+          }
+          return ref;
+        },
+        (error: unknown) => {
           hooks.ended();
-        }
-        return ref;
+          throw error;
+        },
+      );
+    }
+    // Heard back beside the next chunks: the chunk's slot is free once it is spoken, so the engine
+    // does not wait on the recognizer. It is done (and heard live) once its kept take is known.
+    return spoken.then(
+      (first) => {
+        hooks.ended();
+        const kept = hearBack(first, verify, {
+          speak: (take) => synthesizeChunk({ ...input, take }),
+          // Heard against what was to be said: a respelled name is heard as its respelling.
+          hear: (ref) =>
+            hearChunk({ uri: ref.uri, sha256: ref.sha256, text: saidText(input.text, entries), maxWordErrorRate: verify.maxWordErrorRate }),
+        }).then((ref) => {
+          hooks.finished(index, ref);
+          return ref;
+        });
+        kept.catch(() => undefined); // awaited below, with the others: not an unhandled rejection meanwhile
+        hearings[i] = kept;
+        return first;
       },
       (error: unknown) => {
         hooks.ended();
@@ -153,8 +162,10 @@ export async function synthesizeChunks(
       },
     );
   };
+  const hearings: Array<Promise<ChunkRef>> = [];
   const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : runWindow;
-  return run(texts.length, settings.concurrency, synthesizeOne);
+  const spokenRefs = await run(texts.length, settings.concurrency, synthesizeOne);
+  return verify ? Promise.all(hearings) : spokenRefs;
 }
 
 /** What a run of chunks cost: reused chunks, characters sent to the engine (reused ones cost nothing), the provider's seconds. */

@@ -256,6 +256,24 @@ describe('bad input: problem+json naming the field, and nothing started', () => 
     ['no text', () => fetch(`${base}/v1/documents`, json({ engine: 'simulated' })), 400, 'text', /text/u],
     ['a JSON array', () => fetch(`${base}/v1/documents`, json([1, 2])), 400, 'input', /JSON object/u],
     [
+      "a caller's engine pin",
+      () =>
+        fetch(
+          `${base}/v1/documents`,
+          json({ text: 'Hi.', engine: 'simulated', pin: { engine: 'simulated', model: 'tones', version: '1' } }),
+        ),
+      400,
+      'pin',
+      /pin is set by the server/u,
+    ],
+    [
+      'a dictionary entry with nothing to say',
+      () => fetch(`${base}/v1/documents`, json({ text: 'Hi.', lexicon: { hi: { matchCase: true } } })),
+      400,
+      'lexicon',
+      /lexicon entry "hi" says neither/u,
+    ],
+    [
       'broken JSON',
       () => fetch(`${base}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text": ' }),
       400,

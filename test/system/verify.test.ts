@@ -83,18 +83,23 @@ describe('a document heard back', () => {
     const cutAlways = (t: string) => t === SENTENCES[6];
     const { result, takes } = await speak((t, take) => cutOnce(t, take) || cutAlways(t), true);
 
-    expect(result.verification).toMatchObject({ maxWordErrorRate: 0.3, checked: 8, resynthesized: 3 });
+    expect(result.verification).toMatchObject({ maxWordErrorRate: 0.3, checked: 8 });
     expect(result.verification!.unresolved.map((u) => u.index)).toEqual([6]);
     expect(result.verification!.unresolved[0]!.wer).toBeGreaterThan(0.3);
-    // Good takes are paid once; a cut take once more; a chunk cut on every take, up to the limit (3 takes).
+    // A cut take is spoken once more, a chunk cut on every take up to the limit (3 takes). Good takes are
+    // paid once, but for eSpeak's own noise: its takes of a text vary, and one may be heard wrong (a
+    // garbled "My sister Martin who called for the winter" was, once) and spoken again. Few are.
     const spoken = (sentence: string) => takes.filter((t) => t.text === sentence).length;
-    for (const [i, sentence] of SENTENCES.entries()) expect(spoken(sentence), sentence).toBe(i === 6 ? 3 : i === 2 || i === 5 ? 2 : 1);
+    expect([2, 5, 6].map((i) => spoken(SENTENCES[i]!))).toEqual([2, 2, 3]);
+    const goodPaidTwice = SENTENCES.filter((sentence, i) => ![2, 5, 6].includes(i) && spoken(sentence) > 1);
+    expect(goodPaidTwice.length, goodPaidTwice.join(' | ')).toBeLessThanOrEqual(1);
+    expect(result.verification!.resynthesized).toBe(3 + goodPaidTwice.length);
 
-    // No cut take in the audio: it lasts as long as a document whose only cut chunk is the one cut on every take (eSpeak's
-    // samples vary by a few between runs), and a second longer than the same document spoken without hearing it back.
+    // No cut take in the audio: it lasts as long as a document whose only cut chunk is the one cut on every take (within
+    // eSpeak's own variation, far below a cut's second), and longer than the same document spoken without hearing it back.
     const reference = await speak(cutAlways, false);
     const unheard = await speak((t, take) => cutOnce(t, take) || cutAlways(t), false);
-    expect(Math.abs(result.durationSec - reference.result.durationSec)).toBeLessThan(0.05);
+    expect(Math.abs(result.durationSec - reference.result.durationSec)).toBeLessThan(0.3);
     expect(result.durationSec - unheard.result.durationSec).toBeGreaterThan(1);
   }, 300_000);
 });
