@@ -68,6 +68,14 @@ describe('client messages', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/unknown eSpeak voice "klingon"/u) });
   });
 
+  it('speak and status name the engine the document was pinned to, down to its build and voice', async () => {
+    const speak = await runClient(['speak', await textFile('pinned.txt', 'Pinned.'), '--engine', 'espeak', '--voice', 'en-GB'], env);
+    expect(speak.code, speak.stderr).toBe(0);
+    expect(speak.stdout).toContain('Engine:   espeak espeak-ng@0.3.5 en-gb');
+    const status = await runClient(['status', spokenId(speak)], env);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'COMPLETED', spokenBy: 'espeak espeak-ng@0.3.5 en-gb' });
+  });
+
   it('cancel of a finished document is an error naming its state', async () => {
     const speak = await runClient(['speak', await textFile('finished.txt', 'Done soon.')], env);
     expect(speak.code, speak.stderr).toBe(0);
