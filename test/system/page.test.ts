@@ -130,7 +130,7 @@ describe('the page', () => {
       if (at === 'text') await page.keyboard.type('Typed at the keyboard\n\nA short text, spoken from a form filled without a mouse.');
       if (at === 'engine') await page.keyboard.press('s'); // type-ahead: "simulated"
     }
-    expect(order).toEqual(['text', 'file', 'engine', 'voice', 'speed', 'mode', 'concurrency', 'submit']);
+    expect(order).toEqual(['text', 'file', 'engine', 'voice', 'speed', 'mode', 'concurrency', 'verify', 'lexicon', 'submit']);
     expect(await page.locator('#engine').inputValue()).toBe('simulated');
 
     const id = await submitted(page, () => page.keyboard.press('Enter'));
