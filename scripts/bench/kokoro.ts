@@ -78,11 +78,16 @@ async function measure(
   }
 }
 
-export async function kokoroRtf(chunkCount = 6, log: (line: string) => void = () => undefined): Promise<RtfResult[]> {
+/** The first `count` chunks of samples/reading.txt, as the workflow chunks it. */
+export async function sampleChunkTexts(count: number): Promise<string[]> {
   const text = await readFile(new URL('../../samples/reading.txt', import.meta.url), 'utf8');
-  const texts = chunkText(text, { maxChunkChars: 300 })
-    .slice(0, chunkCount)
+  return chunkText(text, { maxChunkChars: 300 })
+    .slice(0, count)
     .map((c) => c.text);
+}
+
+export async function kokoroRtf(chunkCount = 6, log: (line: string) => void = () => undefined): Promise<RtfResult[]> {
+  const texts = await sampleChunkTexts(chunkCount);
   const results: RtfResult[] = [];
   const configs = [
     ['fp32', 1, 1],

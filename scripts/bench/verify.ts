@@ -6,7 +6,6 @@
 // Alone: `node --import tsx scripts/bench/verify.ts` (the recognizer's rows; `--sample` adds the two
 // runs of the sample, about 20 minutes).
 
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PcmAudio } from '../../src/contract/audio.ts';
@@ -14,8 +13,8 @@ import type { TtsEngine } from '../../src/engines/engine.ts';
 import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
 import { Recognizer, wordErrorRate } from '../../src/recognizer/index.ts';
-import { chunkText } from '../../src/text/chunker.ts';
 import { startBench } from './harness.ts';
+import { sampleChunkTexts } from './kokoro.ts';
 import { kokoroSample } from './kokoro-sample.ts';
 import { verifyRows } from './report.ts'; // report.ts imports this module's types back
 
@@ -35,10 +34,7 @@ export interface RecognizerRun {
 const seconds = (audio: PcmAudio) => audio.samples.length / audio.channels / audio.sampleRate;
 
 export async function recognizerRtf(chunkCount = 8, log: (line: string) => void = () => undefined): Promise<RecognizerRun[]> {
-  const text = await readFile(new URL('../../samples/reading.txt', import.meta.url), 'utf8');
-  const texts = chunkText(text, { maxChunkChars: 300 })
-    .slice(0, chunkCount)
-    .map((c) => c.text);
+  const texts = await sampleChunkTexts(chunkCount);
   const runs: RecognizerRun[] = [];
   for (const engine of [new KokoroEngine(), new EspeakEngine()] as TtsEngine[]) {
     log(`  the recognizer on ${texts.length} chunks spoken by ${engine.name}...`);

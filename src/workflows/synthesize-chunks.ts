@@ -53,9 +53,9 @@ export function synthesisSettings(input: ResolvedDocumentInput, pin: EnginePin):
 export interface SynthesisHooks {
   /** A chunk's activity is about to start. */
   started(): void;
-  /** Chunk `index` (in the document) is done. */
+  /** Chunk `index` (in the document) is done: after its `ended` (with verify, once its kept take is heard). */
   finished(index: number, ref: ChunkRef): void;
-  /** A chunk's activity ended, done or not. */
+  /** A chunk's activity ended, done or not: it is no longer in flight. */
   ended(): void;
 }
 
@@ -121,28 +121,15 @@ export async function synthesizeChunks(
       // The document's stored plan holds the text, and the stitch reads captions from there.
       textInPlan: true as const,
     };
-    const spoken = synthesizeChunk(input);
-    if (!verify) {
-      return spoken.then(
-        (ref) => {
-          try {
-            hooks.finished(index, ref);
-          } finally {
-            hooks.ended();
-          }
-          return ref;
-        },
-        (error: unknown) => {
-          hooks.ended();
-          throw error;
-        },
-      );
-    }
-    // Heard back beside the next chunks: the chunk's slot is free once it is spoken, so the engine
-    // does not wait on the recognizer. It is done (and heard live) once its kept take is known.
-    return spoken.then(
+    return synthesizeChunk(input).then(
       (first) => {
         hooks.ended();
+        if (!verify) {
+          hooks.finished(index, first);
+          return first;
+        }
+        // Heard back beside the next chunks: the chunk's slot is free once it is spoken, so the engine
+        // does not wait on the recognizer. It is done (and heard live) once its kept take is known.
         const kept = hearBack(first, verify, {
           speak: (take) => synthesizeChunk({ ...input, take }),
           // Heard against what was to be said: a respelled name is heard as its respelling.

