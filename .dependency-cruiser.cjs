@@ -8,6 +8,7 @@ const LAYERS = [
   'system', // small Node helpers: the cache folder, building a Go program
   'text', // text → chunks and parts: pure, deterministic, run by workflows too
   'books', // files → text: plain text in any encoding, Markdown, HTML, EPUB
+  'cast', // who speaks what: voice and pause tags, quoted dialogue, voices by chapter; pure
   'document', // the input's rules and defaults, titles, output names: pure
   'audio', // PCM, WAV, decoding, the loudness meter, the limiter, ffmpeg
   'engines', // one interface, a folder per engine (GPL code stays in its engine's folder)

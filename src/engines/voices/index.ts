@@ -1,0 +1,72 @@
+// Which voices each engine has: for `GET /v1/voices`, `client voices`, the page, and to refuse an
+// unknown voice (in a tag, the voice map or --dialogue-voice) before a document starts.
+
+import type { EngineName } from '../../contract/input-schema.ts';
+import { espeakVoices } from '../espeak/espeak-voices.ts';
+import { KOKORO_VOICES } from '../kokoro/model-files.ts';
+import { canonicalBlend, isBlend, parseBlend } from '../kokoro/voice-blend.ts';
+import { DEFAULT_REPLICATE_MODEL } from '../replicate/replicate-config.ts';
+
+export interface VoiceInfo {
+  name: string;
+  engine: EngineName;
+  /** BCP 47, lowercase ("en-us"). */
+  language?: string;
+  gender?: 'female' | 'male';
+}
+
+/** Kokoro's names say both: "af_heart" is American English, female; "bm_george" British, male. */
+export function kokoroVoiceInfo(name: string, engine: EngineName = 'kokoro'): VoiceInfo {
+  const language = { a: 'en-us', b: 'en-gb' }[name[0]!];
+  const gender = ({ f: 'female', m: 'male' } as const)[name[1] as 'f' | 'm'];
+  return { name, engine, ...(language ? { language } : {}), ...(gender ? { gender } : {}) };
+}
+
+/** Replicate speaks whatever model REPLICATE_MODEL names: Kokoro's voices when it is a Kokoro model. */
+const replicateSpeaksKokoro = (env: NodeJS.ProcessEnv) => /kokoro/iu.test(env.REPLICATE_MODEL || DEFAULT_REPLICATE_MODEL);
+
+/** The engine's voices; undefined when it takes any name (the simulated engine, an unknown Replicate model). */
+export async function engineVoices(engine: EngineName, env: NodeJS.ProcessEnv = process.env): Promise<VoiceInfo[] | undefined> {
+  switch (engine) {
+    case 'kokoro':
+      return KOKORO_VOICES.map((name) => kokoroVoiceInfo(name));
+    case 'replicate':
+      return replicateSpeaksKokoro(env) ? KOKORO_VOICES.map((name) => kokoroVoiceInfo(name, 'replicate')) : undefined;
+    case 'espeak':
+      return espeakVoices();
+    case 'simulated':
+      return undefined;
+  }
+}
+
+/**
+ * How the engine spells `voice` (Kokoro: lowercase; a blend: canonicalBlend), or a problem naming
+ * what is wrong with it. Blends are mixed by the local Kokoro engine only.
+ */
+export async function checkVoice(
+  engine: EngineName,
+  voice: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ voice: string } | { problem: string }> {
+  const known = await engineVoices(engine, env);
+  if (isBlend(voice)) {
+    if (engine !== 'kokoro') return { problem: `"${voice}" is a blend; only the kokoro engine mixes voices` };
+    const parts = parseBlend(voice);
+    if ('problem' in parts) return { problem: `the blend "${voice}" ${parts.problem}` };
+    const unknown = parts.find((part) => !known!.some((v) => v.name === part.voice));
+    if (unknown) return { problem: `the blend "${voice}" names an unknown Kokoro voice "${unknown.voice}" (${examples(known!)})` };
+    return { voice: canonicalBlend(parts) };
+  }
+  // An eSpeak identifier ("gmw/en-US") is its own name for a voice: the engine checks it.
+  if (!known || (engine === 'espeak' && voice.includes('/'))) return { voice };
+  const found = known.find((v) => v.name.toLowerCase() === voice.toLowerCase());
+  if (!found) return { problem: `"${voice}" is not a ${engine} voice (${examples(known)}; see \`npm run client -- voices\`)` };
+  return { voice: engine === 'espeak' ? found.name.toLowerCase() : found.name };
+}
+
+function examples(known: VoiceInfo[]): string {
+  return `${known.length} voices, e.g. ${known
+    .slice(0, 4)
+    .map((v) => v.name)
+    .join(', ')}`;
+}
