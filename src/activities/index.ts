@@ -30,5 +30,5 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { PreparedText, PrepareTextInput, ReadChunksInput } from './prepare-text.ts';
+export type { CastChunks, PlanCast, PreparedText, PrepareTextInput, ReadChunksInput } from './prepare-text.ts';
 export type * from './types.ts';

@@ -3,6 +3,7 @@
 // chunks, their breaks, the headings, the parts). The parts read their chunk texts back.
 
 import { ApplicationFailure } from '@temporalio/common';
+import { CastError, type ChapterVoices, castChunks } from '../cast/index.ts';
 import type { ContentRef } from '../contract/refs.ts';
 import type { ChapterStart } from '../contract/reports.ts';
 import { type LinkReading, MAX_PART_CHARACTERS } from '../contract/text-limits.ts';
@@ -11,7 +12,7 @@ import { BlobOutsideStoreError, type BlobStore } from '../storage/blob-store.ts'
 import { ContentChangedError, loadJson, storeJson } from '../storage/stored-content.ts';
 import { loadText } from '../storage/stored-text.ts';
 import { encodeBreaks } from '../text/breaks.ts';
-import { type BreakAfter, chunkText } from '../text/chunker.ts';
+import type { BreakAfter } from '../text/chunker.ts';
 import { type PartSpan, splitIntoParts } from '../text/parts.ts';
 
 export interface PrepareTextInput {
@@ -21,6 +22,19 @@ export interface PrepareTextInput {
   maxChunkChars: number;
   maxPartChunks: number;
   links?: LinkReading;
+  /** The cast beside the text's own tags (src/cast). */
+  dialogueVoice?: string;
+  chapterVoices?: ChapterVoices;
+}
+
+/** Who speaks what, when the text has a cast: absent, every chunk is the document's voice and every pause its break's. */
+export interface PlanCast {
+  /** The voices chunks have of their own, in order of first use. */
+  voices: string[];
+  /** [chunk, ms]: an exact silence after the chunk ([pause:…] tags). */
+  pauses: Array<[number, number]>;
+  /** Silence before the first chunk. */
+  leadPauseMs?: number;
 }
 
 export interface PreparedText {
@@ -34,6 +48,7 @@ export interface PreparedText {
   headings: ChapterStart[];
   /** With each part's characters (the parent's ETA counts them when a part ends). */
   parts: Array<PartSpan & { characters: number }>;
+  cast?: PlanCast;
 }
 
 export interface ReadChunksInput {
@@ -42,19 +57,45 @@ export interface ReadChunksInput {
   to: number;
 }
 
-interface StoredPlan {
-  chunks: Array<{ text: string; breakAfter: BreakAfter }>;
+/** A part of a cast document's chunks: their texts, and each one's voice (null: the document's). */
+export interface CastChunks {
+  texts: string[];
+  voices: Array<string | null>;
+}
+
+export interface StoredPlan {
+  chunks: Array<{ text: string; breakAfter: BreakAfter; voice?: string; pauseAfterMs?: number }>;
+  leadPauseMs?: number;
 }
 
 export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }) {
   return {
-    async prepareText({ text, textRef, maxChunkChars, maxPartChunks, links }: PrepareTextInput): Promise<PreparedText> {
+    async prepareText({
+      text,
+      textRef,
+      maxChunkChars,
+      maxPartChunks,
+      links,
+      dialogueVoice,
+      chapterVoices,
+    }: PrepareTextInput): Promise<PreparedText> {
       const source = text ?? (await stored(blobStore, textRef!));
-      // Read as a person would: markup left out, lists and table rows as sentences, URLs by their host, abbreviations kept whole.
-      const chunks = chunkText(source, { maxChunkChars, speakable: true, ...(links ? { links } : {}) });
+      // Read as a person would: markup left out, lists and table rows as sentences, URLs by their host, abbreviations kept whole;
+      // cut at every change of voice.
+      const { chunks, leadPauseMs, cast } = castOf(
+        source,
+        { maxChunkChars, ...(links ? { links } : {}) },
+        { dialogueVoice, chapterVoices },
+      );
       if (chunks.length === 0) throw ApplicationFailure.nonRetryable('Invalid input: text has nothing to read aloud', 'InvalidInputError');
       const plan = await storeJson(blobStore, 'plans', {
-        chunks: chunks.map(({ text, breakAfter }) => ({ text, breakAfter })),
+        chunks: chunks.map(({ text, breakAfter, voice, pauseAfterMs }) => ({
+          text,
+          breakAfter,
+          ...(voice ? { voice } : {}),
+          ...(pauseAfterMs === undefined ? {} : { pauseAfterMs }),
+        })),
+        ...(leadPauseMs ? { leadPauseMs } : {}),
       } satisfies StoredPlan);
       const headings = chunks.flatMap((chunk) =>
         chunk.breakAfter === 'heading' ? [{ chunk: chunk.index, title: chunk.text.trim() }] : [],
@@ -70,19 +111,49 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
           chunks: maxPartChunks,
           characters: MAX_PART_CHARACTERS,
         }).map((span) => ({ ...span, characters: lengths.slice(span.from, span.to).reduce((sum, n) => sum + n, 0) })),
+        ...(cast
+          ? {
+              cast: {
+                voices: [...new Set(chunks.flatMap((chunk) => (chunk.voice ? [chunk.voice] : [])))],
+                pauses: chunks.flatMap((chunk) =>
+                  chunk.pauseAfterMs === undefined ? [] : [[chunk.index, chunk.pauseAfterMs] as [number, number]],
+                ),
+                ...(leadPauseMs ? { leadPauseMs } : {}),
+              },
+            }
+          : {}),
       };
     },
 
     async readChunks({ plan, from, to }: ReadChunksInput): Promise<string[]> {
       return (await loadPlanTexts(blobStore, plan)).slice(from, to);
     },
+
+    async readCastChunks({ plan, from, to }: ReadChunksInput): Promise<CastChunks> {
+      const chunks = (await loadPlan(blobStore, plan)).chunks.slice(from, to);
+      return { texts: chunks.map((chunk) => chunk.text), voices: chunks.map((chunk) => chunk.voice ?? null) };
+    },
   };
+}
+
+/** The chunks with their voices; a tag or voice map that cannot work fails the document at once. */
+function castOf(...args: Parameters<typeof castChunks>) {
+  try {
+    return castChunks(...args);
+  } catch (error) {
+    if (error instanceof CastError) throw ApplicationFailure.nonRetryable(`Invalid input: ${error.message}`, 'InvalidInputError');
+    throw error;
+  }
+}
+
+/** A stored plan: every chunk's text, break, and (cast) voice and exact pause. */
+export function loadPlan(blobStore: BlobStore, plan: ContentRef): Promise<StoredPlan> {
+  return verified(() => loadJson<StoredPlan>(blobStore, plan));
 }
 
 /** Every chunk's text, in document order, from a stored plan. */
 export async function loadPlanTexts(blobStore: BlobStore, plan: ContentRef): Promise<string[]> {
-  const { chunks } = await verified(() => loadJson<StoredPlan>(blobStore, plan));
-  return chunks.map((chunk) => chunk.text);
+  return (await loadPlan(blobStore, plan)).chunks.map((chunk) => chunk.text);
 }
 
 /** A stored text, checked as an inline one is; what can never work fails at once. */

@@ -401,6 +401,24 @@ export const AudioDocumentInputSchema = Type.Object(
           "Default (or empty): the engine's own.",
       }),
     ),
+    dialogueVoice: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 500,
+        pattern: '^[\\x21-\\x7e]*$',
+        description:
+          'The voice of what is inside quotation marks ("…", “…”, and ‘…’ where it is clearly speech); narration keeps `voice`. ' +
+          '[voice:NAME]…[/voice] tags in the text come first.',
+      }),
+    ),
+    chapterVoices: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7e]*$' }), {
+        maxProperties: 1000,
+        description:
+          'The narrator of chapters: chapter number ("3", from 1, as the chapter marks count them) or title → voice. ' +
+          'Quotations still take `dialogueVoice`, and tags their own voice.',
+      }),
+    ),
     speed: Type.Optional(
       Type.Number({
         minimum: MIN_SPEED,

@@ -26,6 +26,7 @@ import {
   type Schedule,
   type TextRef,
 } from '../contract/input-schema.ts';
+import { CastError, type ChapterVoices, readTags, voiceName } from '../cast/index.ts';
 import type { LinkReading } from '../contract/text-limits.ts';
 import { findOverlongWord } from '../text/chunker.ts';
 import { type Lexicon, lexiconEntryProblem } from '../text/lexicon.ts';
@@ -50,6 +51,10 @@ export interface ResolvedDocumentInput {
   maxPartChunks?: number;
   engine: EngineName;
   voice?: string;
+  /** Speaks quotations; a blend in its one spelling. */
+  dialogueVoice?: string;
+  /** The narrator of chapters, by number or title. */
+  chapterVoices?: ChapterVoices;
   /** Absent: the engine's own rate. */
   speed?: number;
   engineOptions: EngineOptions;
@@ -116,6 +121,8 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     maxPartChunks,
     engine,
     voice,
+    dialogueVoice,
+    chapterVoices,
     speed,
     engineOptions,
     pin,
@@ -128,7 +135,10 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   } = Value.Default(AudioDocumentInputSchema, given) as Defaulted;
   if (tenantWeight !== undefined && tenant === undefined)
     throw new InvalidInputError('tenantWeight', 'needs a tenant: it weighs that tenant against others');
-  if (text !== undefined) checkText(text);
+  if (text !== undefined) {
+    checkText(text);
+    checkTags(text, 'text');
+  }
   for (const [written, value] of Object.entries(lexicon ?? {})) {
     const problem = lexiconEntryProblem(written, value);
     if (problem) throw new InvalidInputError('lexicon', `entry ${problem}`);
@@ -158,6 +168,14 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     ...(maxPartChunks ? { maxPartChunks } : {}),
     engine,
     ...(voice ? { voice } : {}), // empty means the engine's default
+    ...(dialogueVoice ? { dialogueVoice: castVoice(dialogueVoice, 'dialogueVoice') } : {}),
+    ...(chapterVoices && Object.keys(chapterVoices).length > 0
+      ? {
+          chapterVoices: Object.fromEntries(
+            Object.entries(chapterVoices).map(([key, value]) => [key, castVoice(value, `chapterVoices.${key}`)]),
+          ),
+        }
+      : {}),
     ...(speed !== undefined && speed !== 1 ? { speed } : {}), // 1 is the engine's own: the same chunks
     engineOptions,
     ...(pin ? { pin } : {}),
@@ -224,6 +242,26 @@ export function checkText(text: string, field = 'text', limit = MAX_TEXT_CHARS):
       `has a run of ${blob.length} characters without a space or punctuation at offset ${blob.offset}, not words; ` +
         `the longest word allowed is ${MAX_WORD_CHARS} characters`,
     );
+  }
+}
+
+/** [voice:…] and [pause:…] tags that do not read or balance, named with their line (src/cast). */
+export function checkTags(text: string, field: string): void {
+  try {
+    readTags(text);
+  } catch (error) {
+    if (error instanceof CastError) throw new InvalidInputError(field, `has a tag problem: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A voice in its one spelling (blends), or the reason it is not one. */
+function castVoice(voice: string, field: string): string {
+  try {
+    return voiceName(voice, field);
+  } catch (error) {
+    if (error instanceof CastError) throw new InvalidInputError(field, `is not a voice: ${error.message}`);
+    throw error;
   }
 }
 

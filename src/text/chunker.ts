@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_CHUNK_CHARS, LINK_READINGS, type LinkReading } from '../contract/text-limits.ts';
 import { glueAbbreviations, mergeAbbreviationBreaks } from './abbreviations.ts';
 import { speakableBlocks, splitBlocks } from './document-blocks.ts';
+import { MARK, splitAtMarks } from './marks.ts';
 import { CLAUSE_DASH, FINAL_PUNCTUATION, SENTENCE_END, withoutClosingMarks } from './punctuation.ts';
 import { speakableText } from './speakable.ts';
 
@@ -15,6 +16,10 @@ export interface TextChunk {
   index: number;
   text: string;
   breakAfter: BreakAfter;
+  /** The marks (src/text/marks.ts) that came before this chunk's words, in order; absent when none. */
+  marks?: string;
+  /** On the last chunk: marks after its words, at the text's end. */
+  marksAfter?: string;
 }
 
 export interface ChunkOptions {
@@ -28,6 +33,8 @@ export interface ChunkOptions {
   speakable?: boolean;
   /** With `speakable`: a URL is read as its host ("example.com", the default) or as the word "link". */
   links?: LinkReading;
+  /** With `speakable`: adds marks to each part (a paragraph, item, row or heading) once it is plain text. */
+  markPart?: (part: string) => string;
 }
 
 /** A code point takes up to 2 UTF-16 units; graphemes longer than the limit are cut between code points. */
@@ -49,7 +56,7 @@ export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[]
   if (!Number.isInteger(max) || max < MIN_MAX_CHUNK_CHARS) {
     throw new RangeError(`maxChunkChars must be an integer >= ${MIN_MAX_CHUNK_CHARS}, got ${max}`);
   }
-  if (options.speakable) return chunkSpeakable(text, max, options.links ?? 'host');
+  if (options.speakable) return chunkSpeakable(text, max, options.links ?? 'host', options.markPart);
   const chunks: TextChunk[] = [];
   for (const block of splitBlocks(text)) {
     const pieces = packPieces(
@@ -157,6 +164,8 @@ interface Piece {
   sentenceEnd: boolean;
   /** Starts a chunk: the first piece of a sentence too long for one, so the sentence's own cuts are the only ones inside it. */
   startsChunk?: boolean;
+  /** Marks before it: it starts a chunk, which carries them. */
+  marks?: string;
 }
 
 /** Greedily joins consecutive pieces while the trimmed result stays within `max`; a chunk ends a sentence when its last piece does. */
@@ -164,11 +173,12 @@ function packPieces(pieces: Piece[], max: number): Piece[] {
   const packed: Piece[] = [];
   let current: Piece = { text: '', sentenceEnd: false };
   for (const piece of pieces) {
-    if (current.text !== '' && (piece.startsChunk || (current.text + piece.text).trim().length > max)) {
+    if (current.text !== '' && (piece.startsChunk || piece.marks || (current.text + piece.text).trim().length > max)) {
       pushTrimmed(packed, current);
       current = { text: '', sentenceEnd: false };
     }
-    current = { text: current.text + piece.text, sentenceEnd: piece.sentenceEnd };
+    const marks = current.text === '' ? piece.marks : current.marks;
+    current = { text: current.text + piece.text, sentenceEnd: piece.sentenceEnd, ...(marks ? { marks } : {}) };
   }
   pushTrimmed(packed, current);
   return packed;
@@ -176,17 +186,19 @@ function packPieces(pieces: Piece[], max: number): Piece[] {
 
 function pushTrimmed(into: Piece[], piece: Piece): void {
   const trimmed = piece.text.trim();
-  if (trimmed !== '') into.push({ text: trimmed, sentenceEnd: piece.sentenceEnd });
+  if (trimmed !== '') into.push({ text: trimmed, sentenceEnd: piece.sentenceEnd, ...(piece.marks ? { marks: piece.marks } : {}) });
 }
 
 // --- Speakable text ---
 
-function chunkSpeakable(text: string, max: number, links: LinkReading): TextChunk[] {
+function chunkSpeakable(text: string, max: number, links: LinkReading, markPart?: (part: string) => string): TextChunk[] {
   if (!LINK_READINGS.includes(links)) throw new RangeError(`links must be one of ${LINK_READINGS.join(', ')}, got ${String(links)}`);
   const chunks: TextChunk[] = [];
+  // Marks not yet followed by words (a tag on a line of its own): the next chunk carries them.
+  const waiting = { marks: '' };
   for (const block of speakableBlocks(text, (markup) => speakableText(markup, links))) {
     const pieces = packPieces(
-      block.parts.flatMap((part) => sentencePieces(part, max)),
+      block.parts.flatMap((part) => sentencePieces(markPart ? markPart(part) : part, max, waiting)),
       max,
     );
     pieces.forEach((piece, i) => {
@@ -195,20 +207,42 @@ function chunkSpeakable(text: string, max: number, links: LinkReading): TextChun
         index: chunks.length,
         text: piece.text,
         breakAfter: last ? block.kind : piece.sentenceEnd ? 'sentence' : breakInsideSentence(piece.text),
+        ...(piece.marks ? { marks: piece.marks } : {}),
       });
     });
   }
-  if (chunks.length > 0) chunks[chunks.length - 1]!.breakAfter = 'end';
+  if (chunks.length > 0) {
+    const last = chunks[chunks.length - 1]!;
+    last.breakAfter = 'end';
+    if (waiting.marks) last.marksAfter = waiting.marks;
+  }
   return chunks;
 }
 
-/** The pieces of one part (a paragraph, list item or table row): its sentences, each split to fit. */
-function sentencePieces(part: string, max: number): Piece[] {
+/**
+ * The pieces of one part (a paragraph, list item or table row): its sentences, each cut at its
+ * marks and split to fit. Marks with no words after them in the part wait in `waiting`.
+ */
+function sentencePieces(part: string, max: number, waiting: { marks: string }): Piece[] {
   const pieces: Piece[] = [];
   for (const sentence of mergeAbbreviationBreaks(segments(sentenceSegmenter, part))) {
-    const split = splitToFit(sentence, max, 0, speakableSplitters);
-    for (const [i, text] of split.entries())
-      pieces.push({ text, sentenceEnd: i === split.length - 1, startsChunk: i === 0 && split.length > 1 });
+    const spans = MARK.test(sentence) ? splitAtMarks(sentence) : [{ marks: '', text: sentence }];
+    const spoken = spans.filter((span) => span.text.trim() !== '');
+    for (const span of spans) {
+      waiting.marks += span.marks;
+      if (span.text.trim() === '' && spans.length > 1) continue;
+      const marks = waiting.marks;
+      waiting.marks = '';
+      const split = splitToFit(span.text, max, 0, speakableSplitters);
+      const endsSentence = span === spoken[spoken.length - 1];
+      for (const [i, text] of split.entries())
+        pieces.push({
+          text,
+          sentenceEnd: endsSentence && i === split.length - 1,
+          startsChunk: i === 0 && split.length > 1,
+          ...(i === 0 && marks ? { marks } : {}),
+        });
+    }
   }
   // The part's end is a sentence end: a space keeps its last word apart from the next part's first.
   const last = pieces[pieces.length - 1];

@@ -2,6 +2,7 @@
 // reading recorded workflows replay and must not change; `speakableBlocks` also reads Markdown
 // structure (headings, lists, tables, quotes, rules), forgiving of plain text and raw Markdown alike.
 
+import { TRAILING_MARKS, withoutMarks } from './marks.ts';
 import { CLAUSE_DASH, FINAL_PUNCTUATION, SENTENCE_END, withoutClosingMarks } from './punctuation.ts';
 
 export type BlockKind = 'paragraph' | 'heading';
@@ -51,7 +52,7 @@ const OPENING_QUOTE = /^["\u2018\u201c\u00ab\u300c\u300e]/u; // not ', which als
  * final punctuation, but it is not a heading: it opens with a quotation mark or breaks off on a dash.
  */
 function isBrokenOffSpeech(text: string): boolean {
-  return OPENING_QUOTE.test(text) || CLAUSE_DASH.test(withoutClosingMarks(text));
+  return OPENING_QUOTE.test(withoutMarks(text)) || CLAUSE_DASH.test(withoutClosingMarks(text));
 }
 
 /** Block quote markers, nested or not: "> ", ">> ", "> > ". */
@@ -135,13 +136,16 @@ function readBlock(lines: string[], speak: (markup: string) => string): Speakabl
     .filter((part) => part.text !== '');
   if (parts.length === 0) return undefined;
   const only = parts.length === 1 ? parts[0]! : undefined;
-  const kind = only?.kind === 'text' && isHeading(only.lineCount, only.text) && !isBrokenOffSpeech(only.text) ? 'heading' : 'paragraph';
+  const kind =
+    only?.kind === 'text' && isHeading(only.lineCount, withoutMarks(only.text)) && !isBrokenOffSpeech(only.text) ? 'heading' : 'paragraph';
   return {
     // Items and rows always end a sentence; so does a text part before another part ("Fruit" before "- apples").
     parts: parts.map((part, i) =>
-      part.kind !== 'text' || (i < parts.length - 1 && !FINAL_PUNCTUATION.test(withoutClosingMarks(part.text)))
-        ? asSentence(part.text)
-        : part.text,
+      withoutMarks(part.text).trim() === ''
+        ? part.text
+        : part.kind !== 'text' || (i < parts.length - 1 && !FINAL_PUNCTUATION.test(withoutClosingMarks(part.text)))
+          ? asSentence(part.text)
+          : part.text,
     ),
     kind,
   };
@@ -190,5 +194,7 @@ function asSentence(text: string): string {
   const core = withoutClosingMarks(text);
   if (SENTENCE_END.test(core)) return text;
   if (/[,;:]$/u.test(core)) return `${core.replace(/[,;:]+$/u, '')}.${text.slice(core.length)}`;
-  return `${text}.`;
+  // Before marks at the end: they belong to what follows.
+  const marks = TRAILING_MARKS.exec(text)?.[0] ?? '';
+  return `${text.slice(0, text.length - marks.length)}.${marks}`;
 }

@@ -1,6 +1,7 @@
 // Punctuation classes shared by block reading and chunk breaking (Unicode-aware, locale-free).
 
-export const CLOSING_MARKS = /[\s"'\u2019\u201d\u00bb)\]}\u300d\u300f]+$/u;
+/** Closing quotes and brackets, spaces, and marks (src/text/marks.ts): what may follow a sentence's last punctuation. */
+export const CLOSING_MARKS = /[\s"'\u2019\u201d\u00bb)\]}\u300d\u300f\uE000-\uF8FF]+$/u;
 /** Any punctuation that ends a line of prose (so the line is not a heading): includes , ; : */
 export const FINAL_PUNCTUATION = /\p{Terminal_Punctuation}$/u;
 /** Punctuation that ends a sentence, in the scripts Intl.Segmenter knows. */

@@ -7,6 +7,7 @@ import { getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@tempo
 import type { Activities } from '../activities/index.ts';
 import type { ContentRef } from '../contract/refs.ts';
 import { type PartProgress, partProgressSignal } from './definitions.ts';
+import { readPlanChunks } from './plan-chunks.ts';
 import { type ChunkTotals, chunkTotals, type SynthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
 
 /** Progress signals per part: the parent's history grows by a few events per signal. */
@@ -19,6 +20,8 @@ export interface PartInput {
   from: number;
   to: number;
   settings: SynthesisSettings;
+  /** The plan gives each chunk its voice. */
+  cast?: boolean;
 }
 
 export interface PartResult extends ChunkTotals {
@@ -30,18 +33,18 @@ export interface PartResult extends ChunkTotals {
   historyEvents: number;
 }
 
-const { readChunks, storeChunkList } = proxyActivities<Activities>({
+const { readChunks, readCastChunks, storeChunkList } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5 }, // disk hiccups only
 });
 
-export async function audioDocumentPart({ part, plan, from, to, settings }: PartInput): Promise<PartResult> {
-  const texts = await readChunks({ plan, from, to });
+export async function audioDocumentPart({ part, plan, from, to, settings, cast }: PartInput): Promise<PartResult> {
+  const { texts, voices } = await readPlanChunks({ readChunks, readCastChunks }, { plan, from, to }, !!cast);
   const parent = workflowInfo().parent;
   const parentHandle = parent ? getExternalWorkflowHandle(parent.workflowId, parent.runId) : undefined;
   const step = Math.max(1, Math.ceil(texts.length / PROGRESS_SIGNALS_PER_PART));
   const progress: PartProgress = { part, done: 0, inFlight: 0, failedAttempts: 0, characters: 0 };
-  const refs = await synthesizeChunks(texts, from, settings, {
+  const refs = await synthesizeChunks({ texts, ...(voices ? { voices } : {}) }, from, settings, {
     started: () => void progress.inFlight++,
     finished: (index, ref) => {
       progress.done++;

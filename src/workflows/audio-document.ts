@@ -21,13 +21,14 @@ import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
 import { documentSearchAttributes } from './document-attributes.ts';
 import { DocumentProgressTracker } from './document-progress.ts';
 import { documentResult, partTotals } from './document-result.ts';
+import { readPlanChunks } from './plan-chunks.ts';
 import { speakInParts } from './speak-in-parts.ts';
 import { joinOf, stitchRequest } from './stitch-request.ts';
 import { chunkTotals, type SynthesisSettings, synthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
 
 // --- Activities ---
 
-const { prepareText, readChunks } = proxyActivities<Activities>({
+const { prepareText, readChunks, readCastChunks } = proxyActivities<Activities>({
   // Reading and chunking a 16 MB text takes seconds; reading a part's chunks, less.
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
@@ -65,6 +66,8 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
       maxChunkChars: input.maxChunkChars,
       maxPartChunks: input.maxPartChunks ?? MAX_PART_CHUNKS,
       ...(input.links ? { links: input.links } : {}),
+      ...(input.dialogueVoice ? { dialogueVoice: input.dialogueVoice } : {}),
+      ...(input.chapterVoices ? { chapterVoices: input.chapterVoices } : {}),
     }),
     input.pin ?? pinEngine(input),
   ]);
@@ -73,6 +76,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const name = input.output.name ?? defaultOutputName(workflowInfo().workflowId, input.output.format);
   upsertSearchAttributes(documentSearchAttributes(input, plan, name)); // findable in `client list` and the UI
   const pausesAfterMs = pausesAfter(decodeBreaks(plan.breaks), input.output.pauses);
+  for (const [chunk, ms] of plan.cast?.pauses ?? []) pausesAfterMs[chunk] = ms; // [pause:…] tags: exactly that
   tracker.planned(plan, pausesAfterMs, input.concurrency, chunkedAt);
 
   const spoken =
@@ -107,8 +111,12 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 
 /** A document short enough for one history: every chunk from this workflow, its refs kept here (heard live). */
 async function speakInOneRun(plan: PreparedText, settings: SynthesisSettings, tracker: DocumentProgressTracker) {
-  const texts = await readChunks({ plan: plan.plan, from: 0, to: plan.chunks });
-  const chunks = await synthesizeChunks(texts, 0, settings, {
+  const { texts, voices } = await readPlanChunks(
+    { readChunks, readCastChunks },
+    { plan: plan.plan, from: 0, to: plan.chunks },
+    !!plan.cast,
+  );
+  const chunks = await synthesizeChunks({ texts, ...(voices ? { voices } : {}) }, 0, settings, {
     started: () => tracker.chunkStarted(),
     finished: (index, ref) => tracker.chunkFinished(index, ref, texts[index]!.length, Date.now()),
     ended: () => tracker.chunkEnded(),

@@ -27,7 +27,7 @@ export async function speakInParts(
     const part = i + 1;
     tracker.partStarted(part);
     const result = await executeChild(audioDocumentPart, {
-      args: [{ part, plan: plan.plan, ...span, settings }],
+      args: [{ part, plan: plan.plan, ...span, settings, ...(plan.cast ? { cast: true } : {}) }],
       workflowId: `${workflowInfo().workflowId}/part-${part}`,
     });
     tracker.partFinished(part, result, span.characters, Date.now());

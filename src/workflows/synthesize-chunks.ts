@@ -90,9 +90,9 @@ const hearingActivities = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
-/** Speaks `texts`, the chunks `firstIndex`.. of the document; their refs come back in order. */
+/** Speaks `texts`, the chunks `firstIndex`.. of the document, each in its voice (null or none: the document's); refs come back in order. */
 export async function synthesizeChunks(
-  texts: string[],
+  { texts, voices }: { texts: string[]; voices?: Array<string | null> },
   firstIndex: number,
   settings: SynthesisSettings,
   hooks: SynthesisHooks,
@@ -108,7 +108,7 @@ export async function synthesizeChunks(
     const entries = lexiconIn(texts[i]!, lexicon);
     // The pin's voice is the input's with the engine's default filled in: a release that changes the
     // default cannot change a document's voice, nor reuse audio of another voice under the same key.
-    const chunkVoice = pin.voice ?? voice;
+    const chunkVoice = voices?.[i] ?? pin.voice ?? voice;
     const input = {
       index,
       text: texts[i]!,

@@ -2,12 +2,18 @@
 // voice answers to ("en-us"), which is how documents name eSpeak voices.
 
 import initEspeak from '@echogarden/espeak-ng-emscripten';
-import type { VoiceInfo } from '../voices/index.ts';
 
-let listed: Promise<VoiceInfo[]> | undefined;
+/** One of eSpeak's voices: its language name is its name. */
+export interface EspeakVoice {
+  name: string;
+  engine: 'espeak';
+  language: string;
+}
+
+let listed: Promise<EspeakVoice[]> | undefined;
 
 /** Every language name eSpeak answers to, with its language; loaded once per process (about a second). */
-export function espeakVoices(): Promise<VoiceInfo[]> {
+export function espeakVoices(): Promise<EspeakVoice[]> {
   listed ??= (async () => {
     const espeak = new (await initEspeak()).eSpeakNGWorker();
     const names = new Set(espeak.list_voices().flatMap((voice) => voice.languages.map(({ name }) => name.toLowerCase())));

@@ -1,10 +1,10 @@
 // Which voices each engine has: for `GET /v1/voices`, `client voices`, the page, and to refuse an
 // unknown voice (in a tag, the voice map or --dialogue-voice) before a document starts.
 
+import { canonicalBlend, isBlend, parseBlend } from '../../cast/voice-blend.ts';
 import type { EngineName } from '../../contract/input-schema.ts';
 import { espeakVoices } from '../espeak/espeak-voices.ts';
 import { KOKORO_VOICES } from '../kokoro/model-files.ts';
-import { canonicalBlend, isBlend, parseBlend } from '../kokoro/voice-blend.ts';
 import { DEFAULT_REPLICATE_MODEL } from '../replicate/replicate-config.ts';
 
 export interface VoiceInfo {
