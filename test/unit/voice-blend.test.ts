@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { EngineInputError } from '../../src/engines/engine.ts';
 import { KokoroEngine, kokoroPin } from '../../src/engines/kokoro/kokoro-engine.ts';
-import { canonicalBlend, isBlend, MAX_BLEND_PARTS, mixStyles, parseBlend } from '../../src/engines/kokoro/voice-blend.ts';
+import { mixStyles } from '../../src/engines/kokoro/mix-styles.ts';
+import { canonicalBlend, isBlend, MAX_BLEND_PARTS, parseBlend } from '../../src/engines/kokoro/voice-blend.ts';
 import { checkVoice, engineVoices } from '../../src/engines/voices/index.ts';
 import { rejection } from '../helpers/async.ts';
 
