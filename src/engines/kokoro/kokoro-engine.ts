@@ -31,18 +31,31 @@ import {
 } from './model-files.ts';
 import type { IpaOverride } from './phonemes.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
+import { canonicalBlend, isBlend, parseBlend } from './voice-blend.ts';
 
 export const KOKORO_DEFAULT_VOICE = 'af_heart';
 /** Bump when the same model, voice and speed would give other audio (phonemes, trimming): part of the cache key. */
 const PIPELINE_VERSION = 1;
 const THREAD_URL = new URL('./kokoro-thread.js', import.meta.url);
 
+/**
+ * How the pin and the threads spell a voice: lowercase; a blend in its canonical spelling (its
+ * recipe, so any spelling of the same mix shares a chunk key). A blend that does not parse stays
+ * as written: synthesize refuses it.
+ */
+function kokoroVoiceName(voice: string | undefined): string {
+  const name = (voice || KOKORO_DEFAULT_VOICE).toLowerCase();
+  if (!isBlend(name)) return name;
+  const parts = parseBlend(name);
+  return 'problem' in parts ? name : canonicalBlend(parts);
+}
+
 /** The model file's pinned sha256 and how we phonemize and trim: with the voice and the speed (in the key), they decide the audio. */
 export const kokoroPin = (voice?: string, modelFile: string = KOKORO_MODEL_FILE): EnginePin => ({
   engine: 'kokoro',
   model: modelFile,
   version: pinnedSha256(modelFile),
-  voice: (voice || KOKORO_DEFAULT_VOICE).toLowerCase(),
+  voice: kokoroVoiceName(voice),
   settings: { pipeline: PIPELINE_VERSION },
 });
 
@@ -126,8 +139,17 @@ export class KokoroEngine implements TtsEngine {
   }
 
   async synthesize(request: SynthesisRequest): Promise<KokoroAudio> {
-    const voice = (request.voice || KOKORO_DEFAULT_VOICE).toLowerCase();
-    if (!KOKORO_VOICES.includes(voice)) {
+    const voice = kokoroVoiceName(request.voice);
+    if (isBlend(voice)) {
+      const parts = parseBlend(voice);
+      if ('problem' in parts) throw new EngineInputError(`the Kokoro voice blend "${request.voice}" ${parts.problem}`);
+      const unknown = parts.find((part) => !KOKORO_VOICES.includes(part.voice));
+      if (unknown) {
+        throw new EngineInputError(
+          `the blend "${request.voice}" names an unknown Kokoro voice "${unknown.voice}" (try ${KOKORO_VOICES.join(', ')})`,
+        );
+      }
+    } else if (!KOKORO_VOICES.includes(voice)) {
       throw new EngineInputError(`unknown Kokoro voice "${request.voice}" (try ${KOKORO_VOICES.join(', ')})`);
     }
     await this.start();

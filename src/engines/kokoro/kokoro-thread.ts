@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { createEspeakIpa } from './espeak-ipa.ts';
+import { mixStyles } from './mix-styles.ts';
 import { KOKORO_VOCAB_FILE, voiceFile } from './model-files.ts';
 import { ONNX_INT64, withExtraOutput } from './onnx-output.ts';
 import type { IpaOverride } from './phonemes.ts';
 import { type ModelOutput, speak } from './speak.ts';
 import type { Vocab } from './tokens.ts';
+import { isBlend, parseBlend } from './voice-blend.ts';
 
 export interface ThreadData {
   modelDir: string;
@@ -46,12 +48,19 @@ try {
     interOpNumThreads: 1,
     executionMode: 'sequential',
   });
+  // Keyed by the engine's spelling: a voice's name, or a blend's canonical recipe (mixed once).
   const voices = new Map<string, Float32Array>();
-  const stylesOf = async (voice: string) => {
+  const stylesOf = async (voice: string): Promise<Float32Array> => {
     let styles = voices.get(voice);
     if (!styles) {
-      const bytes = await readFile(voiceFile(modelDir, voice));
-      styles = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      if (isBlend(voice)) {
+        const parts = parseBlend(voice);
+        if ('problem' in parts) throw new Error(`the voice blend "${voice}" ${parts.problem}`);
+        styles = mixStyles(await Promise.all(parts.map(async (part) => ({ weight: part.weight, styles: await stylesOf(part.voice) }))));
+      } else {
+        const bytes = await readFile(voiceFile(modelDir, voice));
+        styles = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      }
       voices.set(voice, styles);
     }
     return styles;
