@@ -9,7 +9,7 @@ import { markDialogue } from './dialogue.ts';
 import { readTags, voiceName } from './voice-tags.ts';
 
 export type { ChapterVoices } from './chapter-voices.ts';
-export { type BlendPart, canonicalBlend, isBlend, parseBlend } from './voice-blend.ts';
+export { type BlendPart, canonicalBlend, isBlend, MAX_BLEND_PARTS, parseBlend } from './voice-blend.ts';
 export { CastError, MAX_PAUSE_MS, readTags, voiceName } from './voice-tags.ts';
 
 export interface CastOptions {

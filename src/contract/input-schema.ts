@@ -412,12 +412,16 @@ export const AudioDocumentInputSchema = Type.Object(
       }),
     ),
     chapterVoices: Type.Optional(
-      Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7e]*$' }), {
-        maxProperties: 1000,
-        description:
-          'The narrator of chapters: chapter number ("3", from 1, as the chapter marks count them) or title → voice. ' +
-          'Quotations still take `dialogueVoice`, and tags their own voice.',
-      }),
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 200 }),
+        Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7e]*$' }),
+        {
+          maxProperties: 1000,
+          description:
+            'The narrator of chapters: chapter number ("3", from 1, as the chapter marks count them) or title → voice. ' +
+            'Quotations still take `dialogueVoice`, and tags their own voice.',
+        },
+      ),
     ),
     speed: Type.Optional(
       Type.Number({

@@ -3,6 +3,7 @@
 
 import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
+import { CastError, type ChapterVoices, readTags, voiceName } from '../cast/index.ts';
 import {
   ACX_MASTER,
   AudioDocumentInputSchema,
@@ -26,7 +27,6 @@ import {
   type Schedule,
   type TextRef,
 } from '../contract/input-schema.ts';
-import { CastError, type ChapterVoices, readTags, voiceName } from '../cast/index.ts';
 import type { LinkReading } from '../contract/text-limits.ts';
 import { findOverlongWord } from '../text/chunker.ts';
 import { type Lexicon, lexiconEntryProblem } from '../text/lexicon.ts';

@@ -12,7 +12,7 @@ export const TRAILING_MARKS = new RegExp(`[${MARK_RANGE}][\\s${MARK_RANGE}]*$`, 
 
 export const withoutMarks = (text: string): string => text.replace(MARKS, '');
 
-/** `text` cut before each run of marks: every segment with the marks that come before it ('' for the first when the text starts with words). */
+/** `text` cut before each run of marks: every segment with the marks before it (none for a text that starts with words). */
 export function splitAtMarks(text: string): Array<{ marks: string; text: string }> {
   const segments: Array<{ marks: string; text: string }> = [];
   let marks = '';

@@ -2,10 +2,10 @@
 // the style mixing the threads do, and which engine accepts which voice names.
 
 import { describe, expect, it } from 'vitest';
+import { canonicalBlend, isBlend, MAX_BLEND_PARTS, parseBlend } from '../../src/cast/index.ts';
 import { EngineInputError } from '../../src/engines/engine.ts';
 import { KokoroEngine, kokoroPin } from '../../src/engines/kokoro/kokoro-engine.ts';
 import { mixStyles } from '../../src/engines/kokoro/mix-styles.ts';
-import { canonicalBlend, isBlend, MAX_BLEND_PARTS, parseBlend } from '../../src/engines/kokoro/voice-blend.ts';
 import { checkVoice, engineVoices } from '../../src/engines/voices/index.ts';
 import { rejection } from '../helpers/async.ts';
 

@@ -6,6 +6,7 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { canonicalBlend, isBlend, parseBlend } from '../../cast/index.ts';
 import type { WordTiming } from '../../contract/audio.ts';
 import type { EnginePin } from '../../contract/input-schema.ts';
 import { respell } from '../../text/respell.ts';
@@ -31,7 +32,6 @@ import {
 } from './model-files.ts';
 import type { IpaOverride } from './phonemes.ts';
 import { KOKORO_SAMPLE_RATE } from './speak.ts';
-import { canonicalBlend, isBlend, parseBlend } from './voice-blend.ts';
 
 export const KOKORO_DEFAULT_VOICE = 'af_heart';
 /** Bump when the same model, voice and speed would give other audio (phonemes, trimming): part of the cache key. */

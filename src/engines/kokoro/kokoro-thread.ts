@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { isBlend, parseBlend } from '../../cast/index.ts';
 import { createEspeakIpa } from './espeak-ipa.ts';
 import { mixStyles } from './mix-styles.ts';
 import { KOKORO_VOCAB_FILE, voiceFile } from './model-files.ts';
@@ -13,7 +14,6 @@ import { ONNX_INT64, withExtraOutput } from './onnx-output.ts';
 import type { IpaOverride } from './phonemes.ts';
 import { type ModelOutput, speak } from './speak.ts';
 import type { Vocab } from './tokens.ts';
-import { isBlend, parseBlend } from './voice-blend.ts';
 
 export interface ThreadData {
   modelDir: string;

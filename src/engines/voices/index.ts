@@ -1,7 +1,7 @@
 // Which voices each engine has: for `GET /v1/voices`, `client voices`, the page, and to refuse an
 // unknown voice (in a tag, the voice map or --dialogue-voice) before a document starts.
 
-import { canonicalBlend, isBlend, parseBlend } from '../../cast/voice-blend.ts';
+import { canonicalBlend, isBlend, parseBlend } from '../../cast/index.ts';
 import type { EngineName } from '../../contract/input-schema.ts';
 import { espeakVoices } from '../espeak/espeak-voices.ts';
 import { KOKORO_VOICES } from '../kokoro/model-files.ts';
