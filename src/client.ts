@@ -7,6 +7,7 @@
 
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
+import { checkVoices } from './client/check-voices.ts';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { documentState, missingFileAdvice, olderBuildAdvice } from './client/document-state.ts';
 import { documentTable, listDocuments } from './client/list-documents.ts';
@@ -74,11 +75,12 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
   .option('--detach', 'start the document (or find it), print its id and return without waiting')
   .action((file: string, flags: SpeakFlags) =>
     withClient(async (client) => {
-      const { input, source } = await documentInput(file, flags, flags.out, openBlobStore(workerSettings().blobLocation));
+      const { input, source, text } = await documentInput(file, flags, flags.out, openBlobStore(workerSettings().blobLocation));
       const read = describeSource(file, source);
       if (read) console.error(read);
       // Fail here, with the workflow's own message, before anything starts.
       for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`);
+      await checkVoices(input, text); // a misspelt voice, in a tag or the voice map, fails here
       await pinEngine(input); // the engine's model version is part of the document, and of its id
       const workflowId = documentWorkflowId(file, input, { forceNew: flags.new });
       if (flags.new) {

@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { Command } from 'commander';
+import { checkVoices } from './client/check-voices.ts';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { chunksDone, progressWithin } from './client/document-state.ts';
 import { mainJobEngine } from './client/main-engine.ts';
@@ -35,11 +36,12 @@ async function main(file: string, flags: MainFlags) {
   // --out is a path here: the in-process worker writes straight into its directory.
   const out = flags.out ? resolve(flags.out) : undefined;
   // A book's text goes to the chunk store the in-process worker reads (AUDIO_BLOB_URL or AUDIO_BLOB_DIR).
-  const { input, source } = await documentInput(file, flags, out && basename(out), openBlobStore(workerSettings().blobLocation));
+  const { input, source, text } = await documentInput(file, flags, out && basename(out), openBlobStore(workerSettings().blobLocation));
   const read = describeSource(file, source);
   if (read) console.error(read);
   for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`); // bad flags fail before a server starts
   input.engine = (await mainJobEngine(flags.engine, flags.voice)) ?? input.engine; // Kokoro, fetched now if need be
+  await checkVoices(input, text); // a misspelt voice, in a tag or the voice map, fails here
   await pinEngine(input); // the engine's model version is part of the document, and of its id
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
   // The same text, settings and output directory give the same id, so the next run finds this one.

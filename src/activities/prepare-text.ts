@@ -126,7 +126,7 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
     },
 
     async readChunks({ plan, from, to }: ReadChunksInput): Promise<string[]> {
-      return (await loadPlanTexts(blobStore, plan)).slice(from, to);
+      return (await loadPlan(blobStore, plan)).chunks.slice(from, to).map((chunk) => chunk.text);
     },
 
     async readCastChunks({ plan, from, to }: ReadChunksInput): Promise<CastChunks> {
@@ -149,11 +149,6 @@ function castOf(...args: Parameters<typeof castChunks>) {
 /** A stored plan: every chunk's text, break, and (cast) voice and exact pause. */
 export function loadPlan(blobStore: BlobStore, plan: ContentRef): Promise<StoredPlan> {
   return verified(() => loadJson<StoredPlan>(blobStore, plan));
-}
-
-/** Every chunk's text, in document order, from a stored plan. */
-export async function loadPlanTexts(blobStore: BlobStore, plan: ContentRef): Promise<string[]> {
-  return (await loadPlan(blobStore, plan)).chunks.map((chunk) => chunk.text);
 }
 
 /** A stored text, checked as an inline one is; what can never work fails at once. */

@@ -9,7 +9,8 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ChunkRef } from '../contract/refs.ts';
-import type { Artifact } from '../contract/result.ts';
+import type { LoudnessFigures } from '../contract/reports.ts';
+import type { Artifact, VoiceShare } from '../contract/result.ts';
 import {
   ACX,
   type ChunkSpeech,
@@ -22,7 +23,7 @@ import {
   placeChapters,
 } from '../formats/index.ts';
 import { recordStitch } from '../metrics/index.ts';
-import { NO_JOIN_EFFECTS } from '../stitch/joiner.ts';
+import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
 import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist } from '../stitch/output-files.ts';
 import { stitchDocument } from '../stitch/stitcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -31,7 +32,7 @@ import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import type { OutputStore } from '../storage/output-writer.ts';
 import { ContentChangedError } from '../storage/stored-content.ts';
 import { loadChunkLists } from './chunk-lists.ts';
-import { loadPlanTexts } from './prepare-text.ts';
+import { loadPlan } from './prepare-text.ts';
 import type { StitchInput, StitchResult } from './types.ts';
 
 export interface StitchDeps {
@@ -76,16 +77,23 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
 }
 
 /** The document's files written under `root`: the main one (the audio, or a split's playlist), all of them, and what they hold. */
-async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterMs, output }: StitchInput, blobStore: BlobStore) {
+async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterMs, output, cast }: StitchInput, blobStore: BlobStore) {
   const path = outputPath(root, output.name);
   const context = Context.current();
   // Before the long part: a plan that is gone fails the stitch at once, not after the encode.
-  const texts = output.captions && plan ? await loadPlanTexts(blobStore, plan) : undefined;
+  const stored = (output.captions || cast) && plan ? await loadPlan(blobStore, plan) : undefined;
+  const texts = output.captions ? stored?.chunks.map((chunk) => chunk.text) : undefined;
+  const voiceOf = cast && stored ? (chunk: { index: number }) => stored.chunks[chunk.index]?.voice ?? cast.narrator : undefined;
   const format = {
     sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
     channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
   };
-  const pieces = chunks.map((chunk, i) => ({ ...chunk, pauseAfterMs: pausesAfterMs[i]! }));
+  const pieces = chunks.map((chunk, i) => ({
+    ...chunk,
+    pauseAfterMs: pausesAfterMs[i]!,
+    ...(cast && stored?.chunks[chunk.index]?.pauseAfterMs !== undefined ? { exactPause: true } : {}),
+  }));
+  const leadInMs = (output.acx ? ACX.leadInMs : 0) + (cast ? (stored?.leadPauseMs ?? 0) : 0);
   const files = planFiles(path, output, pieces);
   if (files.some((file) => blobStore.owns(file.path))) {
     throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
@@ -99,8 +107,10 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
     join: {
       trim: output.trim ?? NO_JOIN_EFFECTS.trim,
       crossfadeMs: output.crossfadeMs ?? NO_JOIN_EFFECTS.crossfadeMs,
-      ...(output.acx ? { leadInMs: ACX.leadInMs, tailMs: ACX.tailMs } : {}), // room tone
+      ...(leadInMs > 0 ? { leadInMs } : {}), // room tone, and a [pause:…] before the first words
+      ...(output.acx ? { tailMs: ACX.tailMs } : {}),
     },
+    ...(voiceOf ? { voiceOf } : {}),
     ...(output.loudness ? { loudness: output.loudness } : {}),
     ...(output.acx
       ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } }
@@ -127,7 +137,7 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
   for (const [i, file] of stitched.files.entries()) {
     written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
     if (output.captions) {
-      const speech = await loadSpeech(blobStore, texts, files[i]!.pieces, () => context.heartbeat());
+      const speech = await loadSpeech(blobStore, texts, files[i]!.pieces, () => context.heartbeat(), voiceOf);
       written.push(...(await writeCaptions(root, file.file.path, file.placed, speech, format.sampleRate, file.frames)));
     }
   }
@@ -145,6 +155,16 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
     durationSec: stitched.durationSec,
     ...(output.chapters === undefined ? {} : { chapters }),
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
+    ...(voiceOf
+      ? {
+          voices: voiceShares(
+            stitched.files.flatMap((file) => file.placed),
+            voiceOf,
+            format.sampleRate,
+            stitched.voiceLoudness,
+          ),
+        }
+      : {}),
     ...(stitched.acx
       ? {
           acx: {
@@ -166,6 +186,7 @@ async function loadSpeech(
   texts: string[] | undefined,
   chunks: readonly ChunkRef[],
   beat: () => void,
+  voiceOf?: (chunk: ChunkRef) => string,
 ): Promise<ChunkSpeech[]> {
   // One file at a time: a book has tens of thousands, more than a process may hold open at once
   // (from S3, a request each: the heartbeat says the stitch is alive meanwhile).
@@ -173,9 +194,39 @@ async function loadSpeech(
   for (const chunk of chunks) {
     beat();
     const stored = await loadChunkSpeech(blobStore, chunk.uri);
-    speech.push({ ...stored, text: texts?.[chunk.index] ?? stored?.text ?? '' });
+    speech.push({ ...stored, text: texts?.[chunk.index] ?? stored?.text ?? '', ...(voiceOf ? { voice: voiceOf(chunk) } : {}) });
   }
   return speech;
+}
+
+/** Each voice's speech in the output (pauses not counted), most heard first, with its loudness when it was measured. */
+function voiceShares(
+  placed: readonly PlacedChunk[],
+  voiceOf: (chunk: { index: number }) => string,
+  sampleRate: number,
+  loudness?: Map<string, LoudnessFigures>,
+): VoiceShare[] {
+  const frames = new Map<string, { frames: number; chunks: number }>();
+  for (const chunk of placed) {
+    const voice = frames.get(voiceOf(chunk)) ?? { frames: 0, chunks: 0 };
+    frames.set(voiceOf(chunk), { frames: voice.frames + chunk.frames, chunks: voice.chunks + 1 });
+  }
+  const total = Math.max(
+    1,
+    placed.reduce((sum, chunk) => sum + chunk.frames, 0),
+  );
+  return [...frames]
+    .map(([voice, { frames: own, chunks }]) => {
+      const lufs = loudness?.get(voice)?.integratedLufs;
+      return {
+        voice,
+        speechSec: Math.round((own / sampleRate) * 100) / 100,
+        share: Math.round((own / total) * 1000) / 1000,
+        chunks,
+        ...(typeof lufs === 'number' && Number.isFinite(lufs) ? { loudnessLufs: lufs } : {}),
+      };
+    })
+    .sort((a, b) => b.speechSec - a.speechSec);
 }
 
 /** The chunk's audio, checked against the hash its ref carries; a changed chunk can never stitch. */

@@ -3,7 +3,7 @@
 import type { EngineName, EngineOptions, EnginePin, OutputFormat } from '../contract/input-schema.ts';
 import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
-import type { AcxResult, Artifact, DocumentLoudness } from '../contract/result.ts';
+import type { AcxResult, Artifact, DocumentLoudness, VoiceShare } from '../contract/result.ts';
 import type { Lexicon } from '../text/lexicon.ts';
 
 export interface SynthesizeChunkInput {
@@ -56,6 +56,8 @@ export interface StitchInput {
   plan?: ContentRef;
   /** Silence after each chunk, same order and length as `chunks`. */
   pausesAfterMs: number[];
+  /** The plan gives chunks voices and exact pauses; chunks without a voice are the narrator's. */
+  cast?: { narrator: string };
   output: {
     /** Relative to the worker's output directory; its extension is the format's. */
     name: string;
@@ -96,4 +98,5 @@ export interface StitchResult {
   chapters?: Chapter[];
   loudness?: DocumentLoudness;
   acx?: AcxResult;
+  voices?: VoiceShare[];
 }

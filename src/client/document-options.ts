@@ -29,7 +29,7 @@ import {
 } from '../document/input.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { storeText } from '../storage/stored-text.ts';
-import { readLexiconFile } from './lexicon-file.ts';
+import { readLexiconFile, readVoiceMapFile } from './option-files.ts';
 
 export interface DocumentFlags {
   out?: string;
@@ -39,6 +39,10 @@ export interface DocumentFlags {
   schedule?: string;
   engine?: string;
   voice?: string;
+  /** Speaks what is inside quotation marks. */
+  dialogueVoice?: string;
+  /** A voice map file (JSON): chapter number or title -> voice. */
+  voices?: string;
   speed?: number;
   maxChunkChars?: number;
   links?: string;
@@ -82,7 +86,9 @@ export function addDocumentOptions(command: Command): Command {
         'TTS engine (TTS_ENGINE; default: replicate with REPLICATE_API_TOKEN, else kokoro once its model is installed, else espeak)',
       ).choices(ENGINES),
     )
-    .option('--voice <voice>', 'voice of the engine, e.g. af_heart, bm_george (kokoro), en-us, fr (espeak)')
+    .option('--voice <voice>', 'voice of the engine, e.g. af_heart, bm_george, af_bella(2)+af_sky(1) (kokoro), en-us, fr (espeak)')
+    .option('--dialogue-voice <voice>', 'voice of what is inside quotation marks (narration keeps --voice)')
+    .option('--voices <file>', 'voice map, JSON: {"chapter number or title": "voice"} (a narrator per chapter)')
     .option('--speed <rate>', "speaking rate, 0.5 to 2 (default 1, the engine's own)", decimal)
     .option('--max-chunk-chars <n>', 'longest chunk in characters (default 300)', integer)
     .addOption(new Option('--links <how>', 'read a URL as its host name (host, the default) or as the word "link"').choices(LINK_READINGS))
@@ -136,7 +142,7 @@ export async function documentInput(
   flags: DocumentFlags,
   outputName: string | undefined,
   blobStore: BlobStore,
-): Promise<{ input: AudioDocumentInput; source: SourceSummary }> {
+): Promise<{ input: AudioDocumentInput; source: SourceSummary; text: string }> {
   const defaults = clientDefaults(process.env, flags.voice);
   const { text, ...read } = await readSource(file, flags.frontMatter ? { frontMatter: flags.frontMatter } : {});
   const stored = text.length > MAX_TEXT_CHARS;
@@ -150,6 +156,7 @@ export async function documentInput(
   const engineOptions = { ...flags.engineOptions, ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}) };
   const lexiconFile = flags.lexicon ?? process.env.LEXICON_FILE;
   const lexicon = lexiconFile ? await readLexiconFile(lexiconFile) : undefined;
+  const chapterVoices = flags.voices ? await readVoiceMapFile(flags.voices) : undefined;
   const input: AudioDocumentInput = {
     ...(stored ? { textRef: await storeChecked(blobStore, text) } : { text }),
     mode: parallel ? 'parallel' : 'sequential',
@@ -157,6 +164,8 @@ export async function documentInput(
     ...(flags.schedule ? { schedule: flags.schedule as AudioDocumentInput['schedule'] } : {}),
     engine: (flags.engine as AudioDocumentInput['engine']) ?? defaults.engine,
     ...(flags.voice ? { voice: flags.voice } : {}),
+    ...(flags.dialogueVoice ? { dialogueVoice: flags.dialogueVoice } : {}),
+    ...(chapterVoices && Object.keys(chapterVoices).length > 0 ? { chapterVoices } : {}),
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
     ...(flags.maxChunkChars ? { maxChunkChars: flags.maxChunkChars } : {}),
     ...(flags.links ? { links: flags.links as NonNullable<AudioDocumentInput['links']> } : {}),
@@ -165,7 +174,7 @@ export async function documentInput(
     ...(flags.verify ? { verify: flags.maxWordErrorRate === undefined ? true : { maxWordErrorRate: flags.maxWordErrorRate } } : {}),
     ...(Object.keys(output).length > 0 ? { output } : {}),
   };
-  return { input, source: { ...read, characters: text.length, stored } };
+  return { input, source: { ...read, characters: text.length, stored }, text };
 }
 
 /**

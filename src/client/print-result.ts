@@ -27,6 +27,7 @@ export function describeResult(result: AudioDocumentResult): string {
       `workflow ${(t.totalMs / 1000).toFixed(1)} s`,
     `sha256:   ${result.sha256}`,
     ...loudnessLines(result),
+    ...voiceLines(result),
     ...verificationLines(result),
     ...(result.acx
       ? [
@@ -102,6 +103,17 @@ function loudnessLines({ loudness }: AudioDocumentResult): string[] {
       `gain ${loudness.gainDb >= 0 ? '+' : ''}${loudness.gainDb.toFixed(1)} dB` +
       `${loudness.limitedMs ? `, peaks held >1 dB down over ${(loudness.limitedMs / 1000).toFixed(1)} s` : ''}`,
   ];
+}
+
+/** A cast: each voice's share of the speech, and its level before the one gain (loudness stays even across voices). */
+function voiceLines({ voices }: AudioDocumentResult): string[] {
+  if (!voices?.length) return [];
+  const rows = voices.map(
+    (v) =>
+      `${v.voice} ${(v.share * 100).toFixed(0)}% (${v.speechSec.toFixed(1)} s, ${v.chunks} chunks` +
+      `${v.loudnessLufs === undefined ? '' : `, was ${v.loudnessLufs.toFixed(1)} LUFS`})`,
+  );
+  return [`Voices:   ${rows.join('\n          ')}`];
 }
 
 /** h:mm:ss */

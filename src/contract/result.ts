@@ -79,6 +79,18 @@ export type DocumentLoudness = LoudnessReport;
  */
 export type AcxResult = AcxReport & { gainDb: number; limitedMs: number; files?: Array<AcxReport & { name: string }> };
 
+/** One voice of a cast document: how much of the audio it speaks, and how loud it was before the one gain. */
+export interface VoiceShare {
+  voice: string;
+  /** Its chunks' speech, pauses not counted. */
+  speechSec: number;
+  /** Of all chunks' speech, 0..1. */
+  share: number;
+  chunks: number;
+  /** Integrated loudness of its chunks as the engines made them (with loudness normalisation on). */
+  loudnessLufs?: number;
+}
+
 export interface AudioDocumentResult {
   /**
    * The file's name in the shared output directory (what a server on another machine opens); absent in results from before it was
@@ -124,6 +136,8 @@ export interface AudioDocumentResult {
   loudness?: DocumentLoudness;
   /** With output.preset "acx". */
   acx?: AcxResult;
+  /** A document with a cast (dialogue voice, voice tags, voices by chapter): every voice, most heard first. */
+  voices?: VoiceShare[];
   /** With `verify`: every chunk heard back; those still over the threshold after their takes are listed, never hidden. */
   verification?: Verification;
   /** A book spoken in parts (child workflows): how many, and the longest histories (events) of the document and of a part. */

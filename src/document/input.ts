@@ -3,7 +3,7 @@
 
 import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
-import { CastError, type ChapterVoices, readTags, voiceName } from '../cast/index.ts';
+import { CastError, type ChapterVoices, isBlend, readTags, voiceName } from '../cast/index.ts';
 import {
   ACX_MASTER,
   AudioDocumentInputSchema,
@@ -145,7 +145,9 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
   }
   if (pin && pin.engine !== engine)
     throw new InvalidInputError('pin.engine', `is "${pin.engine}" but the document's engine is "${engine}"`);
-  if (pin?.voice && voice && pin.voice.toLowerCase() !== voice.toLowerCase())
+  // A blend in its one spelling, as the engine pins it.
+  const ownVoice = voice && isBlend(voice) ? castVoice(voice, 'voice') : voice;
+  if (pin?.voice && ownVoice && pin.voice.toLowerCase() !== ownVoice.toLowerCase())
     throw new InvalidInputError('pin.voice', `is "${pin.voice}" but the document's voice is "${voice}"`);
   const { format: asked, pauses, name, loudness, ...file } = output;
   for (const field of ['title', 'author'] as const) {
@@ -167,7 +169,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     ...(links ? { links } : {}),
     ...(maxPartChunks ? { maxPartChunks } : {}),
     engine,
-    ...(voice ? { voice } : {}), // empty means the engine's default
+    ...(ownVoice ? { voice: ownVoice } : {}), // empty means the engine's default
     ...(dialogueVoice ? { dialogueVoice: castVoice(dialogueVoice, 'dialogueVoice') } : {}),
     ...(chapterVoices && Object.keys(chapterVoices).length > 0
       ? {

@@ -11,6 +11,8 @@ import type { PlacedChunk } from './placed-chunk.ts';
 export interface ChunkSpeech {
   text: string;
   words?: WordTiming[];
+  /** Who speaks it, in a document with a cast (from its plan, not stored beside the audio). */
+  voice?: string;
 }
 
 export interface TimedWord {
@@ -24,6 +26,8 @@ export interface TimedSentence {
   startMs: number;
   endMs: number;
   chunk: number;
+  /** A cast document's: the voice of the chunk it is in. */
+  voice?: string;
   words?: TimedWord[];
 }
 
@@ -38,7 +42,7 @@ export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], samp
   const ms = (frame: number) => Math.round((frame * 1000) / sampleRate);
   const sentences: TimedSentence[] = [];
   placed.forEach((chunk, i) => {
-    const { text, words } = speech[i]!;
+    const { text, words, voice } = speech[i]!;
     const end = chunk.startFrame + chunk.frames;
     // An engine's sample in the chunk, as an output frame (trim and rate change undone), kept inside the chunk.
     const frameOf = (sample: number) =>
@@ -62,6 +66,7 @@ export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], samp
         startMs: ms(start),
         endMs: ms(Math.max(start, next)),
         chunk: chunk.index,
+        ...(voice ? { voice } : {}),
         ...(own.length > 0 ? { words: own.map((w) => ({ text: w.text, startMs: ms(frameOf(w.start)), endMs: ms(frameOf(w.end)) })) } : {}),
       });
     });
@@ -72,7 +77,11 @@ export function timeSentences(placed: PlacedChunk[], speech: ChunkSpeech[], samp
 export function webVtt(timings: SpeechTimings): string {
   // WebVTT cue text is markup: "<" would open a tag, "&" an entity.
   const escapeMarkup = (text: string) => text.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
-  const cues = timings.sentences.map((s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n${escapeMarkup(wrap(s.text))}`);
+  // A cast's cues name their voice: <v af_heart>. The annotation ends at ">", and has no "&" or "<" either.
+  const speaker = (voice?: string) => (voice ? `<v ${voice.replace(/[&<>]/gu, '')}>` : '');
+  const cues = timings.sentences.map(
+    (s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n${speaker(s.voice)}${escapeMarkup(wrap(s.text))}`,
+  );
   return `WEBVTT\n\n${cues.join('\n\n')}\n`;
 }
 

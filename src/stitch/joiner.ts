@@ -16,6 +16,8 @@ export interface StitchPiece {
   frames: number;
   /** Silence after this piece, in milliseconds. */
   pauseAfterMs: number;
+  /** The pause is exact ([pause:…]): from this piece's last audible frame to the next one's first, edges included. */
+  exactPause?: boolean;
 }
 
 export interface StitchFormat {
@@ -46,6 +48,8 @@ export class Joiner {
   private emitted = 0;
   /** The end of the last piece, held back to be crossfaded into the next. */
   private held = new Int16Array(0);
+  /** An exact pause still to come, less the silent end of the piece before it: the next piece's silent start is taken off too. */
+  private exactGap?: number;
   private readonly crossfadeFrames: number;
 
   /**
@@ -70,8 +74,10 @@ export class Joiner {
           `its ref promised ${piece.frames} at ${piece.sampleRate} Hz x${piece.channels}`,
       );
     }
-    const { start, end } = this.options.trim ? speechBounds(audio) : { start: 0, end: sourceFrames };
+    const bounds = speechBounds(audio);
+    const { start, end } = this.options.trim ? bounds : { start: 0, end: sourceFrames };
     const kept = { ...audio, samples: audio.samples.subarray(start * audio.channels, end * audio.channels) };
+    const toOutput = (frames: number) => resampledFrameCount(Math.max(0, frames), audio.sampleRate, sampleRate);
     const speech = this.dry
       ? new Int16Array(resampledFrameCount(end - start, audio.sampleRate, sampleRate) * channels)
       : convertPcm(kept, sampleRate, channels).samples;
@@ -79,6 +85,10 @@ export class Joiner {
 
     const out: Int16Array[] = [];
     if (this.placed.length === 0) this.emit(out, new Int16Array(pauseFrames(this.options.leadInMs ?? 0, sampleRate) * channels));
+    if (this.exactGap !== undefined) {
+      this.emit(out, new Int16Array(Math.max(0, this.exactGap - toOutput(bounds.first - start)) * channels));
+      this.exactGap = undefined;
+    }
     const heldFrames = this.held.length / channels;
     const overlap = Math.min(heldFrames, speechFrames);
     this.emit(out, this.held.subarray(0, (heldFrames - overlap) * channels));
@@ -96,9 +106,11 @@ export class Joiner {
     // into the next piece's start (audio only ever overlaps audio).
     const body = speech.subarray(overlap * channels);
     const pause = pauseFrames(piece.pauseAfterMs, sampleRate);
-    const hold = pause === 0 ? Math.min(this.crossfadeFrames, body.length / channels) : 0;
+    const hold = pause === 0 && !piece.exactPause ? Math.min(this.crossfadeFrames, body.length / channels) : 0;
     this.emit(out, body.subarray(0, body.length - hold * channels));
-    this.emit(out, new Int16Array(pause * channels));
+    // An exact pause waits for the next piece, whose silent start it includes.
+    if (piece.exactPause) this.exactGap = pause - toOutput(end - 1 - bounds.last);
+    else this.emit(out, new Int16Array(pause * channels));
     this.held = body.slice(body.length - hold * channels);
     return out;
   }
@@ -106,6 +118,8 @@ export class Joiner {
   /** The held-back end of the last piece. */
   finish(): Int16Array[] {
     const out: Int16Array[] = [];
+    if (this.exactGap !== undefined) this.emit(out, new Int16Array(Math.max(0, this.exactGap) * this.format.channels));
+    this.exactGap = undefined;
     this.emit(out, this.held);
     this.emit(out, new Int16Array(pauseFrames(this.options.tailMs ?? 0, this.format.sampleRate) * this.format.channels));
     this.held = new Int16Array(0);

@@ -9,8 +9,8 @@ const SILENCE_THRESHOLD = 100;
 export const KEEP_BEFORE_MS = 20;
 export const KEEP_AFTER_MS = 40;
 
-/** The frames to keep, [start, end): the audible span plus a little, never more than there is. */
-export function speechBounds(audio: PcmAudio): { start: number; end: number } {
+/** The frames to keep, [start, end): the audible span [first, last] plus a little, never more than there is. */
+export function speechBounds(audio: PcmAudio): { start: number; end: number; first: number; last: number } {
   const { samples, channels, sampleRate } = audio;
   const frames = samples.length / channels;
   let first = -1;
@@ -20,7 +20,7 @@ export function speechBounds(audio: PcmAudio): { start: number; end: number } {
       break;
     }
   }
-  if (first < 0) return { start: 0, end: frames }; // nothing audible: leave it as the engine made it
+  if (first < 0) return { start: 0, end: frames, first: 0, last: frames - 1 }; // nothing audible: leave it as the engine made it
   let last = first;
   for (let i = samples.length - 1; i >= 0; i--) {
     if (Math.abs(samples[i]!) > SILENCE_THRESHOLD) {
@@ -30,5 +30,5 @@ export function speechBounds(audio: PcmAudio): { start: number; end: number } {
   }
   const before = Math.round((KEEP_BEFORE_MS * sampleRate) / 1000);
   const after = Math.round((KEEP_AFTER_MS * sampleRate) / 1000);
-  return { start: Math.max(0, first - before), end: Math.min(frames, last + 1 + after) };
+  return { start: Math.max(0, first - before), end: Math.min(frames, last + 1 + after), first, last };
 }

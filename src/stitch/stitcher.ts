@@ -11,7 +11,7 @@ import { applyGain, type Levelling, LoudnessMeter, levelling } from '../audio/lo
 import { int16Bytes } from '../audio/wav.ts';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { LoudnessTarget } from '../contract/input-schema.ts';
-import type { AcxReport, LoudnessReport } from '../contract/reports.ts';
+import type { AcxReport, LoudnessFigures, LoudnessReport } from '../contract/reports.ts';
 import { ACX, AcxMeter, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
 import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
 
@@ -32,6 +32,8 @@ export interface StitchOptions<P extends StitchPiece & { index: number }> {
   acx?: { codec: string; bitrateKbps?: number };
   /** Opens a file's output once its plan is known (chapters are timed by it). */
   open: (plan: StitchPlan, file: number) => Promise<AudioFileWriter>;
+  /** Who speaks each piece (a cast document): loudness is measured per voice too, as the engines made it. */
+  voiceOf?: (piece: P) => string;
   /** Called after each piece of each pass, e.g. to heartbeat. */
   onPiece?: (index: number) => void;
   /** Stops between pieces when aborted; nothing is left under a final name. */
@@ -51,28 +53,40 @@ export interface StitchedDocument {
   loudness?: LoudnessReport;
   /** Of all files in a row; `pass` only when every file passes. */
   acx?: AcxReport & { gainDb: number; limitedMs: number };
+  /** With `voiceOf` and a loudness target: each voice's integrated loudness before the gain. */
+  voiceLoudness?: Map<string, LoudnessFigures>;
 }
+
+/** Voices measured on their own; a larger cast is reported by its share only (each meter is an ffmpeg process). */
+const MAX_VOICE_METERS = 8;
 
 export async function stitchDocument<P extends StitchPiece & { index: number }>(options: StitchOptions<P>): Promise<StitchedDocument> {
   const { format, loudness, acx } = options;
   // Pass 1: placement, and the loudness (or ACX's levels) of the whole.
   const meter = loudness || acx ? new LoudnessMeter(format) : undefined;
   const levels = acx ? new AcxMeter(format.sampleRate) : undefined;
+  const voiceMeters = new Map<string, LoudnessMeter>();
+  const voices = loudness && options.voiceOf ? new Set(options.files.flat().map(options.voiceOf)) : new Set<string>();
+  if (voices.size <= MAX_VOICE_METERS) for (const voice of voices) voiceMeters.set(voice, new LoudnessMeter(format));
   const plans: StitchPlan[] = [];
   try {
     for (const pieces of options.files) {
       const planner = new Joiner(format, options.join, !meter);
-      for await (const samples of joined(planner, pieces, options)) {
+      for await (const { samples, piece } of joined(planner, pieces, options)) {
         levels?.write(samples);
-        await meter?.write(int16Bytes(samples));
+        const bytes = int16Bytes(samples);
+        await Promise.all([meter?.write(bytes), piece && voiceMeters.get(options.voiceOf!(piece))?.write(bytes)]);
       }
       plans.push({ placed: planner.placed, frames: planner.frames });
     }
   } catch (error) {
     meter?.kill();
+    for (const voiceMeter of voiceMeters.values()) voiceMeter.kill();
     throw error;
   }
   const before = await meter?.result();
+  const voiceLoudness = new Map<string, LoudnessFigures>();
+  for (const [voice, voiceMeter] of voiceMeters) voiceLoudness.set(voice, await voiceMeter.result());
   // ACX reads RMS, not LUFS: its gain is to its RMS target, under its own ceiling.
   const level: Levelling = !before
     ? { gainDb: 0 }
@@ -102,7 +116,7 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
         whole?.write(samples);
         await Promise.all([writer!.write(samples), check?.write(int16Bytes(samples))]);
       };
-      for await (const samples of joined(new Joiner(format, options.join), pieces, options))
+      for await (const { samples } of joined(new Joiner(format, options.join), pieces, options))
         await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
       if (limiter) await out(limiter.finish());
       limitedFrames += limiter?.limitedFrames ?? 0;
@@ -121,6 +135,7 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
       durationSec: frames / format.sampleRate,
       ...(before && after && loudness ? { loudness: { ...loudness, gainDb, limitedMs, before, after } } : {}),
       ...(whole && acx ? { acx: { ...passOfAll(whole.report({ ...format, ...acx }), files), gainDb, limitedMs } } : {}),
+      ...(voiceLoudness.size > 0 ? { voiceLoudness } : {}),
     };
   } catch (error) {
     check?.kill();
@@ -134,16 +149,16 @@ function passOfAll(whole: AcxReport, files: Array<{ acx?: AcxReport }>): AcxRepo
   return { ...whole, pass: whole.pass && files.every((f) => f.acx?.pass !== false) };
 }
 
-/** The joined samples of the pieces, in order, loaded one at a time. */
+/** The joined samples of the pieces, in order, loaded one at a time, each with the piece it came with (none: the end). */
 async function* joined<P extends StitchPiece & { index: number }>(
   joiner: Joiner,
   pieces: P[],
   { load, onPiece, signal }: StitchOptions<P>,
-): AsyncGenerator<Int16Array> {
+): AsyncGenerator<{ samples: Int16Array; piece?: P }> {
   for (const piece of pieces) {
     signal?.throwIfAborted();
-    yield* joiner.push(piece, await load(piece));
+    for (const samples of joiner.push(piece, await load(piece))) yield { samples, piece };
     onPiece?.(piece.index);
   }
-  yield* joiner.finish();
+  for (const samples of joiner.finish()) yield { samples };
 }

@@ -86,7 +86,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   const synthesizedAt = Date.now();
 
   tracker.phase = 'stitching';
-  const stitched = await stitch(stitchRequest(input, plan, spoken, pausesAfterMs, name));
+  const stitched = await stitch(stitchRequest(input, plan, spoken, pausesAfterMs, name, pin.voice));
   const finishedAt = Date.now();
   tracker.phase = 'done';
   log.info(

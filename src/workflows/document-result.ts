@@ -62,6 +62,7 @@ export function documentResult({
     chapters: stitched.chapters ?? [],
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
     ...(stitched.acx ? { acx: stitched.acx } : {}),
+    ...(stitched.voices ? { voices: stitched.voices } : {}),
     ...(input.verify && spoken.verification
       ? { verification: { maxWordErrorRate: input.verify.maxWordErrorRate, ...spoken.verification } }
       : {}),

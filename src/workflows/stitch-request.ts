@@ -26,12 +26,15 @@ export function stitchRequest(
   spoken: SpokenChunks,
   pausesAfterMs: number[],
   name: string,
+  narrator?: string,
 ): StitchInput {
   const { output } = input;
   return {
     ...('chunks' in spoken ? { chunks: spoken.chunks } : { chunks: [], chunkLists: spoken.chunkLists }),
     plan: plan.plan,
     pausesAfterMs,
+    // The voice of chunks the cast leaves to the document's voice, as the pin names it.
+    ...(plan.cast ? { cast: { narrator: narrator ?? input.voice ?? 'default' } } : {}),
     output: {
       name,
       format: output.format,

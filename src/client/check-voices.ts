@@ -1,0 +1,29 @@
+// Before a document starts, every voice it names (its voice, dialogue voice, voice map and the
+// [voice:…] tags of its text) must be one its engine has: a misspelt name fails here, naming where
+// it is, instead of at its first chunk.
+
+import type { AudioDocumentInput } from '../document/input.ts';
+import { castVoicesProblem } from '../engines/voices/cast-voices.ts';
+
+export async function checkVoices(input: AudioDocumentInput, text: string, env = process.env): Promise<void> {
+  const { engine = 'espeak', voice, dialogueVoice, chapterVoices, maxChunkChars } = input;
+  const problem = await castVoicesProblem(
+    {
+      engine,
+      text,
+      ...(voice ? { voice } : {}),
+      ...(dialogueVoice ? { dialogueVoice } : {}),
+      ...(chapterVoices ? { chapterVoices } : {}),
+      ...(maxChunkChars ? { maxChunkChars } : {}),
+    },
+    env,
+  );
+  if (problem) throw new InvalidVoiceError(problem);
+}
+
+export class InvalidVoiceError extends Error {
+  override name = 'InvalidVoiceError';
+  constructor(problem: string) {
+    super(`Invalid input: ${problem}`);
+  }
+}

@@ -1,0 +1,47 @@
+// Every voice a document names — its voice, its dialogue voice, its voice map, the [voice:…] tags
+// in its text — checked against the engine's voices before anything starts, so a misspelt name
+// fails at once, naming where it is, not when its first chunk reaches the engine.
+
+import { CastError, castChunks, readTags } from '../../cast/index.ts';
+import type { EngineName } from '../../contract/input-schema.ts';
+import { checkVoice } from './index.ts';
+
+export interface CastedDocument {
+  engine: EngineName;
+  text?: string;
+  voice?: string;
+  dialogueVoice?: string;
+  chapterVoices?: Record<string, string>;
+  maxChunkChars?: number;
+}
+
+/** Why the document's voices cannot be spoken by its engine (the first problem found), or undefined. */
+export async function castVoicesProblem(document: CastedDocument, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const { engine, text, voice, dialogueVoice, chapterVoices } = document;
+  const named: Array<{ voice: string; where: string }> = [
+    ...(voice ? [{ voice, where: 'voice' }] : []),
+    ...(dialogueVoice ? [{ voice: dialogueVoice, where: 'dialogueVoice' }] : []),
+    ...Object.entries(chapterVoices ?? {}).map(([key, value]) => ({ voice: value, where: `chapterVoices["${key}"]` })),
+  ];
+  try {
+    if (text !== undefined) {
+      named.push(...readTags(text).named.map(({ voice: tagged, line }) => ({ voice: tagged, where: `line ${line}` })));
+      // A voice map's keys name chapters: only the chapters the text has.
+      if (chapterVoices)
+        castChunks(text, { ...(document.maxChunkChars ? { maxChunkChars: document.maxChunkChars } : {}) }, { chapterVoices });
+    }
+  } catch (error) {
+    if (error instanceof CastError) return error.message;
+    throw error;
+  }
+  const checked = new Map<string, string | undefined>();
+  for (const { voice: name, where } of named) {
+    if (!checked.has(name)) {
+      const result = await checkVoice(engine, name, env);
+      checked.set(name, 'problem' in result ? result.problem : undefined);
+    }
+    const problem = checked.get(name);
+    if (problem) return `${where}: ${problem}`;
+  }
+  return undefined;
+}
