@@ -1,8 +1,10 @@
 // Reading what a workflow decided from its history, so tests check scheduling exactly, not by timing.
 
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { expect } from 'vitest';
+import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
 
 /** For each workflow task: how many chunks had finished when it started, and how many were scheduled once its commands ran. */
 export type WorkflowTaskDecision = { finished: number; scheduled: number };
@@ -94,4 +96,19 @@ export function maxInFlight(events: HistoryEvent[]): number {
     max = Math.max(max, open.size);
   }
   return max;
+}
+
+/** Every synthesizeChunk input of a document, its parts' included (children named `<id>/part-N`), in chunk order. */
+export async function chunkInputs(client: Client, workflowId: string): Promise<SynthesizeChunkInput[]> {
+  const ids = [workflowId];
+  for await (const part of client.workflow.list({ query: `WorkflowId STARTS_WITH "${workflowId}/part-"` })) ids.push(part.workflowId);
+  const inputs: SynthesizeChunkInput[] = [];
+  for (const id of ids) {
+    for (const event of (await client.workflow.getHandle(id).fetchHistory()).events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name !== 'synthesizeChunk') continue;
+      inputs.push(defaultPayloadConverter.fromPayload<SynthesizeChunkInput>(scheduled.input!.payloads![0]!));
+    }
+  }
+  return inputs.sort((a, b) => a.index - b.index);
 }
