@@ -75,7 +75,8 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
       for await (const { samples, piece } of joined(planner, pieces, options)) {
         levels?.write(samples);
         const bytes = int16Bytes(samples);
-        await Promise.all([meter?.write(bytes), piece && voiceMeters.get(options.voiceOf!(piece))?.write(bytes)]);
+        const voiceMeter = piece && options.voiceOf ? voiceMeters.get(options.voiceOf(piece)) : undefined;
+        await Promise.all([meter?.write(bytes), voiceMeter?.write(bytes)]);
       }
       plans.push({ placed: planner.placed, frames: planner.frames });
     }

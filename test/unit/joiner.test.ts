@@ -20,10 +20,13 @@ function padded(speech: Int16Array, beforeMs: number, afterMs: number): Int16Arr
   return out;
 }
 
-function join(pieces: Array<{ samples: Int16Array; pauseAfterMs: number }>, options: JoinOptions) {
+function join(pieces: Array<{ samples: Int16Array; pauseAfterMs: number; exactPause?: boolean }>, options: JoinOptions) {
   const joiner = new Joiner(format, options);
-  const blocks = pieces.flatMap(({ samples, pauseAfterMs }, index) =>
-    joiner.push({ index, sampleRate: RATE, channels: 1, frames: samples.length, pauseAfterMs }, audio(samples)),
+  const blocks = pieces.flatMap(({ samples, pauseAfterMs, exactPause }, index) =>
+    joiner.push(
+      { index, sampleRate: RATE, channels: 1, frames: samples.length, pauseAfterMs, ...(exactPause ? { exactPause } : {}) },
+      audio(samples),
+    ),
   );
   blocks.push(...joiner.finish());
   const out = new Int16Array(blocks.reduce((sum, b) => sum + b.length, 0));
@@ -84,6 +87,29 @@ describe('Joiner', () => {
       expect(Math.abs(trimmed.out[chunk.startFrame - 1]!)).toBeLessThanOrEqual(100);
     }
     expect(trimmed.frames).toBe(trimmed.out.length);
+  });
+
+  it('makes an exact pause ([pause:…]) the whole silence between the audible samples, edges and crossfade included', () => {
+    const speech = tone(2_400);
+    for (const options of [
+      { trim: true, crossfadeMs: 0 },
+      { trim: false, crossfadeMs: 0 },
+      { trim: true, crossfadeMs: 20 },
+    ]) {
+      const { out, frames } = join(
+        [
+          { samples: padded(speech, 0, 600), pauseAfterMs: 2_000, exactPause: true },
+          { samples: padded(speech, 250, 0), pauseAfterMs: 1_500, exactPause: true },
+          { samples: padded(speech, 0, 0), pauseAfterMs: 500, exactPause: true },
+        ],
+        options,
+      );
+      const gaps = silences(out, pauseFrames(100, RATE)).map(([start, end]) => end - start);
+      // The tail after the last piece is its pause too; a tone's zero crossing at an edge may add a sample.
+      expect(gaps).toHaveLength(3);
+      gaps.forEach((gap, i) => expect(Math.abs(gap - pauseFrames([2_000, 1_500, 500][i]!, RATE)), `gap ${i}`).toBeLessThanOrEqual(1));
+      expect(frames).toBe(out.length);
+    }
   });
 
   it('crossfades with equal power and leaves no click where chunks of a tone meet out of phase', () => {
