@@ -4,6 +4,7 @@
 //   npm run client -- speak notes.txt --detach     (prints the id and returns)
 //   npm run client -- status <id> | cancel <id> | result <id>
 //   npm run client -- list [--running | --finished] [--json]
+//   npm run client -- voices [--engine kokoro] [--json]
 
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
@@ -15,10 +16,11 @@ import { pinEngine } from './client/pin-engine.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { retireOlderBuildRun, startDocument } from './client/start-document.ts';
+import { listVoices, voiceTable } from './client/voice-list.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config/settings.ts';
 import type { AudioDocumentResult } from './contract/result.ts';
-import { resolveDocumentInput } from './document/input.ts';
+import { ENGINES, type EngineName, resolveDocumentInput } from './document/input.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { outputSize, saveOutput } from './storage/output-reader.ts';
 import { currentBuild } from './temporal/worker-deployment.ts';
@@ -173,6 +175,16 @@ program
       }
     }),
   );
+
+program
+  .command('voices')
+  .description("list each engine's voices (name, language, gender), or say that it takes any name; needs no Temporal server")
+  .addOption(new Option('--engine <engine>', 'only this engine').choices(ENGINES))
+  .option('--json', 'print JSON instead of tables')
+  .action(async (flags: { engine?: EngineName; json?: boolean }) => {
+    const lists = await listVoices(flags.engine ? [flags.engine] : ENGINES);
+    console.log(flags.json ? JSON.stringify(lists, null, 2) : voiceTable(lists));
+  });
 
 program.parseAsync().catch((err) => {
   // The innermost cause: the engine's or validator's words, not "Workflow execution failed".

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { bearerTokenCheck } from './auth.ts';
 import { Documents } from './documents.ts';
+import { Previews } from './previews.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { MAX_UPLOAD_BYTES } from './request-input.ts';
 import { audioRoutes } from './routes/audio.ts';
@@ -17,6 +18,7 @@ import { documentRoutes } from './routes/documents.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
+import { voiceRoutes } from './routes/voices.ts';
 import { isLoopbackHost, sameOriginCheck } from './same-origin.ts';
 
 export interface ServerOptions {
@@ -35,6 +37,8 @@ export interface ServerOptions {
   /** Request logging: on (to stdout), off (the default), or to this stream. */
   logger?: boolean;
   logStream?: NodeJS.WritableStream;
+  /** How long a voice preview request waits for the workers to make it (default a minute). */
+  previewWaitMs?: number;
 }
 
 const PAGE = new URL('./page/index.html', import.meta.url);
@@ -74,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       eventRoutes(v1, documents);
       audioRoutes(v1, documents, options.outputDir);
       liveRoutes(v1, documents, options.blobStore);
+      voiceRoutes(v1, new Previews(options.client, options.taskQueue, options.outputDir, options.currentBuild, options.previewWaitMs));
     },
     { prefix: '/v1' },
   );

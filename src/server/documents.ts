@@ -16,6 +16,7 @@ import type { AudioDocumentResult, DocumentProgress } from '../contract/result.t
 import type { AudioDocumentInput } from '../document/input.ts';
 import { titleFromText } from '../document/title.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
+import { isPreviewId } from './previews.ts';
 import { HttpProblem } from './problem.ts';
 import type { DocumentDetail, DocumentSummary, Status } from './schemas.ts';
 
@@ -139,6 +140,7 @@ export class Documents {
   async list(offset: number, limit: number): Promise<{ documents: DocumentSummary[]; nextOffset?: number }> {
     const executions = [];
     for await (const execution of this.client.workflow.list({ query: `WorkflowType = "${AUDIO_DOCUMENT_WORKFLOW}"` })) {
+      if (isPreviewId(execution.workflowId)) continue; // a voice's sample, not a document
       executions.push(execution);
       if (executions.length >= LIST_SCAN_LIMIT) break;
     }

@@ -19,6 +19,8 @@ export class HttpProblem extends Error {
     readonly status: number,
     detail: string,
     readonly field?: string,
+    /** Headers the answer carries too (Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(detail);
   }
@@ -29,6 +31,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpProblem | InvalidInputError, request, reply) => {
     const body = toProblem(error);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (error instanceof HttpProblem && error.headers) void reply.headers(error.headers);
     void reply.code(body.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {

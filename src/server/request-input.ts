@@ -20,6 +20,7 @@ export const FORM_OPTIONS = [
   'maxChunkChars',
   'engine',
   'voice',
+  'dialogueVoice',
   'speed',
   'name',
   'title',
@@ -130,7 +131,7 @@ function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexic
     return NUMERIC.has(key) && /^-?\d+(\.\d+)?$/u.test(raw) ? Number(raw) : raw;
   };
   const input: AudioDocumentInput = { text, ...(lexicon && Object.keys(lexicon).length > 0 ? { lexicon } : {}) };
-  for (const key of ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'speed'] as const) {
+  for (const key of ['mode', 'concurrency', 'schedule', 'maxChunkChars', 'engine', 'voice', 'dialogueVoice', 'speed'] as const) {
     const v = value(key);
     if (v !== undefined) (input as unknown as Record<string, unknown>)[key] = v;
   }

@@ -3,7 +3,9 @@
 // itself is the workflow's own schema (src/contract/input-schema.ts), not a copy.
 
 import { type Static, Type } from 'typebox';
+import { ENGINES } from '../contract/input-schema.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
+import type { VoiceInfo } from '../engines/voices/index.ts';
 
 export const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'] as const;
 
@@ -120,10 +122,34 @@ export const TokenQuery = Type.Object({
   ),
 });
 
+export const EngineSchema = Type.Enum(ENGINES, { description: 'A TTS engine' });
+
+export const Voice = Type.Object({
+  name: Type.String({ description: 'What a document names it by (`voice`)' }),
+  engine: EngineSchema,
+  language: Type.Optional(Type.String({ description: 'BCP 47, lowercase ("en-us")' })),
+  gender: Type.Optional(Type.Union([Type.Literal('female'), Type.Literal('male')])),
+});
+
+export const VoiceList = Type.Object({
+  voices: Type.Array(Voice),
+  anyName: Type.Array(EngineSchema, {
+    description: 'Engines that take any name, so have no list: the simulated engine, a Replicate model that is not Kokoro',
+  }),
+  defaultEngine: Type.Enum(ENGINES, { description: 'The engine a document that names neither engine nor voice is spoken by' }),
+});
+
+export const VoiceQuery = Type.Object({
+  engine: Type.Optional(Type.String({ description: `One engine (${ENGINES.join(', ')}); default: every engine` })),
+  access_token: Type.Optional(Type.String()),
+});
+
 // The response schemas restate the workflow's types for the API's description; these lines fail to
 // compile when the two drift apart (fast-json-stringify would silently drop a new field).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const progressMatches: Same<Static<typeof Progress>, DocumentProgress> = true;
 const resultFits: AudioDocumentResult extends Static<typeof Result> ? true : false = true;
+const voiceMatches: Same<Static<typeof Voice>, VoiceInfo> = true;
 void progressMatches;
 void resultFits;
+void voiceMatches;

@@ -112,6 +112,35 @@ describe('the page', () => {
     await page.close();
   });
 
+  it("offers the chosen engine's voices, plays a sample of the voice typed, and names a voice the engine lacks", {
+    timeout: 120_000,
+  }, async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(base);
+    const suggested = () => page.locator('#voice-list option').evaluateAll((options) => options.map((o) => (o as { value: string }).value));
+    await page.locator('#engine').selectOption('kokoro');
+    await expect.poll(suggested, PATIENCE).toContain('af_heart');
+    expect(await page.locator('#voice').getAttribute('list')).toBe('voice-list');
+    expect(await page.locator('#dialogueVoice').getAttribute('list')).toBe('voice-list');
+    await page.locator('#engine').selectOption('simulated'); // takes any name: nothing to suggest
+    await expect.poll(suggested, PATIENCE).toEqual([]);
+
+    await page.locator('#voice').fill('narrator');
+    const sample = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/voices/narrator/preview');
+    await page.getByRole('button', { name: 'Play a sample of the voice', exact: true }).click();
+    expect((await sample).status()).toBe(200);
+    expect((await sample).headers()['content-type']).toBe('audio/mpeg');
+    await expect
+      .poll(() => page.locator('#sample').evaluate((audio: { currentTime: number }) => audio.currentTime), PATIENCE)
+      .toBeGreaterThan(0);
+
+    await page.locator('#engine').selectOption('kokoro');
+    await page.locator('#dialogueVoice').fill('af_nobody');
+    await page.getByRole('button', { name: 'Play a sample of the dialogue voice' }).click();
+    await expect.poll(() => page.locator('#error').textContent(), PATIENCE).toContain('"af_nobody" is not a kokoro voice');
+    await page.close();
+  });
+
   it('works from the keyboard: Tab reaches the text, the selects and the button in order, and Enter submits', {
     timeout: 120_000,
   }, async () => {
@@ -130,7 +159,21 @@ describe('the page', () => {
       if (at === 'text') await page.keyboard.type('Typed at the keyboard\n\nA short text, spoken from a form filled without a mouse.');
       if (at === 'engine') await page.keyboard.press('s'); // type-ahead: "simulated"
     }
-    expect(order).toEqual(['text', 'file', 'engine', 'voice', 'speed', 'mode', 'concurrency', 'verify', 'lexicon', 'submit']);
+    expect(order).toEqual([
+      'text',
+      'file',
+      'engine',
+      'voice',
+      'voice-play',
+      'dialogueVoice',
+      'dialogueVoice-play',
+      'speed',
+      'mode',
+      'concurrency',
+      'verify',
+      'lexicon',
+      'submit',
+    ]);
     expect(await page.locator('#engine').inputValue()).toBe('simulated');
 
     const id = await submitted(page, () => page.keyboard.press('Enter'));

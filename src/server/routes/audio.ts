@@ -1,16 +1,15 @@
 // The finished file of a document, found by its id only (never by a path from the request), with
 // Range support so players can seek, and its sha256 as the ETag.
 
-import { basename, relative, resolve, sep } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import { Type } from 'typebox';
-import type { AudioDocumentResult } from '../../contract/result.ts';
-import { defaultOutputName } from '../../document/input.ts';
 import { FORMAT_FACTS, mediaTypeOf, PLAYLIST_MEDIA_TYPE } from '../../formats/index.ts';
 import { outputSize, readOutput } from '../../storage/output-reader.ts';
 import type { Documents } from '../documents.ts';
+import { resultLocation } from '../output-location.ts';
 import { HttpProblem } from '../problem.ts';
 import { IdParams, problems } from '../schemas.ts';
 
@@ -30,25 +29,13 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
           'or 416 when it cannot be satisfied. `?download=1` asks the browser to save it.',
         params: IdParams,
         querystring: Type.Object({ download: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) }),
-        response: {
-          200: {
-            description: 'The audio file',
-            content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])),
-          },
-          206: {
-            description: 'A byte range of the file',
-            content: Object.fromEntries(AUDIO_MEDIA_TYPES.map((type) => [type, { schema: Type.String({ format: 'binary' }) }])),
-          },
-          304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' },
-          ...problems(401, 404, 409, 410, 416),
-        },
+        response: { ...audioResponses(AUDIO_MEDIA_TYPES), ...problems(401, 404, 409, 410, 416) },
       },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const result = await documents.result(id);
-      // In S3 (AUDIO_OUTPUT_URL), or in the output directory this server shares with the workers.
-      const path = result.uri?.startsWith('s3://') ? result.uri : outputPath(root, result, id);
+      const path = resultLocation(root, result, id);
       const size = await outputSize(path).catch((error: unknown) => {
         throw new HttpProblem(502, `the audio of document ${id} cannot be read now: ${(error as Error).message}`);
       });
@@ -60,45 +47,65 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
             `${size === undefined ? '' : ' (a file of another document has its name)'}; start the document again`,
         );
       }
-      const etag = `"${result.sha256}"`;
-      const header = request.headers.range;
-      const ranges =
-        header && ifRangeHolds(request.headers['if-range'] as string | undefined, etag)
-          ? parseRange(size, header, { combine: true })
-          : undefined;
-      if (ranges === -1) {
-        void reply.header('Content-Range', `bytes */${size}`);
-        throw new HttpProblem(416, `the file has ${size} bytes; the range "${header}" lies outside it`);
-      }
       const download = (request.query as { download?: string }).download !== undefined;
-      void reply
-        .header('Content-Type', mediaTypeOf(path))
-        .header('Accept-Ranges', 'bytes')
-        .header('ETag', etag)
-        .header('Cache-Control', 'private, max-age=0, must-revalidate')
-        .header('Content-Disposition', `${download ? 'attachment' : 'inline'}; filename="${basename(path).replace(/"/gu, '')}"`);
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      // A malformed header (-2), another unit or several ranges get the whole file, as RFC 9110 allows.
-      const range = ranges !== undefined && ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0]! : undefined;
-      const { start, end } = range ?? { start: 0, end: size - 1 };
-      if (range) void reply.code(206).header('Content-Range', `bytes ${start}-${end}/${size}`);
-      void reply.header('Content-Length', end - start + 1);
-      // HEAD: the headers only (Fastify keeps our Content-Length for a stream, and drains it).
-      if (request.method === 'HEAD') return reply.send(Readable.from([]));
-      return reply.send(await readOutput(path, { start, end }));
+      return sendAudioFile(request, reply, {
+        path,
+        size,
+        etag: `"${result.sha256}"`,
+        cacheControl: 'private, max-age=0, must-revalidate',
+        disposition: download ? 'attachment' : 'inline',
+      });
     },
   );
 }
 
-/** The output file of a result in this server's output directory (the one the workers share). */
-function outputPath(root: string, result: AudioDocumentResult, id: string): string {
-  // Where the worker wrote it, when that is inside our directory (same machine or same mount);
-  // else its name there; results from before `name` existed fall back to the default name.
-  const written = result.path ? resolve(result.path) : undefined;
-  const name = written?.startsWith(root + sep) ? relative(root, written) : (result.name ?? defaultOutputName(id));
-  const path = resolve(root, name);
-  if (!path.startsWith(root + sep)) throw new HttpProblem(404, `the audio of document ${id} is not in this server's output directory`);
-  return path;
+export interface AudioFile {
+  /** A path in the output directory, or an s3:// URI. */
+  path: string;
+  size: number;
+  /** Quoted, strong. */
+  etag: string;
+  cacheControl: string;
+  disposition?: 'inline' | 'attachment';
+}
+
+/** Sends a file with its ETag, honouring If-None-Match, Range (206, 416), If-Range and HEAD. */
+export async function sendAudioFile(request: FastifyRequest, reply: FastifyReply, file: AudioFile): Promise<FastifyReply> {
+  const { path, size, etag } = file;
+  const header = request.headers.range;
+  const ranges =
+    header && ifRangeHolds(request.headers['if-range'] as string | undefined, etag)
+      ? parseRange(size, header, { combine: true })
+      : undefined;
+  if (ranges === -1) {
+    void reply.header('Content-Range', `bytes */${size}`);
+    throw new HttpProblem(416, `the file has ${size} bytes; the range "${header}" lies outside it`);
+  }
+  void reply
+    .header('Content-Type', mediaTypeOf(path))
+    .header('Accept-Ranges', 'bytes')
+    .header('ETag', etag)
+    .header('Cache-Control', file.cacheControl)
+    .header('Content-Disposition', `${file.disposition ?? 'inline'}; filename="${basename(path).replace(/"/gu, '')}"`);
+  if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  // A malformed header (-2), another unit or several ranges get the whole file, as RFC 9110 allows.
+  const range = ranges !== undefined && ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0]! : undefined;
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  if (range) void reply.code(206).header('Content-Range', `bytes ${start}-${end}/${size}`);
+  void reply.header('Content-Length', end - start + 1);
+  // HEAD: the headers only (Fastify keeps our Content-Length for a stream, and drains it).
+  if (request.method === 'HEAD') return reply.send(Readable.from([]));
+  return reply.send(await readOutput(path, { start, end }));
+}
+
+/** The 200, 206 and 304 answers of a route that serves files of these media types, for the OpenAPI description. */
+export function audioResponses(mediaTypes: readonly string[]) {
+  const content = Object.fromEntries(mediaTypes.map((type) => [type, { schema: Type.String({ format: 'binary' }) }]));
+  return {
+    200: { description: 'The audio file', content },
+    206: { description: 'A byte range of the file', content },
+    304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' },
+  };
 }
 
 /** If-None-Match: a list of tags, weak or strong, or `*` (RFC 9110 weak comparison). */
