@@ -6,18 +6,8 @@ import type { AudioDocumentInput } from '../document/input.ts';
 import { castVoicesProblem } from '../engines/voices/cast-voices.ts';
 
 export async function checkVoices(input: AudioDocumentInput, text: string, env = process.env): Promise<void> {
-  const { engine = 'espeak', voice, dialogueVoice, chapterVoices, maxChunkChars } = input;
-  const problem = await castVoicesProblem(
-    {
-      engine,
-      text,
-      ...(voice ? { voice } : {}),
-      ...(dialogueVoice ? { dialogueVoice } : {}),
-      ...(chapterVoices ? { chapterVoices } : {}),
-      ...(maxChunkChars ? { maxChunkChars } : {}),
-    },
-    env,
-  );
+  // A stored text (a book) is not in the input: it is checked as read.
+  const problem = await castVoicesProblem({ ...input, text }, env);
   if (problem) throw new InvalidVoiceError(problem);
 }
 

@@ -6,8 +6,10 @@ import { CastError, castChunks, readTags } from '../../cast/index.ts';
 import type { EngineName } from '../../contract/input-schema.ts';
 import { checkVoice } from './index.ts';
 
+/** The fields of a document's input that name voices (an AudioDocumentInput is one). */
 export interface CastedDocument {
-  engine: EngineName;
+  /** Absent: eSpeak, the schema's default. */
+  engine?: EngineName;
   text?: string;
   voice?: string;
   dialogueVoice?: string;
@@ -17,7 +19,7 @@ export interface CastedDocument {
 
 /** Why the document's voices cannot be spoken by its engine (the first problem found), or undefined. */
 export async function castVoicesProblem(document: CastedDocument, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const { engine, text, voice, dialogueVoice, chapterVoices } = document;
+  const { engine = 'espeak', text, voice, dialogueVoice, chapterVoices } = document;
   const named: Array<{ voice: string; where: string }> = [
     ...(voice ? [{ voice, where: 'voice' }] : []),
     ...(dialogueVoice ? [{ voice: dialogueVoice, where: 'dialogueVoice' }] : []),

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AudioDocumentInputSchema, MAX_TEXT_CHARS, resolveDocumentInput } from '../../document/input.ts';
+import { castVoicesProblem } from '../../engines/voices/cast-voices.ts';
 import type { Documents } from '../documents.ts';
 import { HttpProblem } from '../problem.ts';
 import { FORM_OPTIONS, requestedDocument } from '../request-input.ts';
@@ -48,6 +49,9 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
         throw new HttpProblem(413, `Invalid input: text has ${input.text.length} characters; the maximum is ${MAX_TEXT_CHARS}`, 'text');
       }
       resolveDocumentInput(input); // throws InvalidInputError naming the field: a 400, and nothing started
+      // Every voice it names (tags in the text, dialogue voice, voice map) must be the engine's.
+      const problem = await castVoicesProblem(input);
+      if (problem) throw new HttpProblem(400, `Invalid input: ${problem}`, 'voice');
       const key = request.headers['idempotency-key'];
       if (typeof key === 'string' && (key === '' || key.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
         throw new HttpProblem(400, `Idempotency-Key must have 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters`, 'Idempotency-Key');
