@@ -1,6 +1,7 @@
 // A voice map: the narrator of each chapter, by number ("3") or title ("The Storm"), for books whose
-// chapters are read by different people. Chapters are the document's headings, numbered from 1 as
-// its chapter marks are; any opening before the first heading belongs to chapter 1.
+// chapters are read by different people. Chapters are numbered from 1 as the document's chapter
+// marks are: an opening before the first heading is chapter 1 (it has no title of its own), then
+// one chapter per heading; a text without headings is one chapter.
 
 import { CastError, voiceName } from './voice-tags.ts';
 
@@ -14,8 +15,8 @@ const titleKey = (title: string) =>
     .replace(/[\s.:;,!?]+$/u, '')
     .trim();
 
-/** The narrator of each chapter (index 0 is chapter 1); every key must name a chapter. */
-export function chapterNarrators(map: ChapterVoices, titles: readonly string[]): Array<string | undefined> {
+/** The narrator of each chapter (index 0 is chapter 1); every key must name a chapter. `titles`: undefined for an opening. */
+export function chapterNarrators(map: ChapterVoices, titles: ReadonlyArray<string | undefined>): Array<string | undefined> {
   const count = Math.max(1, titles.length);
   const narrators: Array<string | undefined> = new Array(count).fill(undefined);
   for (const [key, voice] of Object.entries(map)) {
@@ -28,9 +29,10 @@ export function chapterNarrators(map: ChapterVoices, titles: readonly string[]):
       continue;
     }
     const wanted = titleKey(key);
-    const found = titles.flatMap((title, i) => (titleKey(title) === wanted ? [i] : []));
+    const found = titles.flatMap((title, i) => (title !== undefined && titleKey(title) === wanted ? [i] : []));
     if (found.length === 0) {
       const known = titles
+        .filter((title) => title !== undefined)
         .slice(0, 5)
         .map((title) => `"${title}"`)
         .join(', ');

@@ -39,7 +39,13 @@ export function castChunks(text: string, chunking: Omit<ChunkOptions, 'markPart'
   const tagged = readTags(text);
   const dialogueVoice = options.dialogueVoice ? voiceName(options.dialogueVoice.trim(), 'dialogueVoice') : undefined;
   const chunks = chunkText(tagged.text, { ...chunking, speakable: true, ...(dialogueVoice ? { markPart: markDialogue } : {}) });
-  const titles = chunks.filter((chunk) => chunk.breakAfter === 'heading').map((chunk) => chunk.text.trim());
+  // Chapters as the chapter marks count them: an opening before the first heading is one of its own.
+  const firstHeading = chunks.findIndex((chunk) => chunk.breakAfter === 'heading');
+  const opening = firstHeading > 0;
+  const titles = [
+    ...(opening ? [undefined] : []),
+    ...chunks.filter((chunk) => chunk.breakAfter === 'heading').map((chunk) => chunk.text.trim()),
+  ];
   const narrators = options.chapterVoices ? chapterNarrators(options.chapterVoices, titles) : [];
 
   let taggedState = 0;
@@ -64,9 +70,9 @@ export function castChunks(text: string, chunking: Omit<ChunkOptions, 'markPart'
   };
   for (const { marks, marksAfter, ...chunk } of chunks) {
     read(marks ?? '');
-    // A heading starts its chapter; what comes before the first heading is chapter 1's.
+    // A heading starts its chapter.
     if (chunk.breakAfter === 'heading') headings++;
-    const narrator = narrators[Math.max(0, headings - 1)];
+    const narrator = narrators[opening ? headings : Math.max(0, headings - 1)];
     const voice = taggedState > 0 ? tagged.voices[taggedState - 1] : inDialogue ? dialogueVoice : narrator;
     if (voice) cast = true;
     cut.push({ ...chunk, ...(voice ? { voice } : {}) });

@@ -8,7 +8,7 @@ import { castVoicesProblem } from '../engines/voices/cast-voices.ts';
 export async function checkVoices(input: AudioDocumentInput, text: string, env = process.env): Promise<void> {
   // A stored text (a book) is not in the input: it is checked as read.
   const problem = await castVoicesProblem({ ...input, text }, env);
-  if (problem) throw new InvalidVoiceError(problem);
+  if (problem) throw new InvalidVoiceError(problem.message);
 }
 
 export class InvalidVoiceError extends Error {

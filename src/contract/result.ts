@@ -29,7 +29,7 @@ export interface LivePrefix {
   ready: number;
   phase: Phase;
   /** Finished chunks from the `from` asked for up to `ready`, each with the pause the stitcher puts after it. */
-  pieces: Array<ChunkRef & { pauseAfterMs: number }>;
+  pieces: Array<ChunkRef & { pauseAfterMs: number; exactPause?: boolean }>;
   /** The output format when the input fixes it; otherwise the stitcher picks the chunks' highest. */
   sampleRate?: number;
   channels?: number;

@@ -174,7 +174,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     ...(chapterVoices && Object.keys(chapterVoices).length > 0
       ? {
           chapterVoices: Object.fromEntries(
-            Object.entries(chapterVoices).map(([key, value]) => [key, castVoice(value, `chapterVoices.${key}`)]),
+            Object.entries(chapterVoices).map(([key, value]) => [key, castVoice(value, `chapterVoices["${key}"]`)]),
           ),
         }
       : {}),

@@ -23,12 +23,13 @@ export class DocumentProgressTracker {
   private parts = 1;
   // A book: the finished parts' totals, and the running part's latest report.
   private readonly partsBefore = { done: 0, failedAttempts: 0 };
+  private exactPauses = new Set<number>();
   private currentPart: PartProgress = { part: 0, done: 0, inFlight: 0, failedAttempts: 0, characters: 0 };
 
   constructor(
     startedAt: number,
     /** What the live stream needs to play the pieces as the stitcher will join them. */
-    private readonly playback: Pick<LivePrefix, 'sampleRate' | 'channels' | 'join'>,
+    private playback: Pick<LivePrefix, 'sampleRate' | 'channels' | 'join'>,
   ) {
     // Answered from the start: a book's chunks are counted once the text is read (total 0 until then).
     this.progress = { phase: 'synthesizing', total: 0, done: 0, inFlight: 0, failedAttempts: 0, startedAt, elapsedMs: 0 };
@@ -40,10 +41,20 @@ export class DocumentProgressTracker {
   }
 
   /** The text is chunked: how many chunks, their pauses, and the pace's measure (characters). */
-  planned(plan: Pick<PreparedText, 'chunks' | 'characters' | 'parts'>, pausesAfterMs: number[], concurrency: number, now: number): void {
+  planned(
+    plan: Pick<PreparedText, 'chunks' | 'characters' | 'parts' | 'cast'>,
+    pausesAfterMs: number[],
+    concurrency: number,
+    now: number,
+  ): void {
     this.progress.total = plan.chunks;
     this.parts = plan.parts.length;
     this.pausesAfterMs = pausesAfterMs;
+    // [pause:…] tags: exact pauses, and silence before the first words, heard live as in the file.
+    this.exactPauses = new Set(plan.cast?.pauses.map(([chunk]) => chunk));
+    const leadPauseMs = plan.cast?.leadPauseMs;
+    if (leadPauseMs && this.playback.join)
+      this.playback = { ...this.playback, join: { ...this.playback.join, leadInMs: (this.playback.join.leadInMs ?? 0) + leadPauseMs } };
     this.eta = new EtaEstimator(plan.characters, now, this.parts > 1 ? PART_ETA_WINDOW : etaWindow(concurrency));
   }
 
@@ -103,7 +114,11 @@ export class DocumentProgressTracker {
       ready: this.ready,
       phase: this.progress.phase,
       ...(this.parts > 1 ? { parts: this.parts } : {}),
-      pieces: this.finished.slice(from, this.ready).map((ref, i) => ({ ...ref, pauseAfterMs: this.pausesAfterMs[from + i]! })),
+      pieces: this.finished.slice(from, this.ready).map((ref, i) => ({
+        ...ref,
+        pauseAfterMs: this.pausesAfterMs[from + i]!,
+        ...(this.exactPauses.has(from + i) ? { exactPause: true } : {}),
+      })),
       ...(this.playback.sampleRate ? { sampleRate: this.playback.sampleRate } : {}),
       ...(this.playback.channels ? { channels: this.playback.channels } : {}),
       join: this.playback.join,

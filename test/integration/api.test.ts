@@ -176,12 +176,35 @@ describe('documents', () => {
   });
 
   it("reports a failure with the engine's message", async () => {
-    const { body } = await post({ text: 'Hello there.', engine: 'espeak', voice: 'klingon' });
+    // An eSpeak identifier is the engine's to check (the catalog lists language names): it fails in the document.
+    const { body } = await post({ text: 'Hello there.', engine: 'espeak', voice: 'gmw/klingon' });
     const failed = await waitUntilDone(body.id as string);
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(/unknown eSpeak voice "klingon"/u);
+    expect(failed.error).toMatch(/unknown eSpeak voice "gmw\/klingon"/u);
     const audio = await fetch(`${base}/v1/documents/${body.id}/audio`);
     expect(audio.status).toBe(409);
+  });
+
+  it("refuses a voice its engine lacks, in the text's tags or as the dialogue voice, naming where, and starts nothing", async () => {
+    const before = (await (await fetch(`${base}/v1/documents`)).json()) as { total?: number; documents: unknown[] };
+    const tagged = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'One.\n\n[voice:klingon]Two.[/voice]', engine: 'espeak' }),
+    });
+    expect(tagged.status).toBe(400);
+    expect(((await tagged.json()) as { detail: string }).detail).toMatch(
+      /^Invalid input: line 3: "klingon" is not one of the espeak engine's voices/u,
+    );
+    const dialogue = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '"Hi," she said.', engine: 'espeak', dialogueVoice: 'klingon' }),
+    });
+    expect(dialogue.status).toBe(400);
+    expect(await dialogue.json()).toMatchObject({ field: 'dialogueVoice', detail: expect.stringContaining('dialogueVoice: "klingon"') });
+    const after = (await (await fetch(`${base}/v1/documents`)).json()) as { documents: unknown[] };
+    expect(after.documents.length).toBe(before.documents.length);
   });
 
   it('cancels a running document, and refuses to cancel it twice', async () => {

@@ -2,7 +2,8 @@
 // chapter), pauses exactly as tagged, captions that name the voice, and re-casting one voice
 // re-speaking only its chunks, in one run and in parts.
 
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +14,9 @@ import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
+import { startFakeReplicate } from '../../testkit/fake-replicate/fake-replicate-server.ts';
 import { chunkInputs } from '../helpers/history.ts';
+import { runToEnd } from '../helpers/processes.ts';
 import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
 let temporal: TestTemporal;
@@ -40,6 +43,7 @@ const STORY = [
   'Rain came in the night. ‘Hold the door,’ he called. The boys’ boots stood by the fire.',
 ].join('\n');
 
+const TOKEN = 'r8_cast_test_token';
 const QUOTES = ['"The ship will come tonight,"', '"and the light must not fail."', '“Then we wait,”', '‘Hold the door,’'];
 const TAGGED = ['The old captain had heard such promises before.', "He said nothing; the ship's bell rang."];
 
@@ -161,6 +165,58 @@ describe('a cast', () => {
     expect(describeFailure(error)).toContain('no chapter is numbered 7 (the text has 2 chapters)');
     expect(engine.stats.calls).toBe(0);
   });
+});
+
+describe('npm start with a cast, through the Replicate engine', () => {
+  it('sends narration with --voice, quotations with --dialogue-voice and the tagged passage with its voice, and speaks it all', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cast-main-'));
+    const fake = await startFakeReplicate({ token: TOKEN, latencyMs: 20 });
+    try {
+      const file = join(dir, 'story.txt');
+      await writeFile(file, STORY);
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        DURABLE_TTS_CACHE: join(dir, 'cache'), // a dev server history of its own
+        REPLICATE_API_TOKEN: TOKEN,
+        REPLICATE_BASE_URL: fake.url,
+        REPLICATE_POLL_INTERVAL_MS: '50',
+        AUDIO_BLOB_DIR: join(dir, 'blobs'),
+      };
+      delete env.TEMPORAL_ADDRESS;
+      delete env.TTS_ENGINE;
+      const args = ['start', '--', file, '--out', join(dir, 'out', 'story.wav'), '--voice', 'af_heart', '--dialogue-voice', 'am_adam'];
+      const run = await runToEnd('npm', args, env);
+      const output = run.stdout + run.stderr;
+      expect(run.code, output).toBe(0);
+      const sent = fake.stats.creates.filter((c) => c.status === 201).map((c) => [c.text, c.input.voice]);
+      for (const quote of QUOTES)
+        expect(
+          sent.filter(([text]) => text === quote),
+          quote,
+        ).toEqual([[quote, 'am_adam']]);
+      for (const sentence of TAGGED) expect(sent.find(([text]) => String(text).includes(sentence))?.[1], sentence).toBe('bm_george');
+      for (const [text, voice] of sent) {
+        // Nothing of two voices in one request, and no tag ever sent.
+        if (voice === 'af_heart') expect(text).not.toMatch(/["“”‘]/u);
+        expect(text).not.toMatch(/\[|\]/u);
+      }
+      expect(new Set(sent.map(([, voice]) => voice))).toEqual(new Set(['af_heart', 'am_adam', 'bm_george']));
+      // The whole story is spoken: every word of it, in order, across the requests.
+      const words = (text: string) => text.replace(/\[[^\]]*\]/gu, ' ').match(/[\p{L}']+/gu) ?? [];
+      expect(sent.flatMap(([text]) => words(String(text)))).toEqual(words(STORY.replace(/^# /gmu, '')));
+      expect(output).toMatch(/Voices: {3}af_heart \d+%/u);
+      expect(output).not.toContain(TOKEN);
+
+      // A voice the model does not have fails before anything starts, naming its line.
+      await writeFile(file, `${STORY}\n\n[voice:bm_georg]Typo.[/voice]`);
+      const typo = await runToEnd('npm', args, env);
+      expect(typo.code).toBe(1);
+      expect(typo.stderr).toContain('line 15: "bm_georg" is not one of the replicate engine\'s voices');
+    } finally {
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 function silentRuns(samples: Int16Array, threshold: number): Array<{ start: number; frames: number }> {

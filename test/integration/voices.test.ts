@@ -143,7 +143,10 @@ describe('GET /v1/voices/{name}/preview', () => {
   it('refuses an unknown Kokoro voice, a blend for another engine and an unknown engine, naming each, and starts nothing', async () => {
     const unknown = await preview('af_nobody', 'kokoro');
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toMatchObject({ field: 'name', detail: expect.stringContaining('"af_nobody" is not a kokoro voice') });
+    expect(await unknown.json()).toMatchObject({
+      field: 'name',
+      detail: expect.stringContaining('"af_nobody" is not one of the kokoro engine\'s voices'),
+    });
     const blend = await preview('af_bella(2)+af_sky(1)', 'espeak');
     expect(blend.status).toBe(400);
     expect(((await blend.json()) as { detail: string }).detail).toMatch(/only the kokoro engine mixes voices/u);

@@ -137,7 +137,9 @@ describe('the page', () => {
     await page.locator('#engine').selectOption('kokoro');
     await page.locator('#dialogueVoice').fill('af_nobody');
     await page.getByRole('button', { name: 'Play a sample of the dialogue voice' }).click();
-    await expect.poll(() => page.locator('#error').textContent(), PATIENCE).toContain('"af_nobody" is not a kokoro voice');
+    await expect
+      .poll(() => page.locator('#error').textContent(), PATIENCE)
+      .toContain('"af_nobody" is not one of the kokoro engine\'s voices');
     await page.close();
   });
 

@@ -123,9 +123,9 @@ describe('voice and pause tags', () => {
 
 describe('voices by chapter', () => {
   const book = 'Opening words.\n\n# One\n\nFirst chapter.\n\n# The Storm\n\nSecond "quoted" chapter.';
-  it("gives each chapter its narrator by number or title (the opening is chapter 1's), quotations still the dialogue voice", () => {
-    expect(spoken(book, { ...dialogue, chapterVoices: { '1': 'bf_emma', 'the storm.': 'bm_lewis' } })).toEqual([
-      ['Opening words.', 'bf_emma'],
+  it('numbers chapters as the chapter marks do (an opening is chapter 1), matches titles loosely, and leaves quotations to the dialogue voice', () => {
+    expect(spoken(book, { ...dialogue, chapterVoices: { '1': 'bf_isabella', '2': 'bf_emma', 'the storm.': 'bm_lewis' } })).toEqual([
+      ['Opening words.', 'bf_isabella'],
       ['One', 'bf_emma'],
       ['First chapter.', 'bf_emma'],
       ['The Storm', 'bm_lewis'],
@@ -133,10 +133,16 @@ describe('voices by chapter', () => {
       ['"quoted"', 'am_adam'],
       ['chapter.', 'bm_lewis'],
     ]);
+    // Without an opening, the first heading is chapter 1; without headings, the whole text is.
+    expect(spoken('# One\n\nText.', { chapterVoices: { '1': 'bf_emma' } })).toEqual([
+      ['One', 'bf_emma'],
+      ['Text.', 'bf_emma'],
+    ]);
+    expect(spoken('Just text.', { chapterVoices: { '1': 'bf_emma' } })).toEqual([['Just text.', 'bf_emma']]);
   });
 
   it('refuses a key that names no chapter', () => {
-    expect(() => cast(book, { chapterVoices: { '3': 'bf_emma' } })).toThrow('no chapter is numbered 3 (the text has 2 chapters)');
+    expect(() => cast(book, { chapterVoices: { '4': 'bf_emma' } })).toThrow('no chapter is numbered 4 (the text has 3 chapters)');
     expect(() => cast(book, { chapterVoices: { Calm: 'bf_emma' } })).toThrow('no chapter is titled "Calm" (chapters: "One", "The Storm")');
   });
 });

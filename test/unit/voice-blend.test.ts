@@ -111,7 +111,7 @@ describe('mixStyles', () => {
 describe('checkVoice and engineVoices', () => {
   it('names an unknown voice, alone or in a blend', async () => {
     const alone = await checkVoice('kokoro', 'klingon');
-    expect(alone).toHaveProperty('problem', expect.stringContaining('"klingon" is not a kokoro voice'));
+    expect(alone).toHaveProperty('problem', expect.stringContaining('"klingon" is not one of the kokoro engine\'s voices'));
     const blended = await checkVoice('kokoro', 'af_bella(2)+klingon');
     expect(blended).toHaveProperty('problem', expect.stringContaining('unknown Kokoro voice "klingon"'));
     const malformed = await checkVoice('kokoro', 'af_bella(0)+af_sky');
@@ -133,7 +133,10 @@ describe('checkVoice and engineVoices', () => {
   it('eSpeak names are taken in any case and spelled lowercase', { timeout: 30_000 }, async () => {
     expect(await checkVoice('espeak', 'EN-GB')).toEqual({ voice: 'en-gb' });
     expect(await checkVoice('espeak', 'en-us')).toEqual({ voice: 'en-us' });
-    expect(await checkVoice('espeak', 'af_bella')).toHaveProperty('problem', expect.stringContaining('"af_bella" is not a espeak voice'));
+    expect(await checkVoice('espeak', 'af_bella')).toHaveProperty(
+      'problem',
+      expect.stringContaining('"af_bella" is not one of the espeak engine\'s voices'),
+    );
     const names = (await engineVoices('espeak'))!.map((voice) => voice.name);
     expect(names).toEqual(expect.arrayContaining(['en-us', 'en-gb']));
   });

@@ -66,6 +66,8 @@ export interface CreateRecord {
   /** owner/name, and the version id the prediction runs. */
   model: string;
   version: string;
+  /** Every input field the prediction was given (the voice among them). */
+  input: Record<string, unknown>;
   status: number;
   retryAfterSec?: number;
   predictionId?: string;
@@ -165,7 +167,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions): Promise
     const textField = options.textField ?? 'text';
     const text = typeof input[textField] === 'string' ? (input[textField] as string) : '';
     const preferWait = /^wait/u.test(String(request.headers.prefer ?? ''));
-    const record: CreateRecord = { atMs: performance.now() - startedAt, text, model, version, status: 201, preferWait };
+    const record: CreateRecord = { atMs: performance.now() - startedAt, text, model, version, input, status: 201, preferWait };
     stats.creates.push(record);
     const refuse = (status: number, title: string, detail: string, extra: Record<string, unknown> = {}) => {
       record.status = status;

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isBlend, parseBlend } from '../../cast/index.ts';
 import { cacheDir } from '../../system/cache-dir.ts';
 import {
   checkPinnedFile,
@@ -72,7 +73,12 @@ export async function verifyKokoroModel(dir: string): Promise<void> {
   for (const [path, pin] of Object.entries(FILES)) await checkFile(join(dir, path), pin, path);
 }
 
-export const isKokoroVoice = (voice: string) => KOKORO_VOICES.includes(voice.toLowerCase());
+/** A Kokoro voice, or a blend of Kokoro voices ("af_bella(2)+af_sky"). */
+export function isKokoroVoice(voice: string): boolean {
+  if (!isBlend(voice)) return KOKORO_VOICES.includes(voice.toLowerCase());
+  const parts = parseBlend(voice);
+  return !('problem' in parts) && parts.every((part) => KOKORO_VOICES.includes(part.voice));
+}
 
 /**
  * Whether the model is where a worker would look (KOKORO_MODEL_DIR, else the cache), judged by

@@ -60,7 +60,8 @@ export async function checkVoice(
   // An eSpeak identifier ("gmw/en-US") is its own name for a voice: the engine checks it.
   if (!known || (engine === 'espeak' && voice.includes('/'))) return { voice };
   const found = known.find((v) => v.name.toLowerCase() === voice.toLowerCase());
-  if (!found) return { problem: `"${voice}" is not a ${engine} voice (${examples(known)}; see \`npm run client -- voices\`)` };
+  if (!found)
+    return { problem: `"${voice}" is not one of the ${engine} engine's voices (${examples(known)}; see \`npm run client -- voices\`)` };
   return { voice: engine === 'espeak' ? found.name.toLowerCase() : found.name };
 }
 

@@ -51,7 +51,7 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
       resolveDocumentInput(input); // throws InvalidInputError naming the field: a 400, and nothing started
       // Every voice it names (tags in the text, dialogue voice, voice map) must be the engine's.
       const problem = await castVoicesProblem(input);
-      if (problem) throw new HttpProblem(400, `Invalid input: ${problem}`, 'voice');
+      if (problem) throw new HttpProblem(400, `Invalid input: ${problem.message}`, problem.field);
       const key = request.headers['idempotency-key'];
       if (typeof key === 'string' && (key === '' || key.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
         throw new HttpProblem(400, `Idempotency-Key must have 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters`, 'Idempotency-Key');
