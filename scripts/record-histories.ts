@@ -64,6 +64,19 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
       output: { format: 'mp3' },
     }),
   },
+  // A cast: quotations, a tagged passage and a pause, in parts (each part reads its chunks' voices).
+  {
+    name: 'cast-in-parts',
+    input: {
+      text: `# One\n\n"Come in," she said. [pause:1s] He waited.\n\n[voice:bm_george]${text}[/voice]\n\n# Two\n\nThe end.`,
+      engine: 'simulated',
+      voice: 'af_heart',
+      dialogueVoice: 'am_adam',
+      chapterVoices: { '2': 'bf_emma' },
+      concurrency: 2,
+      maxPartChunks: 4,
+    },
+  },
 ];
 /** `npm run record-histories -- <name>...` records only those cases: the older histories stay as they were. */
 const only = process.argv.slice(2);
