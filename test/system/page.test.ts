@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,9 +95,9 @@ describe('the page', () => {
     expect(await statusOf(id)).toBe('running');
     await expect(page.locator('#documents tr').filter({ hasText: title }).first().isVisible()).resolves.toBe(true);
     await page.locator('#text').evaluate((textarea: { scrollTop: number }) => void (textarea.scrollTop = 0)); // show the title
-    await page.screenshot({ path: `${ARTIFACTS}page.png`, fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'page.png'), fullPage: true });
     await page.setViewportSize({ ...VIEWPORT, width: 400 });
-    await page.screenshot({ path: `${ARTIFACTS}page-400.png`, fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'page-400.png'), fullPage: true });
     await page.setViewportSize(VIEWPORT);
 
     // Done: the download link appears and serves the WAV as an attachment.
