@@ -86,5 +86,5 @@ describe('entry points', () => {
       const audio = decodeWav(await readFile(out));
       expect(audio.samples.length).toBeGreaterThan(0);
     }
-  });
+  }, 150_000); // each job may wait 120 s for its end (two dev servers starting at once on a busy machine)
 });
