@@ -3,23 +3,25 @@
 
 import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, workerSettings } from './config/settings.ts';
-import { replicateConfig } from './engines/replicate/replicate-config.ts';
+import { remoteEngineConfigs } from './engines/remote-engines.ts';
 import { installMetricsExporter } from './metrics/index.ts';
-import { createAudioWorker } from './temporal/audio-worker.ts';
-import { ttsTaskQueue } from './workflows/definitions.ts';
+import { createAudioWorker, remoteRatePerMinute } from './temporal/audio-worker.ts';
+import { REMOTE_ENGINES, ttsTaskQueue } from './workflows/definitions.ts';
 
 async function run() {
   // First: the SDK's runtime is made once, by whatever needs it first.
   const metrics = installMetricsExporter(process.env.WORKER_METRICS_PORT);
   const temporal = temporalSettings();
   const connection = await NativeConnection.connect({ address: temporal.address ?? '127.0.0.1:7233' });
-  const replicate = replicateConfig();
-  const audioWorker = await createAudioWorker({ connection, ...temporal, ...workerSettings(), ...(replicate ? { replicate } : {}) });
+  const remote = remoteEngineConfigs();
+  const audioWorker = await createAudioWorker({ connection, ...temporal, ...workerSettings(), ...remote });
   const { deploymentName, buildId } = audioWorker.version;
   const role = workerSettings().promote ? 'new documents start on it' : 'WORKER_PROMOTE=false: it runs the documents pinned to it';
   const queues = [
     temporal.taskQueue,
-    ...(replicate ? [`${ttsTaskQueue(temporal.taskQueue, 'replicate')} (${replicate.ratePerMinute}/min)`] : []),
+    ...REMOTE_ENGINES.filter((engine) => remote[engine]).map(
+      (engine) => `${ttsTaskQueue(temporal.taskQueue, engine)} (${remoteRatePerMinute(engine, remote)}/min)`,
+    ),
   ];
   console.log(
     `Worker polling task queue ${queues.map((q) => `"${q}"`).join(' and ')} on ` +

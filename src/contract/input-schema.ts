@@ -6,7 +6,7 @@ import { DEFAULT_MAX_CHUNK_CHARS, LINK_READINGS, MAX_PART_CHUNKS } from './text-
 
 // --- Values and limits ---
 
-export const ENGINES = ['espeak', 'simulated', 'replicate', 'kokoro'] as const;
+export const ENGINES = ['espeak', 'simulated', 'replicate', 'kokoro', 'openai'] as const;
 export type EngineName = (typeof ENGINES)[number];
 export const MODES = ['sequential', 'parallel'] as const;
 export type Mode = (typeof MODES)[number];

@@ -5,6 +5,8 @@
 import type { EngineName, EnginePin } from '../contract/input-schema.ts';
 import { espeakPin } from './espeak/espeak-engine.ts';
 import { kokoroPin } from './kokoro/kokoro-engine.ts';
+import { openAiConfig } from './openai/openai-config.ts';
+import { openAiPin } from './openai/openai-engine.ts';
 import { replicateConfig } from './replicate/replicate-config.ts';
 import { ReplicateEngine } from './replicate/replicate-engine.ts';
 import { simulatedPin } from './simulated.ts';
@@ -22,6 +24,10 @@ export async function resolveEnginePin(
       return kokoroPin(voice);
     case 'simulated':
       return simulatedPin(voice);
+    case 'openai': {
+      const config = openAiConfig(env);
+      return config ? openAiPin(config, voice) : undefined;
+    }
     case 'replicate': {
       const config = replicateConfig(env);
       return config ? new ReplicateEngine(config).pin(voice, signal) : undefined;

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { bearerTokenCheck } from './auth.ts';
 import { Documents } from './documents.ts';
+import { openAiRoutes } from './openai/index.ts';
 import { Previews } from './previews.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { MAX_UPLOAD_BYTES } from './request-input.ts';
@@ -80,6 +81,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       liveRoutes(v1, documents, options.blobStore);
       voiceRoutes(v1, new Previews(options.client, options.taskQueue, options.outputDir, options.currentBuild, options.previewWaitMs));
     },
+    { prefix: '/v1' },
+  );
+  // OpenAI's speech API, in a scope of its own: its errors, its key check.
+  await app.register(
+    (openai) =>
+      openAiRoutes(openai, { documents, blobStore: options.blobStore, ...(options.apiToken ? { apiToken: options.apiToken } : {}) }),
     { prefix: '/v1' },
   );
   healthRoutes(app, documents);

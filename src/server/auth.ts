@@ -7,13 +7,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.ts';
 
 export function bearerTokenCheck(token: string) {
-  // Compared as fixed-length digests: timingSafeEqual needs equal lengths, and no length leaks.
-  const expected = digest(token);
+  const matches = tokenMatcher(token);
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = /^bearer +(.+)$/iu.exec(request.headers.authorization ?? '')?.[1]; // the scheme is case-insensitive (RFC 9110)
     const fromQuery = request.method === 'GET' ? (request.query as { access_token?: unknown } | undefined)?.access_token : undefined;
-    const given = header ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+    const given = bearerToken(request) ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
+    if (!matches(given)) {
       void reply.header('WWW-Authenticate', 'Bearer realm="durable-tts"');
       throw new HttpProblem(
         401,
@@ -21,6 +19,17 @@ export function bearerTokenCheck(token: string) {
       );
     }
   };
+}
+
+/** The token of an `Authorization: Bearer` header (the scheme is case-insensitive, RFC 9110). */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  return /^bearer +(.+)$/iu.exec(request.headers.authorization ?? '')?.[1];
+}
+
+/** Whether a given token is `token`, compared as fixed-length digests: timingSafeEqual needs equal lengths, and no length leaks. */
+export function tokenMatcher(token: string): (given: string | undefined) => boolean {
+  const expected = digest(token);
+  return (given) => given !== undefined && timingSafeEqual(digest(given), expected);
 }
 
 function digest(value: string): Buffer {

@@ -11,13 +11,15 @@ import type { EngineName } from '../document/input.ts';
 import type { TtsEngine } from '../engines/engine.ts';
 import { EspeakEngine } from '../engines/espeak/espeak-engine.ts';
 import { KokoroEngine } from '../engines/kokoro/kokoro-engine.ts';
+import type { OpenAiConfig } from '../engines/openai/openai-config.ts';
+import { OpenAiEngine } from '../engines/openai/openai-engine.ts';
 import type { ReplicateConfig } from '../engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../engines/simulated.ts';
 import { Recognizer } from '../recognizer/index.ts';
 import { ensureS3Bucket, openBlobStore } from '../storage/open-blob-store.ts';
 import { abortStaleUploads, removeAbandonedStaging } from '../storage/output-cleanup.ts';
-import { ttsTaskQueue } from '../workflows/definitions.ts';
+import { REMOTE_ENGINES, ttsTaskQueue } from '../workflows/definitions.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { type DeploymentVersion, promoteBuild } from './worker-deployment.ts';
 import { bundleWorkflows } from './workflow-build.ts';
@@ -36,6 +38,8 @@ export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceM
   taskQueue: string;
   /** Enables the Replicate engine and its rate-limited task queue. */
   replicate?: ReplicateConfig;
+  /** Enables the openai engine (an OpenAI-compatible speech server) and its rate-limited task queue. */
+  openai?: OpenAiConfig;
   /** Engines to use instead of the defaults (tests pass a SimulatedEngine they can inspect). */
   engines?: Partial<Record<EngineName, TtsEngine>>;
 }
@@ -92,14 +96,14 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceTime: options.shutdownGraceMs }),
   } satisfies Partial<WorkerOptions>;
   const workers = [await Worker.create({ ...common, taskQueue: options.taskQueue, workflowBundle: { code: build.code } })];
-  if (engines.replicate) {
-    const perMinute = options.replicate?.ratePerMinute ?? 600;
+  for (const engine of REMOTE_ENGINES) {
+    if (!engines[engine]) continue;
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: ttsTaskQueue(options.taskQueue, 'replicate'),
+        taskQueue: ttsTaskQueue(options.taskQueue, engine),
         // Enforced by the server across every worker of this queue: give them all the same value.
-        maxTaskQueueActivitiesPerSecond: perMinute / 60,
+        maxTaskQueueActivitiesPerSecond: remoteRatePerMinute(engine, options) / 60,
       }),
     );
   }
@@ -149,6 +153,14 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
   };
 }
 
+/** A remote engine's request limit per minute, the same on every worker of its queue. */
+export function remoteRatePerMinute(
+  engine: (typeof REMOTE_ENGINES)[number],
+  options: Pick<AudioWorkerOptions, 'replicate' | 'openai'>,
+): number {
+  return engine === 'replicate' ? (options.replicate?.ratePerMinute ?? 600) : (options.openai?.ratePerMinute ?? 500);
+}
+
 function defaultEngines(options: AudioWorkerOptions): Partial<Record<EngineName, TtsEngine>> {
   return {
     espeak: new EspeakEngine(options.espeakThreads),
@@ -156,5 +168,6 @@ function defaultEngines(options: AudioWorkerOptions): Partial<Record<EngineName,
     // Starts nothing until its first chunk (then fetches the model if it is missing).
     kokoro: new KokoroEngine({ threads: options.kokoroThreads, modelDir: options.kokoroModelDir }),
     ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
+    ...(options.openai ? { openai: new OpenAiEngine(options.openai) } : {}),
   };
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, workerSettings } from '../config/settings.ts';
-import { replicateConfig } from '../engines/replicate/replicate-config.ts';
+import { remoteEngineConfigs } from '../engines/remote-engines.ts';
 import { cacheDir } from '../system/cache-dir.ts';
 import { createAudioWorker } from './audio-worker.ts';
 import { ensureTemporalCli } from './cli.ts';
@@ -172,7 +172,7 @@ async function startWorker(
   outputDir?: string,
 ) {
   const settings = workerSettings();
-  const replicate = replicateConfig();
+  const remote = remoteEngineConfigs();
   const connection = await NativeConnection.connect({ address });
   try {
     const audioWorker = await createAudioWorker({
@@ -185,7 +185,7 @@ async function startWorker(
       promote: ownServer,
       ignoreMissingTaskQueues: true,
       outputDir: outputDir ?? settings.outputDir,
-      ...(replicate ? { replicate } : {}),
+      ...remote,
     });
     let closing = false;
     const running = audioWorker.run();

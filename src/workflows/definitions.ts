@@ -21,10 +21,13 @@ export interface PartProgress {
 }
 export const livePrefixQuery = defineQuery<LivePrefix, [from?: number]>('livePrefix');
 
+/** Engines behind a provider's request limit. */
+export const REMOTE_ENGINES = ['replicate', 'openai'] as const satisfies readonly EngineName[];
+
 /**
- * Where a chunk's synthesis runs. Replicate chunks get their own queue so that the server can hold
- * every worker together under the provider's rate limit; local engines run beside the workflow.
+ * Where a chunk's synthesis runs. A remote engine's chunks get a queue of its own so that the server
+ * can hold every worker together under the provider's rate limit; local engines run beside the workflow.
  */
 export function ttsTaskQueue(taskQueue: string, engine: EngineName): string {
-  return engine === 'replicate' ? `${taskQueue}-replicate` : taskQueue;
+  return (REMOTE_ENGINES as readonly EngineName[]).includes(engine) ? `${taskQueue}-${engine}` : taskQueue;
 }

@@ -23,7 +23,7 @@ export function kokoroVoiceInfo(name: string, engine: EngineName = 'kokoro'): Vo
 }
 
 /** Replicate speaks whatever model REPLICATE_MODEL names: Kokoro's voices when it is a Kokoro model. */
-const replicateSpeaksKokoro = (env: NodeJS.ProcessEnv) => /kokoro/iu.test(env.REPLICATE_MODEL || DEFAULT_REPLICATE_MODEL);
+export const replicateSpeaksKokoro = (env: NodeJS.ProcessEnv) => /kokoro/iu.test(env.REPLICATE_MODEL || DEFAULT_REPLICATE_MODEL);
 
 /** The engine's voices; undefined when it takes any name (the simulated engine, an unknown Replicate model). */
 export async function engineVoices(engine: EngineName, env: NodeJS.ProcessEnv = process.env): Promise<VoiceInfo[] | undefined> {
@@ -35,6 +35,7 @@ export async function engineVoices(engine: EngineName, env: NodeJS.ProcessEnv = 
     case 'espeak':
       return espeakVoices();
     case 'simulated':
+    case 'openai': // whatever the server it speaks through has: OpenAI's names, Kokoro-FastAPI's, ours
       return undefined;
   }
 }
