@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { describeFailure } from './client/print-result.ts';
-import { serverSettings, temporalSettings, workerSettings } from './config/settings.ts';
+import { clientDefaults, serverSettings, temporalSettings, workerSettings } from './config/settings.ts';
 import { buildServer } from './server/app.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { openEmbedded } from './temporal/embedded.ts';
@@ -16,7 +16,13 @@ import { currentBuild } from './temporal/worker-deployment.ts';
 async function serve(flags: { fresh?: boolean }) {
   const settings = serverSettings();
   const storage = workerSettings();
-  const embedded = await openEmbedded({ worker: 'when-own-server', fresh: flags.fresh === true });
+  // Our worker says when it loads a model, and loads the default engine's as it starts: the first
+  // short request does not wait for it, and none after it (models stay loaded).
+  const embedded = await openEmbedded({
+    worker: 'when-own-server',
+    fresh: flags.fresh === true,
+    engines: { log: (line) => console.error(line), warm: [clientDefaults(process.env).engine] },
+  });
   let app: FastifyInstance | undefined;
   try {
     app = await buildServer({

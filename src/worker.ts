@@ -2,7 +2,7 @@
 // Stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals): in-flight chunks finish.
 
 import { NativeConnection } from '@temporalio/worker';
-import { temporalSettings, workerSettings } from './config/settings.ts';
+import { temporalSettings, warmEngines, workerSettings } from './config/settings.ts';
 import { remoteEngineConfigs } from './engines/remote-engines.ts';
 import { installMetricsExporter } from './metrics/index.ts';
 import { createAudioWorker, remoteRatePerMinute } from './temporal/audio-worker.ts';
@@ -14,7 +14,15 @@ async function run() {
   const temporal = temporalSettings();
   const connection = await NativeConnection.connect({ address: temporal.address ?? '127.0.0.1:7233' });
   const remote = remoteEngineConfigs();
-  const audioWorker = await createAudioWorker({ connection, ...temporal, ...workerSettings(), ...remote });
+  const audioWorker = await createAudioWorker({
+    connection,
+    ...temporal,
+    ...workerSettings(),
+    ...remote,
+    // Says when it loads a model; WARM_ENGINES=kokoro loads it as the worker starts, not with the first chunk.
+    engineLog: (line) => console.log(line),
+    warmEngines: warmEngines(process.env),
+  });
   const { deploymentName, buildId } = audioWorker.version;
   const role = workerSettings().promote ? 'new documents start on it' : 'WORKER_PROMOTE=false: it runs the documents pinned to it';
   const queues = [

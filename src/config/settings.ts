@@ -94,6 +94,17 @@ export function kokoroUnlessToldOtherwise(env: NodeJS.ProcessEnv, voice?: string
   return !env.TTS_ENGINE && !env.REPLICATE_API_TOKEN && (!voice || isKokoroVoice(voice));
 }
 
+/** WARM_ENGINES: engines whose model a worker loads as it starts ("kokoro"), comma-separated. */
+export function warmEngines(env = process.env): EngineName[] {
+  const names = (env.WARM_ENGINES ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.find((name) => !ENGINES.includes(name as EngineName));
+  if (unknown) throw new Error(`WARM_ENGINES names "${unknown}", not one of ${ENGINES.join(', ')}`);
+  return names as EngineName[];
+}
+
 /** The seed's flags: AUDIO_PARALLEL_MODE=false means sequential; AUDIO_CONCURRENT_LIMIT is C. */
 export function clientDefaults(env = process.env, voice?: string): ClientDefaults {
   // With a Replicate token, documents go to Replicate unless TTS_ENGINE says otherwise; without one,

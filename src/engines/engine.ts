@@ -43,6 +43,8 @@ export interface TtsEngine {
   /** Why this worker cannot speak a document pinned to `pin` (another model file), or undefined if it can. */
   cannotServe(pin: EnginePin): string | undefined;
   synthesize(request: SynthesisRequest): Promise<SynthesizedAudio>;
+  /** Loads what the first chunk would (a local model), ahead of it; it stays loaded until `close`. */
+  warm?(): Promise<void>;
   /** Releases threads or connections; called on worker shutdown. */
   close?(): Promise<void>;
 }

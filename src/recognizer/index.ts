@@ -45,8 +45,13 @@ export class Recognizer {
   }
 
   private load(): Promise<Whisper> {
+    const started = performance.now();
     this.whisper ??= ensureRecognizerModel(this.options)
-      .then((dir) => Whisper.load(dir, this.options.threads ?? 1))
+      .then(async (dir) => {
+        const whisper = await Whisper.load(dir, this.options.threads ?? 1);
+        this.options.log?.(`Recognizer: model loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; it stays loaded`);
+        return whisper;
+      })
       .catch((error: unknown) => {
         this.whisper = undefined; // the next chunk tries again
         throw error;

@@ -40,6 +40,10 @@ export interface AudioWorkerOptions extends Omit<WorkerSettings, 'shutdownGraceM
   replicate?: ReplicateConfig;
   /** Enables the openai engine (an OpenAI-compatible speech server) and its rate-limited task queue. */
   openai?: OpenAiConfig;
+  /** Where the local engines and the recognizer say when they load their models (a server's log); absent: silent. */
+  engineLog?: (line: string) => void;
+  /** Engines whose model is loaded as the worker starts (in the background), not by the first chunk. */
+  warmEngines?: EngineName[];
   /** Engines to use instead of the defaults (tests pass a SimulatedEngine they can inspect). */
   engines?: Partial<Record<EngineName, TtsEngine>>;
 }
@@ -73,7 +77,11 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     console.error(`aborted a day-old unfinished upload of ${key}`);
   const engines = options.engines ?? defaultEngines(options);
   // One chunk heard at a time, on one core: the engines keep the others.
-  const recognizer = new Recognizer({ threads: 1 });
+  const recognizer = new Recognizer({ threads: 1, ...(options.engineLog ? { log: options.engineLog } : {}) });
+  for (const name of options.warmEngines ?? []) {
+    // Loaded once and kept: a short document to a warm worker does not wait for a model.
+    engines[name]?.warm?.().catch((error: unknown) => options.engineLog?.(`${name}: could not load ahead: ${(error as Error).message}`));
+  }
   const activities = createActivities({
     engines,
     recognizer,
@@ -166,7 +174,11 @@ function defaultEngines(options: AudioWorkerOptions): Partial<Record<EngineName,
     espeak: new EspeakEngine(options.espeakThreads),
     simulated: new SimulatedEngine(),
     // Starts nothing until its first chunk (then fetches the model if it is missing).
-    kokoro: new KokoroEngine({ threads: options.kokoroThreads, modelDir: options.kokoroModelDir }),
+    kokoro: new KokoroEngine({
+      threads: options.kokoroThreads,
+      modelDir: options.kokoroModelDir,
+      ...(options.engineLog ? { log: options.engineLog } : {}),
+    }),
     ...(options.replicate ? { replicate: new ReplicateEngine(options.replicate) } : {}),
     ...(options.openai ? { openai: new OpenAiEngine(options.openai) } : {}),
   };

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, workerSettings } from '../config/settings.ts';
+import type { EngineName } from '../contract/input-schema.ts';
 import { remoteEngineConfigs } from '../engines/remote-engines.ts';
 import { cacheDir } from '../system/cache-dir.ts';
 import { createAudioWorker } from './audio-worker.ts';
@@ -61,6 +62,8 @@ export interface EmbeddedOptions {
   /** The in-process worker's output directory; default AUDIO_OUTPUT_DIR. */
   outputDir?: string;
   log?: (line: string) => void;
+  /** The in-process worker's engines say when they load a model, and these load theirs as it starts (the HTTP server). */
+  engines?: { log: (line: string) => void; warm: EngineName[] };
   /**
    * Default: TEMPORAL_TASK_QUEUE, or with worker 'always' on a shared server a random private
    * queue (so that our worker runs our documents only). Pass a stable name to find the same queue
@@ -126,6 +129,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
         taskQueue,
         server !== undefined,
         options.outputDir,
+        options.engines,
       );
       closers.push(running.close);
       workerFailed = running.failed;
@@ -170,6 +174,7 @@ async function startWorker(
   taskQueue: string,
   ownServer: boolean,
   outputDir?: string,
+  engines?: EmbeddedOptions['engines'],
 ) {
   const settings = workerSettings();
   const remote = remoteEngineConfigs();
@@ -186,6 +191,7 @@ async function startWorker(
       ignoreMissingTaskQueues: true,
       outputDir: outputDir ?? settings.outputDir,
       ...remote,
+      ...(engines ? { engineLog: engines.log, warmEngines: engines.warm } : {}),
     });
     let closing = false;
     const running = audioWorker.run();

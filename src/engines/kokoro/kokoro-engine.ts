@@ -162,6 +162,11 @@ export class KokoroEngine implements TtsEngine {
     return { ...audio, words: respelled.toWritten(audio.words) };
   }
 
+  /** Loads the model now (in the background of a worker that will use it), so that the first chunk does not wait for it. */
+  async warm(): Promise<void> {
+    await this.start();
+  }
+
   /** Drops waiting chunks and ends the threads, each after the chunk it is speaking (if any). */
   async close(): Promise<void> {
     this.pool.close(new TransientEngineError('Kokoro engine closed'));
@@ -174,10 +179,13 @@ export class KokoroEngine implements TtsEngine {
     this.started ??= (async () => {
       try {
         const { modelDir, env, log } = this.options;
+        const started = performance.now();
+        log?.(`Kokoro: loading the model (${this.threadCount} sessions of ${this.intraOpThreads} threads)`);
         this.modelDir = await ensureKokoroModel({ modelDir, env, log });
         if (this.pool.closed) throw new Error('Kokoro engine closed');
         this.pool.start(this.threadCount);
         await Promise.all(this.pool.ready());
+        log?.(`Kokoro: model loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; it stays loaded for the next documents`);
         return this.modelDir;
       } catch (error) {
         this.started = undefined;

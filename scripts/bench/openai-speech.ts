@@ -1,0 +1,106 @@
+// OpenAI's speech API with Kokoro, as a chat client meets it: POST /v1/audio/speech, read the
+// streamed body with fetch, and time its first audio byte and its end. Three requests to one server:
+// a sentence to a cold server (Kokoro's model loads for it), another sentence once it is warm, and a
+// 2,000-character input (first byte against the whole). Every request is a new text: nothing reused.
+//
+// Alone: `node --import tsx scripts/bench/openai-speech.ts`.
+
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { LocalBlobStore } from '../../src/storage/blob-store.ts';
+import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
+import { benchWorker, startBench, untilPolling } from './harness.ts';
+
+export interface SpeechTiming {
+  what: string;
+  characters: number;
+  /** From sending the POST to the first byte of the body. */
+  firstByteSec: number;
+  /** To the body's end. */
+  totalSec: number;
+  audioBytes: number;
+}
+
+const SENTENCES = [
+  'The kettle whistled while the rain kept falling on the old tin roof.',
+  'She folded the letter twice and slipped it under the garden gate.',
+];
+
+/** A text of about `characters`, in sentences of the sample's kind (new words each run: nothing is reused). */
+function longInput(characters: number): string {
+  const parts: string[] = [];
+  for (let i = 0; parts.join(' ').length < characters; i++)
+    parts.push(`Sentence ${i + 1} tells of the harbour at dusk, where the boats came in one by one and the lamps were lit.`);
+  return parts
+    .join(' ')
+    .slice(0, characters)
+    .replace(/\s\S*$/u, '.');
+}
+
+export async function openAiSpeech(temporal: LocalTemporal): Promise<SpeechTiming[]> {
+  const taskQueue = `openai-speech-${Date.now()}`;
+  const kokoro = new KokoroEngine();
+  const { worker, outputDir } = await benchWorker(temporal, taskQueue, { engines: { kokoro } });
+  try {
+    return await worker.runUntil(async () => {
+      await untilPolling(worker);
+      const app = await buildServer({
+        client: temporal.client,
+        taskQueue,
+        outputDir,
+        blobStore: new LocalBlobStore(resolve(outputDir, '.chunks')),
+      });
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const timings: SpeechTiming[] = [];
+        const requests: Array<[string, string]> = [
+          ['one sentence, cold server (the model loads)', SENTENCES[0]!],
+          ['one sentence, warm server', SENTENCES[1]!],
+          ['2,000 characters, warm server', longInput(2_000)],
+        ];
+        for (const [what, input] of requests) timings.push({ what, characters: input.length, ...(await timeRequest(base, input)) });
+        return timings;
+      } finally {
+        await app.close();
+      }
+    });
+  } finally {
+    await worker.close();
+  }
+}
+
+async function timeRequest(base: string, input: string): Promise<Omit<SpeechTiming, 'what' | 'characters'>> {
+  const started = performance.now();
+  const response = await fetch(`${base}/v1/audio/speech`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'kokoro', input, voice: 'alloy', response_format: 'mp3' }),
+  });
+  if (!response.ok) throw new Error(`POST /v1/audio/speech answered ${response.status}: ${await response.text()}`);
+  let firstByteSec: number | undefined;
+  let audioBytes = 0;
+  for await (const chunk of response.body!) {
+    firstByteSec ??= (performance.now() - started) / 1000;
+    audioBytes += chunk.length;
+  }
+  return { firstByteSec: firstByteSec ?? Number.NaN, totalSec: (performance.now() - started) / 1000, audioBytes };
+}
+
+export function openAiSpeechRows(timings: SpeechTiming[]): string[] {
+  return timings.map(
+    (t) =>
+      `| OpenAI speech API, Kokoro, MP3 (${t.what}; ${t.characters} characters) | first byte ${t.firstByteSec.toFixed(2)} s, ` +
+      `whole answer ${t.totalSec.toFixed(2)} s (${(t.audioBytes / 1024).toFixed(0)} KiB) | target: first byte within 1.5 s warm |`,
+  );
+}
+
+if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
+  const bench = await startBench();
+  try {
+    for (const row of openAiSpeechRows(await openAiSpeech(bench))) console.log(row);
+  } finally {
+    await bench.teardown();
+  }
+}
