@@ -151,7 +151,8 @@ function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexic
   };
 }
 
-function fingerprintOf(input: AudioDocumentInput): string {
+/** A hash of a request as sent: an Idempotency-Key retried with another body is refused. */
+export function fingerprintOf(input: AudioDocumentInput): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
 

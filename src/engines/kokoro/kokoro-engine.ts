@@ -180,7 +180,8 @@ export class KokoroEngine implements TtsEngine {
       try {
         const { modelDir, env, log } = this.options;
         const started = performance.now();
-        log?.(`Kokoro: loading the model (${this.threadCount} sessions of ${this.intraOpThreads} threads)`);
+        const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+        log?.(`Kokoro: loading the model (${plural(this.threadCount, 'session')} of ${plural(this.intraOpThreads, 'thread')})`);
         this.modelDir = await ensureKokoroModel({ modelDir, env, log });
         if (this.pool.closed) throw new Error('Kokoro engine closed');
         this.pool.start(this.threadCount);

@@ -44,7 +44,10 @@ export class OpenAiEngine implements TtsEngine {
   }
 
   async synthesize(request: SynthesisRequest): Promise<PcmAudio> {
-    const { baseUrl, apiKey, responseFormat, requestTimeoutMs } = this.config;
+    const { baseUrl, apiKey, requestTimeoutMs } = this.config;
+    // The pinned format (every worker of the document asks for the same), else this worker's.
+    const responseFormat =
+      (request.pin?.settings as { responseFormat?: 'wav' | 'pcm' } | undefined)?.responseFormat ?? this.config.responseFormat;
     const text = respell(request.text, request.pronunciations ?? [], (span) => span.say ?? span.written).text;
     const body = {
       model: request.pin?.model ?? this.config.model,
@@ -74,7 +77,11 @@ export class OpenAiEngine implements TtsEngine {
     try {
       return decodeWav(bytes);
     } catch (error) {
-      throw new TransientEngineError(`the speech server at ${baseUrl} sent audio that is not WAV: ${(error as Error).message}`);
+      // Asked again, it would answer the same.
+      throw new PermanentEngineError(
+        `the speech server at ${baseUrl} sent audio that is not WAV: ${(error as Error).message}`,
+        'OpenAiBadAudio',
+      );
     }
   }
 }

@@ -17,6 +17,7 @@ import type { BlobStore } from '../../storage/blob-store.ts';
 import type { Documents } from '../documents.ts';
 import { firstChunk, liveFormat, livePcm, liveSource } from '../live-audio.ts';
 import { clientGone } from '../polling.ts';
+import { fingerprintOf } from '../request-input.ts';
 import { apiKeyCheck, OpenAiProblem, registerOpenAiErrors } from './openai-errors.ts';
 import { OPENAI_MODELS, speechDocument } from './speech-request.ts';
 import { OPENAI_VOICES, voiceFor } from './voice-aliases.ts';
@@ -72,7 +73,7 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
       resolveDocumentInput(input); // a bad voice name or speed: a 400 naming the parameter, nothing started
       const problem = await castVoicesProblem(input);
       if (problem) throw new OpenAiProblem(400, problem.message, problem.field === 'text' ? 'input' : 'voice');
-      const { id } = await documents.start(input, titleFromText(input.text!), JSON.stringify(input));
+      const { id } = await documents.start(input, titleFromText(input.text!), fingerprintOf(input));
       const { handle } = await documents.find(id);
       const live = liveSource(documents, handle, clientGone(reply));
       const first = await firstChunk(live, handle).catch(async (error: unknown) => {
@@ -92,7 +93,7 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
 
   app.get(
     '/models',
-    { schema: { summary: 'Models (OpenAI-compatible): our engines, and OpenAI model names that mean the default engine' } },
+    { schema: { summary: 'Models (OpenAI-compatible): our engines, and OpenAI model names that mean the default engine', security: [] } },
     async () => ({
       object: 'list',
       data: [...ENGINES, ...OPENAI_MODELS].map((id) => ({ id, object: 'model', created: 0, owned_by: 'durable-tts' })),
@@ -110,6 +111,7 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
     {
       schema: {
         summary: "Voices (OpenAI-compatible, as Open WebUI reads them): OpenAI's names with the voice each becomes, then ours",
+        security: [],
         querystring: Type.Object({ model: Type.Optional(Type.String()) }),
       },
     },

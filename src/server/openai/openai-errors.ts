@@ -41,7 +41,9 @@ function translate(error: FastifyError | HttpProblem | InvalidInputError | OpenA
   if (error instanceof OpenAiProblem)
     return { status: error.status, body: openAiError(error.status, error.message, error.param, error.code) };
   if (error instanceof HttpProblem) return { status: error.status, body: openAiError(error.status, error.message, error.field ?? null) };
-  if (error instanceof InvalidInputError) return { status: 400, body: openAiError(400, error.message, error.field) };
+  // Our input's `text` is OpenAI's `input`.
+  if (error instanceof InvalidInputError)
+    return { status: 400, body: openAiError(400, error.message, error.field === 'text' ? 'input' : error.field) };
   const status = (error as FastifyError).statusCode ?? 500;
   if (status < 500) return { status, body: openAiError(status, error.message) };
   return { status: 500, body: openAiError(500, 'the server failed to handle the request; see its log') };

@@ -1,11 +1,25 @@
 // OpenAI's voice names, said by voices of ours, so that a client configured for OpenAI (Open WebUI,
-// SillyTavern, LiveKit) works unchanged. Kokoro has a voice for most of them by name; the rest are
-// matched by gender and tone. Our own voice names work as well: an alias is only looked up when the
+// SillyTavern, LiveKit) works unchanged. Kokoro has a voice of the same name for five of them; the
+// rest are matched by gender and tone. Our own voice names work as well: an alias is only looked up when the
 // name is one of OpenAI's.
 
 import type { EngineName } from '../../contract/input-schema.ts';
 
-export const OPENAI_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'] as const;
+export const OPENAI_VOICES = [
+  'alloy',
+  'ash',
+  'ballad',
+  'coral',
+  'echo',
+  'fable',
+  'nova',
+  'onyx',
+  'sage',
+  'shimmer',
+  'verse',
+  'marin',
+  'cedar',
+] as const;
 export type OpenAiVoice = (typeof OPENAI_VOICES)[number];
 
 /** OpenAI voice → Kokoro voice (also what Replicate's Kokoro model gets). */
@@ -21,6 +35,8 @@ export const KOKORO_ALIASES: Record<OpenAiVoice, string> = {
   sage: 'af_sarah',
   shimmer: 'af_bella',
   verse: 'am_michael',
+  marin: 'af_kore',
+  cedar: 'am_liam',
 };
 
 /** eSpeak's voices are languages: British English for the two British-sounding voices, else American. */

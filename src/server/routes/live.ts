@@ -3,15 +3,12 @@
 // the stitcher joins them (src/stitch/joiner.ts): the samples heard live are the final file's,
 // before its one loudness gain (known only once the whole document is).
 
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { int16Bytes, wavHeader } from '../../audio/wav.ts';
-import type { LivePrefix } from '../../contract/result.ts';
-import type { StitchFormat } from '../../stitch/joiner.ts';
+import { encodeStream } from '../../formats/stream-encoder.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import type { Documents } from '../documents.ts';
-import { firstChunk, type LiveSource, liveFormat, livePcm, liveSource } from '../live-audio.ts';
+import { firstChunk, liveFormat, livePcm, liveSource } from '../live-audio.ts';
 import { clientGone } from '../polling.ts';
 import { HttpProblem } from '../problem.ts';
 import { IdParams, problems, TokenQuery } from '../schemas.ts';
@@ -47,17 +44,9 @@ export function liveRoutes(app: FastifyInstance, documents: Documents, blobStore
       const first = await firstChunk(live, handle);
       const format = liveFormat(first);
       void reply.header('Content-Type', 'audio/wav').header('Cache-Control', 'no-store').header('X-Accel-Buffering', 'no');
-      return reply.send(Readable.from(liveWav(first, format, live, blobStore)));
+      return reply.send(encodeStream(livePcm(first, format, live, blobStore), format, 'wav'));
     },
   );
-}
-
-/** The header's data size while the length is unknown: players read on until the stream ends. */
-const UNKNOWN_DATA_BYTES = 0x7fff_fff0;
-
-async function* liveWav(first: LivePrefix, format: StitchFormat, live: LiveSource, blobStore: BlobStore): AsyncGenerator<Uint8Array> {
-  yield wavHeader(format.sampleRate, format.channels, UNKNOWN_DATA_BYTES);
-  for await (const samples of livePcm(first, format, live, blobStore)) yield int16Bytes(samples);
 }
 
 function tokenQuery(url: string): string {
