@@ -287,7 +287,7 @@ describe('resolveDocumentInput answers as it did before the schema', () => {
       [
         { text: 'Hi.', engine: 'polly' },
         'engine',
-        'Invalid input: engine must be one of "espeak", "simulated", "replicate", "kokoro", got "polly"',
+        'Invalid input: engine must be one of "espeak", "simulated", "replicate", "kokoro", "openai", got "polly"',
       ],
       [{ text: 'Hi.', concurrency: '5' }, 'concurrency', 'Invalid input: concurrency must be a finite number, got "5"'],
       [{ text: 'Hi.', maxChunkChars: 100.5 }, 'maxChunkChars', 'Invalid input: maxChunkChars must be a whole number, got 100.5'],
