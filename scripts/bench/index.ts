@@ -14,6 +14,7 @@ import { startBench } from './harness.ts';
 import { kokoroRtf } from './kokoro.ts';
 import { kokoroSample } from './kokoro-sample.ts';
 import { liveAudio } from './live.ts';
+import { openAiSpeech } from './openai-speech.ts';
 import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
 import { rateLimitedProvider } from './rate-limit.ts';
 import { type BenchResults, makespanSvg, markdownReport } from './report.ts';
@@ -59,6 +60,8 @@ try {
   console.error('Hearing chunks back: the recognizer, and the sample with --verify...');
   const recognizer = await recognizerRtf(8, (line) => console.error(line));
   const kokoroSampleVerified = await kokoroSample(bench, (line) => console.error(line), { verify: true });
+  console.error('OpenAI speech API with Kokoro: first byte, cold and warm...');
+  const openAiSpeechTimings = await openAiSpeech(bench);
   console.error('Books at scale...');
   const list = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
   const books = await booksAtScale(bench, { sizesMb: list(values['book-sizes']), latenciesMs: list(values['book-latencies']) }, (line) =>
@@ -83,6 +86,7 @@ try {
     kokoro,
     kokoroSample: kokoroSampleRun,
     verify: { recognizer, sample: kokoroSampleVerified },
+    openAiSpeech: openAiSpeechTimings,
     books,
     fleet,
     totalSeconds: (performance.now() - started) / 1000,

@@ -9,6 +9,7 @@ import type { Floor } from './floor.ts';
 import { type RtfResult, SAMPLE_AUDIO_SEC, TARGET_RTF } from './kokoro.ts';
 import type { EtaCheck, KokoroSampleResult } from './kokoro-sample.ts';
 import type { LiveResult } from './live.ts';
+import { openAiSpeechRows, type SpeechTiming } from './openai-speech.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
 import type { RateLimitResult } from './rate-limit.ts';
 import type { StitchMeasure } from './stitching.ts';
@@ -31,6 +32,7 @@ export interface BenchResults {
   kokoro: RtfResult[];
   kokoroSample: KokoroSampleResult;
   verify: { recognizer: RecognizerRun[]; sample: KokoroSampleResult };
+  openAiSpeech: SpeechTiming[];
   books: BookRun[];
   fleet: FleetResults;
   totalSeconds: number;
@@ -84,6 +86,7 @@ export function markdownReport(r: BenchResults): string {
     ...kokoroRows(r.kokoro),
     ...kokoroSampleRows(r.kokoroSample),
     ...verifyRows(r.verify.recognizer, r.kokoroSample, r.verify.sample),
+    ...openAiSpeechRows(r.openAiSpeech),
     ...(r.books.length > 0 ? ['', ...booksTable(r.books)] : []),
     '',
     'Beyond one machine (`node --import tsx scripts/bench/fleet.ts`):',

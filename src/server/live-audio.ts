@@ -3,6 +3,7 @@
 // before the document's one loudness gain (known only once the whole document is). The live WAV
 // route and the OpenAI-compatible speech route stream it.
 
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryNotRegisteredError, type WorkflowHandle } from '@temporalio/client';
 import type { LivePrefix } from '../contract/result.ts';
@@ -18,6 +19,8 @@ const POLL_MS = 250;
 
 /** Where a running document's finished chunks are asked for, for as long as the listener is there. */
 export function liveSource(documents: Documents, handle: WorkflowHandle, gone: AbortSignal): LiveSource {
+  // The client adds a listener to the signal for every query and keeps it: a long stream makes many.
+  setMaxListeners(0, gone);
   return {
     prefix: (from) => handle.client.withAbortSignal(gone, () => handle.query(livePrefixQuery, from)),
     running: async () => (await documents.find(handle.workflowId)).status === 'running',
