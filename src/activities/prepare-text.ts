@@ -20,6 +20,8 @@ export interface PrepareTextInput {
   text?: string;
   textRef?: TextRef;
   maxChunkChars: number;
+  /** A shorter first chunk; absent: as long as any. */
+  firstChunkChars?: number;
   maxPartChunks: number;
   links?: LinkReading;
   /** The cast beside the text's own tags (src/cast). */
@@ -74,6 +76,7 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
       text,
       textRef,
       maxChunkChars,
+      firstChunkChars,
       maxPartChunks,
       links,
       dialogueVoice,
@@ -84,7 +87,7 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
       // cut at every change of voice.
       const { chunks, leadPauseMs, cast } = castOf(
         source,
-        { maxChunkChars, ...(links ? { links } : {}) },
+        { maxChunkChars, ...(firstChunkChars ? { firstChunkChars } : {}), ...(links ? { links } : {}) },
         { dialogueVoice, chapterVoices },
       );
       if (chunks.length === 0) throw ApplicationFailure.nonRetryable('Invalid input: text has nothing to read aloud', 'InvalidInputError');

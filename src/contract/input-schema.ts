@@ -375,6 +375,15 @@ export const AudioDocumentInputSchema = Type.Object(
         description: 'Longest chunk in characters; sentences are packed up to it.',
       }),
     ),
+    firstChunkChars: Type.Optional(
+      Type.Integer({
+        minimum: MAX_CHUNK_CHARS_RANGE[0],
+        maximum: MAX_CHUNK_CHARS_RANGE[1],
+        description:
+          'Longest first chunk, cut at its first clause or word that fits: the first audio is ready sooner ' +
+          '(the OpenAI-compatible speech route sets it). Absent: as long as any other.',
+      }),
+    ),
     links: Type.Optional(
       Type.Enum(LINK_READINGS, {
         description:

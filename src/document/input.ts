@@ -45,6 +45,8 @@ export interface ResolvedDocumentInput {
   concurrency: number;
   schedule: Schedule;
   maxChunkChars: number;
+  /** A shorter first chunk (its audio is ready sooner); absent: as long as any. */
+  firstChunkChars?: number;
   /** Absent: host names. */
   links?: LinkReading;
   /** Absent: MAX_PART_CHUNKS. */
@@ -117,6 +119,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     concurrency,
     schedule,
     maxChunkChars,
+    firstChunkChars,
     links,
     maxPartChunks,
     engine,
@@ -166,6 +169,7 @@ export function resolveDocumentInput(input: unknown): ResolvedDocumentInput {
     concurrency: mode === 'sequential' ? 1 : Math.min(concurrency, MAX_CONCURRENCY),
     schedule,
     maxChunkChars,
+    ...(firstChunkChars && firstChunkChars < maxChunkChars ? { firstChunkChars } : {}),
     ...(links ? { links } : {}),
     ...(maxPartChunks ? { maxPartChunks } : {}),
     engine,

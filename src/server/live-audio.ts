@@ -14,8 +14,9 @@ import { livePrefixQuery } from '../workflows/definitions.ts';
 import type { Documents } from './documents.ts';
 import { HttpProblem } from './problem.ts';
 
-/** How often the workflow is asked for newly finished chunks. */
+/** How often the workflow is asked for newly finished chunks; more often for the first, which a listener waits on. */
 const POLL_MS = 250;
+const FIRST_POLL_MS = 100;
 
 /** Where a running document's finished chunks are asked for, for as long as the listener is there. */
 export function liveSource(documents: Documents, handle: WorkflowHandle, gone: AbortSignal): LiveSource {
@@ -65,7 +66,7 @@ export async function firstChunk(live: LiveSource, handle: WorkflowHandle): Prom
     }
     if (prefix.ready > 0) return prefix;
     if (!(await live.running())) throw new HttpProblem(409, `document ${handle.workflowId} stopped before its first chunk was done`);
-    await sleep(POLL_MS, undefined, { signal: live.gone });
+    await sleep(FIRST_POLL_MS, undefined, { signal: live.gone });
   }
 }
 

@@ -35,6 +35,8 @@ export interface ChunkOptions {
   links?: LinkReading;
   /** With `speakable`: adds marks to each part (a paragraph, item, row or heading) once it is plain text. */
   markPart?: (part: string) => string;
+  /** With `speakable`: the longest first chunk, cut at a sentence, clause or word that fits (its audio is ready sooner). */
+  firstChunkChars?: number;
 }
 
 /** A code point takes up to 2 UTF-16 units; graphemes longer than the limit are cut between code points. */
@@ -56,7 +58,10 @@ export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[]
   if (!Number.isInteger(max) || max < MIN_MAX_CHUNK_CHARS) {
     throw new RangeError(`maxChunkChars must be an integer >= ${MIN_MAX_CHUNK_CHARS}, got ${max}`);
   }
-  if (options.speakable) return chunkSpeakable(text, max, options.links ?? 'host', options.markPart);
+  if (options.speakable) {
+    const chunks = chunkSpeakable(text, max, options.links ?? 'host', options.markPart);
+    return options.firstChunkChars ? withShortFirst(chunks, Math.max(MIN_MAX_CHUNK_CHARS, options.firstChunkChars)) : chunks;
+  }
   const chunks: TextChunk[] = [];
   for (const block of splitBlocks(text)) {
     const pieces = packPieces(
@@ -255,6 +260,27 @@ function breakInsideSentence(chunk: string): BreakAfter {
   const end = withoutClosingMarks(chunk);
   if (SENTENCE_END.test(end)) return 'word';
   return FINAL_PUNCTUATION.test(end) || CLAUSE_DASH.test(end) ? 'clause' : 'word';
+}
+
+/**
+ * The first chunk cut to at most `limit` characters at the coarsest boundary that fits (a sentence,
+ * a clause, a word); the rest of it becomes the second chunk, with the first chunk's break.
+ */
+function withShortFirst(chunks: TextChunk[], limit: number): TextChunk[] {
+  const [first, ...rest] = chunks;
+  if (!first || first.text.length <= limit) return chunks;
+  const head = packPieces(
+    splitToFit(first.text, limit, 0, splitters).map((text) => ({ text, sentenceEnd: false })),
+    limit,
+  )[0]!.text;
+  const tail = first.text.slice(first.text.indexOf(head) + head.length).trim();
+  if (tail === '') return chunks;
+  const { marksAfter, ...kept } = first;
+  const cut: TextChunk[] = [
+    { ...kept, text: head, breakAfter: innerBreak(head) },
+    { index: 1, text: tail, breakAfter: first.breakAfter, ...(marksAfter ? { marksAfter } : {}) },
+  ];
+  return [...cut, ...rest.map((chunk, i) => ({ ...chunk, index: i + 2 }))];
 }
 
 /** The first word longer than `max` characters (a pasted blob, not language): its offset, and the length of its run without spaces. */

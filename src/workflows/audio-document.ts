@@ -64,6 +64,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
     prepareText({
       ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }),
       maxChunkChars: input.maxChunkChars,
+      ...(input.firstChunkChars ? { firstChunkChars: input.firstChunkChars } : {}),
       maxPartChunks: input.maxPartChunks ?? MAX_PART_CHUNKS,
       ...(input.links ? { links: input.links } : {}),
       ...(input.dialogueVoice ? { dialogueVoice: input.dialogueVoice } : {}),

@@ -361,3 +361,22 @@ describe('chunkText examples', () => {
     expect(chunkText('Hi', { maxChunkChars: 2 })).toEqual([{ index: 0, text: 'Hi', breakAfter: 'end' }]);
   });
 });
+
+describe('a short first chunk', () => {
+  it('cuts the first chunk at the coarsest boundary that fits, and leaves the rest as it was', () => {
+    const text = 'Hello. How are you today, my dear friend? Fine.\n\nThe kettle whistled while the rain kept falling on the roof.';
+    const plain = chunkText(text, { speakable: true });
+    const short = chunkText(text, { speakable: true, firstChunkChars: 40 });
+    expect(short.map((c) => [c.index, c.text, c.breakAfter])).toEqual([
+      [0, 'Hello.', 'sentence'],
+      [1, 'How are you today, my dear friend? Fine.', 'paragraph'],
+      [2, 'The kettle whistled while the rain kept falling on the roof.', 'end'],
+    ]);
+    expect(short.slice(2).map((c) => c.text)).toEqual(plain.slice(1).map((c) => c.text));
+    // A first sentence longer than the limit is cut between words; a short first chunk stays whole.
+    expect(
+      texts(chunkText('The kettle whistled while the rain kept falling on the old tin roof.', { speakable: true, firstChunkChars: 40 })),
+    ).toEqual(['The kettle whistled while the rain kept', 'falling on the old tin roof.']);
+    expect(chunkText('Short one.', { speakable: true, firstChunkChars: 40 })).toEqual(chunkText('Short one.', { speakable: true }));
+  });
+});

@@ -310,7 +310,7 @@ describe('resolveDocumentInput answers as it did before the schema', () => {
       [
         { text: 'Hi.', colour: 'red' },
         'colour',
-        'Invalid input: colour is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, dialogueVoice, chapterVoices, speed, engineOptions, pin, lexicon, verify, output, retry, tenant, tenantWeight)',
+        'Invalid input: colour is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, firstChunkChars, links, maxPartChunks, engine, voice, dialogueVoice, chapterVoices, speed, engineOptions, pin, lexicon, verify, output, retry, tenant, tenantWeight)',
       ],
       [
         { text: 'Hi.', output: { pauses: { breathMs: 1 } } },
@@ -320,7 +320,7 @@ describe('resolveDocumentInput answers as it did before the schema', () => {
       [
         { txt: 'Hi.' },
         'txt',
-        'Invalid input: txt is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, links, maxPartChunks, engine, voice, dialogueVoice, chapterVoices, speed, engineOptions, pin, lexicon, verify, output, retry, tenant, tenantWeight)',
+        'Invalid input: txt is not a known option (known: text, textRef, mode, concurrency, schedule, maxChunkChars, firstChunkChars, links, maxPartChunks, engine, voice, dialogueVoice, chapterVoices, speed, engineOptions, pin, lexicon, verify, output, retry, tenant, tenantWeight)',
       ],
       [{ mode: 'parallel' }, 'text', 'Invalid input: text is required'],
       [

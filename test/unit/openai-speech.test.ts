@@ -6,7 +6,7 @@ import { KOKORO_VOICES } from '../../src/engines/kokoro/model-files.ts';
 import { simulatedAudio } from '../../src/engines/simulated.ts';
 import { encodeStream, type STREAM_FORMATS } from '../../src/formats/stream-encoder.ts';
 import { OpenAiProblem } from '../../src/server/openai/openai-errors.ts';
-import { speechDocument } from '../../src/server/openai/speech-request.ts';
+import { SPEECH_FIRST_CHUNK_CHARS, speechDocument } from '../../src/server/openai/speech-request.ts';
 import { KOKORO_ALIASES, OPENAI_VOICES, voiceFor } from '../../src/server/openai/voice-aliases.ts';
 
 const env = { TTS_ENGINE: 'kokoro' } as NodeJS.ProcessEnv;
@@ -24,17 +24,18 @@ function refusal(body: unknown): OpenAiProblem {
 describe("OpenAI's speech request as a document", () => {
   it('reads model, voice, format and speed: OpenAI names become ours, our own names stay', () => {
     expect(speechDocument({ model: 'tts-1', input: 'Hi.', voice: 'alloy' }, env)).toEqual({
-      input: { text: 'Hi.', engine: 'kokoro', voice: 'af_alloy' },
+      input: { text: 'Hi.', engine: 'kokoro', firstChunkChars: SPEECH_FIRST_CHUNK_CHARS, voice: 'af_alloy' },
       format: 'mp3',
     });
     expect(speechDocument({ model: 'espeak', input: 'Hi.', voice: 'fable', response_format: 'wav', speed: 1.5 }, env)).toEqual({
-      input: { text: 'Hi.', engine: 'espeak', voice: 'en-gb', speed: 1.5 },
+      input: { text: 'Hi.', engine: 'espeak', firstChunkChars: SPEECH_FIRST_CHUNK_CHARS, voice: 'en-gb', speed: 1.5 },
       format: 'wav',
     });
     expect(speechDocument({ model: 'kokoro', input: 'Hi.', voice: { id: 'bm_george' }, instructions: 'Speak warmly.' }, env).input).toEqual(
       {
         text: 'Hi.',
         engine: 'kokoro',
+        firstChunkChars: SPEECH_FIRST_CHUNK_CHARS,
         voice: 'bm_george',
       },
     );

@@ -11,6 +11,9 @@ import { STREAM_FORMATS, type StreamFormat } from '../../formats/stream-encoder.
 import { OpenAiProblem } from './openai-errors.ts';
 import { KOKORO_ALIASES, type OpenAiVoice, voiceFor } from './voice-aliases.ts';
 
+/** The first chunk of a speech request: about 2 s of speech, which Kokoro makes in about 1 s on two cores. */
+export const SPEECH_FIRST_CHUNK_CHARS = 40;
+
 /** What OpenAI accepts for `speed`. */
 const OPENAI_SPEED = { min: 0.25, max: 4 };
 
@@ -56,6 +59,8 @@ export function speechDocument(body: unknown, env: NodeJS.ProcessEnv = process.e
     input: {
       text: input,
       engine,
+      // A chat client waits for the first audio: the first chunk is a sentence's first words, ready in about a second.
+      firstChunkChars: SPEECH_FIRST_CHUNK_CHARS,
       ...(ours ? { voice: ours } : {}),
       ...(rate !== undefined && rate !== 1 ? { speed: rate } : {}),
     },
