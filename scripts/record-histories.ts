@@ -77,6 +77,16 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
       maxPartChunks: 4,
     },
   },
+  // A speech request's document: a short first chunk, spoken before the window opens.
+  {
+    name: 'short-first-chunk',
+    input: {
+      text: `The kettle whistled while the rain kept falling.\n\n${text}`,
+      engine: 'simulated',
+      concurrency: 3,
+      firstChunkChars: 40,
+    },
+  },
 ];
 /** `npm run record-histories -- <name>...` records only those cases: the older histories stay as they were. */
 const only = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { describeFailure } from './client/print-result.ts';
 import { clientDefaults, serverSettings, temporalSettings, workerSettings } from './config/settings.ts';
+import { latencyFirstKokoro } from './engines/kokoro/kokoro-engine.ts';
 import { buildServer } from './server/app.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { openEmbedded } from './temporal/embedded.ts';
@@ -17,11 +18,16 @@ async function serve(flags: { fresh?: boolean }) {
   const settings = serverSettings();
   const storage = workerSettings();
   // Our worker says when it loads a model, and loads the default engine's as it starts: the first
-  // short request does not wait for it, and none after it (models stay loaded).
+  // short request does not wait for it, and none after it (models stay loaded). Kokoro runs one
+  // session on every core, so that a short request is spoken at once.
   const embedded = await openEmbedded({
     worker: 'when-own-server',
     fresh: flags.fresh === true,
-    engines: { log: (line) => console.error(line), warm: [clientDefaults(process.env).engine] },
+    engines: {
+      log: (line) => console.error(line),
+      warm: [clientDefaults(process.env).engine],
+      kokoro: latencyFirstKokoro(),
+    },
   });
   let app: FastifyInstance | undefined;
   try {

@@ -8,6 +8,8 @@ import type { TtsEngine } from '../../src/engines/engine.ts';
 import type { ReplicateConfig } from '../../src/engines/replicate/replicate-config.ts';
 import { ReplicateEngine } from '../../src/engines/replicate/replicate-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
 import { type LocalTemporal, type RunningServer, startLocalTemporal } from '../../src/temporal/local-temporal.ts';
 
@@ -92,6 +94,34 @@ export async function benchWorker(
     ...(options.replicate ? { replicate: options.replicate } : {}),
   });
   return { worker, outputDir };
+}
+
+/**
+ * A fresh bench worker (benchWorker) and the HTTP API in front of it on 127.0.0.1, for as long as
+ * `use` runs; then both close, and the worker's output directory is removed.
+ */
+export async function withBenchServer<T>(
+  temporal: LocalTemporal<RunningServer>,
+  taskQueue: string,
+  options: BenchWorkerOptions,
+  use: (base: string, outputDir: string) => Promise<T>,
+): Promise<T> {
+  const { worker, outputDir } = await benchWorker(temporal, taskQueue, options);
+  try {
+    return await worker.runUntil(async () => {
+      await untilPolling(worker);
+      const blobStore = new LocalBlobStore(join(outputDir, '.chunks'));
+      const app = await buildServer({ client: temporal.client, taskQueue, outputDir, blobStore });
+      try {
+        return await use(await app.listen({ port: 0, host: '127.0.0.1' }), outputDir);
+      } finally {
+        await app.close();
+      }
+    });
+  } finally {
+    await worker.close();
+    await rm(outputDir, { recursive: true, force: true });
+  }
 }
 
 /** Call once the worker's run() has begun: resolves when its pollers are running and have reached the server. */

@@ -93,6 +93,7 @@ export async function kokoroRtf(chunkCount = 6, log: (line: string) => void = ()
     ['fp32', 1, 1],
     ['fp32', 1, 2],
     ['fp32', 2, 1],
+    ['fp32', 2, 2], // every core for each session: they share the cores when both are busy
     ['int8', 1, 2],
     ['int8', 2, 1],
   ] as const;

@@ -6,17 +6,15 @@
 //
 // Alone: `node --import tsx scripts/bench/live.ts [--latency-ms 2000 --chunks 50 --concurrency 5]`.
 
-import { readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WAV_HEADER_BYTES } from '../../src/audio/wav.ts';
 import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
-import { benchWorker, startBench, untilPolling } from './harness.ts';
+import { startBench, withBenchServer } from './harness.ts';
 
 export interface LiveResult {
   chunks: number;
@@ -70,50 +68,32 @@ export function liveText(count: number, tag: string): string {
 
 export async function liveAudio(temporal: LocalTemporal, { chunks, concurrency, latencyMs }: LiveOptions): Promise<LiveResult> {
   const taskQueue = `live-${++runs}`;
-  const { worker, outputDir } = await benchWorker(temporal, taskQueue);
-  try {
-    return await worker.runUntil(async () => {
-      await untilPolling(worker);
-      const app = await buildServer({
-        client: temporal.client,
-        taskQueue,
-        outputDir,
-        blobStore: new LocalBlobStore(join(outputDir, '.chunks')),
-      });
-      const base = await app.listen({ port: 0, host: '127.0.0.1' });
-      try {
-        // Warm the worker (workflow sandbox), the server's routes and fetch on a small document,
-        // listened to live the same way: a fleet and a running API server are warm.
-        await listenTo(base, {
-          text: liveText(3, `warm-up of ${taskQueue}`),
-          engine: 'simulated',
-          concurrency,
-          engineOptions: { latencyMs: 300 },
-        });
-        const input: AudioDocumentInput = {
-          text: liveText(chunks, 'live benchmark'),
-          engine: 'simulated',
-          mode: 'parallel',
-          concurrency,
-          engineOptions: { latencyMs },
-        };
-        const run = await listenTo(base, input);
-        const description = await temporal.client.workflow.getHandle(run.id).describe();
-        const final = await readFile(run.result.path);
-        return summarize(
-          run,
-          final,
-          { chunks, concurrency, latencyMs },
-          (description.closeTime!.getTime() - description.startTime.getTime()) / 1000,
-        );
-      } finally {
-        await app.close();
-      }
+  return withBenchServer(temporal, taskQueue, {}, async (base) => {
+    // Warm the worker (workflow sandbox), the server's routes and fetch on a small document,
+    // listened to live the same way: a fleet and a running API server are warm.
+    await listenTo(base, {
+      text: liveText(3, `warm-up of ${taskQueue}`),
+      engine: 'simulated',
+      concurrency,
+      engineOptions: { latencyMs: 300 },
     });
-  } finally {
-    await worker.close();
-    await rm(outputDir, { recursive: true, force: true });
-  }
+    const input: AudioDocumentInput = {
+      text: liveText(chunks, 'live benchmark'),
+      engine: 'simulated',
+      mode: 'parallel',
+      concurrency,
+      engineOptions: { latencyMs },
+    };
+    const run = await listenTo(base, input);
+    const description = await temporal.client.workflow.getHandle(run.id).describe();
+    const final = await readFile(run.result.path);
+    return summarize(
+      run,
+      final,
+      { chunks, concurrency, latencyMs },
+      (description.closeTime!.getTime() - description.startTime.getTime()) / 1000,
+    );
+  });
 }
 
 interface Read {

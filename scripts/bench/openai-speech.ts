@@ -7,11 +7,9 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KokoroEngine } from '../../src/engines/kokoro/kokoro-engine.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { LocalBlobStore } from '../../src/storage/blob-store.ts';
+import { KokoroEngine, latencyFirstKokoro } from '../../src/engines/kokoro/kokoro-engine.ts';
 import type { LocalTemporal } from '../../src/temporal/local-temporal.ts';
-import { benchWorker, startBench, untilPolling } from './harness.ts';
+import { startBench, withBenchServer } from './harness.ts';
 
 export interface SpeechTiming {
   what: string;
@@ -41,34 +39,18 @@ function longInput(characters: number): string {
 
 export async function openAiSpeech(temporal: LocalTemporal): Promise<SpeechTiming[]> {
   const taskQueue = `openai-speech-${Date.now()}`;
-  const kokoro = new KokoroEngine();
-  const { worker, outputDir } = await benchWorker(temporal, taskQueue, { engines: { kokoro } });
-  try {
-    return await worker.runUntil(async () => {
-      await untilPolling(worker);
-      const app = await buildServer({
-        client: temporal.client,
-        taskQueue,
-        outputDir,
-        blobStore: new LocalBlobStore(resolve(outputDir, '.chunks')),
-      });
-      const base = await app.listen({ port: 0, host: '127.0.0.1' });
-      try {
-        const timings: SpeechTiming[] = [];
-        const requests: Array<[string, string]> = [
-          ['one sentence, cold server (the model loads)', SENTENCES[0]!],
-          ['one sentence, warm server', SENTENCES[1]!],
-          ['2,000 characters, warm server', longInput(2_000)],
-        ];
-        for (const [what, input] of requests) timings.push({ what, characters: input.length, ...(await timeRequest(base, input)) });
-        return timings;
-      } finally {
-        await app.close();
-      }
-    });
-  } finally {
-    await worker.close();
-  }
+  // As `npm run serve` makes it: one session on every core.
+  const kokoro = new KokoroEngine(latencyFirstKokoro());
+  return withBenchServer(temporal, taskQueue, { engines: { kokoro } }, async (base) => {
+    const timings: SpeechTiming[] = [];
+    const requests: Array<[string, string]> = [
+      ['one sentence, cold server (the model loads)', SENTENCES[0]!],
+      ['one sentence, warm server', SENTENCES[1]!],
+      ['2,000 characters, warm server', longInput(2_000)],
+    ];
+    for (const [what, input] of requests) timings.push({ what, characters: input.length, ...(await timeRequest(base, input)) });
+    return timings;
+  });
 }
 
 async function timeRequest(base: string, input: string): Promise<Omit<SpeechTiming, 'what' | 'characters'>> {

@@ -27,6 +27,8 @@ export interface WorkerSettings {
   espeakThreads: number;
   /** Kokoro sessions (worker threads) per worker. */
   kokoroThreads?: number;
+  /** KOKORO_SESSION_THREADS: ONNX threads per Kokoro session; default the cores shared out (`npm run serve`: every core). */
+  kokoroSessionThreads?: number;
   /** A Kokoro model dir the user already has; else the cache's. */
   kokoroModelDir?: string;
   /** How long a stopping worker lets chunks in flight finish. */
@@ -79,6 +81,7 @@ export function workerSettings(env = process.env): WorkerSettings {
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
     kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? defaultKokoroSessions(),
+    ...(env.KOKORO_SESSION_THREADS ? { kokoroSessionThreads: positiveInteger('KOKORO_SESSION_THREADS', env.KOKORO_SESSION_THREADS) } : {}),
     ...(env.KOKORO_MODEL_DIR ? { kokoroModelDir: env.KOKORO_MODEL_DIR } : {}),
     shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,
     ...(env.WORKER_BUILD_ID ? { buildId: env.WORKER_BUILD_ID } : {}),

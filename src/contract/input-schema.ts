@@ -41,6 +41,8 @@ export const MAX_STORED_TEXT_CHARS = 16_000_000;
  */
 export const MAX_WORD_CHARS = 1_000;
 export const MAX_CHUNK_CHARS_RANGE = [40, 5_000] as const;
+/** A first chunk may be shorter than any other: a few words, said while the rest is being made. */
+export const FIRST_CHUNK_CHARS_MIN = 20;
 export const OUTPUT_SAMPLE_RATES = [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000] as const;
 export const DEFAULT_PAUSES = { wordMs: 80, clauseMs: 150, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
 export const MAX_OUTPUT_NAME_CHARS = 200;
@@ -377,11 +379,11 @@ export const AudioDocumentInputSchema = Type.Object(
     ),
     firstChunkChars: Type.Optional(
       Type.Integer({
-        minimum: MAX_CHUNK_CHARS_RANGE[0],
+        minimum: FIRST_CHUNK_CHARS_MIN,
         maximum: MAX_CHUNK_CHARS_RANGE[1],
         description:
-          'Longest first chunk, cut at its first clause or word that fits: the first audio is ready sooner ' +
-          '(the OpenAI-compatible speech route sets it). Absent: as long as any other.',
+          'Longest first chunk, cut at its first clause or word that fits, and spoken before any other chunk ' +
+          'starts: the first audio is ready sooner (the OpenAI-compatible speech route sets it). Absent: as long as any other.',
       }),
     ),
     links: Type.Optional(

@@ -54,7 +54,20 @@ async function* bytesOf(pcm: AsyncIterable<Int16Array>): AsyncGenerator<Uint8Arr
 
 /** ffmpeg's stdout, fed from `pcm`; a failure on either side ends the stream with an error. */
 function ffmpegStream(pcm: AsyncIterable<Int16Array>, format: PcmFormat, encoder: string[]): Readable {
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...rawPcmInput(format), ...encoder, '-flush_packets', '1', 'pipe:1'];
+  // Raw PCM needs no probing; by default ffmpeg reads seconds of input before it encodes any (a short first chunk's worth).
+  const noProbe = ['-probesize', '32', '-analyzeduration', '0'];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    ...noProbe,
+    ...rawPcmInput(format),
+    ...encoder,
+    '-flush_packets',
+    '1',
+    'pipe:1',
+  ];
   const child = spawn(ffmpegPath(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {

@@ -9,13 +9,14 @@ import {
   type WorkflowHandle,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import proto from '@temporalio/proto'; // CommonJS: its namespaces come on the default export
 import type { Static } from 'typebox';
 import { olderBuildAdvice, olderBuildOf, progressWithin } from '../client/document-state.ts';
 import { describeFailure } from '../client/print-result.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
-import type { AudioDocumentInput } from '../document/input.ts';
+import type { AudioDocumentInput, EngineName } from '../document/input.ts';
 import { titleFromText } from '../document/title.ts';
-import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
+import { AUDIO_DOCUMENT_WORKFLOW, REMOTE_ENGINES, ttsTaskQueue } from '../workflows/definitions.ts';
 import { isPreviewId } from './previews.ts';
 import { HttpProblem } from './problem.ts';
 import type { DocumentDetail, DocumentSummary, Status } from './schemas.ts';
@@ -33,6 +34,21 @@ export class Documents {
     private readonly taskQueue: string,
     private readonly currentBuild?: () => Promise<string | undefined>,
   ) {}
+
+  /**
+   * Whether some worker speaks with `engine` now. Every worker has the local engines; a remote one
+   * only where its key is set, and such a worker polls the engine's own queue (its pollers are seen
+   * there for a few minutes after they stop).
+   */
+  async offers(engine: EngineName): Promise<boolean> {
+    if (!(REMOTE_ENGINES as readonly EngineName[]).includes(engine)) return true;
+    const { pollers } = await this.client.workflowService.describeTaskQueue({
+      namespace: this.client.options.namespace,
+      taskQueue: { name: ttsTaskQueue(this.taskQueue, engine) },
+      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    return (pollers?.length ?? 0) > 0;
+  }
 
   /**
    * Starts a document. With an idempotency key the workflow id derives from it, so a retried POST

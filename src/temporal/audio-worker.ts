@@ -176,6 +176,7 @@ function defaultEngines(options: AudioWorkerOptions): Partial<Record<EngineName,
     // Starts nothing until its first chunk (then fetches the model if it is missing).
     kokoro: new KokoroEngine({
       threads: options.kokoroThreads,
+      ...(options.kokoroSessionThreads ? { intraOpThreads: options.kokoroSessionThreads } : {}),
       modelDir: options.kokoroModelDir,
       ...(options.engineLog ? { log: options.engineLog } : {}),
     }),

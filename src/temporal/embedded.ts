@@ -63,7 +63,12 @@ export interface EmbeddedOptions {
   outputDir?: string;
   log?: (line: string) => void;
   /** The in-process worker's engines say when they load a model, and these load theirs as it starts (the HTTP server). */
-  engines?: { log: (line: string) => void; warm: EngineName[] };
+  engines?: {
+    log: (line: string) => void;
+    warm: EngineName[];
+    /** Kokoro's sessions and their threads unless KOKORO_THREADS or KOKORO_SESSION_THREADS says (the server's: latencyFirstKokoro). */
+    kokoro?: { threads: number; intraOpThreads: number };
+  };
   /**
    * Default: TEMPORAL_TASK_QUEUE, or with worker 'always' on a shared server a random private
    * queue (so that our worker runs our documents only). Pass a stable name to find the same queue
@@ -192,6 +197,9 @@ async function startWorker(
       outputDir: outputDir ?? settings.outputDir,
       ...remote,
       ...(engines ? { engineLog: engines.log, warmEngines: engines.warm } : {}),
+      ...(engines?.kokoro && !process.env.KOKORO_THREADS && !process.env.KOKORO_SESSION_THREADS
+        ? { kokoroThreads: engines.kokoro.threads, kokoroSessionThreads: engines.kokoro.intraOpThreads }
+        : {}),
     });
     let closing = false;
     const running = audioWorker.run();

@@ -96,6 +96,7 @@ export async function synthesizeChunks(
   firstIndex: number,
   settings: SynthesisSettings,
   hooks: SynthesisHooks,
+  { firstAlone = false } = {},
 ): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
   const { hearChunk } = hearingActivities;
@@ -150,8 +151,10 @@ export async function synthesizeChunks(
     );
   };
   const hearings: Array<Promise<ChunkRef>> = [];
-  const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : runWindow;
-  const spokenRefs = await run(texts.length, settings.concurrency, synthesizeOne);
+  const spokenRefs =
+    settings.mode === 'parallel' && settings.schedule === 'batch'
+      ? await runBatches(texts.length, settings.concurrency, synthesizeOne)
+      : await runWindow(texts.length, settings.concurrency, synthesizeOne, { firstAlone });
   return verify ? Promise.all(hearings) : spokenRefs;
 }
 

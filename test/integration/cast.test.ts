@@ -13,8 +13,9 @@ import { describeFailure } from '../../src/client/print-result.ts';
 import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
-import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
+import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { startFakeReplicate } from '../../testkit/fake-replicate/fake-replicate-server.ts';
+import { inProcessWorker } from '../helpers/documents.ts';
 import { chunkInputs } from '../helpers/history.ts';
 import { runToEnd } from '../helpers/processes.ts';
 import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
@@ -23,7 +24,6 @@ let temporal: TestTemporal;
 let audioWorker: AudioWorker;
 let running: Promise<void>;
 let engine: SimulatedEngine;
-let outputDir: string;
 let blobDir: string;
 const taskQueue = uniqueTaskQueue('cast');
 
@@ -69,19 +69,9 @@ const story = (extra: Partial<AudioDocumentInput> = {}): AudioDocumentInput => (
 
 beforeAll(async () => {
   temporal = await startTestTemporal();
-  outputDir = join(temporal.dir, 'output');
-  blobDir = join(temporal.dir, 'blobs');
+  blobDir = join(temporal.dir, taskQueue, '.chunks'); // inProcessWorker's store
   engine = new SimulatedEngine();
-  audioWorker = await createAudioWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    taskQueue,
-    outputDir,
-    blobLocation: blobDir,
-    maxConcurrentActivities: 20,
-    espeakThreads: 1,
-    engines: { simulated: engine },
-  });
+  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, { engines: { simulated: engine } });
   running = audioWorker.run();
 });
 

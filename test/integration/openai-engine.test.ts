@@ -11,8 +11,9 @@ import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import { openAiConfig } from '../../src/engines/openai/openai-config.ts';
 import { OpenAiEngine } from '../../src/engines/openai/openai-engine.ts';
-import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
+import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { type FakeOpenAiSpeech, type SpeechFault, startFakeOpenAiSpeech } from '../../testkit/fake-openai-speech.ts';
+import { inProcessWorker } from '../helpers/documents.ts';
 import { chunkInputs } from '../helpers/history.ts';
 import { startTestTemporal, type TestTemporal, uniqueTaskQueue } from '../helpers/temporal.ts';
 
@@ -28,14 +29,7 @@ beforeAll(async () => {
   temporal = await startTestTemporal();
   fake = await startFakeOpenAiSpeech({ key: KEY, fault: (text, attempt) => faults(text, attempt) });
   const config = openAiConfig({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: KEY, OPENAI_TTS_MODEL: 'tts-1-hd' })!;
-  audioWorker = await createAudioWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    taskQueue,
-    outputDir: join(temporal.dir, 'output'),
-    blobLocation: join(temporal.dir, 'blobs'),
-    maxConcurrentActivities: 10,
-    espeakThreads: 1,
+  audioWorker = await inProcessWorker(temporal.workerConnection, temporal.dir, taskQueue, {
     openai: config,
     engines: { openai: new OpenAiEngine(config) },
   });
@@ -51,7 +45,7 @@ afterAll(async () => {
 });
 
 async function speak(input: AudioDocumentInput) {
-  await rm(join(temporal.dir, 'blobs'), { recursive: true, force: true });
+  await rm(join(temporal.dir, taskQueue, '.chunks'), { recursive: true, force: true }); // inProcessWorker's store
   const workflowId = uniqueTaskQueue('openai-doc');
   const handle = await temporal.client.workflow.start('audioDocument', {
     args: [input],

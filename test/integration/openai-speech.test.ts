@@ -47,10 +47,17 @@ afterAll(async () => {
 });
 
 describe('POST /v1/audio/speech with the official client', () => {
-  it('lists the models: our engines, and OpenAI model names', async () => {
+  it('lists the models: the engines a worker offers, and OpenAI model names', async () => {
     const ids = [];
     for await (const model of openai.models.list()) ids.push(model.id);
-    expect(ids).toEqual(expect.arrayContaining(['kokoro', 'espeak', 'simulated', 'replicate', 'tts-1', 'tts-1-hd', 'gpt-4o-mini-tts']));
+    expect(ids).toEqual(expect.arrayContaining(['kokoro', 'espeak', 'simulated', 'tts-1', 'tts-1-hd', 'gpt-4o-mini-tts']));
+    // No worker here has a Replicate token or an OpenAI-compatible server: neither is offered, nor waited for.
+    expect(ids).not.toContain('replicate');
+    expect(ids).not.toContain('openai');
+    const refused = await openai.audio.speech.create({ model: 'replicate', input: 'Hi.', voice: 'alloy' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(BadRequestError);
+    expect((refused as BadRequestError).code).toBe('model_not_found');
+    expect((refused as BadRequestError).message).toContain('REPLICATE_API_TOKEN');
   });
 
   it('gives a playable MP3 for a short input with voice alloy, as a durable document', async () => {
@@ -86,6 +93,18 @@ describe('POST /v1/audio/speech with the official client', () => {
     }
     const audio = decodeWav(Buffer.concat(chunks));
     expect(audio.samples.length / audio.sampleRate).toBeGreaterThan(25); // 13 chunks of 2 to 3 s
+    // The short first chunk was spoken alone: no other chunk was scheduled before it was done.
+    const handle = environment.temporal.client.workflow.getHandle(response.headers.get('x-document-id')!);
+    await handle.result();
+    const events = (await handle.fetchHistory()).events!;
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk');
+    expect(scheduled.length).toBeGreaterThan(2);
+    const firstDone = events.find(
+      (e) =>
+        e.activityTaskCompletedEventAttributes &&
+        Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(scheduled[0]!.eventId),
+    );
+    expect(Number(firstDone?.eventId)).toBeLessThan(Number(scheduled[1]!.eventId));
   });
 
   it('answers in every format, each decodable', async () => {

@@ -91,4 +91,27 @@ describe('streamed encodings', () => {
       expect(Math.abs(seconds - audio.samples.length / 22_050), format).toBeLessThan(0.15);
     }
   });
+
+  it('sends the first packets of a short first chunk while the next is still being made', async () => {
+    // A source that gives 1 s of speech, then waits for the test: what comes out before then came
+    // from that second alone (ffmpeg's default probing held back several seconds of input).
+    for (const format of ['mp3', 'opus', 'aac', 'flac'] as const) {
+      let release!: () => void;
+      const nextChunk = new Promise<void>((resolve) => (release = resolve));
+      const fallback = setTimeout(release, 20_000); // so that a regression fails instead of hanging
+      async function* source() {
+        yield audio.samples.subarray(0, 22_050);
+        await nextChunk;
+      }
+      let before = 0;
+      let released = false;
+      void nextChunk.then(() => (released = true));
+      for await (const bytes of encodeStream(source(), { sampleRate: 22_050, channels: 1 }, format)) {
+        if (!released) before += (bytes as Buffer).length;
+        release();
+      }
+      clearTimeout(fallback);
+      expect(before, format).toBeGreaterThan(0);
+    }
+  });
 });

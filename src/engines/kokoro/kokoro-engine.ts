@@ -71,10 +71,21 @@ export interface KokoroAudio extends SynthesizedAudio {
  */
 export const defaultKokoroSessions = () => Math.max(1, Math.min(2, availableParallelism(), Math.floor(totalmem() / (6 * 2 ** 30))));
 
+/**
+ * Kokoro for a server that answers short requests: one session with every core, so a sentence spoken
+ * alone uses them all (its first 40 characters in about 1.1 s instead of 1.5 s on 2 cores), and half
+ * the memory. Two sessions of every core would share the cores when both are busy, which cost long
+ * inputs 28% of their speed (docs/benchmarks.md).
+ */
+export const latencyFirstKokoro = (): Required<Pick<KokoroEngineOptions, 'threads' | 'intraOpThreads'>> => ({
+  threads: 1,
+  intraOpThreads: availableParallelism(),
+});
+
 export interface KokoroEngineOptions {
   /** Sessions, one per worker thread (KOKORO_THREADS); default defaultKokoroSessions(). */
   threads?: number;
-  /** ONNX Runtime threads per session. Default: the cores shared out among the sessions. */
+  /** ONNX Runtime threads per session (KOKORO_SESSION_THREADS). Default: the cores shared out among the sessions. */
   intraOpThreads?: number;
   /** A model dir the user already has (KOKORO_MODEL_DIR); else the cache's, fetched on first use. */
   modelDir?: string;
@@ -101,7 +112,12 @@ export class KokoroEngine implements TtsEngine {
   private modelDir?: string;
   private readonly pool = new ThreadPool<Job, KokoroAudio, unknown, { samples: Int16Array; words: WordTiming[] }>({
     createWorker: () => {
-      const data: ThreadData = { modelDir: this.modelDir!, modelFile: this.modelFile, intraOpThreads: this.intraOpThreads };
+      const data: ThreadData = {
+        modelDir: this.modelDir!,
+        modelFile: this.modelFile,
+        intraOpThreads: this.intraOpThreads,
+        allowSpinning: this.threadCount * this.intraOpThreads <= availableParallelism(),
+      };
       return new Worker(THREAD_URL, { workerData: data });
     },
     message: ({ request, voice, text, ipa }, id, abortFlag): ThreadRequest => ({

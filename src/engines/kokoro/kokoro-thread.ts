@@ -19,6 +19,8 @@ export interface ThreadData {
   modelDir: string;
   modelFile: string;
   intraOpThreads: number;
+  /** Sessions that share the cores must not spin waiting for work: they would take them from each other. */
+  allowSpinning: boolean;
 }
 export interface ThreadRequest {
   id: number;
@@ -34,7 +36,7 @@ export interface ThreadRequest {
 const DURATIONS = '/encoder/Cast_output_0';
 
 const port = parentPort!;
-const { modelDir, modelFile, intraOpThreads } = workerData as ThreadData;
+const { modelDir, modelFile, intraOpThreads, allowSpinning } = workerData as ThreadData;
 
 try {
   const [ipaWords, vocabFile, model] = await Promise.all([
@@ -47,6 +49,7 @@ try {
     intraOpNumThreads: intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } },
   });
   // Keyed by the engine's spelling: a voice's name, or a blend's canonical recipe (mixed once).
   const voices = new Map<string, Float32Array>();

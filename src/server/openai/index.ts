@@ -48,6 +48,17 @@ const SpeechBody = Type.Object({
   instructions: Type.Optional(Type.String({ description: 'Accepted and ignored: no engine of ours takes directions' })),
 });
 
+/** The engines some worker offers now, then OpenAI's model names (the default engine). */
+async function offeredModels(documents: Documents): Promise<string[]> {
+  const offered = await Promise.all(ENGINES.map(async (engine) => ((await documents.offers(engine)) ? [engine] : [])));
+  return [...offered.flat(), ...OPENAI_MODELS];
+}
+
+function notOffered(engine: EngineName): string {
+  const key = engine === 'replicate' ? 'REPLICATE_API_TOKEN' : 'OPENAI_BASE_URL or OPENAI_API_KEY';
+  return `model "${engine}" is not offered here: no worker has it (a worker speaks with it once ${key} is set).`;
+}
+
 /** The routes, under /v1, in a scope of their own (OpenAI's errors and key check). */
 export async function openAiRoutes(app: FastifyInstance, { documents, blobStore, apiToken }: OpenAiDeps): Promise<void> {
   registerOpenAiErrors(app);
@@ -71,6 +82,8 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
     async (request, reply) => {
       const { input, format } = speechDocument(request.body);
       resolveDocumentInput(input); // a bad voice name or speed: a 400 naming the parameter, nothing started
+      // A remote engine no worker has a key for would leave the request waiting for ever.
+      if (!(await documents.offers(input.engine!))) throw new OpenAiProblem(400, notOffered(input.engine!), 'model', 'model_not_found');
       const problem = await castVoicesProblem(input);
       if (problem) throw new OpenAiProblem(400, problem.message, problem.field === 'text' ? 'input' : 'voice');
       const { id } = await documents.start(input, titleFromText(input.text!), fingerprintOf(input));
@@ -96,14 +109,14 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
     { schema: { summary: 'Models (OpenAI-compatible): our engines, and OpenAI model names that mean the default engine', security: [] } },
     async () => ({
       object: 'list',
-      data: [...ENGINES, ...OPENAI_MODELS].map((id) => ({ id, object: 'model', created: 0, owned_by: 'durable-tts' })),
+      data: (await offeredModels(documents)).map((id) => ({ id, object: 'model', created: 0, owned_by: 'durable-tts' })),
     }),
   );
 
   app.get(
     '/audio/models',
     { schema: { summary: 'Speech models, as Open WebUI asks for them: `{ models: [{ id, name }] }`' } },
-    async () => ({ models: [...ENGINES, ...OPENAI_MODELS].map((id) => ({ id, name: id })) }),
+    async () => ({ models: (await offeredModels(documents)).map((id) => ({ id, name: id })) }),
   );
 
   app.get(

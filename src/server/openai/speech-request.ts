@@ -11,8 +11,8 @@ import { STREAM_FORMATS, type StreamFormat } from '../../formats/stream-encoder.
 import { OpenAiProblem } from './openai-errors.ts';
 import { KOKORO_ALIASES, type OpenAiVoice, voiceFor } from './voice-aliases.ts';
 
-/** The first chunk of a speech request: about 2 s of speech, which Kokoro makes in about 1 s on two cores. */
-export const SPEECH_FIRST_CHUNK_CHARS = 40;
+/** The first chunk of a speech request: a few words, which Kokoro says in about a second on two cores. */
+export const SPEECH_FIRST_CHUNK_CHARS = 30;
 
 /** What OpenAI accepts for `speed`. */
 const OPENAI_SPEED = { min: 0.25, max: 4 };
