@@ -18,6 +18,11 @@ export interface SpeechTiming {
   firstByteSec: number;
   /** To the body's end. */
   totalSec: number;
+  /**
+   * The longest a listener who started at the first byte would wait in the middle: how far a read
+   * came after the audio received before it had played out (MP3 at a constant 64 kb/s: 8,000 bytes a second).
+   */
+  longestStallSec: number;
   audioBytes: number;
 }
 
@@ -53,6 +58,9 @@ export async function openAiSpeech(temporal: LocalTemporal): Promise<SpeechTimin
   });
 }
 
+/** The stream's MP3 is 64 kb/s (src/formats/stream-encoder.ts). */
+const MP3_BYTES_PER_SECOND = 64_000 / 8;
+
 async function timeRequest(base: string, input: string): Promise<Omit<SpeechTiming, 'what' | 'characters'>> {
   const started = performance.now();
   const response = await fetch(`${base}/v1/audio/speech`, {
@@ -63,18 +71,22 @@ async function timeRequest(base: string, input: string): Promise<Omit<SpeechTimi
   if (!response.ok) throw new Error(`POST /v1/audio/speech answered ${response.status}: ${await response.text()}`);
   let firstByteSec: number | undefined;
   let audioBytes = 0;
+  let longestStallSec = 0;
   for await (const chunk of response.body!) {
-    firstByteSec ??= (performance.now() - started) / 1000;
+    const at = (performance.now() - started) / 1000;
+    firstByteSec ??= at;
+    longestStallSec = Math.max(longestStallSec, at - (firstByteSec + audioBytes / MP3_BYTES_PER_SECOND));
     audioBytes += chunk.length;
   }
-  return { firstByteSec: firstByteSec ?? Number.NaN, totalSec: (performance.now() - started) / 1000, audioBytes };
+  return { firstByteSec: firstByteSec ?? Number.NaN, totalSec: (performance.now() - started) / 1000, audioBytes, longestStallSec };
 }
 
 export function openAiSpeechRows(timings: SpeechTiming[]): string[] {
   return timings.map(
     (t) =>
       `| OpenAI speech API, Kokoro, MP3 (${t.what}; ${t.characters} characters) | first byte ${t.firstByteSec.toFixed(2)} s, ` +
-      `whole answer ${t.totalSec.toFixed(2)} s (${(t.audioBytes / 1024).toFixed(0)} KiB) | target: first byte within 1.5 s warm |`,
+      `whole answer ${t.totalSec.toFixed(2)} s (${(t.audioBytes / 1024).toFixed(0)} KiB), longest stall ${t.longestStallSec.toFixed(2)} s ` +
+      '| target: first byte within 1.5 s warm, no stall |',
   );
 }
 

@@ -45,7 +45,7 @@ export interface ResolvedDocumentInput {
   concurrency: number;
   schedule: Schedule;
   maxChunkChars: number;
-  /** A shorter first chunk (its audio is ready sooner); absent: as long as any. */
+  /** A shorter first chunk (its audio is ready sooner), the next ones growing to maxChunkChars; absent: as long as any. */
   firstChunkChars?: number;
   /** Absent: host names. */
   links?: LinkReading;

@@ -4,6 +4,9 @@
 import { type OpenAiConfig, openAiConfig } from './openai/openai-config.ts';
 import { type ReplicateConfig, replicateConfig } from './replicate/replicate-config.ts';
 
+/** The settings that enable each remote engine on a worker, as a person sets them. */
+export const REMOTE_ENGINE_SETTINGS = { replicate: 'REPLICATE_API_TOKEN', openai: 'OPENAI_BASE_URL or OPENAI_API_KEY' } as const;
+
 export function remoteEngineConfigs(env = process.env): { replicate?: ReplicateConfig; openai?: OpenAiConfig } {
   const replicate = replicateConfig(env);
   const openai = openAiConfig(env);

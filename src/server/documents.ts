@@ -38,16 +38,21 @@ export class Documents {
   /**
    * Whether some worker speaks with `engine` now. Every worker has the local engines; a remote one
    * only where its key is set, and such a worker polls the engine's own queue (its pollers are seen
-   * there for a few minutes after they stop).
+   * there for a few minutes after they stop). A server that cannot tell says yes: the request then
+   * waits for a worker, as it would have without the check.
    */
   async offers(engine: EngineName): Promise<boolean> {
     if (!(REMOTE_ENGINES as readonly EngineName[]).includes(engine)) return true;
-    const { pollers } = await this.client.workflowService.describeTaskQueue({
-      namespace: this.client.options.namespace,
-      taskQueue: { name: ttsTaskQueue(this.taskQueue, engine) },
-      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-    });
-    return (pollers?.length ?? 0) > 0;
+    try {
+      const { pollers } = await this.client.workflowService.describeTaskQueue({
+        namespace: this.client.options.namespace,
+        taskQueue: { name: ttsTaskQueue(this.taskQueue, engine) },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      });
+      return (pollers?.length ?? 0) > 0;
+    } catch {
+      return true;
+    }
   }
 
   /**

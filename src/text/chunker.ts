@@ -60,7 +60,7 @@ export function chunkText(text: string, options: ChunkOptions = {}): TextChunk[]
   }
   if (options.speakable) {
     const chunks = chunkSpeakable(text, max, options.links ?? 'host', options.markPart);
-    return options.firstChunkChars ? withShortFirst(chunks, Math.max(MIN_MAX_CHUNK_CHARS, options.firstChunkChars)) : chunks;
+    return options.firstChunkChars ? withShortStart(chunks, Math.max(MIN_MAX_CHUNK_CHARS, options.firstChunkChars), max) : chunks;
   }
   const chunks: TextChunk[] = [];
   for (const block of splitBlocks(text)) {
@@ -263,24 +263,37 @@ function breakInsideSentence(chunk: string): BreakAfter {
 }
 
 /**
- * The first chunk cut to at most `limit` characters at the coarsest boundary that fits (a sentence,
- * a clause, a word); the rest of it becomes the second chunk, with the first chunk's break.
+ * A short start for a listener who waits: the first chunk at most `limit` characters, the next at
+ * most twice that, and so on up to `max`. An engine about twice as fast as speech then has each
+ * chunk ready before the ones before it have been heard, where a full-size second chunk would leave
+ * a gap after the first few words.
  */
-function withShortFirst(chunks: TextChunk[], limit: number): TextChunk[] {
-  const [first, ...rest] = chunks;
-  if (!first || first.text.length <= limit) return chunks;
+function withShortStart(chunks: TextChunk[], limit: number, max: number): TextChunk[] {
+  let cut = chunks;
+  for (let at = 0, size = limit; size < max && at < cut.length; at++, size *= 2) cut = cutChunk(cut, at, size);
+  return cut === chunks ? chunks : cut.map((chunk, index) => ({ ...chunk, index }));
+}
+
+/**
+ * Chunk `at` cut to at most `limit` characters at the coarsest boundary that fits (a sentence, a
+ * clause, a word); the rest of it becomes the next chunk, with the chunk's break and the marks after it.
+ */
+function cutChunk(chunks: TextChunk[], at: number, limit: number): TextChunk[] {
+  const chunk = chunks[at]!;
+  if (chunk.text.length <= limit) return chunks;
   const head = packPieces(
-    splitToFit(first.text, limit, 0, splitters).map((text) => ({ text, sentenceEnd: false })),
+    splitToFit(chunk.text, limit, 0, splitters).map((text) => ({ text, sentenceEnd: false })),
     limit,
   )[0]!.text;
-  const tail = first.text.slice(first.text.indexOf(head) + head.length).trim();
+  const tail = chunk.text.slice(chunk.text.indexOf(head) + head.length).trim();
   if (tail === '') return chunks;
-  const { marksAfter, ...kept } = first;
-  const cut: TextChunk[] = [
+  const { marksAfter, ...kept } = chunk;
+  return [
+    ...chunks.slice(0, at),
     { ...kept, text: head, breakAfter: innerBreak(head) },
-    { index: 1, text: tail, breakAfter: first.breakAfter, ...(marksAfter ? { marksAfter } : {}) },
+    { index: at + 1, text: tail, breakAfter: chunk.breakAfter, ...(marksAfter ? { marksAfter } : {}) },
+    ...chunks.slice(at + 1),
   ];
-  return [...cut, ...rest.map((chunk, i) => ({ ...chunk, index: i + 2 }))];
 }
 
 /** The first word longer than `max` characters (a pasted blob, not language): its offset, and the length of its run without spaces. */

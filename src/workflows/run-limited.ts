@@ -31,7 +31,7 @@ export async function runWindow<T>(
       }
     }
   };
-  if (firstAlone) await Promise.race([lane(1), firstFailure]);
+  if (firstAlone) await Promise.race([lane(Math.min(1, count)), firstFailure]);
   await Promise.race([Promise.all(Array.from({ length: Math.min(limit, count) }, () => lane())), firstFailure]);
   return results;
 }

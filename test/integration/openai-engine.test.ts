@@ -11,6 +11,7 @@ import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import { openAiConfig } from '../../src/engines/openai/openai-config.ts';
 import { OpenAiEngine } from '../../src/engines/openai/openai-engine.ts';
+import { Documents } from '../../src/server/documents.ts';
 import type { AudioWorker } from '../../src/temporal/audio-worker.ts';
 import { type FakeOpenAiSpeech, type SpeechFault, startFakeOpenAiSpeech } from '../../testkit/fake-openai-speech.ts';
 import { inProcessWorker } from '../helpers/documents.ts';
@@ -86,6 +87,13 @@ describe('the openai engine', () => {
     expect(history).not.toContain(KEY);
     expect(history).toContain(`${taskQueue}-openai`);
     expect(JSON.stringify(done)).not.toContain(KEY);
+  });
+
+  it('is offered where a worker polls its queue (the speech API lists it), and Replicate is not', async () => {
+    const documents = new Documents(temporal.client, taskQueue);
+    expect(await documents.offers('openai')).toBe(true);
+    expect(await documents.offers('replicate')).toBe(false);
+    expect(await documents.offers('kokoro')).toBe(true); // every worker has the local engines
   });
 
   it("fails the document at once on a 4xx, in the server's own words, without retrying", async () => {

@@ -379,4 +379,17 @@ describe('a short first chunk', () => {
     ).toEqual(['The kettle whistled while the rain kept', 'falling on the old tin roof.']);
     expect(chunkText('Short one.', { speakable: true, firstChunkChars: 40 })).toEqual(chunkText('Short one.', { speakable: true }));
   });
+
+  it('lets the next chunks grow, each at most twice the one before, up to the longest, every word once in order', () => {
+    const text = Array.from({ length: 30 }, (_, i) => `Sentence ${i} tells of the harbour at dusk, where the boats came in.`).join(' ');
+    const chunks = chunkText(text, { speakable: true, firstChunkChars: 30, maxChunkChars: 300 });
+    const limits = [30, 60, 120, 240];
+    chunks.forEach((chunk, i) => {
+      expect(chunk.index).toBe(i);
+      expect(chunk.text.length, chunk.text).toBeLessThanOrEqual(limits[i] ?? 300);
+    });
+    expect(chunks[3]!.text.length).toBeGreaterThan(120); // it did grow
+    expect(chunks.map((c) => c.text).join(' ')).toBe(text);
+    expect(chunks.at(-1)!.breakAfter).toBe('end');
+  });
 });

@@ -57,6 +57,12 @@ describe('runWindow', () => {
     expect(mostInFlight()).toBe(3);
   });
 
+  it('with firstAlone and nothing to do, starts nothing', async () => {
+    const { events, task } = controlledTasks();
+    expect(await runWindow(0, 3, task, { firstAlone: true })).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
   it('with firstAlone, a failing task 0 fails the run and starts no other task', async () => {
     const { events, finishers, task, settle } = controlledTasks();
     const results = runWindow(4, 3, task, { firstAlone: true });

@@ -73,9 +73,9 @@ export const defaultKokoroSessions = () => Math.max(1, Math.min(2, availablePara
 
 /**
  * Kokoro for a server that answers short requests: one session with every core, so a sentence spoken
- * alone uses them all (its first 40 characters in about 1.1 s instead of 1.5 s on 2 cores), and half
- * the memory. Two sessions of every core would share the cores when both are busy, which cost long
- * inputs 28% of their speed (docs/benchmarks.md).
+ * alone uses them all (its first words in about 1.1 s instead of 1.5 s on 2 cores), with half the
+ * memory of two. Two sessions of every core answered no sooner, and a long input took as long with
+ * each layout (docs/benchmarks.md).
  */
 export const latencyFirstKokoro = (): Required<Pick<KokoroEngineOptions, 'threads' | 'intraOpThreads'>> => ({
   threads: 1,

@@ -10,6 +10,7 @@ import { Type } from 'typebox';
 import { clientDefaults } from '../../config/settings.ts';
 import { ENGINES, type EngineName, resolveDocumentInput } from '../../document/input.ts';
 import { titleFromText } from '../../document/title.ts';
+import { REMOTE_ENGINE_SETTINGS } from '../../engines/remote-engines.ts';
 import { castVoicesProblem } from '../../engines/voices/cast-voices.ts';
 import { engineVoices, replicateSpeaksKokoro } from '../../engines/voices/index.ts';
 import { encodeStream, PCM_STREAM_FORMAT, STREAM_FORMATS, STREAM_MEDIA_TYPES } from '../../formats/stream-encoder.ts';
@@ -54,9 +55,9 @@ async function offeredModels(documents: Documents): Promise<string[]> {
   return [...offered.flat(), ...OPENAI_MODELS];
 }
 
-function notOffered(engine: EngineName): string {
-  const key = engine === 'replicate' ? 'REPLICATE_API_TOKEN' : 'OPENAI_BASE_URL or OPENAI_API_KEY';
-  return `model "${engine}" is not offered here: no worker has it (a worker speaks with it once ${key} is set).`;
+function notOffered(engine: keyof typeof REMOTE_ENGINE_SETTINGS): string {
+  const setting = REMOTE_ENGINE_SETTINGS[engine];
+  return `model "${engine}" is not offered here: no worker has it (a worker speaks with it once ${setting} is set).`;
 }
 
 /** The routes, under /v1, in a scope of their own (OpenAI's errors and key check). */
@@ -83,7 +84,9 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
       const { input, format } = speechDocument(request.body);
       resolveDocumentInput(input); // a bad voice name or speed: a 400 naming the parameter, nothing started
       // A remote engine no worker has a key for would leave the request waiting for ever.
-      if (!(await documents.offers(input.engine!))) throw new OpenAiProblem(400, notOffered(input.engine!), 'model', 'model_not_found');
+      if (!(await documents.offers(input.engine!))) {
+        throw new OpenAiProblem(400, notOffered(input.engine as keyof typeof REMOTE_ENGINE_SETTINGS), 'model', 'model_not_found');
+      }
       const problem = await castVoicesProblem(input);
       if (problem) throw new OpenAiProblem(400, problem.message, problem.field === 'text' ? 'input' : 'voice');
       const { id } = await documents.start(input, titleFromText(input.text!), fingerprintOf(input));
