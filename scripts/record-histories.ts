@@ -77,7 +77,7 @@ const cases: Array<{ name: string; input: CaseInput; cancelAfterChunks?: number 
       maxPartChunks: 4,
     },
   },
-  // A speech request's document: a short first chunk, spoken before the window opens.
+  // A speech request's document: a short first chunk, and the chunks after it growing.
   {
     name: 'short-first-chunk',
     input: {

@@ -130,6 +130,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
       ...(input.lexicon ? { pronunciations: pronouncedSpans(input.text, input.lexicon) } : {}),
       ...(input.voice === undefined ? {} : { voice: input.voice }),
       ...(input.speed === undefined ? {} : { speed: input.speed }),
+      order: input.index,
       options: input.engineOptions,
       signal: context.cancellationSignal,
       resumeFrom: details,

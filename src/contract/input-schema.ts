@@ -382,8 +382,8 @@ export const AudioDocumentInputSchema = Type.Object(
         minimum: FIRST_CHUNK_CHARS_MIN,
         maximum: MAX_CHUNK_CHARS_RANGE[1],
         description:
-          'Longest first chunk, cut at its first clause or word that fits, and spoken before any other chunk ' +
-          'starts (in a window, in one run); each next chunk at most twice the one before, up to maxChunkChars. The first audio is ready ' +
+          'Longest first chunk, cut at its first clause or word that fits; each next chunk at most twice the ' +
+          'one before, up to maxChunkChars. The first audio is ready ' +
           'sooner and the next before it is heard (the OpenAI-compatible speech route sets it). Absent: as long as any other.',
       }),
     ),

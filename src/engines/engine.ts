@@ -22,6 +22,12 @@ export interface SynthesisRequest {
   voice?: string;
   /** Speaking rate, 1 (the default) being the engine's own. */
   speed?: number;
+  /**
+   * The chunk's place in its document: a local engine serves its waiting chunks lowest first, so the
+   * next chunk a listener needs is not stuck behind a later one (and a new document's first chunk
+   * goes before a long one's hundredth).
+   */
+  order?: number;
   options: EngineOptions;
   /** Aborted when the activity is cancelled; engines stop work as soon as they can. */
   signal: AbortSignal;

@@ -147,7 +147,10 @@ export class ThreadPool<TJob extends PoolJob, TResult, TReady = unknown, TDone =
       signal.throwIfAborted();
       // A job still waiting for a thread is simply dropped when cancelled.
       signal.addEventListener('abort', () => this.dropQueued(queued), { once: true });
-      this.queue.push(queued);
+      // Lowest order first (its place in its document); equal orders in the order they came.
+      const order = (waiting: Job<TJob, TResult>) => waiting.job.request.order ?? Number.POSITIVE_INFINITY;
+      const before = this.queue.findIndex((waiting) => order(waiting) > order(queued));
+      this.queue.splice(before < 0 ? this.queue.length : before, 0, queued);
       this.dispatch();
     });
   }

@@ -82,7 +82,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 
   const spoken =
     plan.parts.length <= 1
-      ? await speakInOneRun(plan, synthesisSettings(input, pin), tracker, { firstAlone: !!input.firstChunkChars })
+      ? await speakInOneRun(plan, synthesisSettings(input, pin), tracker)
       : await speakInParts(plan, synthesisSettings(input, pin), tracker);
   const synthesizedAt = Date.now();
 
@@ -110,32 +110,18 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 
 // --- Helpers ---
 
-/**
- * A document short enough for one history: every chunk from this workflow, its refs kept here (heard
- * live). With a short first chunk (a listener waits on it), that chunk is spoken before any other.
- */
-async function speakInOneRun(
-  plan: PreparedText,
-  settings: SynthesisSettings,
-  tracker: DocumentProgressTracker,
-  { firstAlone }: { firstAlone: boolean },
-) {
+/** A document short enough for one history: every chunk from this workflow, its refs kept here (heard live). */
+async function speakInOneRun(plan: PreparedText, settings: SynthesisSettings, tracker: DocumentProgressTracker) {
   const { texts, voices } = await readPlanChunks(
     { readChunks, readCastChunks },
     { plan: plan.plan, from: 0, to: plan.chunks },
     !!plan.cast,
   );
-  const chunks = await synthesizeChunks(
-    { texts, ...(voices ? { voices } : {}) },
-    0,
-    settings,
-    {
-      started: () => tracker.chunkStarted(),
-      finished: (index, ref) => tracker.chunkFinished(index, ref, texts[index]!.length, Date.now()),
-      ended: () => tracker.chunkEnded(),
-    },
-    { firstAlone },
-  );
+  const chunks = await synthesizeChunks({ texts, ...(voices ? { voices } : {}) }, 0, settings, {
+    started: () => tracker.chunkStarted(),
+    finished: (index, ref) => tracker.chunkFinished(index, ref, texts[index]!.length, Date.now()),
+    ended: () => tracker.chunkEnded(),
+  });
   return { chunks };
 }
 

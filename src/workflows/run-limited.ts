@@ -6,22 +6,15 @@
  * task when its own ends, so the limit cannot be overshot; no condition is checked per task, which
  * halves the promises a task makes in the sandbox (each one is stack-traced). Stops starting new
  * tasks after the first failure and rethrows it at once, without waiting for the tasks in flight.
- * `firstAlone`: task 0 runs by itself before the window opens (a listener waits on it, and an engine
- * with nothing else to do gives it every core).
  */
-export async function runWindow<T>(
-  count: number,
-  limit: number,
-  task: (index: number) => Promise<T>,
-  { firstAlone = false } = {},
-): Promise<T[]> {
+export async function runWindow<T>(count: number, limit: number, task: (index: number) => Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
   let next = 0;
   let failure: { error: unknown } | undefined;
   let failed!: (error: unknown) => void;
   const firstFailure = new Promise<never>((_, reject) => (failed = reject));
-  const lane = async (until = count) => {
-    while (next < until && !failure) {
+  const lane = async () => {
+    while (next < count && !failure) {
       const index = next++;
       try {
         results[index] = await task(index);
@@ -31,8 +24,7 @@ export async function runWindow<T>(
       }
     }
   };
-  if (firstAlone) await Promise.race([lane(Math.min(1, count)), firstFailure]);
-  await Promise.race([Promise.all(Array.from({ length: Math.min(limit, count) }, () => lane())), firstFailure]);
+  await Promise.race([Promise.all(Array.from({ length: Math.min(limit, count) }, lane)), firstFailure]);
   return results;
 }
 

@@ -96,7 +96,6 @@ export async function synthesizeChunks(
   firstIndex: number,
   settings: SynthesisSettings,
   hooks: SynthesisHooks,
-  { firstAlone = false } = {},
 ): Promise<ChunkRef[]> {
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
   const { hearChunk } = hearingActivities;
@@ -151,10 +150,8 @@ export async function synthesizeChunks(
     );
   };
   const hearings: Array<Promise<ChunkRef>> = [];
-  const spokenRefs =
-    settings.mode === 'parallel' && settings.schedule === 'batch'
-      ? await runBatches(texts.length, settings.concurrency, synthesizeOne)
-      : await runWindow(texts.length, settings.concurrency, synthesizeOne, { firstAlone });
+  const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : runWindow;
+  const spokenRefs = await run(texts.length, settings.concurrency, synthesizeOne);
   return verify ? Promise.all(hearings) : spokenRefs;
 }
 

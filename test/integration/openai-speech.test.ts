@@ -93,18 +93,6 @@ describe('POST /v1/audio/speech with the official client', () => {
     }
     const audio = decodeWav(Buffer.concat(chunks));
     expect(audio.samples.length / audio.sampleRate).toBeGreaterThan(25); // 13 chunks of 2 to 3 s
-    // The short first chunk was spoken alone: no other chunk was scheduled before it was done.
-    const handle = environment.temporal.client.workflow.getHandle(response.headers.get('x-document-id')!);
-    await handle.result();
-    const events = (await handle.fetchHistory()).events!;
-    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk');
-    expect(scheduled.length).toBeGreaterThan(2);
-    const firstDone = events.find(
-      (e) =>
-        e.activityTaskCompletedEventAttributes &&
-        Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(scheduled[0]!.eventId),
-    );
-    expect(Number(firstDone?.eventId)).toBeLessThan(Number(scheduled[1]!.eventId));
   });
 
   it('answers in every format, each decodable', async () => {

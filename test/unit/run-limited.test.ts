@@ -44,35 +44,6 @@ describe('runWindow', () => {
     expect(mostInFlight()).toBe(3);
   });
 
-  it('with firstAlone, starts nothing beside task 0 until it ends, then opens the window', async () => {
-    const { events, finishers, task, settle, mostInFlight } = controlledTasks();
-    const results = runWindow(4, 3, task, { firstAlone: true });
-    await settle();
-    expect(events).toEqual(['start 0']);
-    finishers.get(0)!.resolve(0);
-    await settle();
-    expect(events).toEqual(['start 0', 'end 0', 'start 1', 'start 2', 'start 3']);
-    for (const index of [1, 2, 3]) finishers.get(index)!.resolve(index);
-    expect(await results).toEqual([0, 1, 2, 3]);
-    expect(mostInFlight()).toBe(3);
-  });
-
-  it('with firstAlone and nothing to do, starts nothing', async () => {
-    const { events, task } = controlledTasks();
-    expect(await runWindow(0, 3, task, { firstAlone: true })).toEqual([]);
-    expect(events).toEqual([]);
-  });
-
-  it('with firstAlone, a failing task 0 fails the run and starts no other task', async () => {
-    const { events, finishers, task, settle } = controlledTasks();
-    const results = runWindow(4, 3, task, { firstAlone: true });
-    await settle();
-    finishers.get(0)!.reject(new Error('engine refused'));
-    await expect(results).rejects.toThrow('engine refused');
-    await settle();
-    expect(events).toEqual(['start 0', 'fail 0']);
-  });
-
   it('stops starting tasks after a failure and rethrows it without waiting for the tasks in flight', async () => {
     const { events, finishers, task, settle } = controlledTasks();
     const results = runWindow(5, 2, task);
