@@ -5,14 +5,15 @@
 // audio are in src/stitch/output-files.ts.
 
 import { mkdir } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
-import { Context } from '@temporalio/activity';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { LoudnessFigures } from '../contract/reports.ts';
 import type { Artifact, VoiceShare } from '../contract/result.ts';
 import {
   ACX,
+  audioFormatOf,
   type ChunkSpeech,
   chapterList,
   defaultBitrateKbps,
@@ -25,6 +26,7 @@ import {
 import { recordStitch } from '../metrics/index.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
 import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist } from '../stitch/output-files.ts';
+import { writeReadAlongBook } from '../stitch/read-along-book.ts';
 import { stitchDocument } from '../stitch/stitcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { loadChunkAudio } from '../storage/chunk-audio.ts';
@@ -77,12 +79,20 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
 }
 
 /** The document's files written under `root`: the main one (the audio, or a split's playlist), all of them, and what they hold. */
-async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterMs, output, cast }: StitchInput, blobStore: BlobStore) {
-  const path = outputPath(root, output.name);
+async function stitchInto(
+  root: string,
+  chunks: ChunkRef[],
+  { plan, pausesAfterMs, output: asked, cast }: StitchInput,
+  blobStore: BlobStore,
+) {
+  const path = outputPath(root, asked.name);
   const context = Context.current();
+  // A read-along EPUB is made of one MP3 per chapter (in a folder named after it) and their sentences.
+  const readAlong = asked.format === 'epub';
+  const output = readAlong ? { ...asked, format: audioFormatOf(asked.format), split: 'chapter' as const } : asked;
   // Before the long part: a plan that is gone fails the stitch at once, not after the encode.
-  const stored = (output.captions || cast) && plan ? await loadPlan(blobStore, plan) : undefined;
-  const texts = output.captions ? stored?.chunks.map((chunk) => chunk.text) : undefined;
+  const stored = (output.captions || cast || readAlong) && plan ? await loadPlan(blobStore, plan) : undefined;
+  const texts = output.captions || readAlong ? stored?.chunks.map((chunk) => chunk.text) : undefined;
   const voiceOf = cast && stored ? (chunk: { index: number }) => stored.chunks[chunk.index]?.voice ?? cast.narrator : undefined;
   const format = {
     sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
@@ -134,19 +144,38 @@ async function stitchInto(root: string, chunks: ChunkRef[], { plan, pausesAfterM
     signal: context.cancellationSignal,
   });
   const written: Artifact[] = [];
+  const speeches: ChunkSpeech[][] = [];
   for (const [i, file] of stitched.files.entries()) {
     written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-    if (output.captions) {
+    if (output.captions || readAlong) {
       const speech = await loadSpeech(blobStore, texts, files[i]!.pieces, () => context.heartbeat(), voiceOf);
-      written.push(...(await writeCaptions(root, file.file.path, file.placed, speech, format.sampleRate, file.frames)));
+      speeches.push(speech);
+      if (output.captions)
+        written.push(...(await writeCaptions(root, file.file.path, file.placed, speech, format.sampleRate, file.frames)));
     }
   }
   const chapters =
     output.split === 'chapter'
       ? chaptersOfFiles(files, stitched.files, format.sampleRate)
       : chapterList(placedChapters[0]!, format.sampleRate);
-  // Split: the playlist stands for the document (its path is the result's), then the files.
-  const main = output.split === 'chapter' ? await writePlaylist(root, path, files, stitched.files, format.sampleRate) : written[0]!;
+  // Split: the playlist stands for the document (its path is the result's), then the files; a
+  // read-along book stands for its MP3s.
+  const main = readAlong
+    ? await writeReadAlongBook(root, {
+        path,
+        documentId: activityInfo().workflowExecution?.workflowId ?? path,
+        title: output.title ?? basename(path, '.epub'),
+        ...(output.author ? { author: output.author } : {}),
+        ...(cast ? { narrator: cast.narrator } : {}),
+        files,
+        stitched: stitched.files,
+        speech: speeches,
+        breaks: stored?.chunks.map((chunk) => chunk.breakAfter) ?? [],
+        sampleRate: format.sampleRate,
+      })
+    : output.split === 'chapter'
+      ? await writePlaylist(root, path, files, stitched.files, format.sampleRate)
+      : written[0]!;
   const result = {
     bytes: main.bytes,
     sha256: main.sha256,

@@ -14,7 +14,7 @@ export function describeResult(result: AudioDocumentResult): string {
   const seconds = (result.durationSec % 60).toFixed(1);
   const t = result.timings;
   return [
-    `Audio:    ${result.path}`,
+    `${result.artifacts?.[0]?.kind === 'book' ? 'Book: ' : 'Audio:'}    ${result.path}`,
     ...(result.spokenBy ? [`Engine:   ${result.spokenBy}`] : []),
     `Duration: ${minutes} min ${seconds} s (${result.sampleRate} Hz, ${result.channels === 1 ? 'mono' : 'stereo'}, ` +
       `${(audioBytes(result) / 1e6).toFixed(1)} MB)`,
@@ -68,8 +68,10 @@ function audioBytes(result: AudioDocumentResult): number {
   return isSplit(result) ? result.artifacts!.filter((a) => a.kind === 'audio').reduce((sum, a) => sum + a.bytes, 0) : result.bytes;
 }
 
+/** Split by chapter: a playlist, or a read-along book, stands for the chapter files. */
 function isSplit(result: AudioDocumentResult): boolean {
-  return result.artifacts?.[0]?.kind === 'playlist';
+  const kind = result.artifacts?.[0]?.kind;
+  return kind === 'playlist' || kind === 'book';
 }
 
 /** Split by chapter: the audio line shows the playlist; then the folder of files, and any file that fails ACX. */

@@ -12,7 +12,7 @@ export const MODES = ['sequential', 'parallel'] as const;
 export type Mode = (typeof MODES)[number];
 export const SCHEDULES = ['window', 'batch'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
-export const FORMATS = ['wav', 'mp3', 'm4b', 'opus', 'flac'] as const;
+export const FORMATS = ['wav', 'mp3', 'm4b', 'opus', 'flac', 'epub'] as const;
 export const PRESETS = ['acx'] as const;
 export const SPLITS = ['chapter'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
@@ -140,7 +140,9 @@ const OutputSchema = Type.Object(
     format: Type.Optional(
       Type.Enum(FORMATS, {
         description:
-          'wav; mp3 (LAME, gapless header, ID3v2 chapters); m4b (AAC in MP4, chapter marks); opus; flac. ' +
+          'wav; mp3 (LAME, gapless header, ID3v2 chapters); m4b (AAC in MP4, chapter marks); opus; flac; ' +
+          'epub (a read-along EPUB 3: the text, each sentence highlighted as an MP3 per chapter reads it; the MP3s ' +
+          'are also written in a folder beside it). ' +
           "Default: from the name's extension, else wav.",
       }),
     ),

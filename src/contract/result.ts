@@ -48,7 +48,8 @@ export interface PhaseTimings {
 
 /** A file the document made: the audio, its captions, its timings. */
 export interface Artifact {
-  kind: 'audio' | 'captions' | 'timings' | 'playlist';
+  /** `book`: a read-along EPUB (its chapter MP3s follow as `audio`). */
+  kind: 'audio' | 'captions' | 'timings' | 'playlist' | 'book';
   /** Relative to the output directory. */
   name: string;
   path: string;

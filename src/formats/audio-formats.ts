@@ -30,7 +30,15 @@ export const FORMAT_FACTS: Record<OutputFormat, FormatFacts> = {
     chapters: false,
   },
   flac: { mediaType: 'audio/flac', encoder: { codec: 'flac', muxer: 'flac', kbpsPerChannel: 0 }, chapters: false },
+  // A read-along book: its audio is MP3, one file per chapter (READ_ALONG_AUDIO), packed with the text.
+  epub: { mediaType: 'application/epub+zip', chapters: false },
 };
+
+/** The audio inside a read-along EPUB: one of the two types every EPUB 3 reader must play. */
+export const READ_ALONG_AUDIO = 'mp3';
+
+/** The format of the audio files a document's format makes: its own, or an EPUB's MP3s. */
+export const audioFormatOf = (format: OutputFormat): Exclude<OutputFormat, 'epub'> => (format === 'epub' ? READ_ALONG_AUDIO : format);
 
 /** An extended M3U playlist, UTF-8 (the list of a document split into files). */
 export const PLAYLIST_MEDIA_TYPE = 'audio/x-mpegurl';

@@ -2,7 +2,7 @@
 
 export { ACX, AcxMeter } from './acx.ts';
 export { type AudioFileSpec, type AudioFileWriter, defaultBitrateKbps, openAudioFile, type WrittenFile } from './audio-file.ts';
-export { FORMAT_FACTS, mediaTypeOf, PLAYLIST_MEDIA_TYPE } from './audio-formats.ts';
+export { audioFormatOf, FORMAT_FACTS, mediaTypeOf, PLAYLIST_MEDIA_TYPE } from './audio-formats.ts';
 export { type ChunkSpeech, type SpeechTimings, srt, timeSentences, webVtt } from './captions.ts';
 export { chapterFileName, m3uPlaylist, splitAtChapters } from './chapter-files.ts';
 export { chapterList, groupChapters, placeChapters } from './chapters.ts';
