@@ -4,7 +4,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, type EngineName } from '../document/input.ts';
-import { defaultKokoroSessions } from '../engines/kokoro/kokoro-engine.ts';
 import { isKokoroVoice, kokoroModelInstalled } from '../engines/kokoro/model-files.ts';
 
 export interface TemporalSettings {
@@ -25,7 +24,7 @@ export interface WorkerSettings {
   blobLocation: string;
   maxConcurrentActivities: number;
   espeakThreads: number;
-  /** Kokoro sessions (worker threads) per worker. */
+  /** KOKORO_THREADS: Kokoro sessions (worker threads) per worker; unset, the engine's default (defaultKokoroSessions). */
   kokoroThreads?: number;
   /** KOKORO_SESSION_THREADS: ONNX threads per Kokoro session; default the cores shared out (`npm run serve`: every core). */
   kokoroSessionThreads?: number;
@@ -80,7 +79,7 @@ export function workerSettings(env = process.env): WorkerSettings {
     ...(env.AUDIO_OUTPUT_URL ? { outputUrl: env.AUDIO_OUTPUT_URL } : {}),
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
-    kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) ?? defaultKokoroSessions(),
+    ...(env.KOKORO_THREADS ? { kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) } : {}),
     ...(env.KOKORO_SESSION_THREADS ? { kokoroSessionThreads: positiveInteger('KOKORO_SESSION_THREADS', env.KOKORO_SESSION_THREADS) } : {}),
     ...(env.KOKORO_MODEL_DIR ? { kokoroModelDir: env.KOKORO_MODEL_DIR } : {}),
     shutdownGraceMs: (positiveInteger('WORKER_SHUTDOWN_GRACE_SECONDS', env.WORKER_SHUTDOWN_GRACE_SECONDS) ?? 30) * 1000,

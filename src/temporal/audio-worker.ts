@@ -175,7 +175,7 @@ function defaultEngines(options: AudioWorkerOptions): Partial<Record<EngineName,
     simulated: new SimulatedEngine(),
     // Starts nothing until its first chunk (then fetches the model if it is missing).
     kokoro: new KokoroEngine({
-      threads: options.kokoroThreads,
+      ...(options.kokoroThreads ? { threads: options.kokoroThreads } : {}),
       ...(options.kokoroSessionThreads ? { intraOpThreads: options.kokoroSessionThreads } : {}),
       modelDir: options.kokoroModelDir,
       ...(options.engineLog ? { log: options.engineLog } : {}),

@@ -197,7 +197,8 @@ async function startWorker(
       outputDir: outputDir ?? settings.outputDir,
       ...remote,
       ...(engines ? { engineLog: engines.log, warmEngines: engines.warm } : {}),
-      ...(engines?.kokoro && !process.env.KOKORO_THREADS && !process.env.KOKORO_SESSION_THREADS
+      // The caller's Kokoro layout, unless the person running it chose one.
+      ...(engines?.kokoro && settings.kokoroThreads === undefined && settings.kokoroSessionThreads === undefined
         ? { kokoroThreads: engines.kokoro.threads, kokoroSessionThreads: engines.kokoro.intraOpThreads }
         : {}),
     });
