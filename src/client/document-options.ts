@@ -27,6 +27,7 @@ import {
   SPLITS,
   type TextRef,
 } from '../document/input.ts';
+import { titleOfDocument } from '../document/title.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { storeText } from '../storage/stored-text.ts';
 import { readLexiconFile, readVoiceMapFile } from './option-files.ts';
@@ -148,10 +149,13 @@ export async function documentInput(
   const stored = text.length > MAX_TEXT_CHARS;
   const parallel = flags.sequential ? false : flags.parallel ? true : defaults.parallel;
   const concurrency = flags.concurrency ?? defaults.concurrency;
-  const tags = {
-    ...(read.title && !flags.title ? { title: oneLine(read.title) } : {}),
-    ...(read.author && !flags.author ? { author: oneLine(read.author) } : {}),
-  };
+  // One title everywhere (lists, tags, download names): the workflow is told it rather than left to guess.
+  const title = titleOfDocument(text, {
+    ...(flags.title ? { given: flags.title } : {}),
+    ...(read.title ? { metadata: read.title } : {}),
+    ...(file === STDIN ? {} : { fileName: basename(file) }),
+  });
+  const tags = { title, ...(read.author && !flags.author ? { author: oneLine(read.author) } : {}) };
   const output = { ...tags, ...outputOptions(flags, outputName).output };
   const engineOptions = { ...flags.engineOptions, ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}) };
   const lexiconFile = flags.lexicon ?? process.env.LEXICON_FILE;
@@ -201,7 +205,6 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
     ...(flags.preset ? { preset: flags.preset as 'acx' } : {}),
     ...(flags.split ? { split: flags.split as 'chapter' } : {}),
     ...(flags.bitrate !== undefined ? { bitrateKbps: flags.bitrate } : {}),
-    ...(flags.title ? { title: flags.title } : {}),
     ...(flags.author ? { author: flags.author } : {}),
     ...(flags.loudness !== undefined
       ? { loudness: flags.loudness === 'off' ? false : { targetLufs: loudnessTarget(flags.loudness) } }

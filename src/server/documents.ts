@@ -6,6 +6,7 @@ import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
   type WorkflowHandle,
   WorkflowNotFoundError,
 } from '@temporalio/client';
@@ -14,9 +15,11 @@ import type { Static } from 'typebox';
 import { olderBuildAdvice, olderBuildOf, progressWithin } from '../client/document-state.ts';
 import { describeFailure } from '../client/print-result.ts';
 import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
+import { DocumentTitle } from '../contract/search-attributes.ts';
 import type { AudioDocumentInput, EngineName } from '../document/input.ts';
-import { titleFromText } from '../document/title.ts';
+import { titleOfDocument } from '../document/title.ts';
 import { AUDIO_DOCUMENT_WORKFLOW, REMOTE_ENGINES, ttsTaskQueue } from '../workflows/definitions.ts';
+import { publicResult } from './document-files.ts';
 import { isPreviewId } from './previews.ts';
 import { HttpProblem } from './problem.ts';
 import type { DocumentDetail, DocumentSummary, Status } from './schemas.ts';
@@ -90,7 +93,7 @@ export class Documents {
     const status = statusOf(description.status.name);
     const detail: DocumentDetail = {
       id,
-      title: await this.titleOf(handle, description.memo),
+      title: await this.titleOf(handle, description),
       status,
       startedAt: description.startTime.toISOString(),
     };
@@ -101,7 +104,7 @@ export class Documents {
       if (olderBuild) detail.olderBuild = olderBuild;
     } else if (status === 'completed') {
       const result = (await handle.result()) as AudioDocumentResult;
-      detail.result = result;
+      detail.result = publicResult(result, id);
       detail.progress = finishedProgress(result, description.startTime, description.closeTime);
     } else {
       detail.error = await handle.result().then(() => status, describeFailure);
@@ -127,11 +130,13 @@ export class Documents {
     return progress ? { status, progress } : { status };
   }
 
-  /** The result of a completed document; a problem for any other state. */
-  async result(id: string): Promise<AudioDocumentResult> {
-    const { handle, status } = await this.find(id);
+  /** A completed document's result and title (for its download names); a problem for any other state. */
+  async finished(id: string): Promise<{ result: AudioDocumentResult; title: string }> {
+    const handle = this.client.workflow.getHandle(id);
+    const description = await this.describe(handle);
+    const status = statusOf(description.status.name);
     if (status !== 'completed') throw new HttpProblem(409, `document ${id} is ${status}, not completed`);
-    return (await handle.result()) as AudioDocumentResult;
+    return { result: (await handle.result()) as AudioDocumentResult, title: await this.titleOf(handle, description) };
   }
 
   /** A handle to a document that exists (404 otherwise), with its status. */
@@ -173,7 +178,7 @@ export class Documents {
         const status = statusOf(execution.status.name);
         const summary: DocumentSummary = {
           id: execution.workflowId,
-          title: await this.titleOf(handle, execution.memo),
+          title: await this.titleOf(handle, execution),
           status,
           startedAt: execution.startTime.toISOString(),
           ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
@@ -203,11 +208,17 @@ export class Documents {
     throw new HttpProblem(404, `no document with id "${handle.workflowId}"`);
   }
 
-  /** The title given at start (memo); for documents started elsewhere, the first line of their text. */
-  private async titleOf(handle: WorkflowHandle, memo: Record<string, unknown> | undefined): Promise<string> {
-    if (typeof memo?.title === 'string') return memo.title;
+  /**
+   * The title given at start (memo, the one rule's: src/document/title.ts); else the one the workflow
+   * found (the command line's documents); else, for a document started elsewhere and not yet that far,
+   * the rule applied to its text.
+   */
+  private async titleOf(handle: WorkflowHandle, execution: Pick<WorkflowExecutionInfo, 'memo' | 'typedSearchAttributes'>): Promise<string> {
+    if (typeof execution.memo?.title === 'string' && execution.memo.title !== '') return execution.memo.title;
+    const found = execution.typedSearchAttributes.get(DocumentTitle);
+    if (found) return found;
     const input = await this.inputOf(handle);
-    return typeof input?.text === 'string' ? titleFromText(input.text) : handle.workflowId;
+    return typeof input?.text === 'string' ? titleOfDocument(input.text) : handle.workflowId;
   }
 
   /** The workflow's input, from the first event of its history (one event, not the whole history). */

@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { DocumentFileError, FRONT_MATTER, type FrontMatter, readDocument } from '../books/index.ts';
 import { clientDefaults } from '../config/settings.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
-import { titleFromText } from '../document/title.ts';
+import { type TitleSources, titleOfDocument } from '../document/title.ts';
 import { type Lexicon, parseLexicon } from '../text/lexicon.ts';
 import { HttpProblem } from './problem.ts';
 
@@ -53,14 +53,11 @@ export async function requestedDocument(request: FastifyRequest): Promise<Reques
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw new HttpProblem(400, 'Invalid input: input must be a JSON object with a "text" field', 'input');
-    const input = body as AudioDocumentInput;
+    const sent = body as AudioDocumentInput;
     // The server's workers pin the engine themselves: a caller's pin could run any model on the server's token.
-    if ('pin' in input) throw new HttpProblem(400, 'Invalid input: pin is set by the server, not by a request', 'pin');
-    return {
-      input: withDefaults(input),
-      title: typeof input.text === 'string' ? titleFromText(input.text) : '',
-      fingerprint: fingerprintOf(input),
-    };
+    if ('pin' in sent) throw new HttpProblem(400, 'Invalid input: pin is set by the server, not by a request', 'pin');
+    const input = withOutputShortForms(sent);
+    return titled(input, typeof input.text === 'string' ? input.text : undefined, {}, fingerprintOf(sent));
   }
   if (type === 'text/plain') return fromForm(String(request.body ?? ''), request.query as Record<string, unknown>);
   if (type === 'multipart/form-data') return fromMultipart(request);
@@ -86,18 +83,20 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
   }
   // Read once every field is in: `frontMatter` may come after the file.
   const frontMatter = frontMatterField(fields.frontMatter);
-  const text = file ? await uploadedText(file, fileName ?? '', frontMatter) : undefined;
-  const given = text ?? (typeof fields.text === 'string' ? fields.text : undefined);
+  const uploaded = file ? await uploadedText(file, fileName ?? '', frontMatter) : undefined;
+  const given = uploaded?.text ?? (typeof fields.text === 'string' ? fields.text : undefined);
   if (given === undefined) throw new HttpProblem(400, 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
   const { text: _text, frontMatter: _frontMatter, ...options } = fields;
-  const document = fromForm(given, options, lexicon);
-  return fileName && typeof fields.title !== 'string' ? { ...document, title: fileName } : document;
+  return fromForm(given, options, lexicon, {
+    ...(uploaded?.title ? { metadata: uploaded.title } : {}),
+    ...(fileName ? { fileName } : {}),
+  });
 }
 
 /** An uploaded file read as its format and encoding say (text, Markdown, HTML, EPUB; src/books). */
-async function uploadedText(bytes: Buffer, fileName: string, frontMatter?: FrontMatter): Promise<string> {
+async function uploadedText(bytes: Buffer, fileName: string, frontMatter?: FrontMatter): Promise<{ text: string; title?: string }> {
   try {
-    return (await readDocument(bytes, fileName || 'upload', frontMatter ? { frontMatter } : {})).text;
+    return await readDocument(bytes, fileName || 'upload', frontMatter ? { frontMatter } : {});
   } catch (error) {
     if (error instanceof DocumentFileError) throw new HttpProblem(400, `Invalid input: file ${error.message}`, 'file');
     throw error;
@@ -122,7 +121,7 @@ function frontMatterField(value: unknown): FrontMatter | undefined {
 }
 
 /** Form fields and query parameters are strings: numbers are turned back into numbers here. */
-function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexicon): RequestedDocument {
+function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexicon, sources: TitleSources = {}): RequestedDocument {
   const unknown = Object.keys(fields).find((key) => key !== 'access_token' && !(FORM_OPTIONS as readonly string[]).includes(key));
   if (unknown) throw new HttpProblem(400, `Invalid input: ${unknown} is not a known option (known: ${FORM_OPTIONS.join(', ')})`, unknown);
   const value = (key: string) => {
@@ -143,12 +142,36 @@ function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexic
   }
   const output = Object.fromEntries(OUTPUT_OPTIONS.flatMap((key) => (value(key) === undefined ? [] : [[key, value(key)]])));
   if (Object.keys(output).length > 0) input.output = output as AudioDocumentInput['output'];
-  const title = value('title');
-  return {
-    input: withDefaults(input),
-    title: typeof title === 'string' ? title.slice(0, 200) : titleFromText(text),
-    fingerprint: fingerprintOf(input),
-  };
+  return titled(input, text, sources, fingerprintOf(input));
+}
+
+/**
+ * The document with its title, by the one rule (src/document/title.ts), told to the workflow too
+ * (`output.title`): the list, the page, `client list`, the tags and the download names then agree.
+ */
+function titled(input: AudioDocumentInput, text: string | undefined, sources: TitleSources, fingerprint: string): RequestedDocument {
+  const given = input.output?.title;
+  if (text === undefined) return { input: withDefaults(input), title: given ?? '', fingerprint };
+  const title = titleOfDocument(text, { ...sources, ...(typeof given === 'string' ? { given } : {}) });
+  return { input: withDefaults({ ...input, output: { ...input.output, title } }), title, fingerprint };
+}
+
+/**
+ * JSON takes the form's names for the file's options as short forms: `{"format": "mp3"}` is
+ * `{"output": {"format": "mp3"}}`. Both at once must agree.
+ */
+function withOutputShortForms(input: AudioDocumentInput): AudioDocumentInput {
+  const shortForms = OUTPUT_OPTIONS.filter((key) => key in input);
+  if (shortForms.length === 0) return input;
+  const record = { ...input } as Record<string, unknown>;
+  const output = { ...(typeof record.output === 'object' && record.output !== null ? record.output : {}) } as Record<string, unknown>;
+  for (const key of shortForms) {
+    if (key in output && output[key] !== record[key])
+      throw new HttpProblem(400, `Invalid input: ${key} is the short form of output.${key}; they differ, send one`, key);
+    output[key] = record[key];
+    delete record[key];
+  }
+  return { ...(record as unknown as AudioDocumentInput), output: output as AudioDocumentInput['output'] };
 }
 
 /** A hash of a request as sent: an Idempotency-Key retried with another body is refused. */

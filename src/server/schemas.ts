@@ -4,8 +4,9 @@
 
 import { type Static, Type } from 'typebox';
 import { ENGINES } from '../contract/input-schema.ts';
-import type { AudioDocumentResult, DocumentProgress } from '../contract/result.ts';
+import type { DocumentProgress } from '../contract/result.ts';
 import type { VoiceInfo } from '../engines/voices/index.ts';
+import type { PublicResult } from './document-files.ts';
 
 export const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'] as const;
 
@@ -41,8 +42,23 @@ export const Result = Type.Object(
     cachedChunks: Type.Integer(),
     failedAttempts: Type.Integer(),
     characters: Type.Integer(),
+    url: Type.String({ description: 'The audio (or the playlist, or the book): `/v1/documents/{id}/audio`' }),
+    artifacts: Type.Array(
+      Type.Object({
+        kind: Type.Enum(['audio', 'captions', 'timings', 'playlist', 'book'] as const),
+        name: Type.String({ description: 'File name in the output directory' }),
+        mediaType: Type.String(),
+        bytes: Type.Integer(),
+        sha256: Type.String(),
+        url: Type.String({ description: 'Where to fetch it: `/v1/documents/{id}/files/{name}`' }),
+      }),
+      { description: 'Every file the document made, the main one first' },
+    ),
   },
-  { additionalProperties: true, description: "The workflow's result (more fields: timings, mode, engine, notices, …)" },
+  {
+    additionalProperties: true,
+    description: "The workflow's result (more fields: timings, mode, engine, notices, …); files by URL, never by a server's path",
+  },
 );
 
 export const DocumentDetail = Type.Object({
@@ -98,6 +114,9 @@ export const Accepted = Type.Object({
   status: Status,
   created: Type.Boolean({ description: 'False when an Idempotency-Key found an earlier document' }),
   links: Type.Object({ self: Type.String(), events: Type.String(), audio: Type.String(), live: Type.String() }),
+  notices: Type.Optional(
+    Type.Array(Type.String(), { description: 'Values the server adjusted, e.g. "concurrency 1000000 capped to 100"' }),
+  ),
 });
 
 export const ProblemSchema = Type.Object(
@@ -148,7 +167,7 @@ export const VoiceQuery = Type.Object({
 // compile when the two drift apart (fast-json-stringify would silently drop a new field).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const progressMatches: Same<Static<typeof Progress>, DocumentProgress> = true;
-const resultFits: AudioDocumentResult extends Static<typeof Result> ? true : false = true;
+const resultFits: PublicResult extends Static<typeof Result> ? true : false = true;
 const voiceMatches: Same<Static<typeof Voice>, VoiceInfo> = true;
 void progressMatches;
 void resultFits;

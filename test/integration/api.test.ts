@@ -1,12 +1,14 @@
 // The HTTP API on a real Temporal dev server with an in-process worker: every endpoint, bad input,
 // Range, the token, idempotency, SSE, the list across a server restart, and live audio.
 
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WAV_HEADER_BYTES } from '../../src/audio/wav.ts';
-import type { AudioDocumentResult } from '../../src/contract/result.ts';
+import { DocumentTitle } from '../../src/contract/search-attributes.ts';
 import { MAX_TEXT_CHARS } from '../../src/document/input.ts';
 import type { ServerOptions } from '../../src/server/app.ts';
 import { type ApiTestEnvironment, type ListeningServer, startApiTestEnvironment } from '../helpers/api-server.ts';
@@ -50,6 +52,9 @@ async function waitUntilDone(id: string, at = base, headers: Record<string, stri
     await sleep(100);
   }
 }
+
+/** Where the worker wrote a document's audio (the API shows URLs, not paths). */
+const outputFile = (detail: Record<string, any>) => join(environment.options.outputDir, detail.result.name as string);
 
 /** Workflows started on this test's task queue, counted through visibility. */
 async function startedCount(): Promise<number> {
@@ -114,10 +119,11 @@ describe('documents', () => {
     expect(audio.status).toBe(200);
     expect(audio.headers.get('content-type')).toBe('audio/wav');
     expect(audio.headers.get('etag')).toBe(`"${finished.result.sha256}"`);
-    expect(audio.headers.get('content-disposition')).toMatch(/^inline; filename=".+\.wav"$/u);
+    // Named after the title, never after the id.
+    expect(audio.headers.get('content-disposition')).toBe(`inline; filename="Chapter One.wav"; filename*=UTF-8''Chapter%20One.wav`);
     const bytes = Buffer.from(await audio.arrayBuffer());
     expect(bytes.length).toBe(finished.result.bytes);
-    expect(bytes).toEqual(await readFile(finished.result.path));
+    expect(bytes).toEqual(await readFile(outputFile(finished)));
     for (const tags of [`"${finished.result.sha256}"`, `"other", W/"${finished.result.sha256}"`, '*']) {
       const again = await fetch(`${base}/v1/documents/${body.id}/audio`, { headers: { 'if-none-match': tags } });
       expect(again.status, tags).toBe(304);
@@ -132,7 +138,7 @@ describe('documents', () => {
 
   it('honours Range: the first bytes, a middle slice, a suffix, and refuses an unsatisfiable range', async () => {
     const url = `${base}/v1/documents/${finished.id}/audio`;
-    const file = await readFile(finished.result.path);
+    const file = await readFile(outputFile(finished));
     const size = file.length;
     for (const [range, start, end] of [
       ['bytes=0-99', 0, 99],
@@ -156,7 +162,49 @@ describe('documents', () => {
     expect(download.headers.get('content-disposition')).toMatch(/^attachment;/u);
   });
 
-  it('takes a text/plain body with options in the query, and a multipart upload titled by its file name', async () => {
+  it('hands over every file by a URL of its own, saved under the title, and shows no server path', async () => {
+    const text = `# Über Notes\n\n${numberedParagraphs(2)}\n\n# Second part\n\n${numberedParagraphs(2, 'second')}`;
+    // `format` and `split` as short forms of output.format and output.split; a concurrency over the cap says so.
+    const { response, body } = await post({ text, engine: 'simulated', format: 'mp3', split: 'chapter', concurrency: 1_000_000 });
+    expect(response.status).toBe(202);
+    expect(body.notices).toEqual(['concurrency 1000000 capped to 100']);
+    const done = await waitUntilDone(body.id as string);
+    expect(done).toMatchObject({ title: 'Über Notes', status: 'completed', result: { url: `/v1/documents/${body.id}/audio` } });
+    expect(JSON.stringify(done)).not.toContain(environment.options.outputDir);
+    expect(done.result).not.toHaveProperty('path');
+    const artifacts = done.result.artifacts as Array<Record<string, any>>;
+    expect(artifacts.map((a) => a.kind)).toEqual([
+      'playlist',
+      'audio',
+      'captions',
+      'captions',
+      'timings',
+      'audio',
+      'captions',
+      'captions',
+      'timings',
+    ]);
+    for (const artifact of artifacts) {
+      expect(artifact).not.toHaveProperty('path');
+      expect(artifact).not.toHaveProperty('uri');
+      const file = await fetch(`${base}${artifact.url}?download=1`);
+      expect(file.status, artifact.name).toBe(200);
+      expect(file.headers.get('etag')).toBe(`"${artifact.sha256}"`);
+      expect(file.headers.get('content-type')).toBe(artifact.mediaType);
+      const bytes = Buffer.from(await file.arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(artifact.sha256);
+      const disposition = file.headers.get('content-disposition')!;
+      expect(disposition).toMatch(/^attachment; filename="/u);
+      expect(decodeURIComponent(disposition.replace(/^.*filename\*=UTF-8''/u, ''))).toMatch(/^Über Notes( - \d+ .+)?\.\w+/u);
+    }
+    const chapter = artifacts.find((a) => a.kind === 'audio')!;
+    const ranged = await fetch(`${base}${chapter.url}`, { headers: { range: 'bytes=0-9' } });
+    expect([ranged.status, (await ranged.arrayBuffer()).byteLength]).toEqual([206, 10]);
+    for (const name of ['nothing.mp3', '..%2F..%2Fetc%2Fpasswd', '.chunks'])
+      expect((await fetch(`${base}/v1/documents/${body.id}/files/${name}`)).status, name).toBe(404);
+  });
+
+  it('takes a text/plain body with options in the query, and uploads titled by their heading, else their file name', async () => {
     const plain = await fetch(`${base}/v1/documents?engine=simulated&concurrency=2`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
@@ -166,13 +214,27 @@ describe('documents', () => {
     const plainDone = await waitUntilDone(((await plain.json()) as { id: string }).id);
     expect(plainDone).toMatchObject({ title: 'A plain title', status: 'completed', result: { concurrency: 2, engine: 'simulated' } });
 
-    const form = new FormData();
-    form.append('engine', 'simulated');
-    form.append('file', new Blob(['# Notes\n\nUploaded as a file.'], { type: 'text/markdown' }), 'notes.md');
-    const upload = await fetch(`${base}/v1/documents`, { method: 'POST', body: form });
-    expect(upload.status).toBe(202);
-    const uploaded = await waitUntilDone(((await upload.json()) as { id: string }).id);
-    expect(uploaded).toMatchObject({ title: 'notes.md', status: 'completed' });
+    for (const [content, fileName, title] of [
+      ['# Notes from *the* field\n\nUploaded as a file.', 'notes.md', 'Notes from the field'],
+      ['Uploaded as a file, without a heading.', 'talk.txt', 'talk'],
+      ['---\ntitle: From the front matter\n---\n\n# A heading\n\nUploaded as a file.', 'front.md', 'From the front matter'],
+    ]) {
+      const form = new FormData();
+      form.append('engine', 'simulated');
+      form.append('file', new Blob([content!], { type: 'text/markdown' }), fileName);
+      const upload = await fetch(`${base}/v1/documents`, { method: 'POST', body: form });
+      expect(upload.status).toBe(202);
+      const id = ((await upload.json()) as { id: string }).id;
+      const uploaded = await waitUntilDone(id);
+      expect(uploaded, fileName).toMatchObject({ title, status: 'completed' });
+      // The same title in the list, in the workflow's search attribute (what `client list` shows) and in the tags.
+      const { documents } = (await (await fetch(`${base}/v1/documents?limit=5`)).json()) as {
+        documents: Array<{ id: string; title: string }>;
+      };
+      expect(documents.find((d) => d.id === id)?.title).toBe(title);
+      const described = await temporal.client.workflow.getHandle(id).describe();
+      expect(described.typedSearchAttributes.get(DocumentTitle)).toBe(title);
+    }
   });
 
   it("reports a failure with the engine's message", async () => {
@@ -424,7 +486,7 @@ describe('live audio', () => {
     expect(statusAtFirstAudio).toBe('running'); // heard before it finished
     const live = Buffer.concat(received);
     const detail = await waitUntilDone(body.id as string);
-    const final = await readFile((detail.result as AudioDocumentResult).path);
+    const final = await readFile(outputFile(detail));
     expect(live.subarray(8, 36)).toEqual(final.subarray(8, 36)); // the same format; only the sizes differ (unknown while live)
     expect(live.length).toBe(final.length);
     expect(live.subarray(WAV_HEADER_BYTES).equals(final.subarray(WAV_HEADER_BYTES))).toBe(true); // (a diff of megabytes would take minutes to print)
@@ -530,11 +592,11 @@ describe("an output file that is no longer the document's", () => {
     const { body } = await post({ text: 'Soon replaced.', engine: 'simulated' });
     const done = await waitUntilDone(body.id as string);
     const { writeFile, rm } = await import('node:fs/promises');
-    await writeFile(done.result.path, 'another document of the same name');
+    await writeFile(outputFile(done), 'another document of the same name');
     const replaced = await fetch(`${base}/v1/documents/${body.id}/audio`);
     expect(replaced.status).toBe(410);
     expect(((await replaced.json()) as { detail: string }).detail).toMatch(/a file of another document has its name/u);
-    await rm(done.result.path);
+    await rm(outputFile(done));
     expect((await fetch(`${base}/v1/documents/${body.id}/audio`)).status).toBe(410);
   });
 });

@@ -7,7 +7,7 @@ import { DEFAULT_PAUSES } from '../../src/contract/input-schema.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
 import { resolveDocumentInput } from '../../src/document/input.ts';
 import { pausesAfter } from '../../src/document/pauses.ts';
-import { chapterStarts, documentTitle, fileStem } from '../../src/document/title.ts';
+import { chapterStarts, documentTitle, fileStem, firstHeading, titleOfDocument } from '../../src/document/title.ts';
 import type { PartResult } from '../../src/workflows/audio-document-part.ts';
 import { documentSearchAttributes } from '../../src/workflows/document-attributes.ts';
 import { DocumentProgressTracker } from '../../src/workflows/document-progress.ts';
@@ -47,6 +47,18 @@ describe('pauses, titles and chapters', () => {
     expect(documentTitle(undefined, [{ chunk: 0, title: 'Heading' }], 'out/talk.mp3')).toBe('Heading');
     expect(documentTitle(undefined, [], 'out/talk.mp3')).toBe('talk');
     expect(fileStem('a/b/c.d.wav')).toBe('c.d');
+  });
+
+  it("titles a document before it starts by one rule: given, the file's metadata, the first heading, the file's name, the first line", () => {
+    const markdown = '# Notes from *the* field\n\nSome text.';
+    expect(titleOfDocument(markdown, { given: 'Given', metadata: 'Front matter', fileName: 'notes.md' })).toBe('Given');
+    expect(titleOfDocument(markdown, { metadata: 'Line one\nline two', fileName: 'notes.md' })).toBe('Line one line two');
+    expect(titleOfDocument(markdown, { fileName: 'notes.md' })).toBe('Notes from the field'); // without its markup
+    expect(titleOfDocument('Chapter 3\n\nIt was so.', { fileName: 'book.txt' })).toBe('Chapter 3');
+    expect(titleOfDocument('One sentence. Another one.', { fileName: 'dir/talk.txt' })).toBe('talk');
+    expect(titleOfDocument('One sentence. Another one.')).toBe('One sentence. Another one.');
+    // The workflow's own rule finds the same heading in the chunks it makes.
+    expect(firstHeading(`Preface. It starts here.\n\n## Part One\n\n${'More text. '.repeat(10)}`)).toBe('Part One');
   });
 
   it('makes the text before the first heading a chapter of its own', () => {

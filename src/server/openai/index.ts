@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { clientDefaults } from '../../config/settings.ts';
 import { ENGINES, type EngineName, resolveDocumentInput } from '../../document/input.ts';
-import { titleFromText } from '../../document/title.ts';
+import { titleOfDocument } from '../../document/title.ts';
 import { REMOTE_ENGINE_SETTINGS } from '../../engines/remote-engines.ts';
 import { castVoicesProblem } from '../../engines/voices/cast-voices.ts';
 import { engineVoices, replicateSpeaksKokoro } from '../../engines/voices/index.ts';
@@ -89,7 +89,7 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
       }
       const problem = await castVoicesProblem(input);
       if (problem) throw new OpenAiProblem(400, problem.message, problem.field === 'text' ? 'input' : 'voice');
-      const { id } = await documents.start(input, titleFromText(input.text!), fingerprintOf(input));
+      const { id } = await documents.start(input, titleOfDocument(input.text!), fingerprintOf(input));
       const { handle } = await documents.find(id);
       const live = liveSource(documents, handle, clientGone(reply));
       const first = await firstChunk(live, handle).catch(async (error: unknown) => {

@@ -30,7 +30,7 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
             'text/plain': { schema: Type.String({ description: 'The text to speak' }) },
             'multipart/form-data': {
               schema: Type.Object({
-                file: Type.Optional(Type.String({ format: 'binary', description: 'A .txt or .md file' })),
+                file: Type.Optional(Type.String({ format: 'binary', description: 'A text, Markdown, HTML or EPUB file' })),
                 text: Type.Optional(Type.String()),
                 ...Object.fromEntries(FORM_OPTIONS.map((name) => [name, Type.Optional(Type.String())])),
               }),
@@ -48,7 +48,8 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
       if (typeof input.text === 'string' && input.text.length > MAX_TEXT_CHARS) {
         throw new HttpProblem(413, `Invalid input: text has ${input.text.length} characters; the maximum is ${MAX_TEXT_CHARS}`, 'text');
       }
-      resolveDocumentInput(input); // throws InvalidInputError naming the field: a 400, and nothing started
+      // Throws InvalidInputError naming the field: a 400, and nothing started. Values it adjusted are said in the answer.
+      const { notices } = resolveDocumentInput(input);
       // Every voice it names (tags in the text, dialogue voice, voice map) must be the engine's.
       const problem = await castVoicesProblem(input);
       if (problem) throw new HttpProblem(400, `Invalid input: ${problem.message}`, problem.field);
@@ -59,7 +60,8 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
       const { id, status, created } = await documents.start(input, title, fingerprint, typeof key === 'string' ? key : undefined);
       const self = `/v1/documents/${encodeURIComponent(id)}`;
       void reply.code(202).header('Location', self);
-      return { id, status, created, links: { self, events: `${self}/events`, audio: `${self}/audio`, live: `${self}/live` } };
+      const links = { self, events: `${self}/events`, audio: `${self}/audio`, live: `${self}/live` };
+      return { id, status, created, links, ...(notices.length > 0 ? { notices } : {}) };
     },
   );
 
