@@ -43,6 +43,7 @@ export interface ServerOptions {
 }
 
 const PAGE = new URL('./page/index.html', import.meta.url);
+const FAVICON = new URL('./page/favicon.svg', import.meta.url);
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -93,5 +94,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const page = await readFile(PAGE, 'utf8');
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  const icon = await readFile(FAVICON, 'utf8');
+  for (const path of ['/favicon.svg', '/favicon.ico'])
+    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(icon),
+    );
   return app;
 }

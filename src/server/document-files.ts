@@ -10,7 +10,11 @@ import { mediaTypeOf } from '../formats/index.ts';
 import { HttpProblem } from './problem.ts';
 
 /** An artifact as the API shows it: where to fetch it, not where it lies. */
-export type PublicArtifact = Omit<Artifact, 'path' | 'uri'> & { url: string };
+export type PublicArtifact = Omit<Artifact, 'path' | 'uri'> & {
+  url: string;
+  /** The name it is saved under: after the document's title. */
+  saveAs: string;
+};
 
 /** The result as the API shows it: `url` and each artifact's `url` instead of paths and store URIs. */
 export type PublicResult = Omit<AudioDocumentResult, 'path' | 'uri' | 'artifacts'> & { url: string; artifacts: PublicArtifact[] };
@@ -33,12 +37,16 @@ export function artifactsOf(result: AudioDocumentResult, id: string): Artifact[]
   ];
 }
 
-export function publicResult(result: AudioDocumentResult, id: string): PublicResult {
+export function publicResult(result: AudioDocumentResult, id: string, title: string): PublicResult {
   const { path: _path, uri: _uri, artifacts: _artifacts, ...rest } = result;
+  const artifacts = artifactsOf(result, id);
   return {
     ...rest,
     url: `${documentUrl(id)}/audio`,
-    artifacts: artifactsOf(result, id).map(({ path: _p, uri: _u, ...artifact }) => ({ ...artifact, url: fileUrl(id, artifact.name) })),
+    artifacts: artifacts.map((artifact) => {
+      const { path: _p, uri: _u, ...shown } = artifact;
+      return { ...shown, url: fileUrl(id, artifact.name), saveAs: downloadName(title, artifacts[0]!, artifact) };
+    }),
   };
 }
 

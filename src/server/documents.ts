@@ -104,7 +104,7 @@ export class Documents {
       if (olderBuild) detail.olderBuild = olderBuild;
     } else if (status === 'completed') {
       const result = (await handle.result()) as AudioDocumentResult;
-      detail.result = publicResult(result, id);
+      detail.result = publicResult(result, id, detail.title);
       detail.progress = finishedProgress(result, description.startTime, description.closeTime);
     } else {
       detail.error = await handle.result().then(() => status, describeFailure);

@@ -51,6 +51,7 @@ export const Result = Type.Object(
         bytes: Type.Integer(),
         sha256: Type.String(),
         url: Type.String({ description: 'Where to fetch it: `/v1/documents/{id}/files/{name}`' }),
+        saveAs: Type.String({ description: "The name it is saved under, after the document's title" }),
       }),
       { description: 'Every file the document made, the main one first' },
     ),
@@ -111,6 +112,7 @@ export const ListQuery = Type.Object({
 
 export const Accepted = Type.Object({
   id: DocumentId,
+  title: Type.String({ description: "The document's title, as lists, tags and download names show it" }),
   status: Status,
   created: Type.Boolean({ description: 'False when an Idempotency-Key found an earlier document' }),
   links: Type.Object({ self: Type.String(), events: Type.String(), audio: Type.String(), live: Type.String() }),

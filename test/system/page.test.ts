@@ -113,6 +113,71 @@ describe('the page', () => {
     await page.close();
   });
 
+  it('starts an MP3 from a Markdown file and an M4B, each followed by its title and state, with its length and every file to download', {
+    timeout: 180_000,
+  }, async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(base);
+    expect((await page.request.get(`${base}/favicon.ico`)).status()).toBe(200);
+    expect(await page.locator('#file').getAttribute('accept')).toMatch(/\.md,.*\.html,.*\.epub/u);
+
+    const markdown = `# Notes from *the* field\n\n${numberedParagraphs(3, 'field')}\n\n# Second day\n\n${numberedParagraphs(3, 'second')}`;
+    await page.locator('#file').setInputFiles({ name: 'notes.md', mimeType: 'text/markdown', buffer: Buffer.from(markdown) });
+    await page.locator('#engine').selectOption('simulated');
+    await page.locator('#format').selectOption('mp3');
+    await page.locator('#concurrency').fill('1000000');
+    const id = await submitted(page, () => page.getByRole('button', { name: 'Speak' }).click());
+    const title = 'Notes from the field';
+    await expect.poll(() => page.locator('#current-title').textContent(), PATIENCE).toMatch(/^(Rendering|Done): Notes from the field$/u);
+    expect(await page.locator('#notices').textContent()).toBe('concurrency 1000000 capped to 100');
+    const row = page.locator(`#documents tr[data-id="${id}"]`);
+    await expect.poll(() => row.locator('td').first().textContent(), PATIENCE).toBe(title);
+
+    await expect.poll(() => page.locator('#current-title').textContent(), { ...PATIENCE, timeout: 120_000 }).toBe(`Done: ${title}`);
+    expect(await page.locator('#cancel').isVisible()).toBe(false);
+    expect(await page.locator('#length').textContent()).toMatch(/^Length: \d+:\d\d$/u);
+    // The player now holds the finished file: its length is known.
+    await expect.poll(() => page.locator('#player').evaluate((audio: { duration: number }) => audio.duration), PATIENCE).toBeGreaterThan(1);
+    expect(await page.locator('#player').evaluate((audio: { duration: number }) => Number.isFinite(audio.duration))).toBe(true);
+    const links = await page.locator('#file-list a').evaluateAll((anchors) => anchors.map((a) => (a as { href: string }).href));
+    expect(await page.locator('#file-list a').allTextContents()).toEqual([
+      `${title}.mp3`,
+      `${title}.vtt`,
+      `${title}.srt`,
+      `${title}.timings.json`,
+    ]);
+    for (const link of links) {
+      const file = await page.request.get(link);
+      expect(file.status(), link).toBe(200);
+      expect(decodeURIComponent(file.headers()['content-disposition']!)).toMatch(
+        /^attachment; .*filename\*=UTF-8''Notes from the field\./u,
+      );
+    }
+    expect((await page.request.get(links[0]!)).headers()['content-type']).toBe('audio/mpeg');
+    await page.screenshot({ path: join(ARTIFACTS, 'page-done.png'), fullPage: true });
+
+    await page.locator('#file').setInputFiles([]);
+    await page.locator('#text').fill(`An audiobook\n\n${numberedParagraphs(2, 'audiobook')}`);
+    await page.locator('#format').selectOption('m4b');
+    await page.locator('#concurrency').fill('');
+    await submitted(page, () => page.getByRole('button', { name: 'Speak' }).click());
+    await expect.poll(() => page.locator('#current-title').textContent(), { ...PATIENCE, timeout: 120_000 }).toBe('Done: An audiobook');
+    const book = await page.request.get((await page.locator('#download').getAttribute('href'))!.replace(/^\//u, `${base}/`));
+    expect([book.status(), book.headers()['content-type']]).toEqual([200, 'audio/mp4']);
+
+    // Cancelled from the page: the heading and the buttons follow.
+    await page.locator('#text').fill(`A long one\n\n${numberedParagraphs(40, 'long')}`);
+    await page.locator('#format').selectOption('');
+    await page.locator('#mode').selectOption('sequential');
+    await submitted(page, () => page.getByRole('button', { name: 'Speak' }).click());
+    await expect.poll(() => page.locator('#cancel').isVisible(), PATIENCE).toBe(true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.locator('#current-title').textContent(), PATIENCE).toBe('Cancelled: A long one');
+    expect(await page.locator('#cancel').isVisible()).toBe(false);
+    expect(await page.locator('#download').isVisible()).toBe(false);
+    await page.close();
+  });
+
   it("offers the chosen engine's voices, plays a sample of the voice typed, and names a voice the engine lacks", {
     timeout: 120_000,
   }, async () => {
@@ -173,6 +238,9 @@ describe('the page', () => {
       'speed',
       'mode',
       'concurrency',
+      'format',
+      'split',
+      'preset',
       'verify',
       'lexicon',
       'submit',

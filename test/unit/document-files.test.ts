@@ -38,7 +38,7 @@ describe('document files', () => {
       uri: 'file:///srv/output/talk.mp3',
       artifacts: files,
     } as AudioDocumentResult;
-    const shown = publicResult(result, 'doc 1');
+    const shown = publicResult(result, 'doc 1', 'Talk');
     expect(JSON.stringify(shown)).not.toContain('/srv/');
     expect(shown.url).toBe('/v1/documents/doc%201/audio');
     expect(shown.artifacts.map((a) => a.url)).toEqual([
@@ -46,6 +46,7 @@ describe('document files', () => {
       '/v1/documents/doc%201/files/talk.vtt',
       `/v1/documents/doc%201/files/talk/01%20A%20b.mp3`,
     ]);
+    expect(shown.artifacts.map((a) => a.saveAs)).toEqual(['Talk.mp3', 'Talk.vtt', 'Talk - 01 A b.mp3']);
     expect(fileUrl('d', 'a/b c')).toBe('/v1/documents/d/files/a/b%20c');
   });
 });

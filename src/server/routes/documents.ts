@@ -61,7 +61,7 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
       const self = `/v1/documents/${encodeURIComponent(id)}`;
       void reply.code(202).header('Location', self);
       const links = { self, events: `${self}/events`, audio: `${self}/audio`, live: `${self}/live` };
-      return { id, status, created, links, ...(notices.length > 0 ? { notices } : {}) };
+      return { id, title, status, created, links, ...(notices.length > 0 ? { notices } : {}) };
     },
   );
 
