@@ -85,6 +85,8 @@ describe('the read-along EPUB writer', () => {
     expect(opf).toContain('<meta property="media:duration" refines="#mo-c001">0:00:06.000</meta>');
     expect(opf).toContain('media-overlay="mo-c001"');
     expect(opf).not.toContain('media-overlay="mo-c002"');
+    // The contents lead the spine, outside the reading order: no chapter is foliate-js's section 0.
+    expect(opf).toContain('<spine>\n<itemref idref="nav" linear="no"/>\n<itemref idref="c001"/>\n<itemref idref="c002"/>\n</spine>');
   });
 
   it('writes SMIL clock values from whole milliseconds, never with 60 seconds', () => {

@@ -69,7 +69,10 @@ export function packageDocument(book: ReadAlongBook, chapters: PackagedChapter[]
       ];
     }),
   ];
-  const spine = chapters.map(({ index }) => `<itemref idref="${chapterNames(index).id}"/>`);
+  // The contents first, outside the reading order: foliate-js (to 1.0.1 and upstream in 2026) never
+  // puts the active class on the highlighted sentence of the spine's first document (view.js finds
+  // it with `x.index = resolved.index`, an assignment, false for index 0), so no chapter is first.
+  const spine = ['<itemref idref="nav" linear="no"/>', ...chapters.map(({ index }) => `<itemref idref="${chapterNames(index).id}"/>`)];
   return `<?xml version="1.0" encoding="UTF-8"?>
 <package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid" xml:lang="${xml(book.language)}">
 <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
