@@ -80,6 +80,11 @@ export { embeddedServerDir } from './embedded-lock.ts';
 
 const DB_FILE = 'history.sqlite';
 
+/** The shell line that points `npm run client` (in another shell) at this server, e.g. `export TEMPORAL_ADDRESS=127.0.0.1:41234`. */
+export function clientExportLine({ address, namespace }: Pick<Embedded, 'address' | 'namespace'>): string {
+  return `export TEMPORAL_ADDRESS=${address}${namespace === 'default' ? '' : ` TEMPORAL_NAMESPACE=${namespace}`}`;
+}
+
 /**
  * Chunks in flight when the user stops the job get this long to finish before they are cancelled
  * and handed back (the next run retries them; a Replicate prediction is resumed, not paid twice).
