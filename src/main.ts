@@ -221,7 +221,7 @@ function port(value: string): number {
 addDocumentOptions(new Command('start'))
   .description('speak a text file through Temporal with an in-process worker (default: the sample reading)')
   .argument('[file]', 'text file to speak (- for standard input)', SAMPLE)
-  .option('--keep-server', 'keep the dev server, its UI and the worker running after the document is done')
+  .option('--keep-server', 'keep the dev server, its UI, the worker and the page running after the document is done')
   .option('--fresh', "start over: delete our dev server's history (and with it unfinished runs) first")
   .option('--no-listen', 'do not serve the page that plays the document while it renders')
   .option('--listen-port <port>', "the page's port on 127.0.0.1 (default: a free one)", port)

@@ -1,9 +1,9 @@
 // The lock on our dev server's kept history: one job at a time uses it, and a dead job's lock is taken over.
 //
 // `lock.json` in the history's directory holds the pid of the job that uses it, and of that job's
-// server and its address once it runs (a client that finds nothing on the default address names it). It is released on close() and on any exit of the job; a SIGKILL or a power
-// cut leaves it behind, with perhaps the server still running (in its own process group, nothing
-// stopped it).
+// server and its address once it runs (a client that finds nothing on the default address names
+// it). It is released on close() and on any exit of the job; a SIGKILL or a power cut leaves it
+// behind, with perhaps the server still running (in its own process group, nothing stopped it).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
