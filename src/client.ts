@@ -16,6 +16,7 @@ import { pinEngine } from './client/pin-engine.ts';
 import { describeFailure, describeResult } from './client/print-result.ts';
 import { followProgress } from './client/progress-bar.ts';
 import { retireOlderBuildRun, startDocument } from './client/start-document.ts';
+import { noServerAnswers, refusesConnections } from './client/unanswered-address.ts';
 import { listVoices, voiceTable } from './client/voice-list.ts';
 import { documentWorkflowId } from './client/workflow-id.ts';
 import { temporalSettings, workerSettings } from './config/settings.ts';
@@ -32,27 +33,26 @@ const address = temporal.address ?? '127.0.0.1:7233';
 const currentBuildOf = (client: Client) => () => currentBuild(client.connection, temporal.namespace, temporal.deploymentName);
 
 async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
+  // Nothing listens there: say so now, not after the SDK's 10 s connect timeout.
+  if (await refusesConnections(address)) throw await unreachable('connection refused');
   let connection: Connection;
   try {
     connection = await Connection.connect({ address });
   } catch (error) {
-    throw unreachable(error);
+    throw await unreachable(describeFailure(error));
   }
   try {
     return await use(new Client({ connection, namespace: temporal.namespace }));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw notFound(error.workflowId);
-    throw isUnavailable(error) ? unreachable(error) : error;
+    throw isUnavailable(error) ? await unreachable(describeFailure(error)) : error;
   } finally {
     await connection.close();
   }
 }
 
-function unreachable(error: unknown): Error {
-  return new Error(
-    `No Temporal server answers at ${address}${temporal.address ? '' : ' (TEMPORAL_ADDRESS is unset: the default)'}: ` +
-      `${describeFailure(error)}`,
-  );
+async function unreachable(why: string): Promise<Error> {
+  return new Error(await noServerAnswers(address, !temporal.address, why));
 }
 
 function notFound(id: string): Error {

@@ -10,7 +10,7 @@ import { clientDefaults, serverSettings, temporalSettings, workerSettings } from
 import { latencyFirstKokoro } from './engines/kokoro/kokoro-engine.ts';
 import { buildServer } from './server/app.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
-import { openEmbedded } from './temporal/embedded.ts';
+import { clientExportLine, openEmbedded } from './temporal/embedded.ts';
 import { signalExitCode } from './temporal/stop-signals.ts';
 import { currentBuild } from './temporal/worker-deployment.ts';
 
@@ -49,6 +49,8 @@ async function serve(flags: { fresh?: boolean }) {
         ? `Temporal: our dev server ${embedded.address}, UI at ${embedded.uiUrl}`
         : `Temporal: ${embedded.address} (client only: workers run elsewhere)`,
     );
+    // The client's default address is 7233; our server has a port of its own (dev-server.ts says why).
+    if (embedded.ownServer) console.error(`Client:  ${clientExportLine(embedded)}   (then npm run client -- list, in another shell)`);
     if (settings.apiToken) console.error('API_TOKEN is set: /v1 needs "Authorization: Bearer <token>"');
     console.error(`API:     ${url}/v1/documents (OpenAPI at ${url}/openapi.json, browsable at ${url}/docs)`);
     console.error(`Page:    ${url}/`); // last: the line to open

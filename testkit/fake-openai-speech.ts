@@ -1,7 +1,7 @@
 // A fake OpenAI-compatible speech server for tests: POST /v1/audio/speech answers as OpenAI does
 // (WAV or raw 24 kHz PCM of the simulated engine's tones, OpenAI's error shape), with faults a test
-// asks for: a 429 with Retry-After, a 5xx, a 4xx with a message. It records every request it gets.
-// Listens on 127.0.0.1 only.
+// asks for: a 429 with Retry-After, a 5xx, a 4xx with a message, an answer held back. It records
+// every request it gets. Listens on 127.0.0.1 only.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,8 @@ export interface FakeOpenAiSpeechOptions {
   /** When set, requests need `Authorization: Bearer <key>`. */
   key?: string;
   fault?: (text: string, attempt: number) => SpeechFault;
+  /** Answers `text` only once this settles: a test holds a chunk back, and knows its audio cannot be out. */
+  hold?: (text: string) => Promise<void> | undefined;
 }
 
 export interface FakeOpenAiSpeech {
@@ -74,6 +76,7 @@ export async function startFakeOpenAiSpeech(options: FakeOpenAiSpeechOptions = {
         fault.retryAfterSec ? { 'retry-after': String(fault.retryAfterSec) } : {},
       );
     }
+    await options.hold?.(text);
     const audio = simulatedAudio(text, 24_000);
     if (body.response_format === 'pcm') {
       response.writeHead(200, { 'content-type': 'audio/pcm' });

@@ -58,7 +58,13 @@ export const DEFAULT_DEPLOYMENT = 'durable-tts';
 export function serverSettings(env = process.env): ServerSettings {
   const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}"`);
-  return { port, host: env.HOST || '127.0.0.1', ...(env.API_TOKEN ? { apiToken: env.API_TOKEN } : {}) };
+  const apiToken = apiTokenSetting(env);
+  return { port, host: env.HOST || '127.0.0.1', ...(apiToken ? { apiToken } : {}) };
+}
+
+/** API_TOKEN: the bearer token of the HTTP API, that of `npm run serve` and of the page `npm start` serves. */
+export function apiTokenSetting(env = process.env): string | undefined {
+  return env.API_TOKEN || undefined;
 }
 
 export function temporalSettings(env = process.env): TemporalSettings {

@@ -1,23 +1,26 @@
 // The lock on our dev server's kept history: one job at a time uses it, and a dead job's lock is taken over.
 //
 // `lock.json` in the history's directory holds the pid of the job that uses it, and of that job's
-// server once it runs. It is released on close() and on any exit of the job; a SIGKILL or a power
-// cut leaves it behind, with perhaps the server still running (in its own process group, nothing
-// stopped it).
+// server and its address once it runs (a client that finds nothing on the default address names
+// it). It is released on close() and on any exit of the job; a SIGKILL or a power cut leaves it
+// behind, with perhaps the server still running (in its own process group, nothing stopped it).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { cacheDir } from '../system/cache-dir.ts';
 import { isProcessAlive } from '../system/process-alive.ts';
 
 interface LockHolder {
   pid: number;
   serverPid?: number;
+  /** The server's gRPC address, 127.0.0.1:<port>. */
+  address?: string;
 }
 
 export interface HeldLock {
-  recordServer(pid: number): Promise<void>;
+  recordServer(pid: number, address: string): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -73,9 +76,9 @@ function heldLock(path: string): HeldLock {
   const releaseOnExit = () => ours() && rmSync(path, { force: true });
   process.once('exit', releaseOnExit);
   return {
-    async recordServer(serverPid) {
+    async recordServer(serverPid, address) {
       const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify({ pid: process.pid, serverPid } satisfies LockHolder));
+      await writeFile(temporary, JSON.stringify({ pid: process.pid, serverPid, address } satisfies LockHolder));
       await rename(temporary, path);
     },
     async release() {
@@ -83,6 +86,23 @@ function heldLock(path: string): HeldLock {
       releaseOnExit();
     },
   };
+}
+
+/** The history of our own dev server: `<cache>/dev-server/history.sqlite`, and its lock beside it. */
+export function embeddedServerDir(env = process.env): string {
+  return join(cacheDir(env), 'dev-server');
+}
+export const EMBEDDED_LOCK_FILE = 'lock.json';
+
+/**
+ * The dev server `npm start` or `npm run serve` runs on the kept history, if one runs now (from its
+ * lock): a client that finds nothing on the default address names it. A job on a temporary history
+ * (another held the lock) is recorded nowhere.
+ */
+export async function runningEmbeddedServer(env = process.env): Promise<{ address: string; jobPid: number } | undefined> {
+  const holder = await readHolder(join(embeddedServerDir(env), EMBEDDED_LOCK_FILE));
+  if (typeof holder !== 'object' || !holder.address || !holder.serverPid) return undefined;
+  return isProcessAlive(holder.pid) && isProcessAlive(holder.serverPid) ? { address: holder.address, jobPid: holder.pid } : undefined;
 }
 
 async function readHolder(path: string): Promise<LockHolder | 'gone' | 'unreadable'> {

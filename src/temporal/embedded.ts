@@ -15,11 +15,10 @@ import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, workerSettings } from '../config/settings.ts';
 import type { EngineName } from '../contract/input-schema.ts';
 import { remoteEngineConfigs } from '../engines/remote-engines.ts';
-import { cacheDir } from '../system/cache-dir.ts';
 import { createAudioWorker } from './audio-worker.ts';
 import { ensureTemporalCli } from './cli.ts';
 import { type DevServer, isServing, startDevServer } from './dev-server.ts';
-import { acquireLock } from './embedded-lock.ts';
+import { acquireLock, EMBEDDED_LOCK_FILE, embeddedServerDir } from './embedded-lock.ts';
 import { installRuntime, listenForStop } from './stop-signals.ts';
 
 export interface Embedded {
@@ -77,12 +76,14 @@ export interface EmbeddedOptions {
   taskQueue?: string;
 }
 
-/** The history of our own dev server: `<cache>/dev-server/history.sqlite`. */
-export function embeddedServerDir(env = process.env): string {
-  return join(cacheDir(env), 'dev-server');
-}
+export { embeddedServerDir } from './embedded-lock.ts';
+
 const DB_FILE = 'history.sqlite';
-const LOCK_FILE = 'lock.json';
+
+/** The shell line that points `npm run client` (in another shell) at this server, e.g. `export TEMPORAL_ADDRESS=127.0.0.1:41234`. */
+export function clientExportLine({ address, namespace }: Pick<Embedded, 'address' | 'namespace'>): string {
+  return `export TEMPORAL_ADDRESS=${address}${namespace === 'default' ? '' : ` TEMPORAL_NAMESPACE=${namespace}`}`;
+}
 
 /**
  * Chunks in flight when the user stops the job get this long to finish before they are cancelled
@@ -247,7 +248,7 @@ async function startOwnServer(fresh: boolean, log: (line: string) => void): Prom
   const dir = embeddedServerDir();
   await mkdir(dir, { recursive: true });
   const dbFile = join(dir, DB_FILE);
-  const lock = await acquireLock(join(dir, LOCK_FILE), dbFile, log);
+  const lock = await acquireLock(join(dir, EMBEDDED_LOCK_FILE), dbFile, log);
   if ('heldBy' in lock) {
     const server = await startDevServer({ cliPath, ui: true });
     log(
@@ -264,7 +265,7 @@ async function startOwnServer(fresh: boolean, log: (line: string) => void): Prom
       log('--fresh: starting over with an empty server history');
     }
     const server = await startDevServer({ cliPath, ui: true, dataDir: dir, dbFileName: DB_FILE });
-    await lock.recordServer(server.process.pid!);
+    await lock.recordServer(server.process.pid!, server.address);
     log(`Temporal dev server at ${server.address}, UI at ${server.uiUrl} (history in ${dbFile})`);
     return {
       server,

@@ -107,6 +107,8 @@ describe('npm run serve on the embedded default', () => {
       expect(audio.status).toBe(200);
       expect((await audio.arrayBuffer()).byteLength).toBe(done.result.bytes);
       const address = /Temporal: our dev server (\S+),/u.exec(second.output())![1]!;
+      // It tells the user how to point `npm run client` at it.
+      expect(second.output()).toContain(`Client:  export TEMPORAL_ADDRESS=${address}   (then npm run client -- list, in another shell)`);
       const connection = await Connection.connect({ address });
       try {
         await expectOneExecutionWithoutRedoneChunks(new Client({ connection }), id, CHUNKS);
@@ -146,6 +148,7 @@ describe('npm run serve with TEMPORAL_ADDRESS', () => {
     const server = await serve(env);
     try {
       expect(server.output()).toMatch(/client only: workers run elsewhere/u);
+      expect(server.output()).not.toMatch(/export TEMPORAL_ADDRESS/u); // the client's setting is already the user's
       const started = await fetch(`${server.url}/v1/documents`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
