@@ -6,7 +6,8 @@
 
 import { setMaxListeners } from 'node:events';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { nameNarrator } from './client/book-details.ts';
 import { checkVoices } from './client/check-voices.ts';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { chunksDone, progressWithin } from './client/document-state.ts';
@@ -43,14 +44,17 @@ async function main(file: string, flags: MainFlags) {
   input.engine = (await mainJobEngine(flags.engine, flags.voice)) ?? input.engine; // Kokoro, fetched now if need be
   await checkVoices(input, text); // a misspelt voice, in a tag or the voice map, fails here
   await pinEngine(input); // the engine's model version is part of the document, and of its id
+  nameNarrator(input); // the voice it is pinned to
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
+  const libraryDir = flags.library ? resolve(flags.library) : undefined;
   // The same text, settings and output directory give the same id, so the next run finds this one.
-  const workflowId = documentWorkflowId(file, input, { scope: outputDir });
+  const workflowId = documentWorkflowId(file, input, { scope: libraryDir ? `${outputDir}\0${libraryDir}` : outputDir });
 
   const embedded = await openEmbedded({
     fresh: flags.fresh === true,
     worker: 'always',
     outputDir,
+    ...(libraryDir ? { libraryDir } : {}),
     // A queue of this document's own, the same on every run: only our worker runs it (on a shared
     // server, and on our own, whose kept history may hold unfinished documents of other runs,
     // which would otherwise run here too, into this run's output directory), and the worker of
@@ -165,6 +169,12 @@ addDocumentOptions(new Command('start'))
   .argument('[file]', 'text file to speak (- for standard input)', SAMPLE)
   .option('--keep-server', 'keep the dev server, its UI and the worker running after the document is done')
   .option('--fresh', "start over: delete our dev server's history (and with it unfinished runs) first")
+  .addOption(
+    new Option(
+      '--library <dir>',
+      'into an audiobook library as Audiobookshelf scans it: <dir>/<Author>/<Title>/ (M4B by default)',
+    ).conflicts('out'),
+  )
   .action(main)
   .parseAsync()
   .catch((err) => {
