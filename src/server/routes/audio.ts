@@ -16,8 +16,9 @@ import { IdParams, problems } from '../schemas.ts';
 // A document split by chapter is served as its playlist.
 const AUDIO_MEDIA_TYPES = [...new Set([...Object.values(FORMAT_FACTS).map((facts) => facts.mediaType), PLAYLIST_MEDIA_TYPE])];
 
-export function audioRoutes(app: FastifyInstance, documents: Documents, outputDir: string): void {
+export function audioRoutes(app: FastifyInstance, documents: Documents, outputDir: string, libraryDir?: string): void {
   const root = resolve(outputDir);
+  const library = libraryDir ? resolve(libraryDir) : undefined;
   app.get(
     '/documents/:id/audio',
     {
@@ -35,7 +36,7 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const result = await documents.result(id);
-      const path = resultLocation(root, result, id);
+      const path = resultLocation(root, result, id, library);
       const size = await outputSize(path).catch((error: unknown) => {
         throw new HttpProblem(502, `the audio of document ${id} cannot be read now: ${(error as Error).message}`);
       });
