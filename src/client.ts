@@ -8,6 +8,7 @@
 
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
+import { nameNarrator } from './client/book-details.ts';
 import { checkVoices } from './client/check-voices.ts';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { documentState, missingFileAdvice, olderBuildAdvice } from './client/document-state.ts';
@@ -84,6 +85,7 @@ addDocumentOptions(program.command('speak <file>').description('turn a text file
       for (const notice of resolveDocumentInput(input).notices) console.error(`Note: ${notice}`);
       await checkVoices(input, text); // a misspelt voice, in a tag or the voice map, fails here
       await pinEngine(input); // the engine's model version is part of the document, and of its id
+      nameNarrator(input); // the voice it is pinned to
       const workflowId = documentWorkflowId(file, input, { forceNew: flags.new });
       if (flags.new) {
         const retired = await retireOlderBuildRun(client, documentWorkflowId(file, input), workflowId, currentBuildOf(client));

@@ -8,8 +8,9 @@
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { FastifyInstance } from 'fastify';
+import { nameNarrator } from './client/book-details.ts';
 import { checkVoices } from './client/check-voices.ts';
 import { addDocumentOptions, type DocumentFlags, describeSource, documentInput, sourceMemo } from './client/document-options.ts';
 import { chunksDone, progressWithin } from './client/document-state.ts';
@@ -52,14 +53,17 @@ async function main(file: string, flags: MainFlags) {
   input.engine = (await mainJobEngine(flags.engine, flags.voice)) ?? input.engine; // Kokoro, fetched now if need be
   await checkVoices(input, text); // a misspelt voice, in a tag or the voice map, fails here
   await pinEngine(input); // the engine's model version is part of the document, and of its id
+  nameNarrator(input); // the voice it is pinned to
   const outputDir = resolve(out ? dirname(out) : workerSettings().outputDir);
+  const libraryDir = flags.library ? resolve(flags.library) : undefined;
   // The same text, settings and output directory give the same id, so the next run finds this one.
-  const workflowId = documentWorkflowId(file, input, { scope: outputDir });
+  const workflowId = documentWorkflowId(file, input, { scope: libraryDir ? `${outputDir}\0${libraryDir}` : outputDir });
 
   const embedded = await openEmbedded({
     fresh: flags.fresh === true,
     worker: 'always',
     outputDir,
+    ...(libraryDir ? { libraryDir } : {}),
     // A queue of this document's own, the same on every run: only our worker runs it (on a shared
     // server, and on our own, whose kept history may hold unfinished documents of other runs,
     // which would otherwise run here too, into this run's output directory), and the worker of
@@ -225,6 +229,12 @@ addDocumentOptions(new Command('start'))
   .option('--fresh', "start over: delete our dev server's history (and with it unfinished runs) first")
   .option('--no-listen', 'do not serve the page that plays the document while it renders')
   .option('--listen-port <port>', "the page's port on 127.0.0.1 (default: a free one)", port)
+  .addOption(
+    new Option(
+      '--library <dir>',
+      'into an audiobook library as Audiobookshelf scans it: <dir>/<Author>/<Title>/ (M4B by default)',
+    ).conflicts('out'),
+  )
   .action(main)
   .parseAsync()
   .catch((err) => {

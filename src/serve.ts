@@ -35,6 +35,7 @@ async function serve(flags: { fresh?: boolean }) {
       client: embedded.client,
       taskQueue: embedded.taskQueue,
       outputDir: storage.outputDir,
+      ...(storage.libraryDir ? { libraryDir: storage.libraryDir } : {}),
       blobStore: openBlobStore(storage.blobLocation),
       ...(settings.apiToken ? { apiToken: settings.apiToken } : {}),
       // Our in-process worker's build, else the one the server routes new documents to.

@@ -16,6 +16,8 @@ export type ActivityDeps = SynthesizeDeps & {
   outputDir: string;
   /** AUDIO_OUTPUT_URL: file:///dir or s3://bucket/prefix; default the output directory. */
   outputUrl?: string;
+  /** AUDIO_LIBRARY_DIR: the audiobook library; absent, documents asked into one fail saying so. */
+  libraryDir?: string;
 };
 
 export function createActivities(deps: ActivityDeps) {
@@ -23,7 +25,11 @@ export function createActivities(deps: ActivityDeps) {
     synthesizeChunk: createSynthesizeChunk(deps),
     pinEngine: createPinEngine(deps),
     hearChunk: createHearChunk({ blobStore: deps.blobStore, recognizer: deps.recognizer ?? new Recognizer() }),
-    stitch: createStitch({ blobStore: deps.blobStore, outputs: openOutputStore(deps.outputDir, deps.outputUrl) }),
+    stitch: createStitch({
+      blobStore: deps.blobStore,
+      outputs: openOutputStore(deps.outputDir, deps.outputUrl),
+      ...(deps.libraryDir ? { libraryDir: deps.libraryDir } : {}),
+    }),
     ...createTextPlanActivities(deps),
     ...createChunkListActivities(deps),
   };

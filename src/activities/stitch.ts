@@ -1,16 +1,21 @@
 // stitch: chunk refs in document order in; the audio file (WAV, MP3, M4B...), its captions and its
 // timings in the worker's output directory out. Split by chapter: a folder of files, one per
-// chapter, each with its captions, and a playlist of them. This file is the activity (heartbeats,
-// cancellation, failures Temporal understands); where the files go and the text files beside the
-// audio are in src/stitch/output-files.ts.
+// chapter, each with its captions, and a playlist of them. Into the library (`output.library`): the
+// book's folder in AUDIO_LIBRARY_DIR, with its cover and metadata.json. This file is the activity
+// (heartbeats, cancellation, failures Temporal understands); where the files go and the text files
+// beside the audio are in src/stitch/output-files.ts, the library's folders in src/stitch/library-folder.ts.
 
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { LoudnessFigures } from '../contract/reports.ts';
 import type { Artifact, VoiceShare } from '../contract/result.ts';
+import { folderName, LIBRARY_COVER, LIBRARY_METADATA, type LibraryBook, libraryMetadata } from '../formats/audiobook-library.ts';
+import { writeCoverJpeg, writeDrawnCover } from '../formats/cover-image.ts';
 import {
   ACX,
   audioFormatOf,
@@ -25,14 +30,15 @@ import {
 } from '../formats/index.ts';
 import { recordStitch } from '../metrics/index.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
-import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist } from '../stitch/output-files.ts';
+import { claimLibraryFolder, type LibraryFolder, settleLibraryFolder } from '../stitch/library-folder.ts';
+import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist, writeSidecar } from '../stitch/output-files.ts';
 import { writeReadAlongBook } from '../stitch/read-along-book.ts';
 import { stitchDocument } from '../stitch/stitcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { loadChunkAudio } from '../storage/chunk-audio.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
-import type { OutputStore } from '../storage/output-writer.ts';
-import { ContentChangedError } from '../storage/stored-content.ts';
+import { LocalOutputStore, type OutputStore } from '../storage/output-writer.ts';
+import { ContentChangedError, loadContent } from '../storage/stored-content.ts';
 import { loadChunkLists } from './chunk-lists.ts';
 import { loadPlan } from './prepare-text.ts';
 import type { StitchInput, StitchResult } from './types.ts';
@@ -41,9 +47,12 @@ export interface StitchDeps {
   blobStore: BlobStore;
   /** Where documents go: the output directory, or S3 (then the directory stages the files). */
   outputs: OutputStore;
+  /** AUDIO_LIBRARY_DIR: the audiobook library documents with `output.library` go into. */
+  libraryDir?: string;
 }
 
-export function createStitch({ blobStore, outputs }: StitchDeps) {
+export function createStitch({ blobStore, outputs, libraryDir }: StitchDeps) {
+  const library = libraryDir ? new LocalOutputStore(libraryDir) : undefined;
   return async function stitch(input: StitchInput): Promise<StitchResult> {
     const { chunks: inline, chunkLists, pausesAfterMs } = input;
     const chunks = chunkLists ? await loadChunkLists(blobStore, chunkLists) : inline;
@@ -51,12 +60,19 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
     if (pausesAfterMs.length !== chunks.length) {
       throw ApplicationFailure.nonRetryable('pausesAfterMs must have one entry per chunk', 'InvalidInputError');
     }
+    if (input.output.library && !library) {
+      throw ApplicationFailure.nonRetryable(
+        'this document goes into the audiobook library, and this worker has none: set AUDIO_LIBRARY_DIR (npm start: --library DIR)',
+        'NoLibrary',
+      );
+    }
+    const store = input.output.library ? library! : outputs;
     const started = performance.now();
-    const root = await outputs.prepare();
+    const root = await store.prepare();
     try {
       const { main, artifacts, result } = await stitchInto(root, chunks, input, blobStore);
       const context = Context.current();
-      const [published, ...rest] = await outputs.publish(root, [main, ...artifacts.filter((a) => a !== main)], {
+      const [published, ...rest] = await store.publish(root, [main, ...artifacts.filter((a) => a !== main)], {
         beat: () => context.heartbeat(),
         signal: context.cancellationSignal,
       });
@@ -73,7 +89,7 @@ export function createStitch({ blobStore, outputs }: StitchDeps) {
         ...(input.output.chapters === undefined ? {} : { artifacts: [published!, ...rest] }),
       };
     } finally {
-      await outputs.release(root);
+      await store.release(root);
     }
   };
 }
@@ -85,7 +101,89 @@ async function stitchInto(
   { plan, pausesAfterMs, output: asked, cast }: StitchInput,
   blobStore: BlobStore,
 ) {
-  const path = outputPath(root, asked.name);
+  const documentId = activityInfo().workflowExecution?.workflowId ?? asked.name;
+  const book = libraryBook(asked);
+  const folder = asked.library ? await claimLibraryFolder(root, book, documentId) : undefined;
+  const path = folder ? join(folder.path, `${folderName(book.title, 'Untitled')}.${asked.format}`) : outputPath(root, asked.name);
+  const cover = await bookCover(blobStore, asked, book, folder);
+  try {
+    return await stitchFiles(root, path, chunks, { plan, pausesAfterMs, output: asked, cast }, blobStore, {
+      documentId,
+      book,
+      ...(folder ? { folder } : {}),
+      ...(cover ? { cover: cover.path } : {}),
+    });
+  } finally {
+    await cover?.release();
+  }
+}
+
+/** What the document is to the library (and its tags): the title the workflow settled on, and what the client said of it. */
+function libraryBook(output: StitchInput['output']): LibraryBook {
+  const { author, narrator, description, language, series, seriesPart } = output;
+  return {
+    title: output.title ?? basename(output.name).replace(/\.[^.]+$/u, ''),
+    ...(author ? { author } : {}),
+    ...(narrator ? { narrator } : {}),
+    ...(description ? { description } : {}),
+    ...(language ? { language } : {}),
+    ...(series ? { series, ...(seriesPart ? { seriesPart } : {}) } : {}),
+  };
+}
+
+/**
+ * The cover as a JPEG: the given one, else in a library one drawn from the title and author.
+ * In a library it is the folder's cover.jpg; otherwise a temporary file, there to be embedded.
+ */
+async function bookCover(blobStore: BlobStore, output: StitchInput['output'], book: LibraryBook, folder?: LibraryFolder) {
+  if (!output.cover && !folder) return undefined;
+  const temporary = folder ? undefined : await mkdtemp(join(tmpdir(), 'cover-'));
+  const path = join(folder?.path ?? temporary!, LIBRARY_COVER);
+  const release = async () => {
+    if (temporary) await rm(temporary, { recursive: true, force: true });
+  };
+  try {
+    const given = output.cover ? await writeCoverJpeg(await loadCover(blobStore, output.cover), path) : false;
+    if (given) return { path, release };
+    if (!folder) {
+      await release(); // an image ffmpeg cannot read (an SVG): the audio goes without one
+      return undefined;
+    }
+    await writeDrawnCover(book, path);
+    return { path, release };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function loadCover(blobStore: BlobStore, cover: NonNullable<StitchInput['output']['cover']>): Promise<Buffer> {
+  try {
+    return await loadContent(blobStore, cover, 'the cover image');
+  } catch (error) {
+    if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'CoverChanged');
+    throw error;
+  }
+}
+
+interface BookPlace {
+  documentId: string;
+  book: LibraryBook;
+  /** In the library: the book's folder. */
+  folder?: LibraryFolder;
+  /** A JPEG, embedded where the format holds one. */
+  cover?: string;
+}
+
+/** The audio files (or the read-along book), their captions and, in a library, metadata.json. */
+async function stitchFiles(
+  root: string,
+  path: string,
+  chunks: ChunkRef[],
+  { plan, pausesAfterMs, output: asked, cast }: Pick<StitchInput, 'plan' | 'pausesAfterMs' | 'output' | 'cast'>,
+  blobStore: BlobStore,
+  { documentId, book, folder, cover }: BookPlace,
+) {
   const context = Context.current();
   // A read-along EPUB is made of one MP3 per chapter (in a folder named after it) and their sentences.
   const readAlong = asked.format === 'epub';
@@ -104,7 +202,8 @@ async function stitchInto(
     ...(cast && stored?.chunks[chunk.index]?.pauseAfterMs !== undefined ? { exactPause: true } : {}),
   }));
   const leadInMs = (output.acx ? ACX.leadInMs : 0) + (cast ? (stored?.leadPauseMs ?? 0) : 0);
-  const files = planFiles(path, output, pieces);
+  // In a library the chapter files sit in the book's folder, as Audiobookshelf reads its tracks.
+  const files = planFiles(path, output, pieces, folder?.path);
   if (files.some((file) => blobStore.owns(file.path))) {
     throw ApplicationFailure.nonRetryable(`output name "${output.name}" points into the chunk store`, 'InvalidInputError');
   }
@@ -135,6 +234,7 @@ async function stitchInto(
         maxFrames: frames,
         ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
         tags: file.tags,
+        ...(cover ? { coverPath: cover } : {}),
         chapters: FORMAT_FACTS[output.format].chapters
           ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity)
           : [],
@@ -163,10 +263,12 @@ async function stitchInto(
   const main = readAlong
     ? await writeReadAlongBook(root, {
         path,
-        documentId: activityInfo().workflowExecution?.workflowId ?? path,
-        title: output.title ?? basename(path, '.epub'),
+        documentId,
+        title: book.title,
         ...(output.author ? { author: output.author } : {}),
-        ...(cast ? { narrator: cast.narrator } : {}),
+        ...(cast || output.narrator ? { narrator: cast?.narrator ?? output.narrator! } : {}),
+        ...(output.language ? { language: output.language } : {}),
+        ...(cover ? { cover: { bytes: await readFile(cover), mediaType: 'image/jpeg' as const } } : {}),
         files,
         stitched: stitched.files,
         speech: speeches,
@@ -176,6 +278,13 @@ async function stitchInto(
     : output.split === 'chapter'
       ? await writePlaylist(root, path, files, stitched.files, format.sampleRate)
       : written[0]!;
+  if (folder) {
+    written.push(
+      await fileArtifact(root, 'cover', 'image/jpeg', join(folder.path, LIBRARY_COVER)),
+      await writeSidecar(root, 'metadata', 'application/json', join(folder.path, LIBRARY_METADATA), libraryMetadata(book, chapters)),
+    );
+    await settleLibraryFolder(folder, documentId, [...new Set([main, ...written].map((file) => file.path))]);
+  }
   const result = {
     bytes: main.bytes,
     sha256: main.sha256,
@@ -266,6 +375,12 @@ async function verified(blobStore: BlobStore, chunk: ChunkRef) {
     if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ChunkCorrupted');
     throw error;
   }
+}
+
+/** A file already written (the library's cover), as the result names it. */
+async function fileArtifact(root: string, kind: Artifact['kind'], mediaType: string, path: string): Promise<Artifact> {
+  const bytes = await readFile(path);
+  return artifact(root, kind, mediaType, { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
 }
 
 /** The workflow validated the name already; this guards the file system against any other caller. */

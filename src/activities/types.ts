@@ -1,6 +1,6 @@
 // What goes in and out of the activities: small JSON only, never audio bytes.
 
-import type { EngineName, EngineOptions, EnginePin, OutputFormat } from '../contract/input-schema.ts';
+import type { CoverRef, EngineName, EngineOptions, EnginePin, OutputFormat } from '../contract/input-schema.ts';
 import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
 import type { AcxResult, Artifact, DocumentLoudness, VoiceShare } from '../contract/result.ts';
@@ -68,6 +68,17 @@ export interface StitchInput {
     bitrateKbps?: number;
     title?: string;
     author?: string;
+    /** The voice, as the library and the composer tag name the narrator. */
+    narrator?: string;
+    description?: string;
+    /** BCP 47. */
+    language?: string;
+    series?: string;
+    seriesPart?: string;
+    /** A stored image: embedded where the format takes one, and the library's cover. */
+    cover?: CoverRef;
+    /** Into the worker's library (AUDIO_LIBRARY_DIR), as Audiobookshelf scans one; `name` is then not used. */
+    library?: boolean;
     /** Trim each chunk's edge silence (the pauses alone set the gaps). */
     trim?: boolean;
     crossfadeMs?: number;

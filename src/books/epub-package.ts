@@ -1,6 +1,7 @@
 // An EPUB's package: META-INF/container.xml → the OPF → metadata, manifest and spine.
 
 import { posix } from 'node:path';
+import { type BookDetails, bookDetails } from './epub-details.ts';
 import { attribute, elements, parseXml, textOf, type XmlNode } from './epub-xml.ts';
 import type { DocumentFileError } from './errors.ts';
 import type { ZipArchive } from './zip-archive.ts';
@@ -36,6 +37,8 @@ export interface EpubPackage {
   navPath?: string;
   /** The EPUB 2 NCX table of contents, if any. */
   ncxPath?: string;
+  /** What the book says of itself, for tags and a library (epub-details.ts). */
+  details: BookDetails;
 }
 
 const CONTAINER = 'META-INF/container.xml';
@@ -79,7 +82,12 @@ export function readPackage(archive: ZipArchive, unreadable: (problem: string) =
     manifest.get((spineElement && attribute(spineElement, 'toc')) ?? '') ?? items.find((item) => item.mediaType === NCX_MEDIA_TYPE);
 
   const metadata = elements(opf, 'metadata')[0];
-  const result: EpubPackage = { spine, guide: guideOf(opf, opfPath), authors: metadata ? authors(metadata) : [] };
+  const result: EpubPackage = {
+    spine,
+    guide: guideOf(opf, opfPath),
+    authors: metadata ? authors(metadata) : [],
+    details: metadata ? bookDetails(metadata, manifestElement, (href) => resolveHref(opfPath, href)?.path) : {},
+  };
   const title = metadata && elements(metadata, 'title').map(textOf).find(Boolean);
   const navPath = items.find((item) => item.properties.includes('nav'))?.path;
   if (title) result.title = title;

@@ -20,10 +20,20 @@ export interface EpubOptions {
   frontMatter?: FrontMatter;
 }
 
-export interface EpubContent {
+export interface EpubContent extends BookMetadata {
   blocks: BlockList;
   title?: string;
   author?: string;
+}
+
+/** What the book says of itself beyond title and author, for the audio's tags and a library. */
+export interface BookMetadata {
+  /** Its cover image as it is in the book. */
+  cover?: { bytes: Uint8Array; mediaType: string };
+  description?: string;
+  language?: string;
+  series?: string;
+  seriesPart?: string;
 }
 
 const EPUB_MIME_TYPE = 'application/epub+zip';
@@ -85,7 +95,9 @@ export function readEpub(bytes: Uint8Array, fileName: string, { frontMatter = 'a
   const result: EpubContent = { blocks };
   if (book.title) result.title = book.title;
   if (book.authors.length > 0) result.author = book.authors.join(', ');
-  return result;
+  const { cover, ...details } = book.details;
+  const coverBytes = cover && archive.read(cover.path);
+  return { ...result, ...details, ...(cover && coverBytes ? { cover: { bytes: coverBytes, mediaType: cover.mediaType } } : {}) };
 }
 
 /** Adobe ADEPT leaves rights.xml; it, Readium LCP, Apple FairPlay and others list encrypted documents. */

@@ -3,7 +3,7 @@
 
 import { decodeText } from './decode-text.ts';
 import { BlockList, countHeadings, renderDocumentText } from './document-text.ts';
-import { type EpubOptions, isZip, readEpub } from './epub.ts';
+import { type BookMetadata, type EpubOptions, isZip, readEpub } from './epub.ts';
 import { DocumentFileError } from './errors.ts';
 import { htmlToBlocks } from './html.ts';
 import { looksLikeMarkdown, markdownToBlocks } from './markdown.ts';
@@ -13,7 +13,9 @@ export { DocumentFileError } from './errors.ts';
 
 export type SourceFormat = 'text' | 'markdown' | 'html' | 'epub';
 
-export interface ImportedDocument {
+export type { BookMetadata } from './epub.ts';
+
+export interface ImportedDocument extends BookMetadata {
   /** Canonical document text (document-text.ts); for plain text, the text itself with LF line ends. */
   text: string;
   format: SourceFormat;

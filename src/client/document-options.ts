@@ -30,6 +30,7 @@ import {
 import { titleOfDocument } from '../document/title.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { storeText } from '../storage/stored-text.ts';
+import { bookOutput } from './book-details.ts';
 import { readLexiconFile, readVoiceMapFile } from './option-files.ts';
 
 export interface DocumentFlags {
@@ -55,6 +56,10 @@ export interface DocumentFlags {
   bitrate?: number;
   title?: string;
   author?: string;
+  /** Default: the voice. */
+  narrator?: string;
+  /** The main job's audiobook library: the document goes to `<DIR>/<Author>/<Title>/`. */
+  library?: string;
   crossfadeMs?: number;
   /** false with --no-captions. */
   captions?: boolean;
@@ -111,6 +116,7 @@ export function addDocumentOptions(command: Command): Command {
     .option('--bitrate <kbps>', 'bitrate of mp3, m4b, opus (default 64 per channel; opus 32)', integer)
     .option('--title <title>', 'title tag (default: the first heading, else the file name)')
     .option('--author <author>', 'author tag')
+    .option('--narrator <name>', 'narrator (composer) tag (default: the voice)')
     .option('--loudness <lufs>', 'integrated loudness to reach, e.g. -18 (the default), -23, or "off"')
     .option('--crossfade-ms <ms>', 'equal-power crossfade at every join (default 0)', integer)
     .option('--no-captions', 'do not write .vtt, .srt and .timings.json beside the audio')
@@ -156,7 +162,7 @@ export async function documentInput(
     ...(file === STDIN ? {} : { fileName: basename(file) }),
   });
   const tags = { title, ...(read.author && !flags.author ? { author: oneLine(read.author) } : {}) };
-  const output = { ...tags, ...outputOptions(flags, outputName).output };
+  const output = { ...tags, ...(await bookOutput(read, blobStore)), ...outputOptions(flags, outputName).output };
   const engineOptions = { ...flags.engineOptions, ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}) };
   const lexiconFile = flags.lexicon ?? process.env.LEXICON_FILE;
   const lexicon = lexiconFile ? await readLexiconFile(lexiconFile) : undefined;
@@ -206,6 +212,9 @@ function outputOptions(flags: DocumentFlags, name: string | undefined): Pick<Aud
     ...(flags.split ? { split: flags.split as 'chapter' } : {}),
     ...(flags.bitrate !== undefined ? { bitrateKbps: flags.bitrate } : {}),
     ...(flags.author ? { author: flags.author } : {}),
+    ...(flags.narrator ? { narrator: flags.narrator } : {}),
+    // A library's book is an M4B (chapters, cover, tags) unless a format or preset says otherwise.
+    ...(flags.library ? { library: true, ...(flags.format || flags.preset ? {} : { format: 'm4b' as const }) } : {}),
     ...(flags.loudness !== undefined
       ? { loudness: flags.loudness === 'off' ? false : { targetLufs: loudnessTarget(flags.loudness) } }
       : {}),

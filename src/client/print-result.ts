@@ -1,6 +1,6 @@
 // How the command line reports a finished document.
 
-import type { AudioDocumentResult } from '../contract/result.ts';
+import type { Artifact, AudioDocumentResult } from '../contract/result.ts';
 
 /** The innermost cause of a Temporal failure chain: "unknown eSpeak voice ...", not "Workflow execution failed". */
 export function describeFailure(error: unknown): string {
@@ -46,11 +46,16 @@ export function describeResult(result: AudioDocumentResult): string {
     ...(result.chapters?.length ? [`Chapters: ${result.chapters.map((c) => `${clock(c.startMs)} ${c.title}`).join('\n          ')}`] : []),
     ...splitLines(result),
     ...(result.artifacts ?? [])
-      .filter((a) => a.kind !== 'audio' && a.kind !== 'playlist' && !isSplit(result))
-      .map((a) => `${a.kind === 'timings' ? 'Timings' : 'Captions'}: ${a.kind === 'timings' ? ' ' : ''}${a.path}`),
+      .filter((a) => a.kind !== 'audio' && a.kind !== 'playlist' && (!isSplit(result) || LIBRARY_FILES.has(a.kind)))
+      .map((a) => `${`${ARTIFACT_LABELS[a.kind] ?? 'Captions'}:`.padEnd(10)}${a.path}`),
     ...result.notices.map((notice) => `Note:     ${notice}`),
   ].join('\n');
 }
+
+/** How the result's other files are labelled (captions by default). */
+const ARTIFACT_LABELS: Partial<Record<Artifact['kind'], string>> = { timings: 'Timings', cover: 'Cover', metadata: 'Metadata' };
+/** A library's files, shown for a split document too. */
+const LIBRARY_FILES: ReadonlySet<Artifact['kind']> = new Set(['cover', 'metadata']);
 
 /** With verify: what was heard back, and every chunk still off, with what was heard. */
 function verificationLines({ verification: v }: AudioDocumentResult): string[] {

@@ -20,6 +20,8 @@ export interface WorkerSettings {
   outputDir: string;
   /** AUDIO_OUTPUT_URL: s3://bucket/prefix (or file:///dir) for outputs any app can read; default the output directory. */
   outputUrl?: string;
+  /** AUDIO_LIBRARY_DIR: an audiobook library (Audiobookshelf's), where documents with `output.library` go. */
+  libraryDir?: string;
   /** Where chunks (and stored texts) live: a directory, file:///dir, or s3://bucket/prefix for a fleet that shares no disk. */
   blobLocation: string;
   maxConcurrentActivities: number;
@@ -83,6 +85,7 @@ export function workerSettings(env = process.env): WorkerSettings {
     // Beside the output by default: workers that share the output directory share chunks too.
     blobLocation: env.AUDIO_BLOB_URL || env.AUDIO_BLOB_DIR || join(outputDir, '.chunks'),
     ...(env.AUDIO_OUTPUT_URL ? { outputUrl: env.AUDIO_OUTPUT_URL } : {}),
+    ...(env.AUDIO_LIBRARY_DIR ? { libraryDir: env.AUDIO_LIBRARY_DIR } : {}),
     maxConcurrentActivities: positiveInteger('WORKER_MAX_CONCURRENT_ACTIVITIES', env.WORKER_MAX_CONCURRENT_ACTIVITIES) ?? 20,
     espeakThreads: positiveInteger('ESPEAK_THREADS', env.ESPEAK_THREADS) ?? Math.min(2, availableParallelism()),
     ...(env.KOKORO_THREADS ? { kokoroThreads: positiveInteger('KOKORO_THREADS', env.KOKORO_THREADS) } : {}),

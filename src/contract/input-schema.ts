@@ -46,6 +46,8 @@ export const FIRST_CHUNK_CHARS_MIN = 20;
 export const OUTPUT_SAMPLE_RATES = [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000] as const;
 export const DEFAULT_PAUSES = { wordMs: 80, clauseMs: 150, sentenceMs: 300, paragraphMs: 750, headingMs: 900 };
 export const MAX_OUTPUT_NAME_CHARS = 200;
+/** A book's blurb, not its text: it travels in the workflow input. */
+export const MAX_DESCRIPTION_CHARS = 10_000;
 const MAX_PAUSE_MS = 10_000;
 /** EBU R128's broadcast target is -23 LUFS; audiobooks and podcasts sit near -18 (ACX asks -23..-18 dB RMS). */
 export const DEFAULT_LOUDNESS = { targetLufs: -18, truePeakDb: -1.5 };
@@ -125,6 +127,19 @@ const LoudnessSchema = Type.Object(
   closed,
 );
 
+/** A cover image stored in the chunk store (by the client, from an EPUB): only the reference travels. */
+const CoverRefSchema = Type.Object(
+  {
+    uri: Type.String({ maxLength: 2_000, pattern: '^(file|s3)://', description: 'Where the image is stored.' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Of its bytes: the stitch checks it.' }),
+    mediaType: Type.String({ pattern: '^image/[\\w.+-]+$', maxLength: 100, description: 'Its type: "image/jpeg", "image/png"...' }),
+  },
+  {
+    ...closed,
+    description: 'The cover image: embedded in M4B, MP3 and FLAC files and a read-along EPUB, and `cover.jpg` in a library.',
+  },
+);
+
 const OutputSchema = Type.Object(
   {
     name: Type.Optional(
@@ -157,6 +172,26 @@ const OutputSchema = Type.Object(
     channels: Type.Optional(Type.Enum([1, 2], { description: 'Channels of the file (default: the most among the chunks).' })),
     title: Type.Optional(Type.String({ maxLength: 500, description: 'Title tag. Default: the first heading, else the file name.' })),
     author: Type.Optional(Type.String({ maxLength: 500, description: 'Author (artist) tag.' })),
+    narrator: Type.Optional(
+      Type.String({ maxLength: 500, description: "Narrator (composer tag; the library's narrators): the client names the voice." }),
+    ),
+    description: Type.Optional(Type.String({ maxLength: MAX_DESCRIPTION_CHARS, description: 'Description (comment tag).' })),
+    language: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$', maxLength: 35, description: 'Language, BCP 47: "en", "en-GB".' }),
+    ),
+    series: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'The series the book belongs to.' })),
+    seriesPart: Type.Optional(
+      Type.String({ pattern: '^[^#\\s]{1,20}$', description: 'Its place in the series: "1", "2.5" (no spaces or "#").' }),
+    ),
+    cover: Type.Optional(CoverRefSchema),
+    library: Type.Optional(
+      Type.Boolean({
+        description:
+          "Write the document into the worker's audiobook library (AUDIO_LIBRARY_DIR) the way Audiobookshelf scans one: " +
+          '`<author>/[<series>/]<title>/` with the audio, `cover.jpg` (the given cover, else one drawn) and `metadata.json`; ' +
+          '`name` is then not used.',
+      }),
+    ),
     loudness: Type.Optional(
       Type.Union([LoudnessSchema, Type.Literal(false)], {
         description:
@@ -490,6 +525,7 @@ export type EngineOptions = Static<typeof EngineOptionsSchema>;
 export type EnginePin = Static<typeof EnginePinSchema>;
 export type LexiconInput = Static<typeof LexiconSchema>;
 export type OutputOptions = Static<typeof OutputSchema>;
+export type CoverRef = Static<typeof CoverRefSchema>;
 export type PauseSettings = Required<Static<typeof PausesSchema>>;
 export type LoudnessTarget = Required<Static<typeof LoudnessSchema>>;
 export type RetryOptions = Static<typeof RetrySchema>;

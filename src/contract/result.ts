@@ -48,8 +48,8 @@ export interface PhaseTimings {
 
 /** A file the document made: the audio, its captions, its timings. */
 export interface Artifact {
-  /** `book`: a read-along EPUB (its chapter MP3s follow as `audio`). */
-  kind: 'audio' | 'captions' | 'timings' | 'playlist' | 'book';
+  /** `book`: a read-along EPUB (its chapter MP3s follow as `audio`); `cover` and `metadata`: a library's cover.jpg and metadata.json. */
+  kind: 'audio' | 'captions' | 'timings' | 'playlist' | 'book' | 'cover' | 'metadata';
   /** Relative to the output directory. */
   name: string;
   path: string;

@@ -20,6 +20,8 @@ export interface AudioFileSpec {
   bitrateKbps?: number;
   tags: Tags;
   chapters: FrameChapter[];
+  /** A JPEG to embed as the cover, where the format holds one. */
+  coverPath?: string;
 }
 
 export interface WrittenFile {
@@ -79,14 +81,21 @@ async function openEncoded(spec: AudioFileSpec, temporary: string): Promise<Audi
   await writeFile(metadataPath, ffmetadata(spec.tags, spec.chapters, spec.pcm.sampleRate));
   const bitrate = spec.bitrateKbps ?? defaultBitrateKbps(spec.format, spec.pcm.channels);
   const resample = encoder.sampleRates && !encoder.sampleRates.includes(spec.pcm.sampleRate) ? ['-ar', '48000'] : [];
+  // The picture is copied as it is (a JPEG): an attached picture, not a video track.
+  const cover =
+    spec.coverPath && FORMAT_FACTS[spec.format].cover
+      ? { input: ['-i', spec.coverPath], output: ['-map', '2:v', '-c:v', 'copy', '-disposition:v', 'attached_pic'] }
+      : { input: [], output: [] };
   const ffmpeg = new FfmpegProcess([
     ...rawPcmInput(spec.pcm),
     '-f',
     'ffmetadata',
     '-i',
     metadataPath,
+    ...cover.input,
     '-map',
     '0:a',
+    ...cover.output,
     '-map_metadata',
     '1',
     '-map_chapters',

@@ -28,6 +28,8 @@ export interface ServerOptions {
   taskQueue: string;
   /** The output directory and chunk store the workers write to (shared with them). */
   outputDir: string;
+  /** AUDIO_LIBRARY_DIR: the audiobook library documents go into (shared with the workers, which write it). */
+  libraryDir?: string;
   blobStore: BlobStore;
   /** When set, every /v1 route needs `Authorization: Bearer <apiToken>`. */
   apiToken?: string;
@@ -72,13 +74,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const documents = new Documents(options.client, options.taskQueue, options.currentBuild);
+  const documents = new Documents(options.client, options.taskQueue, options.currentBuild, options.libraryDir);
   await app.register(
     async (v1) => {
       if (options.apiToken) v1.addHook('onRequest', bearerTokenCheck(options.apiToken));
       documentRoutes(v1, documents);
       eventRoutes(v1, documents);
-      audioRoutes(v1, documents, options.outputDir);
+      audioRoutes(v1, documents, options.outputDir, options.libraryDir);
       liveRoutes(v1, documents, options.blobStore);
       voiceRoutes(v1, new Previews(options.client, options.taskQueue, options.outputDir, options.currentBuild, options.previewWaitMs));
     },

@@ -50,9 +50,14 @@ export function publicResult(result: AudioDocumentResult, id: string, title: str
   };
 }
 
-/** Where an artifact is for this server: in S3, or in the output directory it shares with the workers. */
-export function artifactLocation(root: string, artifact: Artifact, id: string): string {
+/**
+ * Where an artifact is for this server: in S3, in the audiobook library (where the worker wrote it,
+ * when that is inside the library this server knows), or in the output directory it shares with the workers.
+ */
+export function artifactLocation(root: string, artifact: Artifact, id: string, library?: string): string {
   if (artifact.uri?.startsWith('s3://')) return artifact.uri;
+  const written = resolve(artifact.path);
+  if (library && written.startsWith(library + sep)) return written;
   const path = resolve(root, artifact.name);
   if (!path.startsWith(root + sep)) throw new HttpProblem(404, `the files of document ${id} are not in this server's output directory`);
   return path;
@@ -84,5 +89,6 @@ export function contentDisposition(disposition: 'inline' | 'attachment', name: s
       .normalize('NFKD')
       .replace(/[^\x20-\x7e]/gu, '')
       .replace(/["\\%]/gu, '') || 'download';
-  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/gu, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  const encoded = encodeURIComponent(name).replace(/['()*]/gu, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

@@ -36,6 +36,8 @@ export class Documents {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly currentBuild?: () => Promise<string | undefined>,
+    /** AUDIO_LIBRARY_DIR: documents from /v1/documents go into this audiobook library (shared with the workers). */
+    readonly libraryDir?: string,
   ) {}
 
   /**

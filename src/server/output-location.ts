@@ -6,9 +6,15 @@ import type { AudioDocumentResult } from '../contract/result.ts';
 import { defaultOutputName } from '../document/input.ts';
 import { HttpProblem } from './problem.ts';
 
-/** Where a result's file is: in S3 (AUDIO_OUTPUT_URL), or in the output directory this server shares with the workers. */
-export function resultLocation(root: string, result: AudioDocumentResult, id: string): string {
-  return result.uri?.startsWith('s3://') ? result.uri : outputPath(root, result, id);
+/**
+ * Where a result's file is: in S3 (AUDIO_OUTPUT_URL), in the audiobook library, or in the output
+ * directory this server shares with the workers.
+ */
+export function resultLocation(root: string, result: AudioDocumentResult, id: string, library?: string): string {
+  if (result.uri?.startsWith('s3://')) return result.uri;
+  const written = result.path ? resolve(result.path) : undefined;
+  if (library && written?.startsWith(library + sep)) return written;
+  return outputPath(root, result, id);
 }
 
 /** The output file of a result in this server's output directory (the one the workers share). */

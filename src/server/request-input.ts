@@ -30,6 +30,7 @@ export const FORM_OPTIONS = [
   'preset',
   'split',
   'verify',
+  'library',
 ] as const;
 const NUMERIC = new Set(['concurrency', 'maxChunkChars', 'speed', 'bitrateKbps']);
 /** Form options that go into `output`. */
@@ -47,7 +48,16 @@ export interface RequestedDocument {
   fingerprint: string;
 }
 
-export async function requestedDocument(request: FastifyRequest): Promise<RequestedDocument> {
+/**
+ * The request's document with this server's defaults. With an audiobook library (AUDIO_LIBRARY_DIR)
+ * documents go into it unless `output.library` is false, as M4B unless a format is asked.
+ */
+export async function requestedDocument(request: FastifyRequest, libraryDir?: string): Promise<RequestedDocument> {
+  const requested = await asSent(request);
+  return { ...requested, input: withLibrary(requested.input, libraryDir) };
+}
+
+async function asSent(request: FastifyRequest): Promise<RequestedDocument> {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/json') {
     const body = request.body;
@@ -120,6 +130,16 @@ function frontMatterField(value: unknown): FrontMatter | undefined {
   throw new HttpProblem(400, `Invalid input: frontMatter must be one of ${FRONT_MATTER.join(', ')}, got "${String(value)}"`, 'frontMatter');
 }
 
+function withLibrary(input: AudioDocumentInput, libraryDir: string | undefined): AudioDocumentInput {
+  const output = input.output ?? {};
+  if (typeof output !== 'object' || output === null) return input; // the schema says what is wrong with it
+  if (output.library === true && !libraryDir)
+    throw new HttpProblem(400, 'Invalid input: output.library: this server has no audiobook library (AUDIO_LIBRARY_DIR)', 'output.library');
+  if (!libraryDir || output.library !== undefined) return input;
+  const chosen = output.format || output.preset || output.name;
+  return { ...input, output: { ...output, library: true, ...(chosen ? {} : { format: 'm4b' as const }) } };
+}
+
 /** Form fields and query parameters are strings: numbers are turned back into numbers here. */
 function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexicon, sources: TitleSources = {}): RequestedDocument {
   const unknown = Object.keys(fields).find((key) => key !== 'access_token' && !(FORM_OPTIONS as readonly string[]).includes(key));
@@ -134,13 +154,19 @@ function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexic
     const v = value(key);
     if (v !== undefined) (input as unknown as Record<string, unknown>)[key] = v;
   }
+  const library = value('library');
+  if (library !== undefined && !['true', 'false'].includes(String(library)))
+    throw new HttpProblem(400, `Invalid input: library must be true or false, got "${String(library)}"`, 'library');
   const verify = value('verify');
   if (verify !== undefined) {
     if (!['true', 'false', 'on'].includes(String(verify)))
       throw new HttpProblem(400, `Invalid input: verify must be true or false, got "${String(verify)}"`, 'verify');
     if (verify !== 'false') input.verify = true;
   }
-  const output = Object.fromEntries(OUTPUT_OPTIONS.flatMap((key) => (value(key) === undefined ? [] : [[key, value(key)]])));
+  const output = {
+    ...Object.fromEntries(OUTPUT_OPTIONS.flatMap((key) => (value(key) === undefined ? [] : [[key, value(key)]]))),
+    ...(library === undefined ? {} : { library: library === 'true' }),
+  };
   if (Object.keys(output).length > 0) input.output = output as AudioDocumentInput['output'];
   return titled(input, text, sources, fingerprintOf(input));
 }

@@ -45,7 +45,7 @@ export const Result = Type.Object(
     url: Type.String({ description: 'The audio (or the playlist, or the book): `/v1/documents/{id}/audio`' }),
     artifacts: Type.Array(
       Type.Object({
-        kind: Type.Enum(['audio', 'captions', 'timings', 'playlist', 'book'] as const),
+        kind: Type.Enum(['audio', 'captions', 'timings', 'playlist', 'book', 'cover', 'metadata'] as const),
         name: Type.String({ description: 'File name in the output directory' }),
         mediaType: Type.String(),
         bytes: Type.Integer(),

@@ -30,6 +30,11 @@ export interface OutputLayout {
   format: OutputFormat;
   title?: string;
   author?: string;
+  narrator?: string;
+  description?: string;
+  language?: string;
+  series?: string;
+  seriesPart?: string;
   chapters?: ChapterStart[];
   /** One file per chapter in a folder named after the document, and a playlist of them. */
   split?: 'chapter';
@@ -46,20 +51,25 @@ export interface FilePlan {
   title?: string;
 }
 
-/** The audio files of a document whose main file is `path`: that one, or one per chapter. */
-export function planFiles(path: string, output: OutputLayout, pieces: FilePiece[]): FilePlan[] {
+/**
+ * The audio files of a document whose main file is `path`: that one, or one per chapter, in
+ * `chapterFolder` (default: a folder named after `path`).
+ */
+export function planFiles(path: string, output: OutputLayout, pieces: FilePiece[], chapterFolder?: string): FilePlan[] {
   return output.split === 'chapter'
-    ? chapterFiles(path, output, pieces)
+    ? chapterFiles(path, output, pieces, chapterFolder)
     : [{ path, pieces, tags: tagsOf(output), chapters: output.chapters ?? [] }];
 }
 
 function tagsOf(output: OutputLayout): Tags {
-  return { ...(output.title ? { title: output.title } : {}), ...(output.author ? { author: output.author } : {}) };
+  const { title, author, narrator, description, language, series, seriesPart } = output;
+  const tags = { title, author, narrator, description, language, series, ...(series ? { seriesPart } : {}) };
+  return Object.fromEntries(Object.entries(tags).filter(([, value]) => value)) as Tags;
 }
 
 /** One file per chapter, `<name>/<nn> <title>.<ext>`, tagged as a track of the book. */
-function chapterFiles(path: string, output: OutputLayout, pieces: FilePiece[]): FilePlan[] {
-  const dir = path.replace(/\.[^./]+$/u, '');
+function chapterFiles(path: string, output: OutputLayout, pieces: FilePiece[], chapterFolder?: string): FilePlan[] {
+  const dir = chapterFolder ?? path.replace(/\.[^./]+$/u, '');
   const parts = splitAtChapters(pieces, output.chapters ?? []);
   return parts.map((part, i) => {
     const title = part.title ?? output.title;
@@ -124,6 +134,11 @@ export async function writeCaptions(
   return Promise.all(
     files.map(async ([kind, path, mediaType, text]) => artifact(root, kind, mediaType, await writeAtomically(path, text))),
   );
+}
+
+/** A text file beside the audio (a library's metadata.json), written whole or not at all. */
+export async function writeSidecar(root: string, kind: Artifact['kind'], mediaType: string, path: string, text: string): Promise<Artifact> {
+  return artifact(root, kind, mediaType, await writeAtomically(path, text));
 }
 
 /** A written file as the result names it: relative to `root`, and as a file: URL. */

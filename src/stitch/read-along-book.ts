@@ -17,6 +17,9 @@ export interface ReadAlongSource {
   title: string;
   author?: string;
   narrator?: string;
+  /** BCP 47; default "en". */
+  language?: string;
+  cover?: { bytes: Uint8Array; mediaType: 'image/jpeg' | 'image/png' };
   files: FilePlan[];
   stitched: StitchedFile[];
   /** What each file's chunks said, in order. */
@@ -48,7 +51,8 @@ export async function writeReadAlongBook(root: string, source: ReadAlongSource):
     title: source.title,
     ...(source.author ? { author: source.author } : {}),
     ...(source.narrator ? { narrator: source.narrator } : {}),
-    language: 'en',
+    language: source.language ?? 'en',
+    ...(source.cover ? { cover: source.cover } : {}),
     modified: new Date(),
     chapters,
   });

@@ -88,6 +88,7 @@ export async function createAudioWorker(options: AudioWorkerOptions): Promise<Au
     blobStore: openBlobStore(options.blobLocation),
     outputDir: options.outputDir,
     ...(options.outputUrl ? { outputUrl: options.outputUrl } : {}),
+    ...(options.libraryDir ? { libraryDir: options.libraryDir } : {}),
   });
   const build = await bundleWorkflows();
   const version = { deploymentName: options.deploymentName ?? DEFAULT_DEPLOYMENT, buildId: options.buildId ?? build.hash };

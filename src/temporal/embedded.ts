@@ -60,6 +60,8 @@ export interface EmbeddedOptions {
   worker: 'always' | 'when-own-server';
   /** The in-process worker's output directory; default AUDIO_OUTPUT_DIR. */
   outputDir?: string;
+  /** The in-process worker's audiobook library (`npm start -- --library DIR`); default AUDIO_LIBRARY_DIR. */
+  libraryDir?: string;
   log?: (line: string) => void;
   /** The in-process worker's engines say when they load a model, and these load theirs as it starts (the HTTP server). */
   engines?: {
@@ -134,7 +136,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
         temporal.deploymentName,
         taskQueue,
         server !== undefined,
-        options.outputDir,
+        { outputDir: options.outputDir, libraryDir: options.libraryDir },
         options.engines,
       );
       closers.push(running.close);
@@ -179,7 +181,7 @@ async function startWorker(
   deploymentName: string,
   taskQueue: string,
   ownServer: boolean,
-  outputDir?: string,
+  folders: Pick<EmbeddedOptions, 'outputDir' | 'libraryDir'>,
   engines?: EmbeddedOptions['engines'],
 ) {
   const settings = workerSettings();
@@ -195,7 +197,8 @@ async function startWorker(
       shutdownGraceMs: process.env.WORKER_SHUTDOWN_GRACE_SECONDS ? settings.shutdownGraceMs : EMBEDDED_SHUTDOWN_GRACE_MS,
       promote: ownServer,
       ignoreMissingTaskQueues: true,
-      outputDir: outputDir ?? settings.outputDir,
+      outputDir: folders.outputDir ?? settings.outputDir,
+      ...(folders.libraryDir ? { libraryDir: folders.libraryDir } : {}),
       ...remote,
       ...(engines ? { engineLog: engines.log, warmEngines: engines.warm } : {}),
       // The caller's Kokoro layout, unless the person running it chose one.

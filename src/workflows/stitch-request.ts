@@ -43,6 +43,7 @@ export function stitchRequest(
       ...(output.bitrateKbps ? { bitrateKbps: output.bitrateKbps } : {}),
       title: documentTitle(output.title, plan.headings, name),
       ...(output.author ? { author: output.author } : {}),
+      ...bookDetails(output),
       trim: true,
       crossfadeMs: output.crossfadeMs,
       ...(output.loudness ? { loudness: output.loudness } : {}),
@@ -52,4 +53,12 @@ export function stitchRequest(
       chapters: chapterStarts(output.title, plan.headings, name),
     },
   };
+}
+
+/** What the book says of itself beyond title and author, passed on only when given (older histories hold none). */
+function bookDetails(output: ResolvedDocumentInput['output']): Partial<StitchInput['output']> {
+  const { narrator, description, language, series, seriesPart, cover, library } = output;
+  return Object.fromEntries(
+    Object.entries({ narrator, description, language, series, seriesPart, cover, library }).filter(([, value]) => value !== undefined),
+  );
 }

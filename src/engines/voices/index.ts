@@ -22,6 +22,18 @@ export function kokoroVoiceInfo(name: string, engine: EngineName = 'kokoro'): Vo
   return { name, engine, ...(language ? { language } : {}), ...(gender ? { gender } : {}) };
 }
 
+/**
+ * The language a voice speaks (BCP 47, lowercase), when its name says: Kokoro's first letter (a blend:
+ * its first voice's), eSpeak's name itself ("en-gb", "fr"). Undefined for other engines' names.
+ */
+export function voiceLanguage(engine: EngineName, voice: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const parts = isBlend(voice) ? parseBlend(voice) : undefined;
+  const first = parts === undefined ? voice : 'problem' in parts ? '' : (parts[0]?.voice ?? '');
+  if (engine === 'kokoro' || (engine === 'replicate' && replicateSpeaksKokoro(env))) return kokoroVoiceInfo(first, engine).language;
+  if (engine === 'espeak' && /^[a-z]{2,3}(-[a-z0-9]{1,8})*$/iu.test(first)) return first.toLowerCase();
+  return undefined;
+}
+
 /** Replicate speaks whatever model REPLICATE_MODEL names: Kokoro's voices when it is a Kokoro model. */
 export const replicateSpeaksKokoro = (env: NodeJS.ProcessEnv) => /kokoro/iu.test(env.REPLICATE_MODEL || DEFAULT_REPLICATE_MODEL);
 

@@ -16,10 +16,11 @@ import { IdParams, problems } from '../schemas.ts';
 
 // A document split by chapter is served as its playlist.
 const AUDIO_MEDIA_TYPES = [...new Set([...Object.values(FORMAT_FACTS).map((facts) => facts.mediaType), PLAYLIST_MEDIA_TYPE])];
-const FILE_MEDIA_TYPES = [...AUDIO_MEDIA_TYPES, 'text/vtt', 'application/x-subrip', 'application/json'];
+const FILE_MEDIA_TYPES = [...AUDIO_MEDIA_TYPES, 'text/vtt', 'application/x-subrip', 'application/json', 'image/jpeg'];
 
-export function audioRoutes(app: FastifyInstance, documents: Documents, outputDir: string): void {
+export function audioRoutes(app: FastifyInstance, documents: Documents, outputDir: string, libraryDir?: string): void {
   const root = resolve(outputDir);
+  const library = libraryDir ? resolve(libraryDir) : undefined;
   const query = Type.Object({ download: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) });
   app.get(
     '/documents/:id/audio',
@@ -40,7 +41,7 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       const { result, title } = await documents.finished(id);
       const [main] = artifactsOf(result, id);
       const download = (request.query as { download?: string }).download !== undefined;
-      return sendArtifact(request, reply, { root, id, title, main: main!, artifact: main!, download });
+      return sendArtifact(request, reply, { root, library, id, title, main: main!, artifact: main!, download });
     },
   );
 
@@ -65,13 +66,15 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
       const artifact = artifacts.find((candidate) => candidate.name === name);
       if (!artifact) throw new HttpProblem(404, `document ${id} has no file "${name}" (its files are listed in its result's artifacts)`);
       const download = (request.query as { download?: string }).download !== undefined;
-      return sendArtifact(request, reply, { root, id, title, main: artifacts[0]!, artifact, download });
+      return sendArtifact(request, reply, { root, library, id, title, main: artifacts[0]!, artifact, download });
     },
   );
 }
 
 interface ArtifactRequest {
   root: string;
+  /** AUDIO_LIBRARY_DIR: a document in the library is served from there. */
+  library: string | undefined;
   id: string;
   title: string;
   main: Artifact;
@@ -80,8 +83,9 @@ interface ArtifactRequest {
 }
 
 /** An artifact from where the workers put it, if it is still the one they wrote (its size), else 410. */
-async function sendArtifact(request: FastifyRequest, reply: FastifyReply, { root, id, title, main, artifact, download }: ArtifactRequest) {
-  const path = artifactLocation(root, artifact, id);
+async function sendArtifact(request: FastifyRequest, reply: FastifyReply, asked: ArtifactRequest) {
+  const { root, library, id, title, main, artifact, download } = asked;
+  const path = artifactLocation(root, artifact, id, library);
   const size = await outputSize(path).catch((error: unknown) => {
     throw new HttpProblem(502, `the files of document ${id} cannot be read now: ${(error as Error).message}`);
   });

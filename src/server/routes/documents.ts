@@ -44,7 +44,7 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      const { input, title, fingerprint } = await requestedDocument(request);
+      const { input, title, fingerprint } = await requestedDocument(request, documents.libraryDir);
       if (typeof input.text === 'string' && input.text.length > MAX_TEXT_CHARS) {
         throw new HttpProblem(413, `Invalid input: text has ${input.text.length} characters; the maximum is ${MAX_TEXT_CHARS}`, 'text');
       }
