@@ -42,6 +42,8 @@ export function publicResult(result: AudioDocumentResult, id: string, title: str
   const artifacts = artifactsOf(result, id);
   return {
     ...rest,
+    // Where it was written (in a library, under the book's folder), as the artifacts name it.
+    name: artifacts[0]!.name,
     url: `${documentUrl(id)}/audio`,
     artifacts: artifacts.map((artifact) => {
       const { path: _p, uri: _u, ...shown } = artifact;

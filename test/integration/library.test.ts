@@ -3,6 +3,7 @@
 // metadata.json, and speaking it again writes into the same folder; the HTTP API with a library
 // (AUDIO_LIBRARY_DIR) puts its documents there and serves their audio from there.
 
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,10 +145,15 @@ describe('the HTTP API with AUDIO_LIBRARY_DIR', () => {
     expect(started.status).toBe(202);
     const result = await finished(base, started.body.id);
     const folder = join(library, 'Ann Example', 'Notes on Tides');
-    expect(result.path).toBe(join(folder, 'Notes on Tides.m4b'));
+    expect(result.artifacts![0]!.name).toBe('Ann Example/Notes on Tides/Notes on Tides.m4b');
     expect(result.artifacts!.map((artifact) => artifact.kind)).toEqual(
       expect.arrayContaining(['audio', 'captions', 'timings', 'cover', 'metadata']),
     );
+    // Every file from the library by its URL, the cover too.
+    for (const artifact of result.artifacts as unknown as Array<{ url: string; bytes: number; name: string }>) {
+      const file = await fetch(`${base}${artifact.url}`);
+      expect([file.status, (await file.arrayBuffer()).byteLength], artifact.name).toEqual([200, artifact.bytes]);
+    }
     expect(JSON.parse(await readFile(join(folder, 'metadata.json'), 'utf8'))).toMatchObject({
       title: 'Notes on Tides',
       authors: ['Ann Example'],
@@ -161,7 +167,9 @@ describe('the HTTP API with AUDIO_LIBRARY_DIR', () => {
 
     // `library: false` keeps a document out of it.
     const outside = await post(base, { text: 'Not a book.', engine: 'simulated', output: { library: false } });
-    expect((await finished(base, outside.body.id)).path).not.toContain(library);
+    const kept = await finished(base, outside.body.id);
+    expect(existsSync(join(environment.options.outputDir, kept.artifacts![0]!.name))).toBe(true);
+    expect(existsSync(join(library, kept.artifacts![0]!.name))).toBe(false);
   }, 120_000);
 
   it('refuses a document for the library on a server that has none', async () => {
