@@ -78,7 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(
     async (v1) => {
       if (options.apiToken) v1.addHook('onRequest', bearerTokenCheck(options.apiToken));
-      documentRoutes(v1, documents);
+      documentRoutes(v1, documents, options.blobStore);
       eventRoutes(v1, documents);
       audioRoutes(v1, documents, options.outputDir, options.libraryDir);
       liveRoutes(v1, documents, options.blobStore);

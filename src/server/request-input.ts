@@ -5,10 +5,12 @@
 import { createHash } from 'node:crypto';
 import type {} from '@fastify/multipart'; // request.parts()
 import type { FastifyRequest } from 'fastify';
-import { DocumentFileError, FRONT_MATTER, type FrontMatter, readDocument } from '../books/index.ts';
+import { DocumentFileError, FRONT_MATTER, type FrontMatter, type ImportedDocument, readDocument } from '../books/index.ts';
+import { bookOutput } from '../client/book-details.ts';
 import { clientDefaults } from '../config/settings.ts';
 import type { AudioDocumentInput } from '../document/input.ts';
 import { type TitleSources, titleOfDocument } from '../document/title.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import { type Lexicon, parseLexicon } from '../text/lexicon.ts';
 import { HttpProblem } from './problem.ts';
 
@@ -52,12 +54,18 @@ export interface RequestedDocument {
  * The request's document with this server's defaults. With an audiobook library (AUDIO_LIBRARY_DIR)
  * documents go into it unless `output.library` is false, as M4B unless a format is asked.
  */
-export async function requestedDocument(request: FastifyRequest, libraryDir?: string): Promise<RequestedDocument> {
-  const requested = await asSent(request);
-  return { ...requested, input: withLibrary(requested.input, libraryDir) };
+export async function requestedDocument(request: FastifyRequest, server: DocumentServer): Promise<RequestedDocument> {
+  const requested = await asSent(request, server.blobStore);
+  return { ...requested, input: withLibrary(requested.input, server.libraryDir) };
 }
 
-async function asSent(request: FastifyRequest): Promise<RequestedDocument> {
+/** What a request's document may need of the server: where an uploaded book's cover is kept, and its library. */
+export interface DocumentServer {
+  blobStore: BlobStore;
+  libraryDir?: string;
+}
+
+async function asSent(request: FastifyRequest, blobStore: BlobStore): Promise<RequestedDocument> {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/json') {
     const body = request.body;
@@ -70,11 +78,11 @@ async function asSent(request: FastifyRequest): Promise<RequestedDocument> {
     return titled(input, typeof input.text === 'string' ? input.text : undefined, {}, fingerprintOf(sent));
   }
   if (type === 'text/plain') return fromForm(String(request.body ?? ''), request.query as Record<string, unknown>);
-  if (type === 'multipart/form-data') return fromMultipart(request);
+  if (type === 'multipart/form-data') return fromMultipart(request, blobStore);
   throw new HttpProblem(415, `send application/json, text/plain or multipart/form-data, not ${type ?? 'no Content-Type'}`);
 }
 
-async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument> {
+async function fromMultipart(request: FastifyRequest, blobStore: BlobStore): Promise<RequestedDocument> {
   const fields: Record<string, unknown> = {};
   let file: Buffer | undefined;
   let fileName: string | undefined;
@@ -97,14 +105,23 @@ async function fromMultipart(request: FastifyRequest): Promise<RequestedDocument
   const given = uploaded?.text ?? (typeof fields.text === 'string' ? fields.text : undefined);
   if (given === undefined) throw new HttpProblem(400, 'Invalid input: text is required: send a `file` part or a `text` field', 'text');
   const { text: _text, frontMatter: _frontMatter, ...options } = fields;
-  return fromForm(given, options, lexicon, {
+  const document = fromForm(given, options, lexicon, {
     ...(uploaded?.title ? { metadata: uploaded.title } : {}),
     ...(fileName ? { fileName } : {}),
   });
+  if (!uploaded) return document;
+  // What the book says of itself (author, blurb, language, series, cover), under what the form says.
+  const book = { ...(uploaded.author ? { author: oneLineTag(uploaded.author) } : {}), ...(await bookOutput(uploaded, blobStore)) };
+  return { ...document, input: { ...document.input, output: { ...book, ...document.input.output } } };
+}
+
+/** Tags are one line: an EPUB's creator may hold a line break. */
+function oneLineTag(value: string): string {
+  return value.replace(/\s+/gu, ' ').trim().slice(0, 500);
 }
 
 /** An uploaded file read as its format and encoding say (text, Markdown, HTML, EPUB; src/books). */
-async function uploadedText(bytes: Buffer, fileName: string, frontMatter?: FrontMatter): Promise<{ text: string; title?: string }> {
+async function uploadedText(bytes: Buffer, fileName: string, frontMatter?: FrontMatter): Promise<ImportedDocument> {
   try {
     return await readDocument(bytes, fileName || 'upload', frontMatter ? { frontMatter } : {});
   } catch (error) {

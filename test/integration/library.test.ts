@@ -172,6 +172,28 @@ describe('the HTTP API with AUDIO_LIBRARY_DIR', () => {
     expect(existsSync(join(library, kept.artifacts![0]!.name))).toBe(false);
   }, 120_000);
 
+  it('files an uploaded EPUB under its own title, author, series and cover', async () => {
+    const { base } = await environment.listen({ libraryDir: library });
+    const form = new FormData();
+    form.append('engine', 'simulated');
+    form.append('file', new Blob([await lighthouseWithCover()], { type: 'application/epub+zip' }), 'upload.epub');
+    const response = await fetch(`${base}/v1/documents`, { method: 'POST', body: form });
+    expect(response.status).toBe(202);
+    const started = (await response.json()) as { id: string; title: string };
+    expect(started.title).toBe(BOOK_DETAILS.title);
+    const result = await finished(base, started.id);
+    const audio = result.artifacts![0]!;
+    expect(audio.name).toBe(`${BOOK_DETAILS.author}/${BOOK_DETAILS.series}/Vol 2 - ${BOOK_DETAILS.title}/${BOOK_DETAILS.title}.m4b`);
+    const probe = await ffprobe(join(library, audio.name));
+    expect(probe.format.tags).toMatchObject({
+      title: BOOK_DETAILS.title,
+      artist: BOOK_DETAILS.author,
+      grouping: `${BOOK_DETAILS.series} #2`,
+    });
+    const picture = (probe.streams as unknown as Stream[]).find((stream) => stream.disposition?.attached_pic === 1);
+    expect(picture).toMatchObject({ codec_name: 'mjpeg', ...COVER_SIZE }); // the book's cover, not a drawn one
+  }, 120_000);
+
   it('refuses a document for the library on a server that has none', async () => {
     const { base } = await environment.listen();
     const refused = await post(base, { text: 'A book.', engine: 'simulated', output: { library: true } });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AudioDocumentInputSchema, MAX_TEXT_CHARS, resolveDocumentInput } from '../../document/input.ts';
 import { castVoicesProblem } from '../../engines/voices/cast-voices.ts';
+import type { BlobStore } from '../../storage/blob-store.ts';
 import type { Documents } from '../documents.ts';
 import { HttpProblem } from '../problem.ts';
 import { FORM_OPTIONS, requestedDocument } from '../request-input.ts';
@@ -11,7 +12,7 @@ import { Accepted, DocumentDetail, DocumentList, IdParams, ListQuery, problems, 
 
 const MAX_IDEMPOTENCY_KEY_CHARS = 255;
 
-export function documentRoutes(app: FastifyInstance, documents: Documents): void {
+export function documentRoutes(app: FastifyInstance, documents: Documents, blobStore: BlobStore): void {
   app.post(
     '/documents',
     {
@@ -44,7 +45,10 @@ export function documentRoutes(app: FastifyInstance, documents: Documents): void
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      const { input, title, fingerprint } = await requestedDocument(request, documents.libraryDir);
+      const { input, title, fingerprint } = await requestedDocument(request, {
+        blobStore,
+        ...(documents.libraryDir ? { libraryDir: documents.libraryDir } : {}),
+      });
       if (typeof input.text === 'string' && input.text.length > MAX_TEXT_CHARS) {
         throw new HttpProblem(413, `Invalid input: text has ${input.text.length} characters; the maximum is ${MAX_TEXT_CHARS}`, 'text');
       }
