@@ -24,8 +24,7 @@ import { apiTokenSetting, temporalSettings, workerSettings } from './config/sett
 import { engineLabel } from './contract/engine-label.ts';
 import type { AudioDocumentResult } from './contract/result.ts';
 import { type AudioDocumentInput, resolveDocumentInput } from './document/input.ts';
-import { buildServer } from './server/app.ts';
-import type { BlobStore } from './storage/blob-store.ts';
+import { buildServer, type ServerOptions } from './server/app.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { clientExportLine, type Embedded, openEmbedded } from './temporal/embedded.ts';
 import { signalExitCode } from './temporal/stop-signals.ts';
@@ -79,7 +78,10 @@ async function main(file: string, flags: MainFlags) {
   let spoken: Promise<{ result: AudioDocumentResult } | { error: unknown }> | undefined;
   let exitCode = 0;
   try {
-    page = flags.listen === false ? undefined : await servePage(embedded, outputDir, blobStore, flags.listenPort);
+    page =
+      flags.listen === false
+        ? undefined
+        : await servePage(embedded, { outputDir, blobStore, ...(libraryDir ? { libraryDir } : {}) }, flags.listenPort);
     const run: MainRun = {
       embedded,
       file,
@@ -124,18 +126,21 @@ async function main(file: string, flags: MainFlags) {
 }
 
 /**
- * The page and API of `npm run serve` on 127.0.0.1, for this machine's user, through our client and
- * worker: documents started from it go to our task queue. API_TOKEN, when set, guards it as it
+ * The page and API of `npm run serve` on 127.0.0.1 (any local account can reach it: set API_TOKEN
+ * on a shared machine), through our client and worker: documents started from it go to our task queue. API_TOKEN, when set, guards it as it
  * guards the server's; the URL printed does not carry it (it would be in the terminal's scrollback):
  * the page asks for it.
  */
-async function servePage(embedded: Embedded, outputDir: string, blobStore: BlobStore, port = 0): Promise<FastifyInstance> {
+async function servePage(
+  embedded: Embedded,
+  stores: Pick<ServerOptions, 'outputDir' | 'blobStore' | 'libraryDir'>,
+  port = 0,
+): Promise<FastifyInstance> {
   const apiToken = apiTokenSetting();
   const app = await buildServer({
     client: embedded.client,
     taskQueue: embedded.taskQueue,
-    outputDir,
-    blobStore,
+    ...stores,
     ...(apiToken ? { apiToken } : {}),
     currentBuild: async () => embedded.buildId,
     listenHost: '127.0.0.1',

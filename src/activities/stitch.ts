@@ -30,7 +30,7 @@ import {
 } from '../formats/index.ts';
 import { recordStitch } from '../metrics/index.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
-import { claimLibraryFolder, type LibraryFolder, settleLibraryFolder } from '../stitch/library-folder.ts';
+import { claimLibraryFolder, type LibraryFolder, LibraryFolderError, settleLibraryFolder } from '../stitch/library-folder.ts';
 import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist, writeSidecar } from '../stitch/output-files.ts';
 import { writeReadAlongBook } from '../stitch/read-along-book.ts';
 import { stitchDocument } from '../stitch/stitcher.ts';
@@ -103,7 +103,7 @@ async function stitchInto(
 ) {
   const documentId = activityInfo().workflowExecution?.workflowId ?? asked.name;
   const book = libraryBook(asked);
-  const folder = asked.library ? await claimLibraryFolder(root, book, documentId) : undefined;
+  const folder = asked.library ? await claimedFolder(root, book, documentId) : undefined;
   const path = folder ? join(folder.path, `${folderName(book.title, 'Untitled')}.${asked.format}`) : outputPath(root, asked.name);
   const cover = await bookCover(blobStore, asked, book, folder);
   try {
@@ -153,6 +153,16 @@ async function bookCover(blobStore: BlobStore, output: StitchInput['output'], bo
     return { path, release };
   } catch (error) {
     await release();
+    throw error;
+  }
+}
+
+/** The book's folder in the library; a book that can have none fails the document at once, saying why. */
+async function claimedFolder(root: string, book: LibraryBook, documentId: string): Promise<LibraryFolder> {
+  try {
+    return await claimLibraryFolder(root, book, documentId);
+  } catch (error) {
+    if (error instanceof LibraryFolderError) throw ApplicationFailure.nonRetryable(error.message, 'LibraryFolderError');
     throw error;
   }
 }

@@ -3,6 +3,7 @@
 // says none of it is read the same.
 
 import { decodeHTML } from 'entities';
+import { LANGUAGE_TAG, MAX_DESCRIPTION_CHARS } from '../contract/input-schema.ts';
 import { attribute, elements, textOf, type XmlElement } from './epub-xml.ts';
 
 export interface BookDetails {
@@ -16,9 +17,7 @@ export interface BookDetails {
   seriesPart?: string;
 }
 
-const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/u;
-/** As the workflow input takes a description (MAX_DESCRIPTION_CHARS). */
-const MAX_DESCRIPTION_CHARS = 10_000;
+const LANGUAGE = new RegExp(LANGUAGE_TAG, 'u');
 
 /** `pathOf` resolves a manifest href to its path in the zip (undefined for one out of the book). */
 export function bookDetails(

@@ -3,6 +3,7 @@
 // that only its reference travels), and who reads it (the voice, as the narrator).
 
 import type { BookMetadata } from '../books/index.ts';
+import { LANGUAGE_TAG } from '../contract/input-schema.ts';
 import type { AudioDocumentInput, OutputOptions } from '../document/input.ts';
 import { voiceLanguage } from '../engines/voices/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -12,7 +13,7 @@ import { storeContent } from '../storage/stored-content.ts';
 const COVER_EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp' };
 /** Larger than any cover a book needs: a bigger image stays out of the store. */
 const MAX_COVER_BYTES = 20 * 1024 * 1024;
-const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/u;
+const LANGUAGE = new RegExp(LANGUAGE_TAG, 'u');
 
 /** The book's own details as output options (tags, and a library's metadata); the cover is stored in `blobStore`. */
 export async function bookOutput(book: BookMetadata, blobStore: BlobStore): Promise<Partial<OutputOptions>> {

@@ -48,6 +48,8 @@ export const DEFAULT_PAUSES = { wordMs: 80, clauseMs: 150, sentenceMs: 300, para
 export const MAX_OUTPUT_NAME_CHARS = 200;
 /** A book's blurb, not its text: it travels in the workflow input. */
 export const MAX_DESCRIPTION_CHARS = 10_000;
+/** A BCP 47 language tag as books and voices give it: "en", "en-GB", "pt-BR". */
+export const LANGUAGE_TAG = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$';
 const MAX_PAUSE_MS = 10_000;
 /** EBU R128's broadcast target is -23 LUFS; audiobooks and podcasts sit near -18 (ACX asks -23..-18 dB RMS). */
 export const DEFAULT_LOUDNESS = { targetLufs: -18, truePeakDb: -1.5 };
@@ -176,9 +178,7 @@ const OutputSchema = Type.Object(
       Type.String({ maxLength: 500, description: "Narrator (composer tag; the library's narrators): the client names the voice." }),
     ),
     description: Type.Optional(Type.String({ maxLength: MAX_DESCRIPTION_CHARS, description: 'Description (comment tag).' })),
-    language: Type.Optional(
-      Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$', maxLength: 35, description: 'Language, BCP 47: "en", "en-GB".' }),
-    ),
+    language: Type.Optional(Type.String({ pattern: LANGUAGE_TAG, maxLength: 35, description: 'Language, BCP 47: "en", "en-GB".' })),
     series: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'The series the book belongs to.' })),
     seriesPart: Type.Optional(
       Type.String({ pattern: '^[^#\\s]{1,20}$', description: 'Its place in the series: "1", "2.5" (no spaces or "#").' }),

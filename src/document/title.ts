@@ -48,7 +48,7 @@ function oneLineTitle(value: string | undefined): string | undefined {
 }
 
 /** The first non-empty line of a text, shortened. */
-export function titleFromText(text: string): string {
+function titleFromText(text: string): string {
   const line =
     text
       .split('\n')

@@ -3,7 +3,7 @@
 // container that holds a picture takes it, and Audiobookshelf looks for `cover.jpg` first.
 
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,14 +34,15 @@ export async function writeCoverJpeg(image: Uint8Array, path: string): Promise<b
     '-c:v',
     'mjpeg',
     '-y',
-    path,
+    partial(path),
   ]);
   try {
     await ffmpeg.write(image);
     await ffmpeg.finish();
+    await rename(partial(path), path);
     return true;
   } catch {
-    await rm(path, { force: true });
+    await rm(partial(path), { force: true });
     return false;
   }
 }
@@ -86,15 +87,20 @@ export async function writeDrawnCover(book: { title: string; author?: string }, 
       '-c:v',
       'mjpeg',
       '-y',
-      path,
+      partial(path),
     ]);
     await ffmpeg.finish();
+    await rename(partial(path), path);
   } finally {
+    await rm(partial(path), { force: true });
     await rm(folder, { recursive: true, force: true });
   }
 }
 
 // --- Helpers ---
+
+/** Written beside, then renamed: a library's scanner never reads half a cover. */
+const partial = (path: string): string => `${path}.partial`;
 
 const BOLD = 'DejaVuSans-Bold.ttf';
 const REGULAR = 'DejaVuSans.ttf';
@@ -111,7 +117,7 @@ function fitTitle(title: string): { lines: string[]; size: number } {
     if (lines.length <= 6) return { lines, size };
   }
   const lines = wrapWords(title, charsPerLine(48));
-  return { lines: lines.length > 7 ? [...lines.slice(0, 6), '…'] : lines, size: 48 };
+  return { lines: lines.length > 6 ? [...lines.slice(0, 5), '…'] : lines, size: 48 };
 }
 
 /** DejaVu Sans's widest common letters are about 0.7 em: a line this long fits 1,240 px. */

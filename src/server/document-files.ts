@@ -19,7 +19,7 @@ export type PublicArtifact = Omit<Artifact, 'path' | 'uri'> & {
 /** The result as the API shows it: `url` and each artifact's `url` instead of paths and store URIs. */
 export type PublicResult = Omit<AudioDocumentResult, 'path' | 'uri' | 'artifacts'> & { url: string; artifacts: PublicArtifact[] };
 
-export function documentUrl(id: string): string {
+function documentUrl(id: string): string {
   return `/v1/documents/${encodeURIComponent(id)}`;
 }
 
@@ -53,15 +53,13 @@ export function publicResult(result: AudioDocumentResult, id: string, title: str
 }
 
 /**
- * Where an artifact is for this server: in S3, in the audiobook library (where the worker wrote it,
- * when that is inside the library this server knows), or in the output directory it shares with the workers.
+ * Where an artifact is for this server: in S3, or by its name under the directory its document was
+ * written to (the output directory this server shares with the workers, or the audiobook library).
  */
-export function artifactLocation(root: string, artifact: Artifact, id: string, library?: string): string {
+export function artifactLocation(artifact: Artifact, id: string, dir: string): string {
   if (artifact.uri?.startsWith('s3://')) return artifact.uri;
-  const written = resolve(artifact.path);
-  if (library && written.startsWith(library + sep)) return written;
-  const path = resolve(root, artifact.name);
-  if (!path.startsWith(root + sep)) throw new HttpProblem(404, `the files of document ${id} are not in this server's output directory`);
+  const path = resolve(dir, artifact.name);
+  if (!path.startsWith(dir + sep)) throw new HttpProblem(404, `the files of document ${id} are not in ${dir}`);
   return path;
 }
 

@@ -133,12 +133,18 @@ export class Documents {
   }
 
   /** A completed document's result and title (for its download names); a problem for any other state. */
-  async finished(id: string): Promise<{ result: AudioDocumentResult; title: string }> {
+  async finished(id: string): Promise<{ result: AudioDocumentResult; title: string; inLibrary: boolean }> {
     const handle = this.client.workflow.getHandle(id);
     const description = await this.describe(handle);
     const status = statusOf(description.status.name);
     if (status !== 'completed') throw new HttpProblem(409, `document ${id} is ${status}, not completed`);
-    return { result: (await handle.result()) as AudioDocumentResult, title: await this.titleOf(handle, description) };
+    const input = await this.inputOf(handle);
+    return {
+      result: (await handle.result()) as AudioDocumentResult,
+      title: await this.titleOf(handle, description, input),
+      // Its files' names are then relative to the library, not to the output directory.
+      inLibrary: input?.output?.library === true,
+    };
   }
 
   /** A handle to a document that exists (404 otherwise), with its status. */
@@ -211,16 +217,21 @@ export class Documents {
   }
 
   /**
-   * The title given at start (memo, the one rule's: src/document/title.ts); else the one the workflow
-   * found (the command line's documents); else, for a document started elsewhere and not yet that far,
-   * the rule applied to its text.
+   * The title the workflow settled on (told by whoever started it: src/document/title.ts), as
+   * `client list` shows it; before the workflow has said, the one given at start (memo); for a
+   * document started elsewhere and not yet that far, the rule applied to its input.
    */
-  private async titleOf(handle: WorkflowHandle, execution: Pick<WorkflowExecutionInfo, 'memo' | 'typedSearchAttributes'>): Promise<string> {
-    if (typeof execution.memo?.title === 'string' && execution.memo.title !== '') return execution.memo.title;
+  private async titleOf(
+    handle: WorkflowHandle,
+    execution: Pick<WorkflowExecutionInfo, 'memo' | 'typedSearchAttributes'>,
+    known?: Partial<AudioDocumentInput>,
+  ): Promise<string> {
     const found = execution.typedSearchAttributes.get(DocumentTitle);
     if (found) return found;
-    const input = await this.inputOf(handle);
-    return typeof input?.text === 'string' ? titleOfDocument(input.text) : handle.workflowId;
+    if (typeof execution.memo?.title === 'string' && execution.memo.title !== '') return execution.memo.title;
+    const input = known ?? (await this.inputOf(handle));
+    const given = typeof input?.output?.title === 'string' ? { given: input.output.title } : {};
+    return typeof input?.text === 'string' ? titleOfDocument(input.text, given) : handle.workflowId;
   }
 
   /** The workflow's input, from the first event of its history (one event, not the whole history). */

@@ -16,7 +16,7 @@ import type { AudioDocumentResult } from '../contract/result.ts';
 import { type AudioDocumentInput, type EngineName, resolveDocumentInput } from '../document/input.ts';
 import { outputSize } from '../storage/output-reader.ts';
 import { AUDIO_DOCUMENT_WORKFLOW } from '../workflows/definitions.ts';
-import { resultLocation } from './output-location.ts';
+import { artifactLocation, artifactsOf } from './document-files.ts';
 import { HttpProblem } from './problem.ts';
 
 /** Two short sentences: long enough to hear a voice's pace and pitch, short enough to make in seconds. */
@@ -125,7 +125,7 @@ export class Previews {
   }
 
   private async fileOf(workflowId: string, result: AudioDocumentResult): Promise<PreviewFile> {
-    const path = resultLocation(this.root, result, workflowId);
+    const path = artifactLocation(artifactsOf(result, workflowId)[0]!, workflowId, this.root);
     const size = await outputSize(path);
     if (size !== result.bytes) {
       throw new HttpProblem(

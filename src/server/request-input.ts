@@ -193,10 +193,17 @@ function fromForm(text: string, fields: Record<string, unknown>, lexicon?: Lexic
  * (`output.title`): the list, the page, `client list`, the tags and the download names then agree.
  */
 function titled(input: AudioDocumentInput, text: string | undefined, sources: TitleSources, fingerprint: string): RequestedDocument {
-  const given = input.output?.title;
-  if (text === undefined) return { input: withDefaults(input), title: given ?? '', fingerprint };
+  const output: unknown = input.output;
+  const given = isPlainObject(output) && typeof output.title === 'string' ? output.title : undefined;
+  // Not a text or an output the schema takes: its validation names the field, untouched by us.
+  if (text === undefined || (output !== undefined && !isPlainObject(output)) || (isPlainObject(output) && 'title' in output && !given))
+    return { input: withDefaults(input), title: given ?? '', fingerprint };
   const title = titleOfDocument(text, { ...sources, ...(typeof given === 'string' ? { given } : {}) });
   return { input: withDefaults({ ...input, output: { ...input.output, title } }), title, fingerprint };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -27,6 +27,11 @@ export interface LibraryFolder {
   previous: string[];
 }
 
+/** A book the library has no folder for: trying again will not find one. */
+export class LibraryFolderError extends Error {
+  override name = 'LibraryFolderError';
+}
+
 /** The book's folder under `root`, made if need be and claimed for `documentId`. */
 export async function claimLibraryFolder(root: string, book: LibraryBook, documentId: string): Promise<LibraryFolder> {
   const names = libraryFolders(book);
@@ -38,7 +43,9 @@ export async function claimLibraryFolder(root: string, book: LibraryBook, docume
     const claimed = await claim(path, documentId);
     if (claimed) return { path, previous: claimed.files };
   }
-  throw new Error(`${join(parent, title)} and ${MAX_NAMESAKES - 1} folders like it hold other books: rename some, or give a --title`);
+  throw new LibraryFolderError(
+    `${join(parent, title)} and ${MAX_NAMESAKES - 1} folders like it hold other books: rename some, or give a --title`,
+  );
 }
 
 /** Records what the document wrote, and removes what it wrote last time and not now (a format changed). */
@@ -88,6 +95,6 @@ async function writeClaim(path: string, claim: Claim): Promise<void> {
 /** Names are cleaned (folderName), and a claim's file list is ours; this guards against anything else. */
 function inside(root: string, path: string): string {
   const resolved = resolve(path);
-  if (!resolved.startsWith(resolve(root) + sep)) throw new Error(`${path} is outside the library ${root}`);
+  if (!resolved.startsWith(resolve(root) + sep)) throw new LibraryFolderError(`${path} is outside the library ${root}`);
   return resolved;
 }

@@ -97,7 +97,10 @@ describe('npm start: listen while it renders', () => {
       };
       expect(detail.status).toBe('running');
       expect(detail.progress.done).toBeLessThan(detail.progress.total);
-      expect(fake.requests.some((request) => String(request.body.input).includes('the end'))).toBe(true); // asked, not answered
+      // Asked, not answered (the window may not have reached it yet when the first second was heard).
+      await expect
+        .poll(() => fake.requests.some((request) => String(request.body.input).includes('the end')), { timeout: 60_000 })
+        .toBe(true);
 
       const kept = waitForOutput(child, /^Page: +\S+\n/mu, 120_000); // the last line --keep-server prints
       release();

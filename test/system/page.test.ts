@@ -178,6 +178,24 @@ describe('the page', () => {
     await page.close();
   });
 
+  it('opens one document by its link (#listen=<id>, as npm start prints it): its title in the heading, its audio playing', {
+    timeout: 120_000,
+  }, async () => {
+    const response = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: `Heard by its link\n\n${numberedParagraphs(8, 'link')}`, engine: 'simulated' }),
+    });
+    const { id } = (await response.json()) as { id: string };
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(`${base}/#listen=${encodeURIComponent(id)}`);
+    await expect.poll(() => page.locator('#current-title').textContent(), PATIENCE).toMatch(/^(Rendering|Done): Heard by its link$/u);
+    await expect
+      .poll(() => page.locator('#player').evaluate((audio: { currentTime: number }) => audio.currentTime), PATIENCE)
+      .toBeGreaterThan(0.5);
+    await page.close();
+  });
+
   it("offers the chosen engine's voices, plays a sample of the voice typed, and names a voice the engine lacks", {
     timeout: 120_000,
   }, async () => {

@@ -28,6 +28,10 @@ describe('document files', () => {
     expect(contentDisposition('attachment', 'Über (1).mp3')).toBe(
       `attachment; filename="Uber (1).mp3"; filename*=UTF-8''%C3%9Cber%20%281%29.mp3`,
     );
+    // Quotes, line breaks, percent signs and semicolons cannot end the header or its parameter early.
+    expect(contentDisposition('inline', 'a"b\r\nc%;d\\e.mp3')).toBe(
+      `inline; filename="abc;de.mp3"; filename*=UTF-8''a%22b%0D%0Ac%25%3Bd%5Ce.mp3`,
+    );
   });
 
   it('shows a result with URLs in place of paths and store URIs', () => {

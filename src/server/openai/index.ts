@@ -89,7 +89,10 @@ export async function openAiRoutes(app: FastifyInstance, { documents, blobStore,
       }
       const problem = await castVoicesProblem(input);
       if (problem) throw new OpenAiProblem(400, problem.message, problem.field === 'text' ? 'input' : 'voice');
-      const { id } = await documents.start(input, titleOfDocument(input.text!), fingerprintOf(input));
+      // The one title rule, told to the workflow too: the list and the tags agree.
+      const title = titleOfDocument(input.text!);
+      input.output = { ...input.output, title };
+      const { id } = await documents.start(input, title, fingerprintOf(input));
       const { handle } = await documents.find(id);
       const live = liveSource(documents, handle, clientGone(reply));
       const first = await firstChunk(live, handle).catch(async (error: unknown) => {

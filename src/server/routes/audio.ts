@@ -38,10 +38,11 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const { result, title } = await documents.finished(id);
+      const { result, title, inLibrary } = await documents.finished(id);
       const [main] = artifactsOf(result, id);
       const download = (request.query as { download?: string }).download !== undefined;
-      return sendArtifact(request, reply, { root, library, id, title, main: main!, artifact: main!, download });
+      const dir = filesDir(id, inLibrary, root, library);
+      return sendArtifact(request, reply, { dir, id, title, main: main!, artifact: main!, download });
     },
   );
 
@@ -61,20 +62,27 @@ export function audioRoutes(app: FastifyInstance, documents: Documents, outputDi
     },
     async (request, reply) => {
       const { id, '*': name } = request.params as { id: string; '*': string };
-      const { result, title } = await documents.finished(id);
+      const { result, title, inLibrary } = await documents.finished(id);
       const artifacts = artifactsOf(result, id);
       const artifact = artifacts.find((candidate) => candidate.name === name);
       if (!artifact) throw new HttpProblem(404, `document ${id} has no file "${name}" (its files are listed in its result's artifacts)`);
       const download = (request.query as { download?: string }).download !== undefined;
-      return sendArtifact(request, reply, { root, library, id, title, main: artifacts[0]!, artifact, download });
+      const dir = filesDir(id, inLibrary, root, library);
+      return sendArtifact(request, reply, { dir, id, title, main: artifacts[0]!, artifact, download });
     },
   );
 }
 
+/** The directory a document's files are named from: the audiobook library's, or the output directory. */
+function filesDir(id: string, inLibrary: boolean, root: string, library: string | undefined): string {
+  if (!inLibrary) return root;
+  if (!library) throw new HttpProblem(404, `document ${id} is in an audiobook library, and this server has none (AUDIO_LIBRARY_DIR)`);
+  return library;
+}
+
 interface ArtifactRequest {
-  root: string;
-  /** AUDIO_LIBRARY_DIR: a document in the library is served from there. */
-  library: string | undefined;
+  /** Where its files are named from. */
+  dir: string;
   id: string;
   title: string;
   main: Artifact;
@@ -84,8 +92,8 @@ interface ArtifactRequest {
 
 /** An artifact from where the workers put it, if it is still the one they wrote (its size), else 410. */
 async function sendArtifact(request: FastifyRequest, reply: FastifyReply, asked: ArtifactRequest) {
-  const { root, library, id, title, main, artifact, download } = asked;
-  const path = artifactLocation(root, artifact, id, library);
+  const { dir, id, title, main, artifact, download } = asked;
+  const path = artifactLocation(artifact, id, dir);
   const size = await outputSize(path).catch((error: unknown) => {
     throw new HttpProblem(502, `the files of document ${id} cannot be read now: ${(error as Error).message}`);
   });
