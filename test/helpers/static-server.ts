@@ -34,7 +34,13 @@ export async function serveStatic(routes: Record<string, string>): Promise<Stati
       }
       if (!pathname.startsWith(prefix)) continue;
       const root = resolve(target);
-      const file = resolve(join(root, decodeURIComponent(pathname.slice(prefix.length))));
+      let name: string;
+      try {
+        name = decodeURIComponent(pathname.slice(prefix.length));
+      } catch {
+        return undefined; // a malformed escape names no file
+      }
+      const file = resolve(join(root, name));
       // Nothing outside the folder ("/../").
       return file.startsWith(root + sep) ? file : undefined;
     }
