@@ -1,14 +1,17 @@
 // synthesizeChunk: text in, a reference to stored audio out. Idempotent: the blob key is a hash of
 // the request, so a retry or a re-run of an edited document reuses audio already made.
 
-import { activityInfo, Context } from '@temporalio/activity';
+import { activityInfo, Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { computeLevels } from '../audio/levels.ts';
 import { decodeWav, encodeWav } from '../audio/wav.ts';
+import type { PcmAudio } from '../contract/audio.ts';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { EngineName } from '../document/input.ts';
 import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
 import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
+import { loadChunkLevels, storeChunkLevels } from '../storage/chunk-levels.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
 import { lexiconKey, pronouncedSpans } from '../text/lexicon.ts';
 import type { SynthesizeChunkInput } from './types.ts';
@@ -82,7 +85,9 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     if (reused) {
       // A caller without a stored plan reads the text beside the audio: keep it there.
       if (!input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text });
-      return chunkRef(input, reused.uri, reused.audio, reused.bytes, attempt, true);
+      const sha256 = sha256Hex(reused.bytes);
+      await keepLevels(blobStore, reused.audio, reused.bytes, sha256, { onlyIfMissing: true }); // backfills an older store
+      return chunkRef(input, reused.uri, reused.audio, sha256, attempt, true);
     }
     const audio = await synthesize(engine, input);
     // The speech first: a stored audio key promises its speech is there too (its text, unless the
@@ -91,10 +96,51 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
       await storeChunkSpeech(blobStore, key, { text: input.text, ...(audio.words?.length ? { words: audio.words } : {}) }, false);
     // Another attempt or document may have stored this key meanwhile: describe what the store holds.
     const encoded = encodeWav(audio);
-    const stored = await blobStore.put(key, encoded);
-    const described = stored.bytes === encoded ? audio : { ...decodeWav(stored.bytes), predictTimeSec: audio.predictTimeSec };
-    return chunkRef(input, stored.uri, described, stored.bytes, attempt, false);
+    const storing = blobStore.put(key, encoded);
+    // The loudness record is computed while the store writes and syncs the audio.
+    const sha256 = sha256Hex(encoded);
+    const levels = measured(audio, encoded, sha256);
+    const stored = await storing;
+    if (stored.bytes === encoded) {
+      if (levels) await keepLevels(blobStore, audio, encoded, sha256, { levels });
+      return chunkRef(input, stored.uri, audio, sha256, attempt, false);
+    }
+    const described = { ...decodeWav(stored.bytes), predictTimeSec: audio.predictTimeSec };
+    const storedSha256 = sha256Hex(stored.bytes);
+    await keepLevels(blobStore, described, stored.bytes, storedSha256, { onlyIfMissing: true });
+    return chunkRef(input, stored.uri, described, storedSha256, attempt, false);
   };
+}
+
+/** The chunk's loudness record (src/audio/levels.ts), or undefined if it could not be computed. */
+function measured(audio: PcmAudio, bytes: Uint8Array, sha256: string) {
+  try {
+    return computeLevels(audio, { audioSha256: sha256, audioBytes: bytes.length });
+  } catch (error) {
+    log.warn('could not measure the chunk for its loudness record', { error: String(error) });
+    return undefined;
+  }
+}
+
+/**
+ * Keeps the loudness record beside the audio, so the stitch knows the document's gain before it
+ * reads a sample. Best effort: the stitch measures a chunk without a record itself, so failing
+ * here never fails the chunk.
+ */
+async function keepLevels(
+  blobStore: BlobStore,
+  audio: PcmAudio,
+  bytes: Uint8Array,
+  sha256: string,
+  { levels, onlyIfMissing = false }: { levels?: ReturnType<typeof computeLevels>; onlyIfMissing?: boolean },
+): Promise<void> {
+  try {
+    if (onlyIfMissing && (await loadChunkLevels(blobStore, { audioSha256: sha256, audioBytes: bytes.length }))) return;
+    const record = levels ?? measured(audio, bytes, sha256);
+    if (record) await storeChunkLevels(blobStore, record);
+  } catch (error) {
+    log.warn("could not store the chunk's loudness record", { error: String(error) });
+  }
 }
 
 /** Audio already stored for this request; a blob that does not decode is dropped and made again. */
@@ -162,7 +208,8 @@ function chunkRef(
   input: SynthesizeChunkInput,
   uri: string,
   audio: SynthesizedAudio,
-  bytes: Uint8Array,
+  /** Of the stored WAV bytes. */
+  sha256: string,
   attempt: number,
   cached: boolean,
 ): ChunkRef {
@@ -174,7 +221,7 @@ function chunkRef(
     channels: audio.channels,
     frames,
     durationSec: frames / audio.sampleRate,
-    sha256: sha256Hex(bytes),
+    sha256,
     attempt,
     cached,
     characters: input.text.length,

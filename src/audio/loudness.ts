@@ -10,8 +10,16 @@ import { clampInt16 } from './pcm.ts';
 export class LoudnessMeter {
   private readonly ffmpeg: FfmpegProcess;
 
-  constructor(format: PcmFormat) {
-    this.ffmpeg = new FfmpegProcess([...rawPcmInput(format), '-af', 'ebur128=peak=true:framelog=verbose', '-f', 'null', '-']);
+  /**
+   * `precise`: read the filter's last per-step metadata (0.001 LU) instead of its summary (0.1 LU),
+   * to check other measurements against it.
+   */
+  constructor(
+    format: PcmFormat,
+    private readonly options: { precise?: boolean } = {},
+  ) {
+    const filter = options.precise ? 'ebur128=peak=true:metadata=1,ametadata=mode=print' : 'ebur128=peak=true:framelog=verbose';
+    this.ffmpeg = new FfmpegProcess([...rawPcmInput(format), '-af', filter, '-f', 'null', '-']);
   }
 
   write(bytes: Uint8Array): Promise<void> {
@@ -19,7 +27,9 @@ export class LoudnessMeter {
   }
 
   async result(): Promise<LoudnessFigures> {
-    return parseEbur128Summary(await this.ffmpeg.finish());
+    const log = await this.ffmpeg.finish();
+    const summary = parseEbur128Summary(log);
+    return this.options.precise ? { ...summary, ...parseEbur128Metadata(log, summary) } : summary;
   }
 
   kill(): void {
@@ -41,6 +51,26 @@ function parseEbur128Summary(log: string): LoudnessFigures {
     integratedLufs: integrated === null || integrated <= -70 ? null : integrated,
     rangeLu: number(/LRA:\s+(-?[\d.]+) LU/u) ?? 0,
     truePeakDb: number(/True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS/u),
+  };
+}
+
+/**
+ * The last metadata the filter printed ("lavfi.r128.I=-23.012", "lavfi.r128.true_peaks_ch0=0.501"):
+ * loudness to 0.001 LU; true peaks are linear to 0.001, so quiet ones keep the summary's dB.
+ */
+function parseEbur128Metadata(log: string, summary: LoudnessFigures): Partial<LoudnessFigures> {
+  const last = (key: string) => {
+    const at = log.lastIndexOf(`lavfi.r128.${key}=`);
+    return at < 0 ? undefined : Number.parseFloat(log.slice(at + key.length + 12));
+  };
+  const integrated = last('I');
+  const range = last('LRA');
+  const peaks = [...log.matchAll(/lavfi\.r128\.true_peaks_ch\d+=([\d.]+)/gu)].map((match) => Number(match[1]));
+  const peak = peaks.length ? Math.max(...peaks) : 0;
+  return {
+    ...(integrated === undefined ? {} : { integratedLufs: integrated <= -70 ? null : integrated }),
+    ...(range === undefined ? {} : { rangeLu: range }),
+    ...(peak >= 0.25 ? { truePeakDb: 20 * Math.log10(peak) } : { truePeakDb: summary.truePeakDb }),
   };
 }
 

@@ -20,14 +20,22 @@ export function speechBounds(audio: PcmAudio): { start: number; end: number; fir
       break;
     }
   }
-  if (first < 0) return { start: 0, end: frames, first: 0, last: frames - 1 }; // nothing audible: leave it as the engine made it
   let last = first;
-  for (let i = samples.length - 1; i >= 0; i--) {
+  for (let i = samples.length - 1; i >= 0 && first >= 0; i--) {
     if (Math.abs(samples[i]!) > SILENCE_THRESHOLD) {
       last = Math.floor(i / channels);
       break;
     }
   }
+  return keptBounds(first, last, frames, sampleRate);
+}
+
+/**
+ * The frames to keep from the first and last audible frame (-1: none), as a chunk's levels record
+ * gives them (src/audio/levels.ts): the stitch can place a chunk without scanning its samples.
+ */
+export function keptBounds(first: number, last: number, frames: number, sampleRate: number) {
+  if (first < 0) return { start: 0, end: frames, first: 0, last: frames - 1 }; // nothing audible: leave it as the engine made it
   const before = Math.round((KEEP_BEFORE_MS * sampleRate) / 1000);
   const after = Math.round((KEEP_AFTER_MS * sampleRate) / 1000);
   return { start: Math.max(0, first - before), end: Math.min(frames, last + 1 + after), first, last };
