@@ -15,7 +15,8 @@ import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
-import { sha256Hex } from '../../src/storage/blob-store.ts';
+import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
+import { levelsKey, loadChunkLevels } from '../../src/storage/chunk-levels.ts';
 import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
@@ -255,6 +256,32 @@ describe('audioDocument on a real Temporal server', () => {
     expect(audio.samples.length / audio.sampleRate).toBeGreaterThan(2);
     const rms = Math.sqrt(audio.samples.reduce((sum, s) => sum + s * s, 0) / audio.samples.length);
     expect(rms).toBeGreaterThan(500); // speech, not silence
+  });
+
+  it("keeps each chunk's loudness record beside its audio, and a rerun backfills one that is missing", async () => {
+    const input = { text: 'Records first.\n\nThen the stitch can know its gain.', output: { name: 'levels.wav' } };
+    await speak(input);
+    const store = new LocalBlobStore(blobDir);
+    const folders = await readdir(join(blobDir, 'chunks'));
+    const wavs = (
+      await Promise.all(folders.map(async (d) => (await readdir(join(blobDir, 'chunks', d))).map((f) => join(blobDir, 'chunks', d, f))))
+    )
+      .flat()
+      .filter((path) => path.endsWith('.wav'));
+    expect(wavs).toHaveLength(2);
+    const audio = await Promise.all(wavs.map(async (path) => readFile(path)));
+    const records = async () =>
+      Promise.all(audio.map((bytes) => loadChunkLevels(store, { audioSha256: sha256Hex(bytes), audioBytes: bytes.length })));
+    for (const [i, record] of (await records()).entries()) {
+      expect(record, wavs[i]).toBeDefined();
+      expect(record!.frames).toBe(decodeWav(audio[i]!).samples.length);
+      expect(record!.first).toBeGreaterThanOrEqual(0);
+    }
+    await store.remove(levelsKey(sha256Hex(audio[0]!)));
+    expect((await records())[0]).toBeUndefined();
+    const again = await speak(input);
+    expect(again.cachedChunks).toBe(2);
+    expect((await records()).every((record) => record !== undefined)).toBe(true);
   });
 
   it('passes a speaking rate to the chunks: eSpeak at speed 2 is shorter, and speed 1 schedules what no speed does', async () => {
