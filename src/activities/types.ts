@@ -1,5 +1,6 @@
 // What goes in and out of the activities: small JSON only, never audio bytes.
 
+import type { BookDetails } from '../contract/book-details.ts';
 import type { CoverRef, EngineName, EngineOptions, EnginePin, OutputFormat } from '../contract/input-schema.ts';
 import type { ChunkRef, ContentRef } from '../contract/refs.ts';
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
@@ -58,7 +59,7 @@ export interface StitchInput {
   pausesAfterMs: number[];
   /** The plan gives chunks voices and exact pauses; chunks without a voice are the narrator's. */
   cast?: { narrator: string };
-  output: {
+  output: BookDetails & {
     /** Relative to the worker's output directory; its extension is the format's. */
     name: string;
     format: OutputFormat;
@@ -66,15 +67,6 @@ export interface StitchInput {
     channels?: number;
     // The rest is optional: without it, a plain WAV with untrimmed joins and no captions.
     bitrateKbps?: number;
-    title?: string;
-    author?: string;
-    /** The voice, as the library and the composer tag name the narrator. */
-    narrator?: string;
-    description?: string;
-    /** BCP 47. */
-    language?: string;
-    series?: string;
-    seriesPart?: string;
     /** A stored image: embedded where the format takes one, and the library's cover. */
     cover?: CoverRef;
     /** Into the worker's library (AUDIO_LIBRARY_DIR), as Audiobookshelf scans one; `name` is then not used. */

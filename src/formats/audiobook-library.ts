@@ -4,18 +4,12 @@
 // `cover.jpg` and `metadata.json` inside. Folder names are made to parse back to the same
 // title, author and series; metadata.json, which Audiobookshelf reads last, says it all exactly.
 
+import type { BookDetails } from '../contract/book-details.ts';
 import type { Chapter } from '../contract/reports.ts';
 import { seriesName } from './ffmetadata.ts';
 
-export interface LibraryBook {
-  title: string;
-  author?: string;
-  narrator?: string;
-  description?: string;
-  language?: string;
-  series?: string;
-  seriesPart?: string;
-}
+/** A library's book always has a title: its folder is named after it. */
+export type LibraryBook = BookDetails & { title: string };
 
 /** Audiobookshelf takes `cover.<ext>` first, matched case-sensitively (BookScanner: /\/cover\.[^./]*$/). */
 export const LIBRARY_COVER = 'cover.jpg';

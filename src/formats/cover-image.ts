@@ -23,18 +23,9 @@ export async function writeCoverJpeg(image: Uint8Array, path: string): Promise<b
     'error',
     '-i',
     'pipe:0',
-    '-frames:v',
-    '1',
     '-vf',
     `scale=w='min(${MAX_COVER_SIDE},iw)':h='min(${MAX_COVER_SIDE},ih)':force_original_aspect_ratio=decrease,format=yuvj420p`,
-    '-q:v',
-    '3',
-    '-f',
-    'image2',
-    '-c:v',
-    'mjpeg',
-    '-y',
-    partial(path),
+    ...jpegTo(partial(path)),
   ]);
   try {
     await ffmpeg.write(image);
@@ -78,16 +69,7 @@ export async function writeDrawnCover(book: { title: string; author?: string }, 
       `color=c=${backgroundOf(book.title)}:s=${size}x${size}`,
       '-vf',
       [...filters, 'format=yuvj420p'].join(','),
-      '-frames:v',
-      '1',
-      '-q:v',
-      '3',
-      '-f',
-      'image2',
-      '-c:v',
-      'mjpeg',
-      '-y',
-      partial(path),
+      ...jpegTo(partial(path)),
     ]);
     await ffmpeg.finish();
     await rename(partial(path), path);
@@ -98,6 +80,9 @@ export async function writeDrawnCover(book: { title: string; author?: string }, 
 }
 
 // --- Helpers ---
+
+/** One frame, as a good-quality JPEG, to `path`. */
+const jpegTo = (path: string): string[] => ['-frames:v', '1', '-q:v', '3', '-f', 'image2', '-c:v', 'mjpeg', '-y', path];
 
 /** Written beside, then renamed: a library's scanner never reads half a cover. */
 const partial = (path: string): string => `${path}.partial`;

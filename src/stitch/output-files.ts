@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { BookDetails } from '../contract/book-details.ts';
 import type { OutputFormat } from '../contract/input-schema.ts';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { Chapter, ChapterStart } from '../contract/reports.ts';
@@ -26,15 +27,8 @@ import type { PlacedChunk } from './joiner.ts';
 import type { StitchedFile } from './stitcher.ts';
 
 /** What the layout reads of the document's output options (the stitch activity's `output`). */
-export interface OutputLayout {
+export interface OutputLayout extends BookDetails {
   format: OutputFormat;
-  title?: string;
-  author?: string;
-  narrator?: string;
-  description?: string;
-  language?: string;
-  series?: string;
-  seriesPart?: string;
   chapters?: ChapterStart[];
   /** One file per chapter in a folder named after the document, and a playlist of them. */
   split?: 'chapter';
