@@ -104,7 +104,10 @@ export function levelling(level: number | null, targetDb: number, truePeakDb: nu
 export function applyGain(samples: Int16Array, gainDb: number): Int16Array {
   if (gainDb === 0) return samples;
   const factor = 10 ** (gainDb / 20);
-  return samples.map((sample) => clampInt16(sample * factor));
+  // A plain loop: a book is hundreds of millions of samples, and .map's callback costs several times this.
+  const out = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = clampInt16(samples[i]! * factor);
+  return out;
 }
 
 function round2(value: number): number {
