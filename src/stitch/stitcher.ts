@@ -197,7 +197,8 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
   const frames = offset;
   const records = new Map(options.files.flat().map((piece) => [piece.index, levelsOf(piece)]));
   const placed = loudness ? placedLevels(plans, (index) => records.get(index)!, options.join.trim) : [];
-  const exact = loudness ? measuredFrom(placed, format, frames) : undefined;
+  // To 0.01 (ffmpeg's histogram grain), and the gain from that: the result's figures add up.
+  const exact = loudness ? rounded(measuredFrom(placed, format, frames)) : undefined;
   const voiceLoudness = new Map<string, LoudnessFigures>();
   if (loudness && options.voiceOf) {
     const voices = voiceTimelines(options.files.flat(), options.voiceOf, placed, shares);
@@ -242,7 +243,7 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
       files: plans.map((plan, i) => ({ ...plan, file: written[i]! })),
       frames,
       durationSec: frames / format.sampleRate,
-      ...(exact && after && loudness ? { loudness: { ...loudness, gainDb, limitedMs, before: rounded(exact), after } } : {}),
+      ...(exact && after && loudness ? { loudness: { ...loudness, gainDb, limitedMs, before: exact, after } } : {}),
       ...(voiceLoudness.size > 0 ? { voiceLoudness } : {}),
     };
   } catch (error) {
@@ -285,10 +286,14 @@ function moved(figures: LoudnessFigures, gainDb: number): LoudnessFigures {
   };
 }
 
-/** To 0.1, as ffmpeg's summary gives them (the two-pass stitch reports that). */
+/** To 0.01 LU (ffmpeg's summary, in the two passes, gives 0.1). */
 function rounded(figures: LoudnessFigures): LoudnessFigures {
-  const tenth = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
-  return { integratedLufs: tenth(figures.integratedLufs), rangeLu: tenth(figures.rangeLu) ?? 0, truePeakDb: tenth(figures.truePeakDb) };
+  const hundredth = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
+  return {
+    integratedLufs: hundredth(figures.integratedLufs),
+    rangeLu: hundredth(figures.rangeLu) ?? 0,
+    truePeakDb: hundredth(figures.truePeakDb),
+  };
 }
 
 /** The whole's rules, passing only when every file passes its own. */
