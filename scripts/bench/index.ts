@@ -19,6 +19,7 @@ import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration
 import { rateLimitedProvider } from './rate-limit.ts';
 import { type BenchResults, makespanSvg, markdownReport } from './report.ts';
 import { stitchingBenchmarks } from './stitching.ts';
+import { stockServerComparison } from './stock-server.ts';
 import { recognizerRtf } from './verify.ts';
 
 const { values } = parseArgs({
@@ -38,6 +39,8 @@ const bench = await startBench();
 try {
   console.error(`Seed table (L = ${latencyMs} ms):`);
   const seed = await seedTable(bench, latencyMs, [5, 10, 25, 50, 60], concurrency);
+  console.error('The same through the temporal CLI, on our tuned dev server and a stock one...');
+  const stockServer = await stockServerComparison({}, (line) => console.error(line));
   console.error('Window vs batch...');
   const schedules = await windowVsBatch(bench, latencyMs, 50, concurrency, 0.5);
   console.error('Rate-limited provider...');
@@ -75,6 +78,7 @@ try {
     latencyMs,
     concurrency,
     seedTable: seed,
+    stockServer,
     schedules,
     rateLimit,
     live,

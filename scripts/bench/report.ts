@@ -13,6 +13,7 @@ import { openAiSpeechRows, type SpeechTiming } from './openai-speech.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
 import type { RateLimitResult } from './rate-limit.ts';
 import type { StitchMeasure } from './stitching.ts';
+import { type StockServerRow, stockServerMarkdown } from './stock-server.ts';
 import type { RecognizerRun } from './verify.ts';
 
 export interface BenchResults {
@@ -21,6 +22,8 @@ export interface BenchResults {
   latencyMs: number;
   concurrency: number;
   seedTable: SeedRow[];
+  /** 50 x 1 s through the temporal CLI, on our tuned dev server and a stock one. */
+  stockServer: StockServerRow[];
   schedules: ScheduleComparison;
   rateLimit: RateLimitResult;
   live: LiveResult;
@@ -63,6 +66,8 @@ export function markdownReport(r: BenchResults): string {
     at50
       ? `In that parallel run (from its history): first chunk scheduled ${f1(at50.parallelTimings.firstChunkAfterMs)} ms after the start; a freed slot refilled after ${f1(at50.parallelTimings.meanRefillMs)} ms on average; a chunk's activity took ${f1(at50.parallelTimings.meanActivityExtraMs)} ms beyond its latency from dispatch to recorded completion; ${f1(at50.parallelTimings.workflowTasksPerWave)} workflow tasks per wave of ${r.concurrency}; ${f1(at50.parallelTimings.afterLastChunkMs)} ms from the last chunk to the result (stitching).`
       : '',
+    '',
+    stockServerMarkdown(r.stockServer),
     '',
     '| Measure | Result | Target |',
     '|---|---|---|',

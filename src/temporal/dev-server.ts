@@ -29,12 +29,18 @@ export interface DevServerOptions {
   uiPort?: number;
   /** Extra `--dynamic-config-value KEY=JSON` settings. */
   dynamicConfig?: Record<string, unknown>;
+  /**
+   * 'ours' (default): DEV_SERVER_DYNAMIC_CONFIG and SQLite in WAL mode. 'stock': a plain in-memory `start-dev` with only
+   * STOCK_DEV_SERVER_DYNAMIC_CONFIG (and our search attributes registered), to measure what a user's own dev server gives.
+   */
+  tuning?: 'ours' | 'stock';
 }
 
 export interface DevServer {
   address: string;
   namespace: string;
   uiUrl?: string;
+  /** The SQLite file; ':memory:' with `tuning: 'stock'`. */
   dbFile: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -60,6 +66,9 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.maxTaskQueuesInDeployment': 100_000,
 };
 
+/** The one setting a stock server keeps (the benchmarks' "stock" dev server): without it every activity waits ~100 ms. */
+export const STOCK_DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = { 'history.transferProcessorMaxPollRPS': 2000 };
+
 /**
  * SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit: each workflow
  * step is a few commits, and this took a sequential chain of activities from ~25 to ~18 ms per
@@ -80,8 +89,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const removeOwnDataDir = async () => {
     if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
   };
-  const dbFile = join(dataDir, options.dbFileName ?? `dev-server-${port}.sqlite`);
-  const dynamicConfig = { ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig };
+  const stock = options.tuning === 'stock';
+  const dbFile = stock ? ':memory:' : join(dataDir, options.dbFileName ?? `dev-server-${port}.sqlite`);
+  const dynamicConfig = { ...(stock ? STOCK_DEV_SERVER_DYNAMIC_CONFIG : DEV_SERVER_DYNAMIC_CONFIG), ...options.dynamicConfig };
+  const storage = stock ? [] : ['--db-filename', dbFile, ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma])];
   const args = [
     'server',
     'start-dev',
@@ -89,11 +100,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '127.0.0.1',
     '--port',
     String(port),
-    '--db-filename',
-    dbFile,
+    ...storage,
     '--log-level',
     'error',
-    ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
     ...devServerSearchAttributeFlags(),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ensureTemporalCli } from './cli.ts';
-import { type DevServer, startDevServer } from './dev-server.ts';
+import { type DevServer, type DevServerOptions, startDevServer } from './dev-server.ts';
 
 /** What a caller needs of a running server: the dev server, or the real one (testkit/temporal-cluster.ts). */
 export type RunningServer = Pick<DevServer, 'address' | 'namespace' | 'process' | 'stop'>;
@@ -21,9 +21,9 @@ export interface LocalTemporal<Server extends RunningServer = DevServer> {
   teardown(): Promise<void>;
 }
 
-export async function startLocalTemporal(prefix: string): Promise<LocalTemporal> {
+export async function startLocalTemporal(prefix: string, tuning: DevServerOptions['tuning'] = 'ours'): Promise<LocalTemporal> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  const server = await startDevServer({ cliPath: await ensureTemporalCli(), dataDir: join(dir, 'temporal') });
+  const server = await startDevServer({ cliPath: await ensureTemporalCli(), dataDir: join(dir, 'temporal'), tuning });
   return connectToServer(server, dir);
 }
 

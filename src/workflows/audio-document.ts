@@ -3,7 +3,15 @@
 // one history is spoken in parts, one child workflow after the other (speak-in-parts.ts).
 // Orchestration only: every side effect happens in an activity, and every mapping in a pure module.
 
-import { ApplicationFailure, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities, PreparedText } from '../activities/index.ts';
 import type { AudioDocumentResult } from '../contract/result.ts';
 import { MAX_PART_CHUNKS } from '../contract/text-limits.ts';
@@ -17,7 +25,7 @@ import {
 } from '../document/input.ts';
 import { pausesAfter } from '../document/pauses.ts';
 import { decodeBreaks } from '../text/breaks.ts';
-import { livePrefixQuery, progressQuery, ttsTaskQueue } from './definitions.ts';
+import { livePrefixQuery, progressQuery, REMOTE_ENGINES, ttsTaskQueue } from './definitions.ts';
 import { documentSearchAttributes } from './document-attributes.ts';
 import { DocumentProgressTracker } from './document-progress.ts';
 import { documentResult, partTotals } from './document-result.ts';
@@ -28,9 +36,17 @@ import { chunkTotals, type SynthesisSettings, synthesisSettings, synthesizeChunk
 
 // --- Activities ---
 
-const { prepareText, readChunks, readCastChunks } = proxyActivities<Activities>({
+const { prepareText } = proxyActivities<Activities>({
   // Reading and chunking a 16 MB text takes seconds; reading a part's chunks, less.
   startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+// The same, as local activities: on the workflow's own worker, inside its workflow task, with no
+// server round trip before the first chunk (an inline text is at most MAX_TEXT_CHARS, chunked in
+// well under a second; a run's chunk texts are one read of the store).
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
@@ -60,8 +76,10 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 
   // An activity reads (a stored text) and chunks the text; the plan goes to the store. Meanwhile the
   // engine is pinned, unless the client did it: every chunk is then spoken by that model version.
+  // An inline text is chunked by a local activity (no round trip); a stored one may be 16 MB.
+  const prepare = input.textRef ? prepareText : local.prepareText;
   const [plan, pin] = await Promise.all([
-    prepareText({
+    prepare({
       ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }),
       maxChunkChars: input.maxChunkChars,
       ...(input.firstChunkChars ? { firstChunkChars: input.firstChunkChars } : {}),
@@ -113,7 +131,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 /** A document short enough for one history: every chunk from this workflow, its refs kept here (heard live). */
 async function speakInOneRun(plan: PreparedText, settings: SynthesisSettings, tracker: DocumentProgressTracker) {
   const { texts, voices } = await readPlanChunks(
-    { readChunks, readCastChunks },
+    { readChunks: local.readChunks, readCastChunks: local.readCastChunks },
     { plan: plan.plan, from: 0, to: plan.chunks },
     !!plan.cast,
   );
@@ -125,13 +143,19 @@ async function speakInOneRun(plan: PreparedText, settings: SynthesisSettings, tr
   return { chunks };
 }
 
-/** The engine's model and version as a worker of that engine has them now (Replicate: "latest" resolved). */
+/**
+ * The engine's model and version as a worker of that engine has them now (Replicate: "latest" resolved). A local engine runs
+ * beside the workflow and its pin is pure: a local activity. A remote engine's is asked on its own queue.
+ */
 function pinEngine({ engine, voice, retry }: ResolvedDocumentInput): Promise<EnginePin> {
-  const { pinEngine } = proxyActivities<Activities>({
-    taskQueue: ttsTaskQueue(workflowInfo().taskQueue, engine),
+  const options = {
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: retry.initialIntervalMs, maximumInterval: retry.maximumIntervalMs, maximumAttempts: retry.maximumAttempts },
-  });
+  } as const;
+  const remote = (REMOTE_ENGINES as readonly string[]).includes(engine);
+  const { pinEngine } = remote
+    ? proxyActivities<Activities>({ ...options, taskQueue: ttsTaskQueue(workflowInfo().taskQueue, engine) })
+    : proxyLocalActivities<Activities>(options);
   return pinEngine({ engine, ...(voice ? { voice } : {}) });
 }
 
