@@ -5,6 +5,7 @@
 import type { BookMetadata } from '../books/index.ts';
 import { LANGUAGE_TAG } from '../contract/input-schema.ts';
 import type { AudioDocumentInput, OutputOptions } from '../document/input.ts';
+import { oneLineTag } from '../document/title.ts';
 import { voiceLanguage } from '../engines/voices/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { storeContent } from '../storage/stored-content.ts';
@@ -15,14 +16,16 @@ const COVER_EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/p
 const MAX_COVER_BYTES = 20 * 1024 * 1024;
 const LANGUAGE = new RegExp(LANGUAGE_TAG, 'u');
 
-/** The book's own details as output options (tags, and a library's metadata); the cover is stored in `blobStore`. */
-export async function bookOutput(book: BookMetadata, blobStore: BlobStore): Promise<Partial<OutputOptions>> {
+/** The book's own details as output options (its author, tags, a library's metadata); the cover is stored in `blobStore`. */
+export async function bookOutput(book: BookMetadata & { author?: string }, blobStore: BlobStore): Promise<Partial<OutputOptions>> {
   const extension = book.cover ? COVER_EXTENSIONS[book.cover.mediaType] : undefined;
   const cover =
     book.cover && extension && book.cover.bytes.length <= MAX_COVER_BYTES
       ? { ...(await storeContent(blobStore, 'covers', extension, book.cover.bytes)), mediaType: book.cover.mediaType }
       : undefined;
+  const author = book.author ? oneLineTag(book.author) : '';
   return {
+    ...(author ? { author } : {}),
     ...(book.description ? { description: book.description } : {}),
     ...(book.language && LANGUAGE.test(book.language) ? { language: book.language } : {}),
     ...(book.series ? { series: book.series.slice(0, 500), ...(book.seriesPart ? { seriesPart: book.seriesPart } : {}) } : {}),

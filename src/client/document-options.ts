@@ -161,8 +161,8 @@ export async function documentInput(
     ...(read.title ? { metadata: read.title } : {}),
     ...(file === STDIN ? {} : { fileName: basename(file) }),
   });
-  const tags = { title, ...(read.author && !flags.author ? { author: oneLine(read.author) } : {}) };
-  const output = { ...tags, ...(await bookOutput(read, blobStore)), ...outputOptions(flags, outputName).output };
+  // The book's own details (author, blurb, cover…) under what the flags say.
+  const output = { title, ...(await bookOutput(read, blobStore)), ...outputOptions(flags, outputName).output };
   const engineOptions = { ...flags.engineOptions, ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}) };
   const lexiconFile = flags.lexicon ?? process.env.LEXICON_FILE;
   const lexicon = lexiconFile ? await readLexiconFile(lexiconFile) : undefined;
@@ -265,14 +265,6 @@ async function readStdin(): Promise<Buffer> {
 async function storeChecked(blobStore: BlobStore, text: string): Promise<TextRef> {
   checkText(text, 'text', MAX_STORED_TEXT_CHARS);
   return storeText(blobStore, text);
-}
-
-/** Tags are one line: an EPUB's title may hold a line break. */
-function oneLine(value: string): string {
-  return value
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/gu, ' ')
-    .trim()
-    .slice(0, 500);
 }
 
 function engineOptionsJson(value: string): EngineOptions {

@@ -38,6 +38,11 @@ export function firstHeading(text: string): string | undefined {
   return oneLineTitle(chunks.find((chunk) => chunk.breakAfter === 'heading')?.text);
 }
 
+/** Tags are one line of at most 500 characters: an EPUB's title or creator may hold a line break. */
+export function oneLineTag(value: string): string {
+  return oneLineTitle(value)?.slice(0, 500) ?? '';
+}
+
 /** Titles are one line: an EPUB's title may hold a line break; control characters go too. */
 function oneLineTitle(value: string | undefined): string | undefined {
   const line = value

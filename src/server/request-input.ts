@@ -111,13 +111,8 @@ async function fromMultipart(request: FastifyRequest, blobStore: BlobStore): Pro
   });
   if (!uploaded) return document;
   // What the book says of itself (author, blurb, language, series, cover), under what the form says.
-  const book = { ...(uploaded.author ? { author: oneLineTag(uploaded.author) } : {}), ...(await bookOutput(uploaded, blobStore)) };
+  const book = await bookOutput(uploaded, blobStore);
   return { ...document, input: { ...document.input, output: { ...book, ...document.input.output } } };
-}
-
-/** Tags are one line: an EPUB's creator may hold a line break. */
-function oneLineTag(value: string): string {
-  return value.replace(/\s+/gu, ' ').trim().slice(0, 500);
 }
 
 /** An uploaded file read as its format and encoding say (text, Markdown, HTML, EPUB; src/books). */
