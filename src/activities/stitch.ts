@@ -33,9 +33,10 @@ import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
 import { claimLibraryFolder, type LibraryFolder, LibraryFolderError, settleLibraryFolder } from '../stitch/library-folder.ts';
 import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist, writeSidecar } from '../stitch/output-files.ts';
 import { writeReadAlongBook } from '../stitch/read-along-book.ts';
-import { stitchDocument } from '../stitch/stitcher.ts';
+import { stitchDocument, stitchesInOnePass } from '../stitch/stitcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { loadChunkAudio } from '../storage/chunk-audio.ts';
+import { chunkLevels } from '../storage/chunk-levels.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { LocalOutputStore, type OutputStore } from '../storage/output-writer.ts';
 import { ContentChangedError, loadContent } from '../storage/stored-content.ts';
@@ -219,16 +220,22 @@ async function stitchFiles(
   }
   await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map((dir) => mkdir(dir, { recursive: true })));
   const placedChapters: FrameChapter[][] = [];
+  const joinOptions = {
+    trim: output.trim ?? NO_JOIN_EFFECTS.trim,
+    crossfadeMs: output.crossfadeMs ?? NO_JOIN_EFFECTS.crossfadeMs,
+    ...(leadInMs > 0 ? { leadInMs } : {}), // room tone, and a [pause:…] before the first words
+    ...(output.acx ? { tailMs: ACX.tailMs } : {}),
+  };
+  // The chunks' levels records plan the stitch, so it reads each chunk once; missing ones are measured here.
+  const levels = stitchesInOnePass(format, joinOptions, chunks, output.acx)
+    ? await checked(() => chunkLevels(blobStore, chunks, () => context.heartbeat()))
+    : undefined;
   const stitched = await stitchDocument({
     files: files.map((file) => file.pieces),
     load: (chunk: ChunkRef) => verified(blobStore, chunk),
     format,
-    join: {
-      trim: output.trim ?? NO_JOIN_EFFECTS.trim,
-      crossfadeMs: output.crossfadeMs ?? NO_JOIN_EFFECTS.crossfadeMs,
-      ...(leadInMs > 0 ? { leadInMs } : {}), // room tone, and a [pause:…] before the first words
-      ...(output.acx ? { tailMs: ACX.tailMs } : {}),
-    },
+    join: joinOptions,
+    ...(levels ? { levelsOf: (chunk: ChunkRef) => levels.get(chunk.index)! } : {}),
     ...(voiceOf ? { voiceOf } : {}),
     ...(output.loudness ? { loudness: output.loudness } : {}),
     ...(output.acx
@@ -378,9 +385,14 @@ function voiceShares(
 }
 
 /** The chunk's audio, checked against the hash its ref carries; a changed chunk can never stitch. */
-async function verified(blobStore: BlobStore, chunk: ChunkRef) {
+function verified(blobStore: BlobStore, chunk: ChunkRef) {
+  return checked(() => loadChunkAudio(blobStore, chunk));
+}
+
+/** What reads chunk audio, failing for good when a chunk's audio is not what its ref says. */
+async function checked<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return await loadChunkAudio(blobStore, chunk);
+    return await read();
   } catch (error) {
     if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ChunkCorrupted');
     throw error;

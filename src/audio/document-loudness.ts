@@ -41,10 +41,12 @@ const binLoudness = (bin: number) => bin / GRAIN + ABS_GATE;
 
 /** Pieces the records cannot map: the output rate is below theirs, or they are mixed down. */
 export function unmappablePieces(pieces: readonly PlacedLevels[], format: DocumentFormat): number[] {
-  return pieces.flatMap((piece, i) => {
-    const { sampleRate, channels } = piece.levels;
-    return sampleRate > format.sampleRate || (channels !== format.channels && channels !== 1) ? [i] : [];
-  });
+  return pieces.flatMap((piece, i) => (recordMaps(piece.levels, format) ? [] : [i]));
+}
+
+/** Whether a record of audio in `source` maps onto the document: up-sampled or as is, mono or as many channels. */
+export function recordMaps(source: DocumentFormat, format: DocumentFormat): boolean {
+  return source.sampleRate <= format.sampleRate && (source.channels === format.channels || source.channels === 1);
 }
 
 /** The document's loudness from its pieces' records; `frames` is the whole document's length (files in a row). */

@@ -4,7 +4,6 @@
 
 import type { LoudnessFigures } from '../contract/reports.ts';
 import { FfmpegProcess, type PcmFormat, rawPcmInput } from './ffmpeg.ts';
-import { clampInt16 } from './pcm.ts';
 
 /** Streams PCM into ffmpeg's meter; `result` ends the stream and parses the summary. */
 export class LoudnessMeter {
@@ -104,7 +103,13 @@ export function levelling(level: number | null, targetDb: number, truePeakDb: nu
 export function applyGain(samples: Int16Array, gainDb: number): Int16Array {
   if (gainDb === 0) return samples;
   const factor = 10 ** (gainDb / 20);
-  return samples.map((sample) => clampInt16(sample * factor));
+  // A plain loop: a book is hundreds of millions of samples, and .map's callback costs several times this.
+  const out = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    // Math.round's result (half up) without its call, which costs more than the rest of the loop.
+    out[i] = Math.min(32_767, Math.max(-32_768, Math.floor(samples[i]! * factor + 0.5)));
+  }
+  return out;
 }
 
 function round2(value: number): number {

@@ -56,18 +56,26 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   const header = (dataBytes: number) => (rf64 ? rf64Header : wavHeader)(sampleRate, channels, dataBytes);
   const file = await open(temporary, 'wx');
   let dataBytes = 0;
-  await file.write(header(0)); // sizes filled in at the end, when the trimmed length is known
+  // The header promises maxFrames; a stitch planned from its chunks' records writes exactly that,
+  // so the file is hashed as it goes out. Otherwise the sizes are filled in at the end and the
+  // file read back for its hash.
+  const promised = spec.maxFrames * channels * 2;
+  const first = header(promised);
+  const hash = createHash('sha256').update(first);
+  await file.write(first);
   return {
     async write(samples) {
       const bytes = int16Bytes(samples);
+      hash.update(bytes);
       await file.write(bytes);
       dataBytes += bytes.length;
     },
     async finish() {
-      await file.write(header(dataBytes), 0, undefined, 0);
+      const hashed = dataBytes === promised;
+      if (!hashed) await file.write(header(dataBytes), 0, undefined, 0);
       await file.sync();
       await file.close();
-      return publish(temporary, spec.path);
+      return publish(temporary, spec.path, hashed ? hash.digest('hex') : undefined);
     },
     abort: () => discard(file, temporary),
   };
@@ -130,9 +138,9 @@ async function openEncoded(spec: AudioFileSpec, temporary: string): Promise<Audi
 
 // --- Helpers ---
 
-/** Gives the finished file its name and describes it (the hash is read back: the header came last). */
-async function publish(temporary: string, path: string): Promise<WrittenFile> {
-  const [sha256, { size }] = await Promise.all([fileSha256(temporary), stat(temporary)]);
+/** Gives the finished file its name and describes it (unless hashed as written, the hash is read back: the header came last). */
+async function publish(temporary: string, path: string, hashed?: string): Promise<WrittenFile> {
+  const [sha256, { size }] = await Promise.all([hashed ?? fileSha256(temporary), stat(temporary)]);
   await rename(temporary, path);
   return { path, bytes: size, sha256 };
 }

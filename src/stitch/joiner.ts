@@ -6,7 +6,15 @@
 import { clampInt16, convertPcm, resampledFrameCount } from '../audio/pcm.ts';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { PlacedChunk } from '../formats/placed-chunk.ts';
-import { speechBounds } from './speech-bounds.ts';
+import { keptBounds, speechBounds } from './speech-bounds.ts';
+
+type KeptBounds = ReturnType<typeof keptBounds>;
+
+/** A piece's first and last audible frame (-1: none), as its levels record holds them. */
+export interface AudibleFrames {
+  first: number;
+  last: number;
+}
 
 export type { PlacedChunk } from '../formats/placed-chunk.ts';
 
@@ -51,6 +59,7 @@ export class Joiner {
   /** An exact pause still to come, less the silent end of the piece before it: the next piece's silent start is taken off too. */
   private exactGap?: number;
   private readonly crossfadeFrames: number;
+  private zeros = new Int16Array(0);
 
   /**
    * A dry joiner only places the chunks: it skips the rate conversion and emits silence of the
@@ -64,9 +73,11 @@ export class Joiner {
     this.crossfadeFrames = pauseFrames(options.crossfadeMs, format.sampleRate);
   }
 
-  /** Adds the next piece; returns the output samples now final (interleaved 16-bit). */
-  push(piece: StitchPiece & { index: number }, audio: PcmAudio): Int16Array[] {
-    const { channels, sampleRate } = this.format;
+  /**
+   * Adds the next piece; returns the output samples now final (interleaved 16-bit). `audible`, the
+   * first and last audible frame as the piece's levels record gives them, spares the scan.
+   */
+  push(piece: StitchPiece & { index: number }, audio: PcmAudio, audible?: AudibleFrames): Int16Array[] {
     const sourceFrames = audio.samples.length / audio.channels;
     if (sourceFrames !== piece.frames || audio.sampleRate !== piece.sampleRate || audio.channels !== piece.channels) {
       throw new Error(
@@ -74,13 +85,31 @@ export class Joiner {
           `its ref promised ${piece.frames} at ${piece.sampleRate} Hz x${piece.channels}`,
       );
     }
-    const bounds = speechBounds(audio);
-    const { start, end } = this.options.trim ? bounds : { start: 0, end: sourceFrames };
-    const kept = { ...audio, samples: audio.samples.subarray(start * audio.channels, end * audio.channels) };
-    const toOutput = (frames: number) => resampledFrameCount(Math.max(0, frames), audio.sampleRate, sampleRate);
-    const speech = this.dry
-      ? new Int16Array(resampledFrameCount(end - start, audio.sampleRate, sampleRate) * channels)
-      : convertPcm(kept, sampleRate, channels).samples;
+    const bounds = audible ? keptBounds(audible.first, audible.last, sourceFrames, audio.sampleRate) : speechBounds(audio);
+    return this.join(piece, audio, bounds);
+  }
+
+  /**
+   * Places the next piece from its audible frames alone (a dry joiner: no samples read), with the
+   * same arithmetic as `push`; returns the output frames it added.
+   */
+  place(piece: StitchPiece & { index: number }, audible: AudibleFrames): number {
+    if (!this.dry) throw new Error('only a dry joiner places pieces without their audio');
+    const before = this.emitted;
+    this.join(piece, undefined, keptBounds(audible.first, audible.last, piece.frames, piece.sampleRate));
+    return this.emitted - before;
+  }
+
+  private join(piece: StitchPiece & { index: number }, audio: PcmAudio | undefined, bounds: KeptBounds): Int16Array[] {
+    const { channels, sampleRate } = this.format;
+    const sourceRate = piece.sampleRate;
+    const { start, end } = this.options.trim ? bounds : { start: 0, end: piece.frames };
+    const toOutput = (frames: number) => resampledFrameCount(Math.max(0, frames), sourceRate, sampleRate);
+    const speech =
+      this.dry || !audio
+        ? this.silence(resampledFrameCount(end - start, sourceRate, sampleRate) * channels)
+        : convertPcm({ ...audio, samples: audio.samples.subarray(start * audio.channels, end * audio.channels) }, sampleRate, channels)
+            .samples;
     const speechFrames = speech.length / channels;
 
     const out: Int16Array[] = [];
@@ -97,7 +126,7 @@ export class Joiner {
       startFrame: this.emitted,
       frames: speechFrames,
       trimmedFrames: start,
-      sourceRate: audio.sampleRate,
+      sourceRate,
     });
     if (overlap > 0)
       this.emit(out, crossfade(this.held.subarray((heldFrames - overlap) * channels), speech.subarray(0, overlap * channels), channels));
@@ -129,6 +158,12 @@ export class Joiner {
   /** Output frames so far (all of them after `finish`). */
   get frames(): number {
     return this.emitted;
+  }
+
+  /** A dry joiner's stand-in for speech: zeros from one buffer, grown as needed (only counted, never changed). */
+  private silence(length: number): Int16Array {
+    if (this.zeros.length < length) this.zeros = new Int16Array(Math.max(length, this.zeros.length * 2));
+    return this.zeros.subarray(0, length);
   }
 
   private emit(out: Int16Array[], samples: Int16Array): void {

@@ -1,11 +1,16 @@
-// Stitches a document in two streaming passes over its stored chunks, one chunk in memory at a
-// time, so memory does not grow with the document:
+// Stitches a document streaming over its stored chunks, one chunk in memory at a time, so memory
+// does not grow with the document. Chapters and captions need the placement before the encoder
+// starts; loudness needs the whole. With every chunk's levels record (src/audio/levels.ts) both are
+// known before a sample is read, and the chunks are read once: join, gain, limit, write. Without
+// them (or where the records cannot follow the join: a crossfade, a down-sampled or mixed-down
+// chunk, ACX's levels), two passes:
 // 1. place every chunk (and, with a loudness target, measure the whole document's loudness);
 // 2. join again, apply the one gain, and write the file(s), measuring what was written.
-// Chapters and captions need the placement before the encoder starts; loudness needs the whole.
 // A document may be written as several files (one per chapter): each is joined on its own, with
 // its own room tone, but the gain is the whole document's, so no file is louder than its neighbours.
 
+import { documentLoudness, type PlacedLevels, recordMaps } from '../audio/document-loudness.ts';
+import type { ChunkLevels } from '../audio/levels.ts';
 import { GainLimiter } from '../audio/limiter.ts';
 import { applyGain, type Levelling, LoudnessMeter, levelling } from '../audio/loudness.ts';
 import { int16Bytes } from '../audio/wav.ts';
@@ -14,6 +19,7 @@ import type { LoudnessTarget } from '../contract/input-schema.ts';
 import type { AcxReport, LoudnessFigures, LoudnessReport } from '../contract/reports.ts';
 import { ACX, AcxMeter, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
 import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
+import { placedLevels } from './placed-levels.ts';
 
 export interface StitchPlan {
   placed: PlacedChunk[];
@@ -38,6 +44,8 @@ export interface StitchOptions<P extends StitchPiece & { index: number }> {
   onPiece?: (index: number) => void;
   /** Stops between pieces when aborted; nothing is left under a final name. */
   signal?: AbortSignal;
+  /** Each piece's levels record: with them, and `stitchesInOnePass`, the chunks are read once. */
+  levelsOf?: (piece: P) => ChunkLevels;
 }
 
 export interface StitchedFile extends StitchPlan {
@@ -59,9 +67,25 @@ export interface StitchedDocument {
 
 /** Voices measured on their own; a larger cast is reported by its share only (each meter is an ffmpeg process). */
 const MAX_VOICE_METERS = 8;
+/** Chunks read ahead of the one being joined. */
+const READ_AHEAD = 2;
+
+/**
+ * Whether the records of these pieces can plan the stitch (then it reads each chunk once): they
+ * cannot follow a crossfade, a chunk down-sampled or mixed down to the output, or ACX's RMS.
+ */
+export function stitchesInOnePass(
+  format: StitchFormat,
+  join: JoinOptions,
+  pieces: ReadonlyArray<{ sampleRate: number; channels: number }>,
+  acx?: unknown,
+): boolean {
+  return !acx && join.crossfadeMs === 0 && pieces.every((piece) => recordMaps(piece, format));
+}
 
 export async function stitchDocument<P extends StitchPiece & { index: number }>(options: StitchOptions<P>): Promise<StitchedDocument> {
-  const { format, loudness, acx } = options;
+  const { format, loudness, acx, levelsOf } = options;
+  if (levelsOf && stitchesInOnePass(format, options.join, options.files.flat(), acx)) return stitchInOnePass(options, levelsOf);
   // Pass 1: placement, and the loudness (or ACX's levels) of the whole.
   const meter = loudness || acx ? new LoudnessMeter(format) : undefined;
   const levels = acx ? new AcxMeter(format.sampleRate) : undefined;
@@ -145,6 +169,133 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
   }
 }
 
+/**
+ * The stitch from the records: the placement, the loudness (the document's and each voice's) and
+ * the gain before a sample is read, then one pass over the chunks that joins, levels and writes.
+ * `loudness.after` is the records' figures moved by the gain, exact where no limiter acts; when one
+ * does, an ffmpeg meter fed the same stream in that pass measures what the files hold.
+ */
+async function stitchInOnePass<P extends StitchPiece & { index: number }>(
+  options: StitchOptions<P>,
+  levelsOf: (piece: P) => ChunkLevels,
+): Promise<StitchedDocument> {
+  const { format, loudness } = options;
+  const plans: StitchPlan[] = [];
+  /** Each piece's share of the output, from where its push began: what a per-voice meter would have been fed. */
+  const shares = new Map<number, { from: number; frames: number }>();
+  let offset = 0;
+  for (const pieces of options.files) {
+    const planner = new Joiner(format, options.join, true);
+    for (const piece of pieces) {
+      const from = offset + planner.frames;
+      shares.set(piece.index, { from, frames: planner.place(piece, levelsOf(piece)) });
+    }
+    planner.finish();
+    plans.push({ placed: planner.placed, frames: planner.frames });
+    offset += planner.frames;
+  }
+  const frames = offset;
+  const records = new Map(options.files.flat().map((piece) => [piece.index, levelsOf(piece)]));
+  const placed = loudness ? placedLevels(plans, (index) => records.get(index)!, options.join.trim) : [];
+  // To 0.01 (ffmpeg's histogram grain), and the gain from that: the result's figures add up.
+  const exact = loudness ? rounded(measuredFrom(placed, format, frames)) : undefined;
+  const voiceLoudness = new Map<string, LoudnessFigures>();
+  if (loudness && options.voiceOf) {
+    const voices = voiceTimelines(options.files.flat(), options.voiceOf, placed, shares);
+    if (voices.size <= MAX_VOICE_METERS)
+      for (const [voice, timeline] of voices) voiceLoudness.set(voice, rounded(measuredFrom(timeline.pieces, format, timeline.frames)));
+  }
+  const level: Levelling = exact
+    ? levelling(exact.integratedLufs, loudness!.targetLufs, exact.truePeakDb, loudness!.truePeakDb)
+    : { gainDb: 0 };
+  const { gainDb } = level;
+
+  const check = loudness && level.limiterCeilingDb !== undefined ? new LoudnessMeter(format) : undefined;
+  const written: WrittenFile[] = [];
+  let writer: AudioFileWriter | undefined;
+  let limitedFrames = 0;
+  try {
+    for (const [i, pieces] of options.files.entries()) {
+      writer = await options.open(plans[i]!, i);
+      const limiter =
+        level.limiterCeilingDb === undefined
+          ? undefined
+          : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
+      const out = async (samples: Int16Array) => {
+        await Promise.all([writer!.write(samples), check?.write(int16Bytes(samples))]);
+      };
+      const joiner = new Joiner(format, options.join);
+      for await (const { samples } of joined(joiner, pieces, options, levelsOf))
+        await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
+      if (limiter) await out(limiter.finish());
+      limitedFrames += limiter?.limitedFrames ?? 0;
+      if (joiner.frames !== plans[i]!.frames) {
+        throw new Error(`file ${i} joined to ${joiner.frames} frames, its records planned ${plans[i]!.frames}`);
+      }
+      if (i < options.files.length - 1) written.push(await writer.finish());
+    }
+    const measuredAfter = await check?.result();
+    written.push(await writer!.finish());
+    writer = undefined;
+    const limitedMs = Math.round((limitedFrames * 1000) / format.sampleRate);
+    const after = measuredAfter ?? (exact ? rounded(moved(exact, gainDb)) : undefined);
+    return {
+      files: plans.map((plan, i) => ({ ...plan, file: written[i]! })),
+      frames,
+      durationSec: frames / format.sampleRate,
+      ...(exact && after && loudness ? { loudness: { ...loudness, gainDb, limitedMs, before: exact, after } } : {}),
+      ...(voiceLoudness.size > 0 ? { voiceLoudness } : {}),
+    };
+  } catch (error) {
+    check?.kill();
+    await writer?.abort();
+    throw error;
+  }
+}
+
+function measuredFrom(pieces: readonly PlacedLevels[], format: StitchFormat, frames: number): LoudnessFigures {
+  const measured = documentLoudness(pieces, format, frames);
+  if (measured.kind === 'fallback') throw new Error(`chunks ${measured.pieces.join(', ')} need measuring: no one-pass stitch`);
+  return measured.figures;
+}
+
+/** Each voice's pieces in a row, each with what its push emitted (the lead-in, pauses), as a meter per voice hears them. */
+function voiceTimelines<P extends StitchPiece & { index: number }>(
+  pieces: readonly P[],
+  voiceOf: (piece: P) => string,
+  placed: readonly PlacedLevels[],
+  shares: ReadonlyMap<number, { from: number; frames: number }>,
+): Map<string, { pieces: PlacedLevels[]; frames: number }> {
+  const voices = new Map<string, { pieces: PlacedLevels[]; frames: number }>();
+  for (const [i, piece] of pieces.entries()) {
+    const voice = voices.get(voiceOf(piece)) ?? { pieces: [], frames: 0 };
+    const share = shares.get(piece.index)!;
+    voice.pieces.push({ ...placed[i]!, startFrame: voice.frames + placed[i]!.startFrame - share.from });
+    voice.frames += share.frames;
+    voices.set(voiceOf(piece), voice);
+  }
+  return voices;
+}
+
+/** The figures after a gain with no limiting: every block moves by it. */
+function moved(figures: LoudnessFigures, gainDb: number): LoudnessFigures {
+  return {
+    integratedLufs: figures.integratedLufs === null ? null : figures.integratedLufs + gainDb,
+    rangeLu: figures.rangeLu,
+    truePeakDb: figures.truePeakDb === null ? null : figures.truePeakDb + gainDb,
+  };
+}
+
+/** To 0.01 LU (ffmpeg's summary, in the two passes, gives 0.1). */
+function rounded(figures: LoudnessFigures): LoudnessFigures {
+  const hundredth = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
+  return {
+    integratedLufs: hundredth(figures.integratedLufs),
+    rangeLu: hundredth(figures.rangeLu) ?? 0,
+    truePeakDb: hundredth(figures.truePeakDb),
+  };
+}
+
 /** The whole's rules, passing only when every file passes its own. */
 function passOfAll(whole: AcxReport, files: Array<{ acx?: AcxReport }>): AcxReport {
   return { ...whole, pass: whole.pass && files.every((f) => f.acx?.pass !== false) };
@@ -155,10 +306,21 @@ async function* joined<P extends StitchPiece & { index: number }>(
   joiner: Joiner,
   pieces: P[],
   { load, onPiece, signal }: StitchOptions<P>,
+  levelsOf?: (piece: P) => ChunkLevels,
 ): AsyncGenerator<{ samples: Int16Array; piece?: P }> {
-  for (const piece of pieces) {
+  // The next chunks are read (and their hashes checked) while this one is joined and written.
+  const ahead: Array<Promise<PcmAudio>> = [];
+  const prefetch = (i: number) => {
+    const promise = load(pieces[i]!);
+    promise.catch(() => {}); // awaited in its turn; an abort between pieces must not leave it unhandled
+    ahead.push(promise);
+  };
+  for (let i = 0; i < Math.min(READ_AHEAD, pieces.length); i++) prefetch(i);
+  for (const [i, piece] of pieces.entries()) {
     signal?.throwIfAborted();
-    for (const samples of joiner.push(piece, await load(piece))) yield { samples, piece };
+    const audio = await ahead.shift()!;
+    if (i + READ_AHEAD < pieces.length) prefetch(i + READ_AHEAD);
+    for (const samples of joiner.push(piece, audio, levelsOf?.(piece))) yield { samples, piece };
     onPiece?.(piece.index);
   }
   for (const samples of joiner.finish()) yield { samples };

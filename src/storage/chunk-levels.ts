@@ -2,8 +2,10 @@
 // what the recognizer heard: any request that maps to the same audio bytes finds it, and the stitch
 // derives its key from the ChunkRef's sha256, so nothing new passes through Temporal.
 
-import { type ChunkLevels, LEVELS_VERSION, LevelsRecordError, parseLevels, serializeLevels } from '../audio/levels.ts';
+import { type ChunkLevels, computeLevels, LEVELS_VERSION, LevelsRecordError, parseLevels, serializeLevels } from '../audio/levels.ts';
+import { decodeWav } from '../audio/wav.ts';
 import type { BlobStore } from './blob-store.ts';
+import { loadContent } from './stored-content.ts';
 
 export const levelsKey = (audioSha256: string) => `levels/v${LEVELS_VERSION}/${audioSha256.slice(0, 2)}/${audioSha256}.lvl`;
 
@@ -38,4 +40,47 @@ export async function storeChunkLevels(blobStore: BlobStore, levels: ChunkLevels
     await blobStore.remove(key);
     await blobStore.put(key, bytes);
   }
+}
+
+/** Records looked up at once, and chunks measured at once when theirs is missing. */
+const LOOKUPS_AT_ONCE = 16;
+const MEASURED_AT_ONCE = 2;
+
+/**
+ * Every chunk's record, by chunk index. A chunk without one (a store older than the records, or a
+ * record lost) is read, checked against its ref's hash, measured, and its record stored back, best
+ * effort: the stitch goes on with the measurement either way. ContentChangedError if its audio changed.
+ */
+export async function chunkLevels(
+  blobStore: BlobStore,
+  chunks: ReadonlyArray<{ index: number; uri: string; sha256: string }>,
+  beat: () => void = () => {},
+): Promise<Map<number, ChunkLevels>> {
+  const found = await mapAtMost(chunks, LOOKUPS_AT_ONCE, (chunk) => loadChunkLevels(blobStore, { audioSha256: chunk.sha256 }));
+  const missing = chunks.filter((_, i) => found[i] === undefined);
+  const measured = await mapAtMost(missing, MEASURED_AT_ONCE, async (chunk) => {
+    beat();
+    const bytes = await loadContent(blobStore, chunk, `chunk ${chunk.index} (${chunk.uri})`);
+    const levels = computeLevels(decodeWav(bytes), { audioSha256: chunk.sha256, audioBytes: bytes.length });
+    await storeChunkLevels(blobStore, levels).catch(() => {}); // derived data: the next stitch measures again
+    return levels;
+  });
+  const levels = new Map<number, ChunkLevels>();
+  for (const [i, chunk] of chunks.entries()) if (found[i]) levels.set(chunk.index, found[i]);
+  for (const [i, chunk] of missing.entries()) levels.set(chunk.index, measured[i]!);
+  return levels;
+}
+
+/** `task` over `items`, at most `limit` running at once, results in order. */
+async function mapAtMost<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

@@ -1,0 +1,122 @@
+// The stitch tail: what a document waits for after its last chunk, with the defaults on (trim,
+// loudness, captions, WAV), through the stitch activity on a real chunk store of simulated chunks
+// of ~19 s (the issue's 50 chunks make 16 minutes). Beside it: the floor (one plain read of the
+// same chunk files), the same stitch when the store has no levels records (measured in the stitch
+// and stored back, then one pass), and the old two passes (reached with a 1 ms crossfade, which
+// the records cannot follow). All measured in one run, so the ratios compare like with like.
+//
+// Alone: `node --import tsx scripts/bench/stitch-tail.ts [--hours 0.27,1] [--dir DIR]`.
+
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { type Activities, createActivities } from '../../src/activities/index.ts';
+import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
+import { DEFAULT_LOUDNESS } from '../../src/contract/input-schema.ts';
+import type { ChunkRef } from '../../src/contract/refs.ts';
+import { SIMULATED_CHARS_PER_SECOND, SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
+import { LocalBlobStore } from '../../src/storage/blob-store.ts';
+
+export interface StitchTailResult {
+  audioMinutes: number;
+  chunks: number;
+  /** One plain read of every chunk file. */
+  floorSec: number;
+  /** With every chunk's record: one pass. */
+  onePassSec: number;
+  /** No records in the store: measured and stored back, then one pass. */
+  noRecordsSec: number;
+  /** The two passes of before the records. */
+  twoPassSec: number;
+}
+
+const CHUNK_SECONDS = 19.2;
+const PAUSES_MS = [250, 400, 250, 900, 250, 400];
+
+const env = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+
+async function synthesize(activities: Activities, count: number): Promise<ChunkRef[]> {
+  const chars = Math.round(CHUNK_SECONDS * SIMULATED_CHARS_PER_SECOND);
+  const refs: ChunkRef[] = [];
+  for (let index = 0; index < count; index++) {
+    const text = `Chunk ${index} of the tail bench. `.padEnd(chars, 'the quick brown fox jumps over the lazy dog ');
+    const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
+    refs.push(await env().run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input));
+  }
+  return refs;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const started = performance.now();
+  const value = await work();
+  return { seconds: (performance.now() - started) / 1000, value };
+}
+
+export async function stitchTail(dir: string, hours: number[]): Promise<StitchTailResult[]> {
+  const results: StitchTailResult[] = [];
+  for (const h of hours) {
+    const root = join(dir, `stitch-tail-${h}h`);
+    const blobDir = join(root, 'blobs');
+    const outputDir = join(root, 'out');
+    await mkdir(outputDir, { recursive: true });
+    const activities = createActivities({
+      engines: { simulated: new SimulatedEngine() },
+      blobStore: new LocalBlobStore(blobDir),
+      outputDir,
+    });
+    const count = Math.round((h * 3600) / CHUNK_SECONDS);
+    const chunks = await synthesize(activities, count);
+    const stitch = (name: string, crossfadeMs = 0) => {
+      const input: StitchInput = {
+        chunks,
+        pausesAfterMs: chunks.map((_, i) => (i === chunks.length - 1 ? 0 : PAUSES_MS[i % PAUSES_MS.length]!)),
+        output: { name, format: 'wav', trim: true, captions: true, loudness: DEFAULT_LOUDNESS, crossfadeMs },
+      };
+      return env().run<[StitchInput], StitchResult, Activities['stitch']>(activities.stitch, input);
+    };
+    const floor = await timed(async () => {
+      for (const chunk of chunks) await readFile(fileURLToPath(chunk.uri));
+    });
+    const onePass = await timed(() => stitch('one-pass.wav'));
+    const twoPass = await timed(() => stitch('two-pass.wav', 1));
+    await rm(join(blobDir, 'levels'), { recursive: true, force: true });
+    const noRecords = await timed(() => stitch('no-records.wav'));
+    if (noRecords.value.sha256 !== onePass.value.sha256) throw new Error('the stitch without records wrote another file');
+    results.push({
+      audioMinutes: onePass.value.durationSec / 60,
+      chunks: count,
+      floorSec: floor.seconds,
+      onePassSec: onePass.seconds,
+      noRecordsSec: noRecords.seconds,
+      twoPassSec: twoPass.seconds,
+    });
+    await rm(root, { recursive: true, force: true });
+  }
+  return results;
+}
+
+export function stitchTailTable(results: StitchTailResult[]): string {
+  const rows = results.map((r) => {
+    const f = (s: number) => `${s.toFixed(3)} s`;
+    return (
+      `| ${r.audioMinutes.toFixed(1)} min | ${r.chunks} | ${f(r.floorSec)} | ${f(r.onePassSec)} (${(r.onePassSec / r.floorSec).toFixed(1)}x) | ` +
+      `${f(r.noRecordsSec)} | ${f(r.twoPassSec)} (${(r.twoPassSec / r.onePassSec).toFixed(1)}x the one pass) |`
+    );
+  });
+  return [
+    '| audio | chunks | floor: one read | one pass (records) | no records (measured, then one pass) | two passes |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { hours: { type: 'string', default: '0.27,1' }, dir: { type: 'string' } } });
+  const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'stitch-tail-')));
+  console.log(stitchTailTable(await stitchTail(dir, values.hours.split(',').map(Number))));
+  if (!values.dir) await rm(dir, { recursive: true, force: true });
+}
