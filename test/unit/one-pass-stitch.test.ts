@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.ts';
 import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { computeLevels } from '../../src/audio/levels.ts';
-import { LoudnessMeter } from '../../src/audio/loudness.ts';
+import { applyGain, LoudnessMeter } from '../../src/audio/loudness.ts';
 import { decodeWav, encodeWav, int16Bytes } from '../../src/audio/wav.ts';
 import type { PcmAudio } from '../../src/contract/audio.ts';
 import type { LoudnessTarget } from '../../src/contract/input-schema.ts';
@@ -22,6 +22,7 @@ import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { openAudioFile } from '../../src/formats/index.ts';
 import { stitchDocument } from '../../src/stitch/stitcher.ts';
 import { type BlobStore, LocalBlobStore, type StoredBlob, sha256Hex } from '../../src/storage/blob-store.ts';
+import { loadChunkLevels } from '../../src/storage/chunk-levels.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
 /** The real store underneath; counts `get` by uri. */
@@ -137,6 +138,52 @@ describe('the stitch with levels records', () => {
     const again = new CountingBlobStore(new LocalBlobStore(blobDir));
     await stitch(activitiesOn(again), chunks, 'again.wav');
     expect(chunkGets(again, chunks)).toEqual(TEXTS.map(() => 1));
+  });
+});
+
+describe('the one pass against the two passes', () => {
+  it('writes the same samples, file for file, trims and pauses included', async () => {
+    const store = new LocalBlobStore(blobDir);
+    const chunks = await synthesizeAll(activitiesOn(store));
+    const audio = await Promise.all(chunks.map(async (chunk) => decodeWav(await store.get(chunk.uri))));
+    const levels = await Promise.all(chunks.map((chunk) => loadChunkLevels(store, { audioSha256: chunk.sha256 })));
+    // Two files (chapters), an exact pause and plain ones, a lead-in and a tail.
+    const pieces = chunks.map((chunk, index) => ({
+      ...chunk,
+      pauseAfterMs: [400, 250, 900, 250, 400, 0][index]!,
+      ...(index === 1 ? { exactPause: true } : {}),
+    }));
+    const run = async (name: string, onePass: boolean, loudness?: LoudnessTarget) => {
+      const stitched = await stitchDocument({
+        files: [pieces.slice(0, 3), pieces.slice(3)],
+        load: async (piece) => audio[piece.index]!,
+        format: { sampleRate: 24_000, channels: 1 },
+        join: { trim: true, crossfadeMs: 0, leadInMs: 500, tailMs: 700 },
+        ...(loudness ? { loudness } : {}),
+        ...(onePass ? { levelsOf: (piece: { index: number }) => levels[piece.index]! } : {}),
+        open: ({ frames }, i) =>
+          openAudioFile({
+            format: 'wav',
+            path: join(outputDir, `${name}-${i}.wav`),
+            pcm: { sampleRate: 24_000, channels: 1 },
+            maxFrames: frames,
+            tags: {},
+            chapters: [],
+          }),
+      });
+      const samples = await Promise.all(stitched.files.map(async (f) => decodeWav(await readFile(f.file.path)).samples));
+      return { stitched, samples };
+    };
+
+    const one = await run('one', true);
+    const two = await run('two', false);
+    expect(one.stitched.files.map((f) => f.placed)).toEqual(two.stitched.files.map((f) => f.placed));
+    expect(one.samples).toEqual(two.samples);
+
+    // With the loudness target: each file is the unit-gain file at the document's one gain, sample for sample.
+    const levelled = await run('levelled', true, TARGET);
+    expect(levelled.stitched.loudness!.limitedMs).toBe(0);
+    expect(levelled.samples).toEqual(one.samples.map((samples) => applyGain(samples, levelled.stitched.loudness!.gainDb)));
   });
 });
 
