@@ -18,6 +18,7 @@ import { openAiSpeech } from './openai-speech.ts';
 import { orchestrationOverhead, seedTable, windowVsBatch } from './orchestration.ts';
 import { rateLimitedProvider } from './rate-limit.ts';
 import { type BenchResults, makespanSvg, markdownReport } from './report.ts';
+import { stitchTail, tailHours } from './stitch-tail.ts';
 import { stitchingBenchmarks } from './stitching.ts';
 import { stockServerComparison } from './stock-server.ts';
 import { recognizerRtf } from './verify.ts';
@@ -52,6 +53,8 @@ try {
   const floor = [await temporalFloor(bench, 200, false), await temporalFloor(bench, 200, true)];
   console.error('Stitching...');
   const stitching = await stitchingBenchmarks(bench.dir, Number(values.hours));
+  console.error("The stitch tail: one pass from the chunks' levels records...");
+  const tail = await stitchTail(bench.dir, tailHours(Number(values.hours)));
   console.error('Encoding, against the lame and ffmpeg CLIs...');
   const encoding = await encodingBenchmarks(bench.dir, (line) => console.error(line));
   console.error('eSpeak...');
@@ -85,6 +88,7 @@ try {
     overhead,
     floor,
     stitching,
+    stitchTail: tail,
     encoding,
     espeak,
     kokoro,

@@ -12,6 +12,7 @@ import type { LiveResult } from './live.ts';
 import { openAiSpeechRows, type SpeechTiming } from './openai-speech.ts';
 import type { Overhead, ScheduleComparison, SeedRow } from './orchestration.ts';
 import type { RateLimitResult } from './rate-limit.ts';
+import { type StitchTailResult, stitchTailTable } from './stitch-tail.ts';
 import type { StitchMeasure } from './stitching.ts';
 import { type StockServerRow, stockServerMarkdown } from './stock-server.ts';
 import type { RecognizerRun } from './verify.ts';
@@ -30,6 +31,7 @@ export interface BenchResults {
   overhead: Overhead;
   floor: Floor[];
   stitching: StitchMeasure[];
+  stitchTail: StitchTailResult[];
   encoding: EncodingResult;
   espeak: EspeakThroughput[];
   kokoro: RtfResult[];
@@ -68,6 +70,10 @@ export function markdownReport(r: BenchResults): string {
       : '',
     '',
     stockServerMarkdown(r.stockServer),
+    '',
+    'The stitch tail: from the last chunk to the file, with the defaults on (trim, loudness, captions, WAV), through the stitch activity:',
+    '',
+    stitchTailTable(r.stitchTail),
     '',
     '| Measure | Result | Target |',
     '|---|---|---|',

@@ -3,9 +3,11 @@
 // of ~19 s (the issue's 50 chunks make 16 minutes). Beside it: the floor (one plain read of the
 // same chunk files), the same stitch when the store has no levels records (measured in the stitch
 // and stored back, then one pass), and the old two passes (reached with a 1 ms crossfade, which
-// the records cannot follow). All measured in one run, so the ratios compare like with like.
+// the records cannot follow), and the same one pass to MP3 (the encoder's cost on top). All measured
+// in one run, so the ratios compare like with like. Above an hour of audio only the floor and the
+// one pass are run (the others would take minutes and say nothing new).
 //
-// Alone: `node --import tsx scripts/bench/stitch-tail.ts [--hours 0.27,1] [--dir DIR]`.
+// Part of `npm run bench`; alone: `node --import tsx scripts/bench/stitch-tail.ts [--hours 0.27,1,10] [--dir DIR]`.
 
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,13 +30,22 @@ export interface StitchTailResult {
   floorSec: number;
   /** With every chunk's record: one pass. */
   onePassSec: number;
-  /** No records in the store: measured and stored back, then one pass. */
-  noRecordsSec: number;
-  /** The two passes of before the records. */
-  twoPassSec: number;
+  /** The issue's target for the tail: 0.5 s plus 1 s per hour of audio. */
+  targetSec: number;
+  /** No records in the store: measured and stored back, then one pass (up to an hour of audio). */
+  noRecordsSec?: number;
+  /** The two passes of before the records (up to an hour of audio). */
+  twoPassSec?: number;
+  /** The one pass to MP3 (up to an hour of audio). */
+  mp3Sec?: number;
 }
 
+/** Above this much audio, only the floor and the one pass are measured. */
+const COMPARED_UP_TO_HOURS = 1;
+
 const CHUNK_SECONDS = 19.2;
+/** The issue's sizes: its 50 chunks (16 minutes), an hour, and a long book. */
+export const tailHours = (longHours: number) => [(50 * CHUNK_SECONDS) / 3600, 1, longHours];
 const PAUSES_MS = [250, 400, 250, 900, 250, 400];
 
 const env = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
@@ -70,11 +81,11 @@ export async function stitchTail(dir: string, hours: number[]): Promise<StitchTa
     });
     const count = Math.round((h * 3600) / CHUNK_SECONDS);
     const chunks = await synthesize(activities, count);
-    const stitch = (name: string, crossfadeMs = 0) => {
+    const stitch = (name: string, crossfadeMs = 0, format: 'wav' | 'mp3' = 'wav') => {
       const input: StitchInput = {
         chunks,
         pausesAfterMs: chunks.map((_, i) => (i === chunks.length - 1 ? 0 : PAUSES_MS[i % PAUSES_MS.length]!)),
-        output: { name, format: 'wav', trim: true, captions: true, loudness: DEFAULT_LOUDNESS, crossfadeMs },
+        output: { name, format, trim: true, captions: true, loudness: DEFAULT_LOUDNESS, crossfadeMs },
       };
       return env().run<[StitchInput], StitchResult, Activities['stitch']>(activities.stitch, input);
     };
@@ -82,17 +93,22 @@ export async function stitchTail(dir: string, hours: number[]): Promise<StitchTa
       for (const chunk of chunks) await readFile(fileURLToPath(chunk.uri));
     });
     const onePass = await timed(() => stitch('one-pass.wav'));
-    const twoPass = await timed(() => stitch('two-pass.wav', 1));
-    await rm(join(blobDir, 'levels'), { recursive: true, force: true });
-    const noRecords = await timed(() => stitch('no-records.wav'));
-    if (noRecords.value.sha256 !== onePass.value.sha256) throw new Error('the stitch without records wrote another file');
+    const compared: Partial<StitchTailResult> = {};
+    if (h <= COMPARED_UP_TO_HOURS) {
+      compared.mp3Sec = (await timed(() => stitch('one-pass.mp3', 0, 'mp3'))).seconds;
+      compared.twoPassSec = (await timed(() => stitch('two-pass.wav', 1))).seconds;
+      await rm(join(blobDir, 'levels'), { recursive: true, force: true });
+      const noRecords = await timed(() => stitch('no-records.wav'));
+      if (noRecords.value.sha256 !== onePass.value.sha256) throw new Error('the stitch without records wrote another file');
+      compared.noRecordsSec = noRecords.seconds;
+    }
     results.push({
       audioMinutes: onePass.value.durationSec / 60,
       chunks: count,
       floorSec: floor.seconds,
       onePassSec: onePass.seconds,
-      noRecordsSec: noRecords.seconds,
-      twoPassSec: twoPass.seconds,
+      targetSec: 0.5 + onePass.value.durationSec / 3600,
+      ...compared,
     });
     await rm(root, { recursive: true, force: true });
   }
@@ -100,23 +116,23 @@ export async function stitchTail(dir: string, hours: number[]): Promise<StitchTa
 }
 
 export function stitchTailTable(results: StitchTailResult[]): string {
-  const rows = results.map((r) => {
-    const f = (s: number) => `${s.toFixed(3)} s`;
-    return (
-      `| ${r.audioMinutes.toFixed(1)} min | ${r.chunks} | ${f(r.floorSec)} | ${f(r.onePassSec)} (${(r.onePassSec / r.floorSec).toFixed(1)}x) | ` +
-      `${f(r.noRecordsSec)} | ${f(r.twoPassSec)} (${(r.twoPassSec / r.onePassSec).toFixed(1)}x the one pass) |`
-    );
-  });
+  const f = (s: number | undefined) => (s === undefined ? '-' : `${s.toFixed(3)} s`);
+  const rows = results.map(
+    (r) =>
+      `| ${r.audioMinutes.toFixed(1)} min | ${r.chunks} | ${f(r.floorSec)} | ${f(r.onePassSec)} | ` +
+      `${f(r.targetSec)}: ${r.onePassSec <= r.targetSec ? 'met' : 'missed'} | ${f(r.mp3Sec)} | ${f(r.noRecordsSec)} | ` +
+      `${f(r.twoPassSec)}${r.twoPassSec ? ` (${(r.twoPassSec / r.onePassSec).toFixed(1)}x the one pass)` : ''} |`,
+  );
   return [
-    '| audio | chunks | floor: one read | one pass (records) | no records (measured, then one pass) | two passes |',
-    '|---|---|---|---|---|---|',
+    '| audio | chunks | floor: one read | one pass (records) | target 0.5 s + 1 s/h | one pass to MP3 | no records (measured, then one pass) | two passes |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { hours: { type: 'string', default: '0.27,1' }, dir: { type: 'string' } } });
+  const { values } = parseArgs({ options: { hours: { type: 'string' }, dir: { type: 'string' } } });
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'stitch-tail-')));
-  console.log(stitchTailTable(await stitchTail(dir, values.hours.split(',').map(Number))));
+  console.log(stitchTailTable(await stitchTail(dir, values.hours ? values.hours.split(',').map(Number) : tailHours(10))));
   if (!values.dir) await rm(dir, { recursive: true, force: true });
 }
