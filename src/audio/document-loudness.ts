@@ -49,11 +49,20 @@ export function recordMaps(source: DocumentFormat, format: DocumentFormat): bool
   return source.sampleRate <= format.sampleRate && (source.channels === format.channels || source.channels === 1);
 }
 
-/** The document's loudness from its pieces' records; `frames` is the whole document's length (files in a row). */
-export function documentLoudness(pieces: readonly PlacedLevels[], format: DocumentFormat, frames: number): DocumentLoudness {
+/**
+ * The document's loudness from its pieces' records; `frames` is the whole document's length (files
+ * in a row). `stepGains`, per 100 ms step, the mean square of a gain applied on top (a limiter's).
+ */
+export function documentLoudness(
+  pieces: readonly PlacedLevels[],
+  format: DocumentFormat,
+  frames: number,
+  stepGains?: Float64Array,
+): DocumentLoudness {
   const unmappable = unmappablePieces(pieces, format);
   if (unmappable.length) return { kind: 'fallback', pieces: unmappable };
   const powers = stepPowers(pieces, format, frames);
+  if (stepGains) for (let k = 0; k < powers.length; k++) powers[k]! *= stepGains[k] ?? 1;
   const peak = Math.max(0, ...pieces.map((piece) => piece.levels.truePeak));
   const integrated = gatedLoudness(windowPowers(powers, 4), RELATIVE_GATE);
   return {

@@ -26,6 +26,10 @@ export class GainLimiter {
   private envelope = 1;
   /** Frames the limiter held down by more than 1 dB. */
   limitedFrames = 0;
+  /** The largest |sample| it wrote. */
+  samplePeak = 0;
+  /** With `trackSteps`: per step of the document, the energy going into the limiter and coming out. */
+  private steps?: { energyIn: Float64Array; energyOut: Float64Array; stepFrames: number; startFrame: number };
 
   constructor(
     gainDb: number,
@@ -42,6 +46,17 @@ export class GainLimiter {
     this.line = new Float64Array(this.size * channels);
     this.queueFrame = new Float64Array(this.size);
     this.queueGain = new Float64Array(this.size);
+  }
+
+  /**
+   * Adds the energy of each frame before and after the limiting (the gain is in both) into
+   * `energyIn` and `energyOut`, by step of `stepFrames` frames counted from `startFrame` (where its
+   * first frame lands in the document): what the limiter took from each step, so the loudness after
+   * it follows from the levels records.
+   */
+  trackSteps(energyIn: Float64Array, energyOut: Float64Array, stepFrames: number, startFrame: number): this {
+    this.steps = { energyIn, energyOut, stepFrames, startFrame };
+    return this;
   }
 
   /** The frames now ready (up to the look-ahead behind the input). */
@@ -84,10 +99,23 @@ export class GainLimiter {
     if (outgoing < 0) return written;
     const from = (outgoing % size) * channels;
     if (this.envelope < ONE_DB_DOWN) this.limitedFrames++;
+    let energyIn = 0;
+    let energyOut = 0;
     for (let c = 0; c < channels; c++) {
       // 99 % down by the peak; the clamp takes the last fraction of a dB.
-      const value = Math.round(this.line[from + c]! * this.envelope);
-      out[written * channels + c] = Math.max(-this.ceiling, Math.min(this.ceiling, value));
+      const value = Math.max(-this.ceiling, Math.min(this.ceiling, Math.round(this.line[from + c]! * this.envelope)));
+      out[written * channels + c] = value;
+      if (value > this.samplePeak) this.samplePeak = value;
+      else if (-value > this.samplePeak) this.samplePeak = -value;
+      energyIn += this.line[from + c]! ** 2;
+      energyOut += value * value;
+    }
+    if (this.steps) {
+      const step = Math.floor((this.steps.startFrame + outgoing) / this.steps.stepFrames);
+      if (step < this.steps.energyIn.length) {
+        this.steps.energyIn[step]! += energyIn;
+        this.steps.energyOut[step]! += energyOut;
+      }
     }
     return written + 1;
   }

@@ -172,8 +172,8 @@ export async function stitchDocument<P extends StitchPiece & { index: number }>(
 /**
  * The stitch from the records: the placement, the loudness (the document's and each voice's) and
  * the gain before a sample is read, then one pass over the chunks that joins, levels and writes.
- * `loudness.after` is the records' figures moved by the gain, exact where no limiter acts; when one
- * does, an ffmpeg meter fed the same stream in that pass measures what the files hold.
+ * `loudness.after` is the records' figures moved by the gain, exact where no limiter acts; where one
+ * does, each step's energy is scaled by what the limiter took from it (afterGain).
  */
 async function stitchInOnePass<P extends StitchPiece & { index: number }>(
   options: StitchOptions<P>,
@@ -210,35 +210,51 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
     : { gainDb: 0 };
   const { gainDb } = level;
 
-  const check = loudness && level.limiterCeilingDb !== undefined ? new LoudnessMeter(format) : undefined;
+  // Where the limiter acts, what it took from each 100 ms step, so the loudness after it follows from the records too.
+  const stepFrames = format.sampleRate / 10;
+  const steps = Math.floor(frames / stepFrames + 1e-9);
+  const limiterEnergy = level.limiterCeilingDb === undefined ? undefined : { in: new Float64Array(steps), out: new Float64Array(steps) };
   const written: WrittenFile[] = [];
   let writer: AudioFileWriter | undefined;
   let limitedFrames = 0;
+  let limitedPeak = 0;
   try {
+    let fileStart = 0;
     for (const [i, pieces] of options.files.entries()) {
       writer = await options.open(plans[i]!, i);
       const limiter =
-        level.limiterCeilingDb === undefined
+        level.limiterCeilingDb === undefined || !limiterEnergy
           ? undefined
-          : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels);
-      const out = async (samples: Int16Array) => {
-        await Promise.all([writer!.write(samples), check?.write(int16Bytes(samples))]);
-      };
+          : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels).trackSteps(
+              limiterEnergy.in,
+              limiterEnergy.out,
+              stepFrames,
+              fileStart,
+            );
       const joiner = new Joiner(format, options.join);
       for await (const { samples } of joined(joiner, pieces, options, levelsOf))
-        await out(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
-      if (limiter) await out(limiter.finish());
+        await writer.write(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
+      if (limiter) await writer.write(limiter.finish());
       limitedFrames += limiter?.limitedFrames ?? 0;
+      limitedPeak = Math.max(limitedPeak, limiter?.samplePeak ?? 0);
       if (joiner.frames !== plans[i]!.frames) {
         throw new Error(`file ${i} joined to ${joiner.frames} frames, its records planned ${plans[i]!.frames}`);
       }
+      fileStart += joiner.frames;
       if (i < options.files.length - 1) written.push(await writer.finish());
     }
-    const measuredAfter = await check?.result();
     written.push(await writer!.finish());
     writer = undefined;
     const limitedMs = Math.round((limitedFrames * 1000) / format.sampleRate);
-    const after = measuredAfter ?? (exact ? rounded(moved(exact, gainDb)) : undefined);
+    const after = exact
+      ? rounded(
+          afterGain(
+            exact,
+            gainDb,
+            limiterEnergy && { placed, format, frames, limiterEnergy, limitedPeak: limitedPeak * overshoot(records) },
+          ),
+        )
+      : undefined;
     return {
       files: plans.map((plan, i) => ({ ...plan, file: written[i]! })),
       frames,
@@ -247,14 +263,37 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
       ...(voiceLoudness.size > 0 ? { voiceLoudness } : {}),
     };
   } catch (error) {
-    check?.kill();
     await writer?.abort();
     throw error;
   }
 }
 
-function measuredFrom(pieces: readonly PlacedLevels[], format: StitchFormat, frames: number): LoudnessFigures {
-  const measured = documentLoudness(pieces, format, frames);
+/**
+ * The figures after the gain: with no limiter every block moves by it; where the limiter acted, the
+ * share of each step's energy it let through scales that step, and the true peak is estimated from
+ * the largest sample it wrote (measuring it between samples again would cost seconds per hour).
+ */
+function afterGain(
+  figures: LoudnessFigures,
+  gainDb: number,
+  limited?: {
+    placed: readonly PlacedLevels[];
+    format: StitchFormat;
+    frames: number;
+    limiterEnergy: { in: Float64Array; out: Float64Array };
+    /** The largest sample the limiter wrote, times the estimated rise between samples (linear, of 32768). */
+    limitedPeak: number;
+  },
+): LoudnessFigures {
+  if (!limited) return moved(figures, gainDb);
+  const { in: energyIn, out: energyOut } = limited.limiterEnergy;
+  const stepGains = energyIn.map((energy, k) => (energy > 0 ? energyOut[k]! / energy : 1));
+  const before = measuredFrom(limited.placed, limited.format, limited.frames, stepGains);
+  return { ...moved(before, gainDb), truePeakDb: limited.limitedPeak > 0 ? 20 * Math.log10(limited.limitedPeak / 32768) : null };
+}
+
+function measuredFrom(pieces: readonly PlacedLevels[], format: StitchFormat, frames: number, stepGains?: Float64Array): LoudnessFigures {
+  const measured = documentLoudness(pieces, format, frames, stepGains);
   if (measured.kind === 'fallback') throw new Error(`chunks ${measured.pieces.join(', ')} need measuring: no one-pass stitch`);
   return measured.figures;
 }
@@ -275,6 +314,13 @@ function voiceTimelines<P extends StitchPiece & { index: number }>(
     voices.set(voiceOf(piece), voice);
   }
   return voices;
+}
+
+/** The most any chunk's true peak rises above its sample peak: the limited peaks' estimated rise between samples. */
+function overshoot(records: ReadonlyMap<number, ChunkLevels>): number {
+  let most = 1;
+  for (const record of records.values()) if (record.samplePeak > 0) most = Math.max(most, record.truePeak / record.samplePeak);
+  return most;
 }
 
 /** The figures after a gain with no limiting: every block moves by it. */

@@ -240,5 +240,7 @@ describe('the one-pass stitch with the limiter', () => {
     const measured = await ffmpegLoudness(one.files[0]!.file.path);
     expect(Math.abs(one.loudness!.after.integratedLufs! - measured.integratedLufs!)).toBeLessThanOrEqual(0.1);
     expect(measured.truePeakDb!).toBeLessThanOrEqual(TARGET.truePeakDb + 0.1);
+    // The true peak after the limiter is estimated (the largest sample written, raised as the records' chunks rise between samples).
+    expect(Math.abs(one.loudness!.after.truePeakDb! - measured.truePeakDb!)).toBeLessThanOrEqual(0.5);
   });
 });
