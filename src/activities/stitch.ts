@@ -38,6 +38,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { loadChunkAudio } from '../storage/chunk-audio.ts';
 import { chunkLevels } from '../storage/chunk-levels.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
+import { mapAtMost } from '../storage/map-at-most.ts';
 import { LocalOutputStore, type OutputStore } from '../storage/output-writer.ts';
 import { ContentChangedError, loadContent } from '../storage/stored-content.ts';
 import { loadChunkLists } from './chunk-lists.ts';
@@ -230,6 +231,18 @@ async function stitchFiles(
   const levels = stitchesInOnePass(format, joinOptions, chunks, output.acx)
     ? await checked(() => chunkLevels(blobStore, chunks, () => context.heartbeat()))
     : undefined;
+  // What each chunk said (for the captions) is read while the audio is stitched.
+  const speechRead =
+    output.captions || readAlong
+      ? loadSpeech(
+          blobStore,
+          texts,
+          files.flatMap((file) => file.pieces),
+          () => context.heartbeat(),
+          voiceOf,
+        )
+      : undefined;
+  speechRead?.catch(() => {}); // awaited after the stitch; a stitch that fails first must not leave it unhandled
   const stitched = await stitchDocument({
     files: files.map((file) => file.pieces),
     load: (chunk: ChunkRef) => verified(blobStore, chunk),
@@ -262,10 +275,14 @@ async function stitchFiles(
   });
   const written: Artifact[] = [];
   const speeches: ChunkSpeech[][] = [];
+  const allSpeech = await speechRead;
+  let firstPiece = 0;
   for (const [i, file] of stitched.files.entries()) {
     written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-    if (output.captions || readAlong) {
-      const speech = await loadSpeech(blobStore, texts, files[i]!.pieces, () => context.heartbeat(), voiceOf);
+    const pieces = files[i]!.pieces.length;
+    firstPiece += pieces;
+    if (allSpeech) {
+      const speech = allSpeech.slice(firstPiece - pieces, firstPiece);
       speeches.push(speech);
       if (output.captions)
         written.push(...(await writeCaptions(root, file.file.path, file.placed, speech, format.sampleRate, file.frames)));
@@ -332,6 +349,9 @@ async function stitchFiles(
   return { main, artifacts: written, result };
 }
 
+/** Speech files read at once. */
+const SPEECH_READS_AT_ONCE = 16;
+
 /**
  * What each chunk said, for its captions: its text from the plan when the document has one (else
  * from beside its audio), and its words from beside its audio when the engine timed them.
@@ -343,15 +363,12 @@ async function loadSpeech(
   beat: () => void,
   voiceOf?: (chunk: ChunkRef) => string,
 ): Promise<ChunkSpeech[]> {
-  // One file at a time: a book has tens of thousands, more than a process may hold open at once
-  // (from S3, a request each: the heartbeat says the stitch is alive meanwhile).
-  const speech: ChunkSpeech[] = [];
-  for (const chunk of chunks) {
+  // A few at a time: a book has tens of thousands (from S3, a request each: the heartbeat says the stitch is alive meanwhile).
+  return mapAtMost(chunks, SPEECH_READS_AT_ONCE, async (chunk) => {
     beat();
     const stored = await loadChunkSpeech(blobStore, chunk.uri);
-    speech.push({ ...stored, text: texts?.[chunk.index] ?? stored?.text ?? '', ...(voiceOf ? { voice: voiceOf(chunk) } : {}) });
-  }
-  return speech;
+    return { ...stored, text: texts?.[chunk.index] ?? stored?.text ?? '', ...(voiceOf ? { voice: voiceOf(chunk) } : {}) };
+  });
 }
 
 /** Each voice's speech in the output (pauses not counted), most heard first, with its loudness when it was measured. */

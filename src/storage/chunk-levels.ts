@@ -5,6 +5,7 @@
 import { type ChunkLevels, computeLevels, LEVELS_VERSION, LevelsRecordError, parseLevels, serializeLevels } from '../audio/levels.ts';
 import { decodeWav } from '../audio/wav.ts';
 import type { BlobStore } from './blob-store.ts';
+import { mapAtMost } from './map-at-most.ts';
 import { loadContent } from './stored-content.ts';
 
 export const levelsKey = (audioSha256: string) => `levels/v${LEVELS_VERSION}/${audioSha256.slice(0, 2)}/${audioSha256}.lvl`;
@@ -69,18 +70,4 @@ export async function chunkLevels(
   for (const [i, chunk] of chunks.entries()) if (found[i]) levels.set(chunk.index, found[i]);
   for (const [i, chunk] of missing.entries()) levels.set(chunk.index, measured[i]!);
   return levels;
-}
-
-/** `task` over `items`, at most `limit` running at once, results in order. */
-async function mapAtMost<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
