@@ -102,7 +102,8 @@ describe('npm start: listen while it renders', () => {
         .poll(() => fake.requests.some((request) => String(request.body.input).includes('the end')), { timeout: 60_000 })
         .toBe(true);
 
-      const kept = waitForOutput(child, /^Page: +\S+\n/mu, 120_000); // the last line --keep-server prints
+      // The last line --keep-server prints (stderr), and the result's lines before it (stdout: another pipe, which may arrive later).
+      const kept = Promise.all([waitForOutput(child, /^Page: +\S+\n/mu, 120_000), waitForOutput(child, /^Wall time: /mu, 120_000)]);
       release();
       // The live stream ends with the last chunk.
       while (!(await reader.read()).done);
