@@ -201,7 +201,7 @@ const interpolators = new Map<number, { phases: Float64Array[]; gain: number }>(
 /**
  * Kaiser-windowed sinc branches for `factor`x interpolation, TAPS each, and the most any of them
  * can amplify (Σ|h|): a window whose largest sample times that cannot beat the peak found so far
- * is skipped, which keeps the exact answer at a small share of the cost.
+ * is skipped, and inside the rest only the gaps next to a peak of the samples are interpolated.
  */
 function interpolator(factor: number) {
   const known = interpolators.get(factor);
@@ -257,6 +257,10 @@ function truePeak(samples: Int16Array, channels: number, frames: number, factor:
       const b = 1 + ((f / BLOCK) | 0);
       if (x > largest[b]!) largest[b] = x;
     }
+    const isSamplePeak = (m: number) => {
+      const x = Math.abs(channel[m]!);
+      return x >= Math.abs(channel[m - 1]!) && x >= Math.abs(channel[m + 1]!);
+    };
     const bound = (b: number) => Math.max(largest[b]!, largest[b + 1]!, largest[b + 2]!) * gain;
     // The block of the sample peak first: its neighbourhood usually holds the true peak, which then rules out the rest.
     let loudest = 0;
@@ -265,6 +269,9 @@ function truePeak(samples: Int16Array, channels: number, frames: number, factor:
       // Between input n and n + 1: the taps cover inputs n - half + 1 .. n + half.
       const end = TAPS + Math.min(frames, (b + 1) * BLOCK);
       for (let n = TAPS + b * BLOCK; n < end; n++) {
+        // A band-limited signal peaks between two samples next to a peak of the samples themselves:
+        // elsewhere it is on its way up or down (a tone's every sample is near the peak, its peaks are not).
+        if (!isSamplePeak(n) && !isSamplePeak(n + 1)) continue;
         const from = n - half + 1;
         for (let at = 0; at < taps.length; at += TAPS) {
           // Four running sums: one would make every add wait for the last.
