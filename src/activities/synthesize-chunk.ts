@@ -3,7 +3,7 @@
 
 import { activityInfo, Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { computeLevels } from '../audio/levels.ts';
+import { measureLevelsOffThread } from '../audio/levels-off-thread.ts';
 import { decodeWav, encodeWav } from '../audio/wav.ts';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { ChunkRef } from '../contract/refs.ts';
@@ -11,7 +11,7 @@ import type { EngineName } from '../document/input.ts';
 import { EngineInputError, PermanentEngineError, RateLimitedError, type SynthesizedAudio, type TtsEngine } from '../engines/engine.ts';
 import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
 import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
-import { loadChunkLevels, storeChunkLevels } from '../storage/chunk-levels.ts';
+import { loadChunkLevels, storeChunkLevels, storeChunkLevelsLater } from '../storage/chunk-levels.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
 import { lexiconKey, pronouncedSpans } from '../text/lexicon.ts';
 import type { SynthesizeChunkInput } from './types.ts';
@@ -86,7 +86,7 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
       // A caller without a stored plan reads the text beside the audio: keep it there.
       if (!input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text });
       const sha256 = sha256Hex(reused.bytes);
-      await keepLevels(blobStore, reused.audio, reused.bytes, sha256, { onlyIfMissing: true }); // backfills an older store
+      await keepLevels(blobStore, reused.audio, reused.bytes, sha256); // backfills an older store
       return chunkRef(input, reused.uri, reused.audio, sha256, attempt, true);
     }
     const audio = await synthesize(engine, input);
@@ -97,47 +97,36 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     // Another attempt or document may have stored this key meanwhile: describe what the store holds.
     const encoded = encodeWav(audio);
     const storing = blobStore.put(key, encoded);
-    // The loudness record is computed while the store writes and syncs the audio.
     const sha256 = sha256Hex(encoded);
-    const levels = measured(audio, encoded, sha256);
+    // The loudness record is measured on another thread while the store writes and syncs the audio,
+    // and stored after the chunk returns (a stitch in this process waits for it; elsewhere it measures).
+    const levels = measureLevelsOffThread(audio, { audioSha256: sha256, audioBytes: encoded.length });
+    levels.catch(() => {}); // heard below, or dropped with the audio another attempt stored
     const stored = await storing;
     if (stored.bytes === encoded) {
-      if (levels) await keepLevels(blobStore, audio, encoded, sha256, { levels });
+      // The activity's logger, taken now: `log` needs the activity's context, which ends when it returns.
+      const logger = Context.current().log;
+      storeChunkLevelsLater(blobStore, levels, sha256, (error) =>
+        logger.warn("could not keep the chunk's loudness record", { error: String(error) }),
+      );
       return chunkRef(input, stored.uri, audio, sha256, attempt, false);
     }
     const described = { ...decodeWav(stored.bytes), predictTimeSec: audio.predictTimeSec };
     const storedSha256 = sha256Hex(stored.bytes);
-    await keepLevels(blobStore, described, stored.bytes, storedSha256, { onlyIfMissing: true });
+    await keepLevels(blobStore, described, stored.bytes, storedSha256);
     return chunkRef(input, stored.uri, described, storedSha256, attempt, false);
   };
 }
 
-/** The chunk's loudness record (src/audio/levels.ts), or undefined if it could not be computed. */
-function measured(audio: PcmAudio, bytes: Uint8Array, sha256: string) {
-  try {
-    return computeLevels(audio, { audioSha256: sha256, audioBytes: bytes.length });
-  } catch (error) {
-    log.warn('could not measure the chunk for its loudness record', { error: String(error) });
-    return undefined;
-  }
-}
-
 /**
- * Keeps the loudness record beside the audio, so the stitch knows the document's gain before it
- * reads a sample. Best effort: the stitch measures a chunk without a record itself, so failing
- * here never fails the chunk.
+ * Keeps the loudness record beside audio that may lack one (reused, or stored by another attempt),
+ * so the stitch knows the document's gain before it reads a sample. Best effort: the stitch
+ * measures a chunk without a record itself, so failing here never fails the chunk.
  */
-async function keepLevels(
-  blobStore: BlobStore,
-  audio: PcmAudio,
-  bytes: Uint8Array,
-  sha256: string,
-  { levels, onlyIfMissing = false }: { levels?: ReturnType<typeof computeLevels>; onlyIfMissing?: boolean },
-): Promise<void> {
+async function keepLevels(blobStore: BlobStore, audio: PcmAudio, bytes: Uint8Array, sha256: string): Promise<void> {
   try {
-    if (onlyIfMissing && (await loadChunkLevels(blobStore, { audioSha256: sha256, audioBytes: bytes.length }))) return;
-    const record = levels ?? measured(audio, bytes, sha256);
-    if (record) await storeChunkLevels(blobStore, record);
+    if (await loadChunkLevels(blobStore, { audioSha256: sha256, audioBytes: bytes.length })) return;
+    await storeChunkLevels(blobStore, await measureLevelsOffThread(audio, { audioSha256: sha256, audioBytes: bytes.length }));
   } catch (error) {
     log.warn("could not store the chunk's loudness record", { error: String(error) });
   }

@@ -43,6 +43,33 @@ export async function storeChunkLevels(blobStore: BlobStore, levels: ChunkLevels
   }
 }
 
+/** Records this process is still measuring or storing, by audio sha256: a stitch here waits for them. */
+const storing = new Map<string, Promise<void>>();
+
+/**
+ * Stores the record once it is measured, without holding up the caller (the chunk's activity
+ * returns meanwhile). Best effort, like every record: `onError` hears why one was not stored.
+ */
+export function storeChunkLevelsLater(
+  blobStore: BlobStore,
+  levels: Promise<ChunkLevels>,
+  audioSha256: string,
+  onError: (error: unknown) => void,
+): void {
+  const stored = levels
+    .then((record) => storeChunkLevels(blobStore, record))
+    .catch(onError)
+    .finally(() => {
+      if (storing.get(audioSha256) === stored) storing.delete(audioSha256);
+    });
+  storing.set(audioSha256, stored);
+}
+
+/** Once every record this process was storing is stored (or failed). */
+export async function chunkLevelsStored(): Promise<void> {
+  await Promise.all(storing.values());
+}
+
 /** Records looked up at once, and chunks measured at once when theirs is missing. */
 const LOOKUPS_AT_ONCE = 16;
 const MEASURED_AT_ONCE = 2;
@@ -57,6 +84,7 @@ export async function chunkLevels(
   chunks: ReadonlyArray<{ index: number; uri: string; sha256: string }>,
   beat: () => void = () => {},
 ): Promise<Map<number, ChunkLevels>> {
+  await Promise.all(chunks.map((chunk) => storing.get(chunk.sha256)));
   const found = await mapAtMost(chunks, LOOKUPS_AT_ONCE, (chunk) => loadChunkLevels(blobStore, { audioSha256: chunk.sha256 }));
   const missing = chunks.filter((_, i) => found[i] === undefined);
   const measured = await mapAtMost(missing, MEASURED_AT_ONCE, async (chunk) => {

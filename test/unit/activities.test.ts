@@ -15,6 +15,7 @@ import type { ChunkRef } from '../../src/contract/refs.ts';
 import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { pauseFrames } from '../../src/stitch/joiner.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
+import { chunkLevelsStored } from '../../src/storage/chunk-levels.ts';
 import { rejection, sleep } from '../helpers/async.ts';
 
 let root: string;
@@ -30,6 +31,7 @@ beforeEach(async () => {
   blobStore = new LocalBlobStore(blobDir);
 });
 afterEach(async () => {
+  await chunkLevelsStored(); // the chunks' records are stored after their activities return
   await rm(root, { recursive: true, force: true });
 });
 

@@ -16,6 +16,7 @@ import type { ChunkRef } from '../../src/contract/refs.ts';
 import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { ACX, chapterFileName, groupChapters, openAudioFile, type SpeechTimings } from '../../src/formats/index.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
+import { chunkLevelsStored } from '../../src/storage/chunk-levels.ts';
 import { decodeWithFfmpeg, ffprobe, onsetsMs } from '../helpers/ffmpeg-tools.ts';
 
 const RATE = 24_000;
@@ -77,6 +78,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  await chunkLevelsStored(); // the chunks' records are stored after their activities return
   await rm(root, { recursive: true, force: true });
 });
 

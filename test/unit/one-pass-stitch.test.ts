@@ -22,7 +22,7 @@ import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { openAudioFile } from '../../src/formats/index.ts';
 import { stitchDocument } from '../../src/stitch/stitcher.ts';
 import { type BlobStore, LocalBlobStore, type StoredBlob, sha256Hex } from '../../src/storage/blob-store.ts';
-import { loadChunkLevels } from '../../src/storage/chunk-levels.ts';
+import { chunkLevelsStored, loadChunkLevels } from '../../src/storage/chunk-levels.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
 /** The real store underneath; counts `get` by uri. */
@@ -68,6 +68,7 @@ beforeEach(async () => {
   await mkdir(outputDir);
 });
 afterEach(async () => {
+  await chunkLevelsStored(); // the chunks' records are stored after their activities return
   await rm(root, { recursive: true, force: true });
 });
 
@@ -81,6 +82,7 @@ async function synthesizeAll(activities: Activities): Promise<ChunkRef[]> {
     const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
     refs.push(await env().run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input));
   }
+  await chunkLevelsStored(); // each chunk's record is stored after its activity returns
   return refs;
 }
 
