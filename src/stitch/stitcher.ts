@@ -222,10 +222,11 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
     let fileStart = 0;
     for (const [i, pieces] of options.files.entries()) {
       writer = await options.open(plans[i]!, i);
+      const ceilingDb = level.limiterCeilingDb;
       const limiter =
-        level.limiterCeilingDb === undefined || !limiterEnergy
+        ceilingDb === undefined || !limiterEnergy
           ? undefined
-          : new GainLimiter(gainDb, level.limiterCeilingDb, format.sampleRate, format.channels).trackSteps(
+          : new GainLimiter(gainDb, ceilingDb, format.sampleRate, format.channels).trackSteps(
               limiterEnergy.in,
               limiterEnergy.out,
               stepFrames,
@@ -288,8 +289,9 @@ function afterGain(
   if (!limited) return moved(figures, gainDb);
   const { in: energyIn, out: energyOut } = limited.limiterEnergy;
   const stepGains = energyIn.map((energy, k) => (energy > 0 ? energyOut[k]! / energy : 1));
-  const before = measuredFrom(limited.placed, limited.format, limited.frames, stepGains);
-  return { ...moved(before, gainDb), truePeakDb: limited.limitedPeak > 0 ? 20 * Math.log10(limited.limitedPeak / 32768) : null };
+  // The records' figures with each step scaled by what the limiter let through, then the gain.
+  const throughLimiter = measuredFrom(limited.placed, limited.format, limited.frames, stepGains);
+  return { ...moved(throughLimiter, gainDb), truePeakDb: limited.limitedPeak > 0 ? 20 * Math.log10(limited.limitedPeak / 32768) : null };
 }
 
 function measuredFrom(pieces: readonly PlacedLevels[], format: StitchFormat, frames: number, stepGains?: Float64Array): LoudnessFigures {
