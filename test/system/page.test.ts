@@ -95,7 +95,8 @@ describe('the page', () => {
       .poll(() => page.locator('#player').evaluate((audio: { currentTime: number }) => audio.currentTime), PATIENCE)
       .toBeGreaterThan(1);
     expect(await statusOf(id)).toBe('running');
-    await expect(page.locator('#documents tr').filter({ hasText: title }).first().isVisible()).resolves.toBe(true);
+    // The list reads Temporal's visibility, which shows a new document a moment after it starts.
+    await expect.poll(() => page.locator('#documents tr').filter({ hasText: title }).first().isVisible(), PATIENCE).toBe(true);
     await page.locator('#text').evaluate((textarea: { scrollTop: number }) => void (textarea.scrollTop = 0)); // show the title
     await page.screenshot({ path: join(ARTIFACTS, 'page.png'), fullPage: true });
     await page.setViewportSize({ ...VIEWPORT, width: 400 });
