@@ -22,6 +22,7 @@ import { DEFAULT_LOUDNESS } from '../../src/contract/input-schema.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
 import { SIMULATED_CHARS_PER_SECOND, SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
+import { chunkLevelsStored } from '../../src/storage/chunk-levels.ts';
 
 export interface StitchTailResult {
   audioMinutes: number;
@@ -81,6 +82,9 @@ export async function stitchTail(dir: string, hours: number[]): Promise<StitchTa
     });
     const count = Math.round((h * 3600) / CHUNK_SECONDS);
     const chunks = await synthesize(activities, count);
+    // The records are measured while the next chunks are spoken; with no latency here, they would all
+    // be measured inside the stitch's time (the stock-server bench measures a real window's last ones).
+    await chunkLevelsStored();
     const stitch = (name: string, crossfadeMs = 0, format: 'wav' | 'mp3' = 'wav') => {
       const input: StitchInput = {
         chunks,

@@ -6,9 +6,10 @@
 import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { AudioDocumentResult } from '../../src/contract/result.ts';
 import type { AudioDocumentInput } from '../../src/document/input.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
@@ -32,6 +33,8 @@ export interface StockServerRow {
   round: number;
   sequential: CliRun;
   parallel: CliRun;
+  /** Temporal's floor, in the same round: the same window of no-op activities that wait L, through the same CLI. */
+  floorWallMs: number;
   /** Sequential wall over parallel wall. */
   speedup: number;
   /** ceil(N/C) * L over the parallel wall. */
@@ -48,6 +51,7 @@ export interface StockServerOptions {
   rounds: number;
 }
 
+const NOOP_WORKFLOWS = fileURLToPath(new URL('./noop-chain-workflow.ts', import.meta.url));
 const DEFAULTS: StockServerOptions = { chunks: 50, concurrency: 5, latencyMs: 1_000, rounds: 2 };
 
 /** Both servers, alternating: ours then stock, `rounds` times. */
@@ -113,16 +117,50 @@ async function seedPair(
   });
   await worker.close();
   await rm(outputDir, { recursive: true, force: true });
+  const floorWallMs = await temporalWindowFloor(temporal, cliPath, `${taskQueue}-floor`, { chunks, concurrency, latencyMs });
   const idealMs = Math.ceil(chunks / concurrency) * latencyMs;
   return {
     server,
     round,
     ...runs,
+    floorWallMs,
     speedup: runs.sequential.wallMs / runs.parallel.wallMs,
     efficiency: idealMs / runs.parallel.wallMs,
     synthesisSpeedup: runs.sequential.synthesisMs / runs.parallel.synthesisMs,
     synthesisEfficiency: idealMs / runs.parallel.synthesisMs,
   };
+}
+
+/**
+ * What Temporal itself needs for this shape: `chunks` no-op activities that only wait `latencyMs`,
+ * at most `concurrency` at once through the window our chunks use (noopBookPart), started with the
+ * same CLI. The wall of this run is the best any implementation can do on this server and machine.
+ */
+async function temporalWindowFloor(
+  temporal: LocalTemporal,
+  cliPath: string,
+  taskQueue: string,
+  { chunks, concurrency, latencyMs }: Omit<StockServerOptions, 'rounds'>,
+): Promise<number> {
+  const worker = await Worker.create({
+    connection: temporal.workerConnection,
+    taskQueue,
+    workflowsPath: NOOP_WORKFLOWS,
+    activities: { noopWait: (ms: number) => sleep(ms) },
+  });
+  return worker.runUntil(async () => {
+    const execute = async (workflowId: string, args: number[]) => {
+      const flags = ['workflow', 'execute', '--address', temporal.server.address, '--namespace', temporal.server.namespace];
+      flags.push('--task-queue', taskQueue, '--type', 'noopBookPart', '--workflow-id', workflowId, '--output', 'json');
+      for (const arg of args) flags.push('--input', String(arg));
+      const started = performance.now();
+      const { code, stderr } = await run(cliPath, flags);
+      if (code !== 0) throw new Error(`temporal workflow execute ${workflowId} exited with ${code}:\n${stderr}`);
+      return performance.now() - started;
+    };
+    await execute(`${taskQueue}-warm-up`, [3, 3, 0]);
+    return execute(`${taskQueue}-window`, [chunks, concurrency, latencyMs]);
+  });
 }
 
 /** `temporal workflow execute --output json` (JSON mode waits for the close event only; text mode polls every event). */
@@ -169,13 +207,14 @@ export function longParagraphs(count: number, tag: string): string {
 }
 
 export function stockServerMarkdown(rows: StockServerRow[], { chunks, concurrency, latencyMs }: StockServerOptions = DEFAULTS): string {
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const idealMs = Math.ceil(chunks / concurrency) * latencyMs;
   const lines = [
     `${chunks} chunks, L = ${latencyMs} ms, C = ${concurrency}, through \`temporal workflow execute --output json\`, defaults on ` +
       '(loudness, captions, WAV). Wall: the CLI process. Synthesis: result.timings.synthesisMs.',
     '',
-    '| Server | Round | Sequential | Parallel | Speedup | Efficiency | Synthesis alone | First chunk after | Refill | After last chunk |',
-    '| ------ | ----- | ---------- | -------- | ------- | ---------- | --------------- | ----------------- | ------ | ---------------- |',
+    "| Server | Round | Sequential | Parallel | Speedup | Efficiency | Synthesis alone | First chunk after | Refill | After last chunk | Temporal's floor: no-op window (efficiency) |",
+    '| ------ | ----- | ---------- | -------- | ------- | ---------- | --------------- | ----------------- | ------ | ---------------- | ------------------------------------------- |',
   ];
   for (const row of rows) {
     const t = row.parallel.timings;
@@ -183,7 +222,7 @@ export function stockServerMarkdown(rows: StockServerRow[], { chunks, concurrenc
       `| ${row.server} | ${row.round} | ${s(row.sequential.wallMs)} | ${s(row.parallel.wallMs)} | ${row.speedup.toFixed(2)}x | ` +
         `${row.efficiency.toFixed(2)} | ${row.synthesisSpeedup.toFixed(2)}x, ${row.synthesisEfficiency.toFixed(2)} | ` +
         `${t.firstChunkAfterMs.toFixed(0)} ms | ${t.meanRefillMs.toFixed(1)} ms | ${t.afterLastChunkMs.toFixed(0)} ms ` +
-        `(stitch ${row.parallel.stitchMs.toFixed(0)} ms) |`,
+        `(stitch ${row.parallel.stitchMs.toFixed(0)} ms) | ${s(row.floorWallMs)} (${(idealMs / row.floorWallMs).toFixed(2)}) |`,
     );
   }
   return lines.join('\n');

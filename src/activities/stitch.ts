@@ -246,6 +246,7 @@ async function stitchFiles(
   const stitched = await stitchDocument({
     files: files.map((file) => file.pieces),
     load: (chunk: ChunkRef) => verified(blobStore, chunk),
+    loadsFresh: true,
     format,
     join: joinOptions,
     ...(levels ? { levelsOf: (chunk: ChunkRef) => levels.get(chunk.index)! } : {}),

@@ -20,6 +20,11 @@ import type { SynthesizeChunkInput } from './types.ts';
 const CHUNK_FORMAT_VERSION = 1;
 /** Cancellation reaches an activity only through a heartbeat's answer: beat often. */
 const HEARTBEAT_EVERY_MS = 1_000;
+/**
+ * But not before this: each heartbeat is a write on the server, and a chunk done sooner (most of a
+ * local engine's, a warm provider's) needs none. A 1 s chunk beat as it finished, beside its completion.
+ */
+export const FIRST_HEARTBEAT_AFTER_MS = 3_000;
 
 export interface SynthesizeDeps {
   engines: Partial<Record<EngineName, TtsEngine>>;
@@ -156,7 +161,11 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
   const beat = () => context.heartbeat(details);
   // No heartbeat before the first tick: heartbeats after the first are throttled (up to 1 s), and an
   // engine's first checkpoint (a prediction id) should be the one that goes out at once.
-  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const firstBeat = setTimeout(() => {
+    beat();
+    timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+  }, FIRST_HEARTBEAT_AFTER_MS);
   try {
     return await engine.synthesize({
       text: input.text,
@@ -178,6 +187,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
   } catch (error) {
     throw toTemporalFailure(error);
   } finally {
+    clearTimeout(firstBeat);
     clearInterval(timer);
   }
 }

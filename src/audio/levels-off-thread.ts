@@ -1,9 +1,11 @@
 // A chunk's loudness record measured on a worker thread: 15-30 ms of CPU per 19 s chunk which, on
 // the thread that serves Temporal, would hold up every other chunk's completion and the next
-// chunk's start (five chunks finishing together wait on each other's records). One thread, started
-// on first use and kept; when it cannot start or fails, the records are measured here instead.
+// chunk's start (five chunks finishing together wait on each other's records). Up to two threads,
+// started on first use and kept: a window's last chunks finish together, and the stitch waits for
+// their records. When a thread cannot start or fails, the records are measured here instead.
 
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -13,20 +15,40 @@ import type { LevelsRequest } from './levels-thread.ts';
 
 type Reply = { id: number; levels: ChunkLevels } | { id: number; error: string };
 
-let thread: Worker | undefined;
+interface Waiting {
+  request: LevelsRequest;
+  resolve: (levels: ChunkLevels) => void;
+  reject: (error: Error) => void;
+}
+interface LevelsThread {
+  worker: Worker;
+  waiting: Map<number, Waiting>;
+}
+
+/** Two at most; fewer once a thread cannot start. */
+let maxThreads = Math.min(2, availableParallelism());
+const threads: LevelsThread[] = [];
 let unavailable = false;
 let nextId = 0;
-const waiting = new Map<number, { request: LevelsRequest; resolve: (levels: ChunkLevels) => void; reject: (error: Error) => void }>();
 
 export function measureLevelsOffThread(audio: LevelsRequest['audio'], stored: LevelsRequest['stored']): Promise<ChunkLevels> {
-  const worker = levelsThread();
-  if (!worker) return Promise.resolve().then(() => computeLevels(audio, stored));
+  const thread = leastBusyThread();
+  if (!thread) return Promise.resolve().then(() => computeLevels(audio, stored));
   const request: LevelsRequest = { id: nextId++, audio, stored };
   return new Promise<ChunkLevels>((resolve, reject) => {
-    waiting.set(request.id, { request, resolve, reject });
-    worker.ref(); // pending work keeps the process up; an idle thread does not
-    worker.postMessage(request);
+    thread.waiting.set(request.id, { request, resolve, reject });
+    thread.worker.ref(); // pending work keeps the process up; an idle thread does not
+    thread.worker.postMessage(request);
   });
+}
+
+/** An idle thread, a new one while there are fewer than maxThreads, else the one with the least queued. */
+function leastBusyThread(): LevelsThread | undefined {
+  if (unavailable) return undefined;
+  const idle = threads.find((thread) => thread.waiting.size === 0);
+  if (idle) return idle;
+  if (threads.length < maxThreads) return startThread() ?? leastBusyThread();
+  return threads.reduce((least, thread) => (thread.waiting.size < least.waiting.size ? thread : least));
 }
 
 /**
@@ -40,41 +62,44 @@ function threadSource(): string {
   return `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
 }
 
-function levelsThread(): Worker | undefined {
-  if (thread || unavailable) return thread;
+function startThread(): LevelsThread | undefined {
+  let worker: Worker;
   try {
-    thread = new Worker(threadSource(), { eval: true });
+    worker = new Worker(threadSource(), { eval: true });
   } catch {
-    unavailable = true;
+    maxThreads = threads.length;
+    unavailable = threads.length === 0;
     return undefined;
   }
-  thread.unref();
-  thread.on('message', (reply: Reply) => {
-    const pending = waiting.get(reply.id);
-    waiting.delete(reply.id);
-    if (waiting.size === 0) thread?.unref();
+  const thread: LevelsThread = { worker, waiting: new Map() };
+  threads.push(thread);
+  worker.unref();
+  worker.on('message', (reply: Reply) => {
+    const pending = thread.waiting.get(reply.id);
+    thread.waiting.delete(reply.id);
+    if (thread.waiting.size === 0) worker.unref();
     if ('error' in reply) pending?.reject(new Error(reply.error));
     else pending?.resolve(reply.levels);
   });
-  // A thread that fails is not started again: what it had, and all after, is measured here.
+  // A thread that fails is not started again, nor any other: what it had, and all after, is measured here.
   const fail = () => {
-    thread = undefined;
+    threads.splice(threads.indexOf(thread), 1);
     unavailable = true;
-    for (const { request, resolve, reject } of waiting.values()) {
+    for (const { request, resolve, reject } of thread.waiting.values()) {
       try {
         resolve(computeLevels(request.audio, request.stored));
       } catch (error) {
         reject(error as Error);
       }
     }
-    waiting.clear();
+    thread.waiting.clear();
   };
-  thread.on('error', fail);
-  thread.on('exit', fail);
+  worker.on('error', fail);
+  worker.on('exit', fail);
   return thread;
 }
 
 /** Whether records are measured on the thread (`running`), here after it failed (`unavailable`), or not yet asked for. */
 export function levelsThreadState(): 'not started' | 'running' | 'unavailable' {
-  return thread ? 'running' : unavailable ? 'unavailable' : 'not started';
+  return unavailable ? 'unavailable' : threads.length > 0 ? 'running' : 'not started';
 }

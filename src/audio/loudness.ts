@@ -101,13 +101,17 @@ export function levelling(level: number | null, targetDb: number, truePeakDb: nu
 
 /** 16-bit samples times a gain in dB, rounded and clipped (clipping is avoided by the true-peak ceiling). */
 export function applyGain(samples: Int16Array, gainDb: number): Int16Array {
+  return gainDb === 0 ? samples : applyGainInPlace(samples.slice(), gainDb);
+}
+
+/** applyGain into `samples` themselves: for samples nothing reads again (half the memory traffic, nothing to collect). */
+export function applyGainInPlace(samples: Int16Array, gainDb: number): Int16Array {
   if (gainDb === 0) return samples;
   // A 16-bit sample has 65,536 values: one table lookup each, instead of a multiply, round and clamp
   // (a book is hundreds of millions of samples; the arithmetic was most of the stitch's CPU).
   const table = gainTable(gainDb);
-  const out = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = table[samples[i]! + 32_768]!;
-  return out;
+  for (let i = 0; i < samples.length; i++) samples[i] = table[samples[i]! + 32_768]!;
+  return samples;
 }
 
 let lastTable: { gainDb: number; table: Int16Array } | undefined;

@@ -63,22 +63,63 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   const first = header(promised);
   const hash = createHash('sha256').update(first);
   await file.write(first);
+  const syncing = new SyncAsWritten(file);
   return {
     async write(samples) {
       const bytes = int16Bytes(samples);
       hash.update(bytes);
       await file.write(bytes);
       dataBytes += bytes.length;
+      syncing.wrote(bytes.length);
     },
     async finish() {
       const hashed = dataBytes === promised;
       if (!hashed) await file.write(header(dataBytes), 0, undefined, 0);
+      await syncing.settled();
       await file.sync();
       await file.close();
       return publish(temporary, spec.path, hashed ? hash.digest('hex') : undefined);
     },
-    abort: () => discard(file, temporary),
+    abort: async () => {
+      await syncing.settled().catch(() => {});
+      await discard(file, temporary);
+    },
   };
+}
+
+/**
+ * Flushes a file to disk while it is still being written, one flush at a time, so the sync that
+ * ends it has only the last megabytes left (about 25 ms per 45 MB here when all were left to it,
+ * after the last chunk, where the user waits).
+ */
+class SyncAsWritten {
+  private unsynced = 0;
+  private inFlight: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly file: FileHandle,
+    private readonly every = 8 * 1024 * 1024,
+  ) {}
+
+  wrote(bytes: number): void {
+    this.unsynced += bytes;
+    if (this.unsynced < this.every || this.inFlight) return;
+    this.unsynced = 0;
+    this.inFlight = this.file
+      .datasync()
+      .catch((error: unknown) => {
+        this.failure ??= error; // settled() throws it
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+  }
+
+  async settled(): Promise<void> {
+    await this.inFlight;
+    if (this.failure) throw this.failure;
+  }
 }
 
 // --- Compressed, by ffmpeg ---

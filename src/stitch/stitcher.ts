@@ -12,7 +12,7 @@
 import { documentLoudness, type PlacedLevels, recordMaps } from '../audio/document-loudness.ts';
 import type { ChunkLevels } from '../audio/levels.ts';
 import { GainLimiter } from '../audio/limiter.ts';
-import { applyGain, type Levelling, LoudnessMeter, levelling } from '../audio/loudness.ts';
+import { applyGain, applyGainInPlace, type Levelling, LoudnessMeter, levelling } from '../audio/loudness.ts';
 import { int16Bytes } from '../audio/wav.ts';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { LoudnessTarget } from '../contract/input-schema.ts';
@@ -46,6 +46,8 @@ export interface StitchOptions<P extends StitchPiece & { index: number }> {
   signal?: AbortSignal;
   /** Each piece's levels record: with them, and `stitchesInOnePass`, the chunks are read once. */
   levelsOf?: (piece: P) => ChunkLevels;
+  /** `load` reads each piece afresh for this stitch alone: the one pass levels its samples where they are. */
+  loadsFresh?: boolean;
 }
 
 export interface StitchedFile extends StitchPlan {
@@ -233,8 +235,9 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
               fileStart,
             );
       const joiner = new Joiner(format, options.join);
+      const gain = options.loadsFresh ? applyGainInPlace : applyGain;
       for await (const { samples } of joined(joiner, pieces, options, levelsOf))
-        await writer.write(limiter ? limiter.process(samples) : applyGain(samples, gainDb));
+        await writer.write(limiter ? limiter.process(samples) : gain(samples, gainDb));
       if (limiter) await writer.write(limiter.finish());
       limitedFrames += limiter?.limitedFrames ?? 0;
       limitedPeak = Math.max(limitedPeak, limiter?.samplePeak ?? 0);

@@ -1,7 +1,7 @@
 // Where chunk audio lives between synthesis and stitching. Temporal payloads carry only the uri.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -11,13 +11,21 @@ export interface StoredBlob {
   bytes: Uint8Array;
 }
 
+export interface PutOptions {
+  /**
+   * Data made again when missing or torn (a loudness record): a crash of the machine may lose it,
+   * so a local store need not wait for the disk. Audio and plans are never derived.
+   */
+  derived?: boolean;
+}
+
 export interface BlobStore {
   /**
    * Stores `bytes` under `key` unless the key is taken: the first write wins, so every reference to
    * a key describes the same bytes (an engine need not say the same thing twice). Readers never see
    * half a blob.
    */
-  put(key: string, bytes: Uint8Array): Promise<StoredBlob>;
+  put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<StoredBlob>;
   /** The uri of `key` if it is stored. */
   find(key: string): Promise<string | undefined>;
   get(uri: string): Promise<Buffer>;
@@ -37,14 +45,13 @@ export class LocalBlobStore implements BlobStore {
     this.root = resolve(root);
   }
 
-  async put(key: string, bytes: Uint8Array): Promise<StoredBlob> {
+  async put(key: string, bytes: Uint8Array, { derived = false }: PutOptions = {}): Promise<StoredBlob> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${randomUUID()}.tmp`;
-    const file = await open(temporary, 'wx');
+    const file = await createFile(temporary);
     try {
       await file.writeFile(bytes);
-      await file.sync(); // a crash must not leave a truncated blob that every retry would find
+      if (!derived) await file.sync(); // a crash must not leave a truncated blob that every retry would find
     } finally {
       await file.close();
     }
@@ -55,7 +62,7 @@ export class LocalBlobStore implements BlobStore {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       return { uri: pathToFileURL(path).href, bytes: await readFile(path) };
     } finally {
-      await rm(temporary, { force: true });
+      await unlink(temporary).catch(() => {});
     }
   }
 
@@ -86,6 +93,17 @@ export class LocalBlobStore implements BlobStore {
 
   private pathOf(key: string): string {
     return join(this.root, checkBlobKey(key));
+  }
+}
+
+/** A new file, and its folder when that is missing (the first blob under a prefix): no mkdir per put. */
+async function createFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    return open(path, 'wx');
   }
 }
 

@@ -32,14 +32,14 @@ export async function loadChunkLevels(
 export async function storeChunkLevels(blobStore: BlobStore, levels: ChunkLevels): Promise<void> {
   const key = levelsKey(levels.audioSha256);
   const bytes = serializeLevels(levels);
-  const stored = await blobStore.put(key, bytes);
+  const stored = await blobStore.put(key, bytes, { derived: true });
   if (stored.bytes === bytes) return;
   try {
     parseLevels(stored.bytes, levels);
   } catch (error) {
     if (!(error instanceof LevelsRecordError)) throw error;
     await blobStore.remove(key);
-    await blobStore.put(key, bytes);
+    await blobStore.put(key, bytes, { derived: true });
   }
 }
 

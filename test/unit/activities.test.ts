@@ -8,7 +8,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.ts';
 import type { PreparedText } from '../../src/activities/prepare-text.ts';
-import { chunkKey } from '../../src/activities/synthesize-chunk.ts';
+import { chunkKey, FIRST_HEARTBEAT_AFTER_MS } from '../../src/activities/synthesize-chunk.ts';
 import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { decodeWav } from '../../src/audio/wav.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
@@ -86,11 +86,14 @@ describe('synthesizeChunk', () => {
     expect(engine.stats.calls).toBe(1);
   });
 
-  it('heartbeats while it synthesises', async () => {
+  it('heartbeats while it synthesises, from its third second on (a quicker chunk sends none)', async () => {
     const env = mockEnv();
     let heartbeats = 0;
     env.on('heartbeat', () => heartbeats++);
-    await runSynthesize(env, activitiesWith(new SimulatedEngine()), request('Hi.', { engineOptions: { latencyMs: 1_300 } }));
+    const activities = activitiesWith(new SimulatedEngine());
+    await runSynthesize(env, activities, request('Hi.', { engineOptions: { latencyMs: 1_000 } }));
+    expect(heartbeats).toBe(0);
+    await runSynthesize(env, activities, request('Hi again.', { engineOptions: { latencyMs: FIRST_HEARTBEAT_AFTER_MS + 300 } }));
     expect(heartbeats).toBeGreaterThan(0);
   });
 

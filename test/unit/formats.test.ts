@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.ts';
 import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { LoudnessMeter, levelling } from '../../src/audio/loudness.ts';
-import { int16Bytes } from '../../src/audio/wav.ts';
+import { decodeWav, int16Bytes } from '../../src/audio/wav.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
 import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { ACX, chapterFileName, groupChapters, openAudioFile, type SpeechTimings } from '../../src/formats/index.ts';
@@ -399,5 +399,28 @@ describe('WAV beyond 4 GiB', () => {
     expect(bytes.readBigUInt64LE(28)).toBe(BigInt(RATE * 2));
     const decoded = await decodeWithFfmpeg(path, RATE);
     expect(Array.from(decoded)).toEqual(Array.from(samples));
+  });
+});
+
+describe('WAV flushed while it is written', () => {
+  it('a file of several flushes (one each 8 MB) holds every sample in order, and its hash is of what it holds', async () => {
+    const path = join(root, 'flushed.wav');
+    const pieces = 40; // 40 x 500,000 samples: 40 MB, so five flushes start before the last sync
+    const piece = (k: number) => Int16Array.from({ length: 500_000 }, (_, i) => ((k * 7_919 + i) % 20_001) - 10_000);
+    const writer = await openAudioFile({
+      format: 'wav',
+      path,
+      pcm: { sampleRate: RATE, channels: 1 },
+      maxFrames: pieces * 500_000,
+      tags: {},
+      chapters: [],
+    });
+    for (let k = 0; k < pieces; k++) await writer.write(piece(k));
+    const written = await writer.finish();
+    const bytes = await readFile(path);
+    expect(written.bytes).toBe(bytes.length);
+    expect(written.sha256).toBe(sha256Hex(bytes));
+    const samples = decodeWav(bytes).samples;
+    for (const k of [0, 17, pieces - 1]) expect(samples.subarray(k * 500_000, (k + 1) * 500_000)).toEqual(piece(k));
   });
 });

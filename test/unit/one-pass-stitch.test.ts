@@ -21,7 +21,7 @@ import type { LoudnessFigures } from '../../src/contract/reports.ts';
 import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { openAudioFile } from '../../src/formats/index.ts';
 import { stitchDocument } from '../../src/stitch/stitcher.ts';
-import { type BlobStore, LocalBlobStore, type StoredBlob, sha256Hex } from '../../src/storage/blob-store.ts';
+import { type BlobStore, LocalBlobStore, type PutOptions, type StoredBlob, sha256Hex } from '../../src/storage/blob-store.ts';
 import { chunkLevelsStored, loadChunkLevels } from '../../src/storage/chunk-levels.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
@@ -29,8 +29,8 @@ import { seededRandom } from '../helpers/seeded-random.ts';
 class CountingBlobStore implements BlobStore {
   readonly gets = new Map<string, number>();
   constructor(private readonly store: LocalBlobStore) {}
-  put(key: string, bytes: Uint8Array): Promise<StoredBlob> {
-    return this.store.put(key, bytes);
+  put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<StoredBlob> {
+    return this.store.put(key, bytes, options);
   }
   find(key: string): Promise<string | undefined> {
     return this.store.find(key);
@@ -155,10 +155,13 @@ describe('the one pass against the two passes', () => {
       pauseAfterMs: [400, 250, 900, 250, 400, 0][index]!,
       ...(index === 1 ? { exactPause: true } : {}),
     }));
-    const run = async (name: string, onePass: boolean, loudness?: LoudnessTarget) => {
+    const run = async (name: string, onePass: boolean, loudness?: LoudnessTarget, loadsFresh = false) => {
       const stitched = await stitchDocument({
         files: [pieces.slice(0, 3), pieces.slice(3)],
-        load: async (piece) => audio[piece.index]!,
+        // Fresh: a copy per read, which the one pass may level where it is (as the activity's reads are).
+        load: async (piece) =>
+          loadsFresh ? { ...audio[piece.index]!, samples: audio[piece.index]!.samples.slice() } : audio[piece.index]!,
+        ...(loadsFresh ? { loadsFresh } : {}),
         format: { sampleRate: 24_000, channels: 1 },
         join: { trim: true, crossfadeMs: 0, leadInMs: 500, tailMs: 700 },
         ...(loudness ? { loudness } : {}),
@@ -186,6 +189,11 @@ describe('the one pass against the two passes', () => {
     const levelled = await run('levelled', true, TARGET);
     expect(levelled.stitched.loudness!.limitedMs).toBe(0);
     expect(levelled.samples).toEqual(one.samples.map((samples) => applyGain(samples, levelled.stitched.loudness!.gainDb)));
+    // Levelled in place, the same file; the chunks read are what changed, never the audio they came from.
+    const inPlace = await run('in-place', true, TARGET, true);
+    expect(inPlace.samples).toEqual(levelled.samples);
+    const untouched = await run('untouched', true);
+    expect(untouched.samples).toEqual(one.samples);
   });
 });
 
