@@ -8,6 +8,7 @@ import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/prom
 import { FfmpegProcess, type PcmFormat, rawPcmInput } from '../audio/ffmpeg.ts';
 import { int16Bytes, MAX_WAV_DATA_BYTES, rf64Header, wavHeader } from '../audio/wav.ts';
 import type { OutputFormat } from '../document/input.ts';
+import { StreamingSha256 } from '../system/sha256-off-thread.ts';
 import { FORMAT_FACTS } from './audio-formats.ts';
 import { type FrameChapter, ffmetadata, type Tags } from './ffmetadata.ts';
 
@@ -61,7 +62,9 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   // file read back for its hash.
   const promised = spec.maxFrames * channels * 2;
   const first = header(promised);
-  const hash = createHash('sha256').update(first);
+  // Hashed on another thread as it goes out (the tail's largest cost here); read back if that thread fails.
+  const hash = new StreamingSha256();
+  hash.update(first);
   await file.write(first);
   const syncing = new SyncAsWritten(file);
   return {
@@ -78,7 +81,7 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
       await syncing.settled();
       await file.sync();
       await file.close();
-      return publish(temporary, spec.path, hashed ? hash.digest('hex') : undefined);
+      return publish(temporary, spec.path, hashed ? await hash.digest().catch(() => undefined) : undefined);
     },
     abort: async () => {
       await syncing.settled().catch(() => {});

@@ -1,6 +1,6 @@
 // Where chunk audio lives between synthesis and stitching. Temporal payloads carry only the uri.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type FileHandle, link, mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -118,6 +118,4 @@ export class BlobOutsideStoreError extends Error {
   override name = 'BlobOutsideStore';
 }
 
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256Hex } from '../system/sha256-off-thread.ts';
