@@ -32,6 +32,7 @@ export interface WrittenFile {
 }
 
 export interface AudioFileWriter {
+  /** The samples are the writer's once given: they may still be on their way to the file when this resolves. */
   write(samples: Int16Array): Promise<void>;
   finish(): Promise<WrittenFile>;
   /** Removes what was written; the final name is never touched. */
@@ -66,62 +67,80 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   const hash = new StreamingSha256();
   hash.update(first);
   await file.write(first);
-  const syncing = new SyncAsWritten(file);
+  const writes = new BackgroundWrites(file);
   return {
     async write(samples) {
       const bytes = int16Bytes(samples);
       hash.update(bytes);
-      await file.write(bytes);
       dataBytes += bytes.length;
-      syncing.wrote(bytes.length);
+      await writes.write(bytes);
     },
     async finish() {
+      await writes.settled();
       const hashed = dataBytes === promised;
       if (!hashed) await file.write(header(dataBytes), 0, undefined, 0);
-      await syncing.settled();
       await file.sync();
       await file.close();
       return publish(temporary, spec.path, hashed ? await hash.digest().catch(() => undefined) : undefined);
     },
     abort: async () => {
-      await syncing.settled().catch(() => {});
+      await writes.settled().catch(() => {});
       await discard(file, temporary);
     },
   };
 }
 
+/** Writes waiting at once: the stitch levels the next chunk while the last one goes to the file. */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/** Flushed to disk every this much, one flush at a time. */
+const FLUSH_EVERY_BYTES = 8 * 1024 * 1024;
+
 /**
- * Flushes a file to disk while it is still being written, one flush at a time, so the sync that
- * ends it has only the last megabytes left (about 25 ms per 45 MB here when all were left to it,
- * after the last chunk, where the user waits).
+ * A file's writes, in order, while the caller goes on: the stitch's main thread waited on each
+ * write of an hour's file for about a quarter of a second. The file is flushed to disk as it
+ * goes, so the sync that ends it has only the last megabytes left (about 25 ms per 45 MB here
+ * when all were left to it, after the last chunk, where the user waits).
  */
-class SyncAsWritten {
-  private unsynced = 0;
-  private inFlight: Promise<void> | undefined;
+class BackgroundWrites {
+  private queue: Promise<void> = Promise.resolve();
+  private queuedBytes = 0;
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
   private failure: unknown;
 
-  constructor(
-    private readonly file: FileHandle,
-    private readonly every = 8 * 1024 * 1024,
-  ) {}
+  constructor(private readonly file: FileHandle) {}
 
-  wrote(bytes: number): void {
-    this.unsynced += bytes;
-    if (this.unsynced < this.every || this.inFlight) return;
-    this.unsynced = 0;
-    this.inFlight = this.file
-      .datasync()
-      .catch((error: unknown) => {
-        this.failure ??= error; // settled() throws it
-      })
-      .finally(() => {
-        this.inFlight = undefined;
-      });
+  /** Resolves once `bytes` are queued (written, when too many wait): they are the file's now, unchanged. */
+  async write(bytes: Uint8Array): Promise<void> {
+    this.queuedBytes += bytes.length;
+    this.queue = this.queue.then(async () => {
+      await this.file.write(bytes);
+      this.queuedBytes -= bytes.length;
+      this.flushSome(bytes.length);
+    });
+    this.queue.catch(() => {}); // thrown by the next wait on the queue
+    if (this.queuedBytes > MAX_QUEUED_BYTES) await this.queue;
   }
 
+  /** Every write done, and every flush; the first failure of either is thrown. */
   async settled(): Promise<void> {
-    await this.inFlight;
+    await this.queue;
+    await this.flushing;
     if (this.failure) throw this.failure;
+  }
+
+  private flushSome(bytes: number): void {
+    this.unflushed += bytes;
+    if (this.unflushed < FLUSH_EVERY_BYTES || this.flushing) return;
+    this.unflushed = 0;
+    this.flushing = this.file
+      .datasync()
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
   }
 }
 

@@ -70,7 +70,7 @@ export interface StitchedDocument {
 /** Voices measured on their own; a larger cast is reported by its share only (each meter is an ffmpeg process). */
 const MAX_VOICE_METERS = 8;
 /** Chunks read ahead of the one being joined. */
-const READ_AHEAD = 2;
+const READ_AHEAD = 4;
 
 /**
  * Whether the records of these pieces can plan the stitch (then it reads each chunk once): they

@@ -2,8 +2,8 @@
 // the file it writes (about 1 ms per MB each), and a chunk's activity hashes its audio as five
 // others finish beside it: on the thread that also levels, writes and serves Temporal, that is
 // the tail's largest cost. Posting a buffer copies it (a tenth of the hash's time); the hash then
-// runs on the other core. One thread, started on first use and kept; if it cannot start or
-// fails, hashing happens here, as before.
+// runs on the other core. Two threads (below), started on first use and kept; if one cannot start
+// or fails, hashing happens here, as before.
 
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -34,83 +34,94 @@ interface Pending {
   bytes?: Uint8Array;
 }
 
-let thread: Worker | undefined;
+/**
+ * Two lanes, a thread each: one-shot checks (a chunk the stitch reads next) do not queue behind a
+ * file's stream of updates, which the stitch posts as fast as it levels.
+ */
+type Lane = 'checks' | 'streams';
+
+interface HashThread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+const threads: Partial<Record<Lane, HashThread>> = {};
 let unavailable = false;
 let nextId = 0;
-const pending = new Map<number, Pending>();
 
 /** The hex sha256, here and now. */
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The hex sha256 of `bytes`, hashed on the thread when they are large. */
+/** The hex sha256 of `bytes`, hashed on a thread when they are large. */
 export function sha256Of(bytes: Uint8Array): Promise<string> {
-  const worker = bytes.length >= ON_THREAD_FROM_BYTES ? hashThread() : undefined;
-  if (!worker) return Promise.resolve(sha256Hex(bytes));
-  return request(worker, { bytes }, bytes);
+  const thread = bytes.length >= ON_THREAD_FROM_BYTES ? hashThread('checks') : undefined;
+  if (!thread) return Promise.resolve(sha256Hex(bytes));
+  return request(thread, { bytes }, bytes);
 }
 
-/** A sha256 fed in order (a file as it is written); digest() rejects if the thread failed meanwhile. */
+/** A sha256 fed in order (a file as it is written); digest() rejects if its thread failed meanwhile. */
 export class StreamingSha256 {
-  private readonly worker = hashThread();
-  private readonly here = this.worker ? undefined : createHash('sha256');
+  private readonly thread = hashThread('streams');
+  private readonly here = this.thread ? undefined : createHash('sha256');
   private readonly stream = nextId++;
-  private readonly startedWith = thread;
 
   update(bytes: Uint8Array): void {
     if (this.here) this.here.update(bytes);
-    else this.worker!.postMessage({ stream: this.stream, bytes });
+    else this.thread!.worker.postMessage({ stream: this.stream, bytes });
   }
 
   digest(): Promise<string> {
     if (this.here) return Promise.resolve(this.here.digest('hex'));
-    if (thread !== this.startedWith) return Promise.reject(new Error('the hashing thread stopped while the file was written'));
-    return request(this.worker!, { stream: this.stream, end: true });
+    if (threads.streams !== this.thread) return Promise.reject(new Error('the hashing thread stopped while the file was written'));
+    return request(this.thread!, { stream: this.stream, end: true });
   }
 }
 
-function request(worker: Worker, message: object, bytes?: Uint8Array): Promise<string> {
+function request(thread: HashThread, message: object, bytes?: Uint8Array): Promise<string> {
   const id = nextId++;
   return new Promise<string>((resolve, reject) => {
-    pending.set(id, { resolve, reject, ...(bytes ? { bytes } : {}) });
-    worker.ref(); // pending work keeps the process up; an idle thread does not
-    worker.postMessage({ id, ...message });
+    thread.pending.set(id, { resolve, reject, ...(bytes ? { bytes } : {}) });
+    thread.worker.ref(); // pending work keeps the process up; an idle thread does not
+    thread.worker.postMessage({ id, ...message });
   });
 }
 
-function hashThread(): Worker | undefined {
-  if (thread || unavailable) return thread;
+function hashThread(lane: Lane): HashThread | undefined {
+  if (threads[lane] || unavailable) return threads[lane];
+  let worker: Worker;
   try {
-    thread = new Worker(THREAD_SOURCE, { eval: true });
+    worker = new Worker(THREAD_SOURCE, { eval: true });
   } catch {
     unavailable = true;
     return undefined;
   }
-  const worker = thread;
+  const thread: HashThread = { worker, pending: new Map() };
+  threads[lane] = thread;
   worker.unref();
   worker.on('message', ({ id, hex }: { id: number; hex: string }) => {
-    const waiting = pending.get(id);
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
+    const waiting = thread.pending.get(id);
+    thread.pending.delete(id);
+    if (thread.pending.size === 0) worker.unref();
     waiting?.resolve(hex);
   });
-  // Not started again: one-shots still waiting are hashed here; a stream's updates are lost with it.
+  // None is started again: one-shots still waiting are hashed here; a stream's updates are lost with it.
   const fail = () => {
-    if (thread === worker) thread = undefined;
+    if (threads[lane] === thread) delete threads[lane];
     unavailable = true;
-    for (const { resolve, reject, bytes } of pending.values()) {
+    for (const { resolve, reject, bytes } of thread.pending.values()) {
       if (bytes) resolve(sha256Hex(bytes));
       else reject(new Error('the hashing thread stopped'));
     }
-    pending.clear();
+    thread.pending.clear();
   };
   worker.on('error', fail);
   worker.on('exit', fail);
-  return worker;
+  return thread;
 }
 
-/** Whether large buffers are hashed on the thread (`running`), here after it failed (`unavailable`), or not yet asked. */
+/** Whether large buffers are hashed on threads (`running`), here after one failed (`unavailable`), or not yet asked. */
 export function hashThreadState(): 'not started' | 'running' | 'unavailable' {
-  return thread ? 'running' : unavailable ? 'unavailable' : 'not started';
+  return unavailable ? 'unavailable' : threads.checks || threads.streams ? 'running' : 'not started';
 }
