@@ -13,7 +13,6 @@ import { recordChunk, recordFailedAttempt } from '../metrics/index.ts';
 import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
 import { loadChunkLevels, storeChunkLevels, storeChunkLevelsLater } from '../storage/chunk-levels.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
-import { sha256Of } from '../system/sha256-off-thread.ts';
 import { lexiconKey, pronouncedSpans } from '../text/lexicon.ts';
 import type { SynthesizeChunkInput } from './types.ts';
 
@@ -91,7 +90,7 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     if (reused) {
       // A caller without a stored plan reads the text beside the audio: keep it there.
       if (!input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text });
-      const sha256 = await sha256Of(reused.bytes);
+      const sha256 = sha256Hex(reused.bytes);
       await keepLevels(blobStore, reused.audio, reused.bytes, sha256); // backfills an older store
       return chunkRef(input, reused.uri, reused.audio, sha256, attempt, true);
     }
@@ -103,8 +102,7 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     // Another attempt or document may have stored this key meanwhile: describe what the store holds.
     const encoded = encodeWav(audio);
     const storing = blobStore.put(key, encoded);
-    storing.catch(() => {}); // awaited below: failing while the hash runs is not an unhandled rejection
-    const sha256 = await sha256Of(encoded); // on another thread: five chunks finishing together do not queue on this one
+    const sha256 = sha256Hex(encoded);
     // The loudness record is measured on another thread while the store writes and syncs the audio,
     // and stored after the chunk returns (a stitch in this process waits for it; elsewhere it measures).
     const levels = measureLevelsOffThread(audio, { audioSha256: sha256, audioBytes: encoded.length });
@@ -119,7 +117,7 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
       return chunkRef(input, stored.uri, audio, sha256, attempt, false);
     }
     const described = { ...decodeWav(stored.bytes), predictTimeSec: audio.predictTimeSec };
-    const storedSha256 = await sha256Of(stored.bytes);
+    const storedSha256 = sha256Hex(stored.bytes);
     await keepLevels(blobStore, described, stored.bytes, storedSha256);
     return chunkRef(input, stored.uri, described, storedSha256, attempt, false);
   };

@@ -1,9 +1,9 @@
 // sha256 of large buffers on a worker thread. The stitch checks every chunk it reads and hashes
-// the file it writes (about 1 ms per MB each), and a chunk's activity hashes its audio as five
-// others finish beside it: on the thread that also levels, writes and serves Temporal, that is
-// the tail's largest cost. Posting a buffer copies it (a tenth of the hash's time); the hash then
-// runs on the other core. Two threads (below), started on first use and kept; if one cannot start
-// or fails, hashing happens here, as before.
+// the file it writes (about 1 ms per MB each): on the thread that also levels, writes and serves
+// Temporal, that was the tail's largest cost. Posting a buffer copies it (a tenth of the hash's
+// time); the hash then runs on the other core. (A chunk's activity hashes its own audio in place:
+// on a thread it measured no faster.) Two threads (below), started on first use and kept; if one
+// cannot start or fails, hashing happens here, as before.
 
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
