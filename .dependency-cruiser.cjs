@@ -5,7 +5,7 @@
 // each layer holds and why the order is this one.
 const LAYERS = [
   'contract', // the document contract: input schema, result, refs, reports, PCM and word timings; imports nothing of ours
-  'system', // small Node helpers: the cache folder, building a Go program
+  'system', // small Node helpers: the cache folder, building a Go program, sha256 on a thread
   'text', // text → chunks and parts: pure, deterministic, run by workflows too
   'books', // files → text: plain text in any encoding, Markdown, HTML, EPUB
   'cast', // who speaks what: voice and pause tags, quoted dialogue, voices by chapter; pure

@@ -18,7 +18,7 @@ import type { SynthesizeChunkInput } from './types.ts';
 
 /** Bump when the stored audio for the same request would change (engine upgrade, new encoding). */
 const CHUNK_FORMAT_VERSION = 1;
-/** Cancellation reaches an activity only through a heartbeat's answer: beat often. */
+/** Cancellation reaches an activity only through a heartbeat's answer: beat every second... */
 const HEARTBEAT_EVERY_MS = 1_000;
 /**
  * But not before this: each heartbeat is a write on the server, and a chunk done sooner (most of a

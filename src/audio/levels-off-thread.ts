@@ -83,7 +83,9 @@ function startThread(): LevelsThread | undefined {
   });
   // A thread that fails is not started again, nor any other: what it had, and all after, is measured here.
   const fail = () => {
-    threads.splice(threads.indexOf(thread), 1);
+    const at = threads.indexOf(thread);
+    if (at < 0) return; // 'error' and then 'exit': once is enough
+    threads.splice(at, 1);
     unavailable = true;
     for (const { request, resolve, reject } of thread.waiting.values()) {
       try {

@@ -1,6 +1,7 @@
 // Writes the document's PCM, as it streams in, to a file of the asked format: WAV (RF64 beyond
 // 4 GiB) by us, MP3/M4B/Opus/FLAC by ffmpeg. Written under a temporary name and renamed at the end,
-// so nothing half-written ever has the final name. Memory stays bounded: nothing is held.
+// so nothing half-written ever has the final name. Memory stays bounded: at most 4 MB of writes wait
+// (and what the hashing thread has not hashed yet: it hashes faster than the stitch levels).
 
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -78,12 +79,16 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
     async finish() {
       await writes.settled();
       const hashed = dataBytes === promised;
-      if (!hashed) await file.write(header(dataBytes), 0, undefined, 0);
+      if (!hashed) {
+        hash.drop();
+        await file.write(header(dataBytes), 0, undefined, 0);
+      }
       await file.sync();
       await file.close();
       return publish(temporary, spec.path, hashed ? await hash.digest().catch(() => undefined) : undefined);
     },
     abort: async () => {
+      hash.drop();
       await writes.settled().catch(() => {});
       await discard(file, temporary);
     },
@@ -103,6 +108,8 @@ const FLUSH_EVERY_BYTES = 8 * 1024 * 1024;
  */
 class BackgroundWrites {
   private queue: Promise<void> = Promise.resolve();
+  /** The writes not done yet, oldest first. */
+  private readonly waiting: Array<Promise<void>> = [];
   private queuedBytes = 0;
   private unflushed = 0;
   private flushing: Promise<void> | undefined;
@@ -113,19 +120,26 @@ class BackgroundWrites {
   /** Resolves once `bytes` are queued (written, when too many wait): they are the file's now, unchanged. */
   async write(bytes: Uint8Array): Promise<void> {
     this.queuedBytes += bytes.length;
-    this.queue = this.queue.then(async () => {
+    const written: Promise<void> = this.queue.then(async () => {
       await this.file.write(bytes);
       this.queuedBytes -= bytes.length;
+      this.waiting.splice(this.waiting.indexOf(written), 1);
       this.flushSome(bytes.length);
     });
-    this.queue.catch(() => {}); // thrown by the next wait on the queue
-    if (this.queuedBytes > MAX_QUEUED_BYTES) await this.queue;
+    written.catch(() => {}); // thrown by the next wait on it
+    this.queue = written;
+    this.waiting.push(written);
+    // Over the bound: wait for the oldest write only, so the file keeps something to write.
+    while (this.queuedBytes > MAX_QUEUED_BYTES) await this.waiting[0];
   }
 
   /** Every write done, and every flush; the first failure of either is thrown. */
   async settled(): Promise<void> {
-    await this.queue;
-    await this.flushing;
+    try {
+      await this.queue;
+    } finally {
+      await this.flushing;
+    }
     if (this.failure) throw this.failure;
   }
 

@@ -1,5 +1,5 @@
-// Stitches a document streaming over its stored chunks, one chunk in memory at a time, so memory
-// does not grow with the document. Chapters and captions need the placement before the encoder
+// Stitches a document streaming over its stored chunks, a few chunks in memory at a time (read
+// ahead, and writes on their way), so memory does not grow with the document. Chapters and captions need the placement before the encoder
 // starts; loudness needs the whole. With every chunk's levels record (src/audio/levels.ts) both are
 // known before a sample is read, and the chunks are read once: join, gain, limit, write. Without
 // them (or where the records cannot follow the join: a crossfade, a down-sampled or mixed-down

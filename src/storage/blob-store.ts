@@ -50,19 +50,22 @@ export class LocalBlobStore implements BlobStore {
     const temporary = `${path}.${randomUUID()}.tmp`;
     const file = await createFile(temporary);
     try {
-      await file.writeFile(bytes);
-      if (!derived) await file.sync(); // a crash must not leave a truncated blob that every retry would find
-    } finally {
-      await file.close();
-    }
-    try {
+      try {
+        await file.writeFile(bytes);
+        if (!derived) await file.sync(); // a crash must not leave a truncated blob that every retry would find
+      } finally {
+        await file.close();
+      }
       await link(temporary, path); // fails if the key is taken: first write wins, atomically
       return { uri: pathToFileURL(path).href, bytes };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       return { uri: pathToFileURL(path).href, bytes: await readFile(path) };
     } finally {
-      await unlink(temporary).catch(() => {});
+      // Whatever happened, the temporary name goes (a full disk must not fill up with retries' halves).
+      await unlink(temporary).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
     }
   }
 

@@ -16,8 +16,9 @@ const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const streams = new Map();
-parentPort.on('message', ({ id, stream, bytes, end }) => {
+parentPort.on('message', ({ id, stream, bytes, end, drop }) => {
   if (stream === undefined) return parentPort.postMessage({ id, hex: createHash('sha256').update(bytes).digest('hex') });
+  if (drop) return streams.delete(stream);
   let hash = streams.get(stream);
   if (!hash) streams.set(stream, (hash = createHash('sha256')));
   if (bytes) hash.update(bytes);
@@ -58,7 +59,7 @@ export function sha256Hex(data: Uint8Array | string): string {
 export function sha256Of(bytes: Uint8Array): Promise<string> {
   const thread = bytes.length >= ON_THREAD_FROM_BYTES ? hashThread('checks') : undefined;
   if (!thread) return Promise.resolve(sha256Hex(bytes));
-  return request(thread, { bytes }, bytes);
+  return request(thread, {}, bytes);
 }
 
 /** A sha256 fed in order (a file as it is written); digest() rejects if its thread failed meanwhile. */
@@ -69,7 +70,12 @@ export class StreamingSha256 {
 
   update(bytes: Uint8Array): void {
     if (this.here) this.here.update(bytes);
-    else this.thread!.worker.postMessage({ stream: this.stream, bytes });
+    else post(this.thread!, { stream: this.stream }, bytes);
+  }
+
+  /** No digest will be asked for (a file aborted, or hashed another way): the thread forgets this stream. */
+  drop(): void {
+    this.thread?.worker.postMessage({ stream: this.stream, drop: true });
   }
 
   digest(): Promise<string> {
@@ -84,8 +90,18 @@ function request(thread: HashThread, message: object, bytes?: Uint8Array): Promi
   return new Promise<string>((resolve, reject) => {
     thread.pending.set(id, { resolve, reject, ...(bytes ? { bytes } : {}) });
     thread.worker.ref(); // pending work keeps the process up; an idle thread does not
-    thread.worker.postMessage({ id, ...message });
+    if (bytes) post(thread, { id, ...message }, bytes);
+    else thread.worker.postMessage({ id, ...message });
   });
+}
+
+/**
+ * Sends a copy of exactly `bytes`, handed over rather than cloned: cloning a view copies all of the
+ * buffer under it (a trimmed chunk's body would send the whole chunk), and the caller keeps its own.
+ */
+function post(thread: HashThread, message: object, bytes: Uint8Array): void {
+  const copy = new Uint8Array(bytes); // not bytes.slice(): on a Buffer that is a view, and would hand over the caller's memory
+  thread.worker.postMessage({ ...message, bytes: copy }, [copy.buffer]);
 }
 
 function hashThread(lane: Lane): HashThread | undefined {

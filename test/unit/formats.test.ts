@@ -405,7 +405,7 @@ describe('WAV beyond 4 GiB', () => {
 describe('WAV flushed while it is written', () => {
   it('a file of several flushes (one each 8 MB) holds every sample in order, and its hash is of what it holds', async () => {
     const path = join(root, 'flushed.wav');
-    const pieces = 40; // 40 x 500,000 samples: 40 MB, so five flushes start before the last sync
+    const pieces = 40; // 40 x 500,000 samples: 40 MB, so flushes start (one at a time) before the last sync
     const piece = (k: number) => Int16Array.from({ length: 500_000 }, (_, i) => ((k * 7_919 + i) % 20_001) - 10_000);
     const writer = await openAudioFile({
       format: 'wav',

@@ -24,3 +24,16 @@ it('hashes a stream of updates in order, the bytes as they were when given (chan
   expect(a).toBe(sha256Hex(whole));
   expect(b).toBe(sha256Hex(megabytes(1, 6)));
 });
+
+it("leaves the caller's buffers whole: a Buffer, and a view into a larger one", async () => {
+  const buffer = Buffer.from(megabytes(1, 7));
+  const view = new Uint8Array(megabytes(2, 8).buffer, 1024, 1024 * 1024);
+  const hash = new StreamingSha256();
+  hash.update(buffer);
+  hash.update(view);
+  const [streamed, one] = await Promise.all([hash.digest(), sha256Of(buffer)]);
+  expect(buffer.length).toBe(1024 * 1024);
+  expect(view.length).toBe(1024 * 1024);
+  expect(one).toBe(sha256Hex(buffer));
+  expect(streamed).toBe(sha256Hex(Buffer.concat([buffer, view])));
+});
