@@ -1,9 +1,9 @@
 // Stitches a document streaming over its stored chunks, a few chunks in memory at a time (read
-// ahead, and writes on their way), so memory does not grow with the document. Chapters and captions need the placement before the encoder
-// starts; loudness needs the whole. With every chunk's levels record (src/audio/levels.ts) both are
-// known before a sample is read, and the chunks are read once: join, gain, limit, write. Without
-// them (or where the records cannot follow the join: a crossfade, a down-sampled or mixed-down
-// chunk, ACX's levels), two passes:
+// ahead, and writes on their way), so memory does not grow with the document. Chapters and
+// captions need the placement before the encoder starts; loudness needs the whole. With every
+// chunk's levels record (src/audio/levels.ts) both are known before a sample is read, and the
+// chunks are read once: join, gain, limit, write. Without them (or where the records cannot
+// follow the join: a crossfade, a down-sampled or mixed-down chunk, ACX's levels), two passes:
 // 1. place every chunk (and, with a loudness target, measure the whole document's loudness);
 // 2. join again, apply the one gain, and write the file(s), measuring what was written.
 // A document may be written as several files (one per chapter): each is joined on its own, with
