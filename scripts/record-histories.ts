@@ -12,6 +12,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { AudioDocumentInput } from '../src/document/input.ts';
 import { SimulatedEngine } from '../src/engines/simulated.ts';
 import { LocalBlobStore } from '../src/storage/blob-store.ts';
+import { chunkLevelsStored } from '../src/storage/chunk-levels.ts';
 import { storeText } from '../src/storage/stored-text.ts';
 import { createAudioWorker } from '../src/temporal/audio-worker.ts';
 import { ensureTemporalCli } from '../src/temporal/cli.ts';
@@ -117,7 +118,9 @@ try {
   await mkdir(HISTORIES, { recursive: true });
   await audioWorker.runUntil(async () => {
     for (const { name, input, cancelAfterChunks } of cases.filter((c) => only.length === 0 || only.includes(c.name))) {
-      await rm(join(dir, 'blobs'), { recursive: true, force: true });
+      // The last chunks' loudness records are stored after their activities return: let them land first.
+      await chunkLevelsStored();
+      await rm(join(dir, 'blobs'), { recursive: true, force: true, maxRetries: 5 });
       const args = [typeof input === 'function' ? await input(new LocalBlobStore(join(dir, 'blobs'))) : input];
       const handle = await client.workflow.start(AUDIO_DOCUMENT_WORKFLOW, { args, taskQueue: 'record-histories', workflowId: name });
       if (cancelAfterChunks) {

@@ -66,7 +66,7 @@ export function markdownReport(r: BenchResults): string {
       ? `At N=50: speedup ${f2(at50.speedup)}x (target >= 4.85x: ${mark(at50.speedup >= 4.85)}), efficiency ${f2(at50.efficiency)} (target >= 0.97: ${mark(at50.efficiency >= 0.97)}).`
       : '',
     at50
-      ? `In that parallel run (from its history): first chunk scheduled ${f1(at50.parallelTimings.firstChunkAfterMs)} ms after the start; a freed slot refilled after ${f1(at50.parallelTimings.meanRefillMs)} ms on average; a chunk's activity took ${f1(at50.parallelTimings.meanActivityExtraMs)} ms beyond its latency from dispatch to recorded completion; ${f1(at50.parallelTimings.workflowTasksPerWave)} workflow tasks per wave of ${r.concurrency}; ${f1(at50.parallelTimings.afterLastChunkMs)} ms from the last chunk to the result (stitching).`
+      ? `In that parallel run (from its history): first chunk scheduled ${f1(at50.parallelTimings.firstChunkAfterMs)} ms after the start; a slot cost ${f1(at50.parallelTimings.meanSlotGapMs)} ms per chunk beyond its latency on average; a chunk's activity took ${f1(at50.parallelTimings.meanActivityExtraMs)} ms beyond its latency from dispatch to recorded completion; ${f1(at50.parallelTimings.workflowTasksPerWave)} workflow tasks per wave of ${r.concurrency}; ${f1(at50.parallelTimings.afterLastChunkMs)} ms from the last chunk to the result (stitching).`
       : '',
     '',
     stockServerMarkdown(r.stockServer),

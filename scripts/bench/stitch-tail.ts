@@ -23,6 +23,7 @@ import type { ChunkRef } from '../../src/contract/refs.ts';
 import { SIMULATED_CHARS_PER_SECOND, SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
 import { chunkLevelsStored } from '../../src/storage/chunk-levels.ts';
+import { speakChunk } from '../../testkit/speak-chunk.ts';
 
 export interface StitchTailResult {
   audioMinutes: number;
@@ -57,7 +58,7 @@ async function synthesize(activities: Activities, count: number): Promise<ChunkR
   for (let index = 0; index < count; index++) {
     const text = `Chunk ${index} of the tail bench. `.padEnd(chars, 'the quick brown fox jumps over the lazy dog ');
     const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
-    refs.push(await env().run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input));
+    refs.push(await speakChunk(env(), activities, input));
   }
   return refs;
 }

@@ -213,7 +213,7 @@ export function stockServerMarkdown(rows: StockServerRow[], { chunks, concurrenc
     `${chunks} chunks, L = ${latencyMs} ms, C = ${concurrency}, through \`temporal workflow execute --output json\`, defaults on ` +
       '(loudness, captions, WAV). Wall: the CLI process. Synthesis: result.timings.synthesisMs.',
     '',
-    "| Server | Round | Sequential | Parallel | Speedup | Efficiency | Synthesis alone | First chunk after | Refill | After last chunk | Temporal's floor: no-op window (efficiency) |",
+    "| Server | Round | Sequential | Parallel | Speedup | Efficiency | Synthesis alone | First chunk after | Slot gap | After last chunk | Temporal's floor: no-op window (efficiency) |",
     '| ------ | ----- | ---------- | -------- | ------- | ---------- | --------------- | ----------------- | ------ | ---------------- | ------------------------------------------- |',
   ];
   for (const row of rows) {
@@ -221,7 +221,7 @@ export function stockServerMarkdown(rows: StockServerRow[], { chunks, concurrenc
     lines.push(
       `| ${row.server} | ${row.round} | ${s(row.sequential.wallMs)} | ${s(row.parallel.wallMs)} | ${row.speedup.toFixed(2)}x | ` +
         `${row.efficiency.toFixed(2)} | ${row.synthesisSpeedup.toFixed(2)}x, ${row.synthesisEfficiency.toFixed(2)} | ` +
-        `${t.firstChunkAfterMs.toFixed(0)} ms | ${t.meanRefillMs.toFixed(1)} ms | ${t.afterLastChunkMs.toFixed(0)} ms ` +
+        `${t.firstChunkAfterMs.toFixed(0)} ms | ${t.meanSlotGapMs.toFixed(1)} ms | ${t.afterLastChunkMs.toFixed(0)} ms ` +
         `(stitch ${row.parallel.stitchMs.toFixed(0)} ms) | ${s(row.floorWallMs)} (${(idealMs / row.floorWallMs).toFixed(2)}) |`,
     );
   }

@@ -1,12 +1,24 @@
 // Where a parallel run's time goes beyond the chunks' own latency, read from its workflow history.
 
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { HandedBack } from '../../src/activities/types.ts';
+import type { ChunkRef } from '../../src/contract/refs.ts';
+
+function handedBack(payload: temporal.api.common.v1.IPayload | undefined): boolean {
+  return payload !== undefined && 'handedBack' in defaultPayloadConverter.fromPayload<ChunkRef | HandedBack>(payload);
+}
 
 export interface WindowTimings {
   /** Workflow started -> first chunk scheduled. */
   firstChunkAfterMs: number;
-  /** A chunk finished -> the chunk that took its slot was scheduled (mean over the refills). */
-  meanRefillMs: number;
+  /**
+   * What a slot costs per chunk beyond the engine's latency: the k-th and (k+C)-th completions apart,
+   * less L (mean). It holds the refill's round trip when the next chunk is started as a slot frees,
+   * and what is left of it when the next chunk is queued behind the running one.
+   */
+  meanSlotGapMs: number;
   /** A chunk dispatched -> its completion recorded, beyond the engine's latency (delivery, storing, the completion call). */
   meanActivityExtraMs: number;
   /** Workflow tasks while chunks ran, per wave of `concurrency` chunks. */
@@ -29,20 +41,21 @@ export async function windowTimings(client: Client, workflowId: string, concurre
       scheduled.push(at(event));
     }
     const completed = event.activityTaskCompletedEventAttributes;
-    if (completed && chunkIds.has(Number(completed.scheduledEventId))) {
+    // A queued chunk that handed its turn back did not speak: its restart is the chunk's run.
+    if (completed && chunkIds.has(Number(completed.scheduledEventId)) && !handedBack(completed.result?.payloads?.[0])) {
       finished.push(at(event));
       runs.push(at(event) - at(byId.get(Number(completed.startedEventId))!));
     }
   }
   finished.sort((a, b) => a - b);
-  const refills = scheduled.slice(concurrency).map((time, k) => time - finished[k]!);
+  const gaps = finished.slice(concurrency).map((time, k) => time - finished[k]! - latencyMs);
   const [firstChunk, lastChunk] = [scheduled[0]!, finished[finished.length - 1]!];
   const tasks = events.filter(
     (event) => event.workflowTaskStartedEventAttributes && at(event) > firstChunk && at(event) <= lastChunk,
   ).length;
   return {
     firstChunkAfterMs: firstChunk - at(events[0]!),
-    meanRefillMs: refills.reduce((sum, delay) => sum + delay, 0) / refills.length,
+    meanSlotGapMs: gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length,
     meanActivityExtraMs: runs.reduce((sum, run) => sum + run, 0) / runs.length - latencyMs,
     workflowTasksPerWave: tasks / Math.ceil(scheduled.length / concurrency),
     afterLastChunkMs: at(events[events.length - 1]!) - lastChunk,

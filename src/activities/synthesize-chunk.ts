@@ -14,7 +14,8 @@ import { type BlobStore, sha256Hex } from '../storage/blob-store.ts';
 import { loadChunkLevels, storeChunkLevels, storeChunkLevelsLater } from '../storage/chunk-levels.ts';
 import { storeChunkSpeech } from '../storage/chunk-speech.ts';
 import { lexiconKey, pronouncedSpans } from '../text/lexicon.ts';
-import type { SynthesizeChunkInput } from './types.ts';
+import { ChunkTurns, turnKey } from './chunk-turns.ts';
+import type { HandedBack, SynthesizeChunkInput } from './types.ts';
 
 /** Bump when the stored audio for the same request would change (engine upgrade, new encoding). */
 const CHUNK_FORMAT_VERSION = 1;
@@ -53,10 +54,12 @@ export function chunkKey(input: SynthesizeChunkInput): string {
 }
 
 export function createSynthesizeChunk({ engines, blobStore }: SynthesizeDeps) {
-  const synthesizeOrReuse = createSynthesizeOrReuse({ engines, blobStore });
-  return async function synthesizeChunk(input: SynthesizeChunkInput): Promise<ChunkRef> {
+  const synthesizeOrReuse = createSynthesizeOrReuse({ engines, blobStore }, new ChunkTurns());
+  /** A chunk's stored audio; a queued chunk (`after`) may hand its turn back instead. */
+  return async function synthesizeChunk(input: SynthesizeChunkInput): Promise<ChunkRef | HandedBack> {
     try {
       const ref = await synthesizeOrReuse(input);
+      if ('handedBack' in ref) return ref;
       recordChunk(input.engine, {
         reused: ref.cached,
         characters: ref.characters,
@@ -75,9 +78,21 @@ function failureType(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
 
-function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
-  return async function synthesizeOrReuse(input: SynthesizeChunkInput): Promise<ChunkRef> {
-    const { attempt } = activityInfo();
+function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps, turns: ChunkTurns) {
+  return async function synthesizeOrReuse(input: SynthesizeChunkInput): Promise<ChunkRef | HandedBack> {
+    // Outside a workflow (a test, a bench) there are no turns: a chunk speaks at once.
+    const runId = activityInfo().workflowExecution?.runId;
+    // A first take's turn, for the chunk queued behind it (a new take has no one behind it).
+    const ended = input.take || !runId ? undefined : turns.begin(turnKey(runId, input.index));
+    try {
+      return await speakOrReuse(input, runId, () => ended?.(true));
+    } finally {
+      ended?.(false); // failed or handed back; no-op once spoken
+    }
+  };
+
+  async function speakOrReuse(input: SynthesizeChunkInput, runId: string | undefined, spoke: () => void): Promise<ChunkRef | HandedBack> {
+    const { attempt, startToCloseTimeoutMs } = activityInfo();
     const engine = engines[input.engine];
     if (!engine) {
       throw ApplicationFailure.nonRetryable(`engine "${input.engine}" is not enabled on this worker`, 'EngineUnavailable');
@@ -88,13 +103,22 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     const mismatch = reused ? undefined : engine.cannotServe(input.pin);
     if (mismatch) throw ApplicationFailure.nonRetryable(mismatch, 'EngineMismatch');
     if (reused) {
+      spoke(); // nothing to wait for: the chunk behind may speak
       // A caller without a stored plan reads the text beside the audio: keep it there.
       if (!input.textInPlan) await storeChunkSpeech(blobStore, key, { text: input.text });
       const sha256 = sha256Hex(reused.bytes);
       await keepLevels(blobStore, reused.audio, reused.bytes, sha256); // backfills an older store
       return chunkRef(input, reused.uri, reused.audio, sha256, attempt, true);
     }
-    const audio = await synthesize(engine, input);
+    // Queued: wait (heartbeating) for the chunk ahead to speak here; otherwise hand the turn back.
+    const { after } = input;
+    const turn =
+      after === undefined || !runId
+        ? undefined
+        : (signal: AbortSignal) => turns.waitFor(turnKey(runId, after), signal, startToCloseTimeoutMs / 2, { retry: attempt > 1 });
+    const audio = await synthesize(engine, input, turn);
+    if (!audio) return { handedBack: true, attempt };
+    spoke(); // the chunk behind may speak while this one is stored
     // The speech first: a stored audio key promises its speech is there too (its text, unless the
     // plan keeps it; its words, if the engine timed them).
     if (audio.words?.length || !input.textInPlan)
@@ -120,7 +144,7 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps) {
     const storedSha256 = sha256Hex(stored.bytes);
     await keepLevels(blobStore, described, stored.bytes, storedSha256);
     return chunkRef(input, stored.uri, described, storedSha256, attempt, false);
-  };
+  }
 }
 
 /**
@@ -155,7 +179,12 @@ async function reuse(blobStore: BlobStore, key: string) {
  * cancellation reaches us. The heartbeat carries the engine's checkpoint (e.g. a Replicate
  * prediction id), so the next attempt can resume instead of starting over.
  */
-async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promise<SynthesizedAudio> {
+async function synthesize(
+  engine: TtsEngine,
+  input: SynthesizeChunkInput,
+  /** Resolves whether this chunk may speak now (a queued chunk's turn); absent: at once. */
+  turn?: (signal: AbortSignal) => Promise<boolean>,
+): Promise<SynthesizedAudio | undefined> {
   const context = Context.current();
   let details: unknown = context.info.heartbeatDetails;
   const beat = () => context.heartbeat(details);
@@ -167,6 +196,7 @@ async function synthesize(engine: TtsEngine, input: SynthesizeChunkInput): Promi
     timer = setInterval(beat, HEARTBEAT_EVERY_MS);
   }, FIRST_HEARTBEAT_AFTER_MS);
   try {
+    if (turn && !(await turn(context.cancellationSignal))) return undefined;
     return await engine.synthesize({
       text: input.text,
       pin: input.pin,

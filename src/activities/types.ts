@@ -27,6 +27,18 @@ export interface SynthesizeChunkInput {
    * The workflow always sends it; without it (a caller with no plan) the text is kept beside the audio.
    */
   textInPlan?: true;
+  /**
+   * Queued behind chunk `after` of the same run (the window's next in its lane): speak only once
+   * that chunk has spoken in this worker, or hand the turn back (`{ handedBack: true }`).
+   */
+  after?: number;
+}
+
+/** A queued chunk that did not speak: the chunk ahead was not speaking in its worker. Start it again. */
+export interface HandedBack {
+  handedBack: true;
+  /** Its attempt: a queued chunk retried after its worker died hands back too, and its failed attempts still count. */
+  attempt: number;
 }
 
 export interface HearChunkInput {

@@ -16,7 +16,7 @@ export interface ChunkRef {
   durationSec: number;
   /** Of the stored WAV bytes. */
   sha256: string;
-  /** Attempt that produced it (1 = first try). */
+  /** Attempt that produced it (1 = first try; a queued chunk handed back after failed attempts counts them too). */
   attempt: number;
   /** True when the same request had been synthesised before and its audio was reused. */
   cached: boolean;

@@ -2,7 +2,7 @@
 // flight (a sliding window, or strict batches). A document's own run and each part of a book use it.
 
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import type { Activities, HandedBack, SynthesizeChunkInput } from '../activities/index.ts';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { Verification } from '../contract/result.ts';
 import type { EnginePin, ResolvedDocumentInput } from '../document/input.ts';
@@ -10,7 +10,7 @@ import { lexiconIn } from '../text/lexicon.ts';
 import { saidText } from '../text/respell.ts';
 import { ttsTaskQueue } from './definitions.ts';
 import { hearBack, verificationOf } from './hear-back.ts';
-import { runBatches, runWindow } from './run-limited.ts';
+import { type Ahead, runBatches, runQueuedWindow, runWindow } from './run-limited.ts';
 
 export type SynthesisSettings = Pick<
   ResolvedDocumentInput,
@@ -100,16 +100,40 @@ export async function synthesizeChunks(
   const { synthesizeChunk } = synthesisActivities(ttsTaskQueue(workflowInfo().taskQueue, settings.engine), settings);
   const { hearChunk } = hearingActivities;
   const { engine, pin, voice, speed, engineOptions, lexicon, verify } = settings;
+  const speak = (input: SynthesizeChunkInput): Promise<ChunkRef> => synthesizeChunk(input).then(spokenRef);
+  /**
+   * A chunk queued behind `ahead` in its lane: its activity is started now, so it is on a worker
+   * when the chunk ahead ends. It is in flight (its turn) once the chunk ahead is done; if it handed
+   * its turn back (the chunk ahead was not speaking in its worker), it is started again then.
+   */
+  const speakQueued = (input: SynthesizeChunkInput, ahead: Ahead): Promise<ChunkRef> => {
+    const queued = synthesizeChunk({ ...input, after: firstIndex + ahead.index });
+    queued.catch(() => undefined); // heard below, once the chunk ahead is done
+    return ahead.done
+      .then(
+        () => undefined,
+        () => undefined, // the lane hears the failure ahead; this chunk is not needed then
+      )
+      .then(() => {
+        hooks.started();
+        return queued;
+      })
+      .then((result) =>
+        'handedBack' in result
+          ? // The restart is a new activity: the attempts the handed-back one had failed still count.
+            speak(input).then((ref) => ({ ...ref, attempt: ref.attempt + result.attempt - 1 }))
+          : result,
+      );
+  };
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
-  const synthesizeOne = (i: number): Promise<ChunkRef> => {
+  const synthesizeOne = (i: number, ahead?: Ahead): Promise<ChunkRef> => {
     const index = firstIndex + i;
-    hooks.started();
     // Only the entries this chunk has: an edit to another entry leaves its key, and its audio, alone.
     const entries = lexiconIn(texts[i]!, lexicon);
     // The pin's voice is the input's with the engine's default filled in: a release that changes the
     // default cannot change a document's voice, nor reuse audio of another voice under the same key.
     const chunkVoice = voices?.[i] ?? pin.voice ?? voice;
-    const input = {
+    const input: SynthesizeChunkInput = {
       index,
       text: texts[i]!,
       engine,
@@ -119,9 +143,10 @@ export async function synthesizeChunks(
       engineOptions,
       ...(entries ? { lexicon: entries } : {}),
       // The document's stored plan holds the text, and the stitch reads captions from there.
-      textInPlan: true as const,
+      textInPlan: true,
     };
-    return synthesizeChunk(input).then(
+    if (!ahead) hooks.started();
+    return (ahead ? speakQueued(input, ahead) : speak(input)).then(
       (first) => {
         hooks.ended();
         if (!verify) {
@@ -131,7 +156,7 @@ export async function synthesizeChunks(
         // Heard back beside the next chunks: the chunk's slot is free once it is spoken, so the engine
         // does not wait on the recognizer. It is done (and heard live) once its kept take is known.
         const kept = hearBack(first, verify, {
-          speak: (take) => synthesizeChunk({ ...input, take }),
+          speak: (take) => speak({ ...input, take }),
           // Heard against what was to be said: a respelled name is heard as its respelling.
           hear: (ref) =>
             hearChunk({ uri: ref.uri, sha256: ref.sha256, text: saidText(input.text, entries), maxWordErrorRate: verify.maxWordErrorRate }),
@@ -150,9 +175,24 @@ export async function synthesizeChunks(
     );
   };
   const hearings: Array<Promise<ChunkRef>> = [];
-  const run = settings.mode === 'parallel' && settings.schedule === 'batch' ? runBatches : runWindow;
-  const spokenRefs = await run(texts.length, settings.concurrency, synthesizeOne);
+  const spokenRefs = await runChunks(settings)(texts.length, settings.concurrency, synthesizeOne);
   return verify ? Promise.all(hearings) : spokenRefs;
+}
+
+/**
+ * Parallel windows keep each lane's next chunk queued behind the running one; sequential speaks one
+ * chunk, then asks for the next (the seed's baseline, and a provider that wants one request at a time
+ * sees one); batches wait for their slowest.
+ */
+function runChunks({ mode, schedule }: SynthesisSettings) {
+  if (mode !== 'parallel') return runWindow;
+  return schedule === 'batch' ? runBatches : runQueuedWindow;
+}
+
+/** Only a queued chunk (`after`) hands its turn back. */
+function spokenRef(result: ChunkRef | HandedBack): ChunkRef {
+  if ('handedBack' in result) throw new Error('a chunk queued behind none handed its turn back');
+  return result;
 }
 
 /** What a run of chunks cost: reused chunks, characters sent to the engine (reused ones cost nothing), the provider's seconds. */

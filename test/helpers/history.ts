@@ -4,32 +4,31 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { expect } from 'vitest';
-import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
+import type { HandedBack, SynthesizeChunkInput } from '../../src/activities/types.ts';
+import type { ChunkRef } from '../../src/contract/refs.ts';
 
 /** For each workflow task: how many chunks had finished when it started, and how many were scheduled once its commands ran. */
 export type WorkflowTaskDecision = { finished: number; scheduled: number };
 
+/** Chunks count once each: a queued chunk that handed its turn back and was started again is one chunk. */
 export async function chunkSchedulingDecisions(handle: WorkflowHandle): Promise<WorkflowTaskDecision[]> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const chunkActivities = new Set<number>();
+  const chunks = chunkActivities(events);
   const decisions: WorkflowTaskDecision[] = [];
+  const scheduled = new Set<number>();
   let finished = 0;
-  let scheduled = 0;
   let open: WorkflowTaskDecision | undefined;
   for (const event of events) {
     if (event.workflowTaskStartedEventAttributes) {
-      if (open) open.scheduled = scheduled;
-      open = { finished, scheduled };
+      if (open) open.scheduled = scheduled.size;
+      open = { finished, scheduled: scheduled.size };
       decisions.push(open);
     }
-    const scheduledAttributes = event.activityTaskScheduledEventAttributes;
-    if (scheduledAttributes?.activityType?.name === 'synthesizeChunk') {
-      chunkActivities.add(Number(event.eventId));
-      scheduled++;
-    }
-    if (chunkActivities.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId))) finished++;
+    const chunk = chunks.get(Number(event.eventId));
+    if (chunk) scheduled.add(chunk.input.index);
+    if (chunks.get(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId))?.spoken) finished++;
   }
-  if (open) open.scheduled = scheduled;
+  if (open) open.scheduled = scheduled.size;
   // The tasks before the first chunk read and chunk the text.
   return decisions.slice(
     Math.max(
@@ -40,6 +39,25 @@ export async function chunkSchedulingDecisions(handle: WorkflowHandle): Promise<
 }
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/** Each synthesizeChunk activity by its scheduled event id: its input, and whether it spoke (completed with audio, not handed back). */
+function chunkActivities(events: HistoryEvent[]): Map<number, { input: SynthesizeChunkInput; spoken: boolean }> {
+  const chunks = new Map<number, { input: SynthesizeChunkInput; spoken: boolean }>();
+  for (const event of events) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === 'synthesizeChunk') {
+      const input = defaultPayloadConverter.fromPayload<SynthesizeChunkInput>(scheduled.input!.payloads![0]!);
+      chunks.set(Number(event.eventId), { input, spoken: false });
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    const chunk = chunks.get(Number(completed?.scheduledEventId));
+    if (chunk && completed) {
+      const result = defaultPayloadConverter.fromPayload<ChunkRef | HandedBack>(completed.result!.payloads![0]!);
+      chunk.spoken = !('handedBack' in result);
+    }
+  }
+  return chunks;
+}
 
 /**
  * Workflow task failures that mean something is wrong with our code (non-determinism, an exception).
@@ -60,12 +78,13 @@ export async function expectOneExecutionWithoutRedoneChunks(client: Client, work
   for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) executions.push(execution);
   expect(executions.map((execution) => execution.status.name)).toEqual(['COMPLETED']);
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk');
-  const completed = new Set(scheduled.map((event) => Number(event.eventId)));
-  expect(scheduled).toHaveLength(chunks);
-  expect(events.filter((event) => completed.has(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId)))).toHaveLength(
-    chunks,
+  const activities = [...chunkActivities(events).values()];
+  // A queued chunk that handed its turn back did not speak: it is started again, not redone.
+  expect(activities.filter((chunk) => chunk.spoken).map((chunk) => chunk.input.index)).toEqual(
+    expect.arrayContaining(Array.from({ length: chunks }, (_, i) => i)),
   );
+  expect(activities.filter((chunk) => chunk.spoken)).toHaveLength(chunks);
+  expect(activities.filter((chunk) => !chunk.spoken).every((chunk) => chunk.input.after !== undefined)).toBe(true);
 }
 
 /** The identity of the worker that ran each chunk's (last) attempt, in history order. */
@@ -81,19 +100,31 @@ export async function chunkWorkers(handle: WorkflowHandle): Promise<string[]> {
     .map((e) => e.activityTaskStartedEventAttributes!.identity!);
 }
 
-/** The most synthesizeChunk activities open at once in one history. */
+/**
+ * The most chunks whose turn had come at once in one history: open synthesizeChunk activities, a
+ * queued one (`after`) counted from when the chunk ahead of it was done (before, it waits its turn).
+ */
 export function maxInFlight(events: HistoryEvent[]): number {
+  const chunks = chunkActivities(events);
   const open = new Set<number>();
+  const spoken = new Set<number>();
   let max = 0;
   for (const event of events) {
-    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk') open.add(Number(event.eventId));
+    const id = Number(event.eventId);
+    if (chunks.has(id)) open.add(id);
     const closed =
       event.activityTaskCompletedEventAttributes ??
       event.activityTaskFailedEventAttributes ??
       event.activityTaskTimedOutEventAttributes ??
       event.activityTaskCanceledEventAttributes;
+    const chunk = chunks.get(Number(closed?.scheduledEventId));
     if (closed) open.delete(Number(closed.scheduledEventId));
-    max = Math.max(max, open.size);
+    if (chunk?.spoken) spoken.add(chunk.input.index);
+    const turnCome = [...open].filter((open) => {
+      const after = chunks.get(open)!.input.after;
+      return after === undefined || spoken.has(after);
+    });
+    max = Math.max(max, turnCome.length);
   }
   return max;
 }
@@ -104,11 +135,13 @@ export async function chunkInputs(client: Client, workflowId: string): Promise<S
   for await (const part of client.workflow.list({ query: `WorkflowId STARTS_WITH "${workflowId}/part-"` })) ids.push(part.workflowId);
   const inputs: SynthesizeChunkInput[] = [];
   for (const id of ids) {
-    for (const event of (await client.workflow.getHandle(id).fetchHistory()).events ?? []) {
-      const scheduled = event.activityTaskScheduledEventAttributes;
-      if (scheduled?.activityType?.name !== 'synthesizeChunk') continue;
-      inputs.push(defaultPayloadConverter.fromPayload<SynthesizeChunkInput>(scheduled.input!.payloads![0]!));
-    }
+    const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    // What each chunk was spoken with (a queued chunk's `after` is when, not what).
+    for (const { input, spoken } of chunkActivities(events).values()) if (spoken) inputs.push(withoutAfter(input));
   }
   return inputs.sort((a, b) => a.index - b.index);
+}
+
+function withoutAfter({ after: _, ...input }: SynthesizeChunkInput): SynthesizeChunkInput {
+  return input;
 }

@@ -9,12 +9,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Activities, createActivities } from '../../src/activities/index.ts';
+import { createActivities } from '../../src/activities/index.ts';
 import { chunkKey } from '../../src/activities/synthesize-chunk.ts';
 import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { clientDefaults } from '../../src/config/settings.ts';
 import type { WordTiming } from '../../src/contract/audio.ts';
-import type { ChunkRef } from '../../src/contract/refs.ts';
 import { EngineInputError, PermanentEngineError, TransientEngineError } from '../../src/engines/engine.ts';
 import { KokoroEngine, kokoroPin } from '../../src/engines/kokoro/kokoro-engine.ts';
 import {
@@ -33,6 +32,7 @@ import type { IpaWords } from '../../src/engines/kokoro/phonemes.ts';
 import { type ModelOutput, speak } from '../../src/engines/kokoro/speak.ts';
 import { MAX_TOKENS, SAMPLES_PER_FRAME } from '../../src/engines/kokoro/tokens.ts';
 import { LocalBlobStore } from '../../src/storage/blob-store.ts';
+import { speakChunk } from '../../testkit/speak-chunk.ts';
 import { rejection } from '../helpers/async.ts';
 
 const signal = new AbortController().signal;
@@ -216,9 +216,7 @@ describe('kokoro engine without the model', () => {
     });
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const input: SynthesizeChunkInput = { index: 0, text: 'Hi.', engine: 'kokoro', pin: kokoroPin(), voice: 'klingon', engineOptions: {} };
-    const error = await rejection(
-      env.run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input),
-    );
+    const error = await rejection(speakChunk(env, activities, input));
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).nonRetryable).toBe(true);
     expect(error.message).toContain('af_heart');

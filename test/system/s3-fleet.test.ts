@@ -75,7 +75,7 @@ it('finishes on another machine after SIGKILL, with nothing shared but Temporal 
   const result = (await handle.result()) as AudioDocumentResult;
   expect(result.uri).toBe('s3://fleet/documents/fleet/doc.wav');
   expect(result.sha256).toBe(reference.sha256);
-  expect(result.failedAttempts).toBeLessThanOrEqual(C);
+  expect(result.failedAttempts).toBeLessThanOrEqual(2 * C); // C speaking at the kill, C queued behind them
   // Both machines made chunks, and neither kept anything on its own disk.
   expect(new Set(await chunkWorkers(handle)).size).toBe(2);
   for (const { dir } of [a, b]) expect(await readdir(dir)).toEqual([]);

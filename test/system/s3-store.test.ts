@@ -22,6 +22,7 @@ import { outputSize, readOutput, saveOutput } from '../../src/storage/output-rea
 import { S3OutputStore } from '../../src/storage/output-writer.ts';
 import { loadText, storeText } from '../../src/storage/stored-text.ts';
 import { type S3Server, startS3Server } from '../../testkit/s3-server.ts';
+import { speakChunk } from '../../testkit/speak-chunk.ts';
 import { rejection } from '../helpers/async.ts';
 
 let server: S3Server;
@@ -88,7 +89,7 @@ describe('the chunk store on S3', () => {
       const chunks: ChunkRef[] = [];
       for (const [index, text] of texts.entries()) {
         const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
-        chunks.push(await env.run(activities.synthesizeChunk, input));
+        chunks.push(await speakChunk(env, activities, input));
       }
       const stitch: StitchInput = { chunks, pausesAfterMs: [300, 300, 0], output: { name: 'doc.wav', format: 'wav' } };
       const result: StitchResult = await env.run(activities.stitch, stitch);
@@ -120,7 +121,7 @@ describe('outputs on S3 (AUDIO_OUTPUT_URL)', () => {
     const chunks: ChunkRef[] = [];
     for (const [index, text] of texts.entries()) {
       const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
-      chunks.push(await env.run(activities.synthesizeChunk, input));
+      chunks.push(await speakChunk(env, activities, input));
     }
     const input: StitchInput = {
       chunks,

@@ -16,6 +16,7 @@ import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { pauseFrames } from '../../src/stitch/joiner.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { chunkLevelsStored } from '../../src/storage/chunk-levels.ts';
+import { speakChunk } from '../../testkit/speak-chunk.ts';
 import { rejection, sleep } from '../helpers/async.ts';
 
 let root: string;
@@ -42,7 +43,7 @@ function mockEnv(): MockActivityEnvironment {
 
 /** Runs synthesizeChunk in `env` (typed: MockActivityEnvironment.run cannot infer the result). */
 function runSynthesize(env: MockActivityEnvironment, activities: Activities, input: SynthesizeChunkInput): Promise<ChunkRef> {
-  return env.run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input);
+  return speakChunk(env, activities, input);
 }
 
 function runStitch(env: MockActivityEnvironment, activities: Activities, input: StitchInput): Promise<StitchResult> {
@@ -84,6 +85,26 @@ describe('synthesizeChunk', () => {
     expect(ref.sampleRate).toBe(24_000);
     expect(ref.frames).toBeGreaterThan(0);
     expect(engine.stats.calls).toBe(1);
+  });
+
+  it('a queued chunk speaks once the chunk ahead has spoken in this worker, and hands its turn back when that chunk is not here', async () => {
+    const engine = new SimulatedEngine();
+    const activities = activitiesWith(engine);
+    const slow = { engineOptions: { latencyMs: 300 } };
+    const [first, queued] = await Promise.all([
+      runSynthesize(mockEnv(), activities, request('The chunk ahead.', { index: 0, ...slow })),
+      mockEnv().run(activities.synthesizeChunk, request('The chunk queued behind it.', { index: 1, after: 0, ...slow })),
+    ]);
+    expect(engine.stats.maxInFlight).toBe(1); // one after the other, never together
+    expect(first.cached).toBe(false);
+    expect(queued).toMatchObject({ index: 1, cached: false });
+    // Chunk 5 never ran here (another worker's): the turn is handed back, the engine not asked.
+    const handedBack = await mockEnv().run(activities.synthesizeChunk, request('Behind a chunk elsewhere.', { index: 6, after: 5 }));
+    expect(handedBack).toEqual({ handedBack: true, attempt: 1 });
+    expect(engine.stats.calls).toBe(2);
+    // Audio already stored needs no turn: reused at once, whatever is ahead.
+    const reused = await mockEnv().run(activities.synthesizeChunk, request('The chunk queued behind it.', { index: 1, after: 9 }));
+    expect(reused).toMatchObject({ cached: true });
   });
 
   it('heartbeats while it synthesises, from its third second on (a quicker chunk sends none)', async () => {

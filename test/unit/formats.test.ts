@@ -17,6 +17,7 @@ import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { ACX, chapterFileName, groupChapters, openAudioFile, type SpeechTimings } from '../../src/formats/index.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { chunkLevelsStored } from '../../src/storage/chunk-levels.ts';
+import { speakChunk } from '../../testkit/speak-chunk.ts';
 import { decodeWithFfmpeg, ffprobe, onsetsMs } from '../helpers/ffmpeg-tools.ts';
 
 const RATE = 24_000;
@@ -74,7 +75,7 @@ beforeAll(async () => {
   chunks = [];
   for (const [index, text] of TEXTS.entries()) {
     const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
-    chunks.push(await env().run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input));
+    chunks.push(await speakChunk(env(), activities, input));
   }
 });
 afterAll(async () => {

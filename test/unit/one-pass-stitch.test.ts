@@ -23,6 +23,7 @@ import { openAudioFile } from '../../src/formats/index.ts';
 import { stitchDocument } from '../../src/stitch/stitcher.ts';
 import { type BlobStore, LocalBlobStore, type PutOptions, type StoredBlob, sha256Hex } from '../../src/storage/blob-store.ts';
 import { chunkLevelsStored, loadChunkLevels } from '../../src/storage/chunk-levels.ts';
+import { speakChunk } from '../../testkit/speak-chunk.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
 /** The real store underneath; counts `get` by uri. */
@@ -80,7 +81,7 @@ async function synthesizeAll(activities: Activities): Promise<ChunkRef[]> {
   const refs: ChunkRef[] = [];
   for (const [index, text] of TEXTS.entries()) {
     const input: SynthesizeChunkInput = { index, text, engine: 'simulated', pin: simulatedPin(), engineOptions: {} };
-    refs.push(await env().run<[SynthesizeChunkInput], ChunkRef, Activities['synthesizeChunk']>(activities.synthesizeChunk, input));
+    refs.push(await speakChunk(env(), activities, input));
   }
   await chunkLevelsStored(); // each chunk's record is stored after its activity returns
   return refs;

@@ -21,7 +21,7 @@ afterAll(async () => {
   await temporal?.teardown();
 });
 
-it('finishes in a fresh worker after SIGKILL, redoing at most C chunks, byte-identical', async () => {
+it('finishes in a fresh worker after SIGKILL, redoing at most the chunks in flight, byte-identical', async () => {
   const C = 4;
   const input: AudioDocumentInput = {
     text: numberedParagraphs(20, 'crash'),
@@ -46,12 +46,13 @@ it('finishes in a fresh worker after SIGKILL, redoing at most C chunks, byte-ide
   await startWorkerProcess(env);
   const result = (await handle.result()) as AudioDocumentResult;
   expect(result.sha256).toBe(reference.sha256);
-  // Only the chunks in flight at the crash ran again: each shows one failed (timed-out) attempt.
+  // Only the chunks in flight at the crash ran again: each shows one failed (timed-out) attempt. In
+  // flight: C speaking, and the C queued behind them (a queued chunk's wait times out too).
   expect(result.failedAttempts).toBeGreaterThanOrEqual(1);
-  expect(result.failedAttempts).toBeLessThanOrEqual(C);
+  expect(result.failedAttempts).toBeLessThanOrEqual(2 * C);
 }, 120_000);
 
-it('finishes a book in parts after SIGKILL in the middle of part 2, redoing at most C chunks, byte-identical', async () => {
+it('finishes a book in parts after SIGKILL in the middle of part 2, redoing at most the chunks in flight, byte-identical', async () => {
   const C = 3;
   const chapters = Array.from({ length: 4 }, (_, c) => `Chapter ${c + 1}\n\n${numberedParagraphs(5, `crashed book ${c + 1}`)}`).join(
     '\n\n',
@@ -83,5 +84,5 @@ it('finishes a book in parts after SIGKILL in the middle of part 2, redoing at m
   expect(result.sha256).toBe(reference.sha256);
   expect(result.parts).toBe(4);
   expect(result.failedAttempts).toBeGreaterThanOrEqual(1);
-  expect(result.failedAttempts).toBeLessThanOrEqual(C);
+  expect(result.failedAttempts).toBeLessThanOrEqual(2 * C);
 }, 180_000);
