@@ -1,7 +1,7 @@
 // Writes the document's PCM, as it streams in, to a file of the asked format: WAV (RF64 beyond
 // 4 GiB) by us, MP3/M4B/Opus/FLAC by ffmpeg. Written under a temporary name and renamed at the end,
 // so nothing half-written ever has the final name. Memory stays bounded: at most 4 MB of writes wait
-// (and what the hashing thread has not hashed yet: it hashes faster than the stitch levels).
+// (the hashing thread reads the written file back itself).
 
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -9,7 +9,7 @@ import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/prom
 import { FfmpegProcess, type PcmFormat, rawPcmInput } from '../audio/ffmpeg.ts';
 import { int16Bytes, MAX_WAV_DATA_BYTES, rf64Header, wavHeader } from '../audio/wav.ts';
 import type { OutputFormat } from '../document/input.ts';
-import { StreamingSha256 } from '../system/sha256-off-thread.ts';
+import { WrittenFileSha256 } from '../system/sha256-off-thread.ts';
 import { FORMAT_FACTS } from './audio-formats.ts';
 import { type FrameChapter, ffmetadata, type Tags } from './ffmetadata.ts';
 
@@ -57,7 +57,7 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   const { sampleRate, channels } = spec.pcm;
   const rf64 = spec.maxFrames * channels * 2 > MAX_WAV_DATA_BYTES;
   const header = (dataBytes: number) => (rf64 ? rf64Header : wavHeader)(sampleRate, channels, dataBytes);
-  const file = await open(temporary, 'wx');
+  const file = await open(temporary, 'wx+'); // read too: the hashing thread reads it back
   let dataBytes = 0;
   // The header promises maxFrames; a stitch planned from its chunks' records writes exactly that,
   // so the file is hashed as it goes out. Otherwise the sizes are filled in at the end and the
@@ -65,14 +65,12 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   const promised = spec.maxFrames * channels * 2;
   const first = header(promised);
   // Hashed on another thread as it goes out (the tail's largest cost here); read back if that thread fails.
-  const hash = new StreamingSha256();
-  hash.update(first);
+  const hash = new WrittenFileSha256(file.fd);
   await file.write(first);
-  const writes = new BackgroundWrites(file);
+  const writes = new BackgroundWrites(file, first.length, (upTo) => hash.writtenUpTo(upTo));
   return {
     async write(samples) {
       const bytes = int16Bytes(samples);
-      hash.update(bytes);
       dataBytes += bytes.length;
       await writes.write(bytes);
     },
@@ -83,9 +81,12 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
         hash.drop();
         await file.write(header(dataBytes), 0, undefined, 0);
       }
+      // The thread reads the file through its descriptor: the digest settles before it is closed.
+      const digest = hashed ? hash.digest(first.length + dataBytes).catch(() => undefined) : undefined;
       await file.sync();
+      const sha256 = await digest;
       await file.close();
-      return publish(temporary, spec.path, hashed ? await hash.digest().catch(() => undefined) : undefined);
+      return publish(temporary, spec.path, sha256);
     },
     abort: async () => {
       hash.drop();
@@ -115,13 +116,21 @@ class BackgroundWrites {
   private flushing: Promise<void> | undefined;
   private failure: unknown;
 
-  constructor(private readonly file: FileHandle) {}
+  constructor(
+    private readonly file: FileHandle,
+    /** Bytes already in the file: the writes append after them. */
+    private written: number,
+    /** Told each time the file's first `upTo` bytes are all written. */
+    private readonly onWritten: (upTo: number) => void = () => {},
+  ) {}
 
   /** Resolves once `bytes` are queued (written, when too many wait): they are the file's now, unchanged. */
   async write(bytes: Uint8Array): Promise<void> {
     this.queuedBytes += bytes.length;
     const written: Promise<void> = this.queue.then(async () => {
       await this.file.write(bytes);
+      this.written += bytes.length;
+      this.onWritten(this.written);
       this.queuedBytes -= bytes.length;
       this.waiting.splice(this.waiting.indexOf(written), 1);
       this.flushSome(bytes.length);

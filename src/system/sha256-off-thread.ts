@@ -11,20 +11,35 @@ import { Worker } from 'node:worker_threads';
 /** Smaller buffers are hashed here: posting them would cost about what hashing does. */
 const ON_THREAD_FROM_BYTES = 256 * 1024;
 
-/** Plain JavaScript, so the thread needs no loader: a one-shot hash, or a stream of updates and its end. */
+/**
+ * Plain JavaScript, so the thread needs no loader: a one-shot hash of bytes handed over, or a file
+ * read by its descriptor as it is written (`upTo`: its bytes written so far) and its end. A file's
+ * bytes never travel in a message: the thread reads them back from the page cache itself.
+ */
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const streams = new Map();
-parentPort.on('message', ({ id, stream, bytes, end, drop }) => {
-  if (stream === undefined) return parentPort.postMessage({ id, hex: createHash('sha256').update(bytes).digest('hex') });
-  if (drop) return streams.delete(stream);
-  let hash = streams.get(stream);
-  if (!hash) streams.set(stream, (hash = createHash('sha256')));
-  if (bytes) hash.update(bytes);
+const { readSync } = require('node:fs');
+const files = new Map();
+const block = Buffer.allocUnsafe(1 << 20);
+parentPort.on('message', ({ id, bytes, file, fd, upTo, end, drop }) => {
+  if (file === undefined) return parentPort.postMessage({ id, hex: createHash('sha256').update(bytes).digest('hex') });
+  if (drop) return files.delete(file);
+  let hashed = files.get(file);
+  if (!hashed) files.set(file, (hashed = { hash: createHash('sha256'), at: 0 }));
+  try {
+    while (!hashed.error && hashed.at < upTo) {
+      const read = readSync(fd, block, 0, Math.min(block.length, upTo - hashed.at), hashed.at);
+      if (read === 0) throw new Error('the file is shorter than was written');
+      hashed.hash.update(block.subarray(0, read));
+      hashed.at += read;
+    }
+  } catch (error) {
+    hashed.error = String(error);
+  }
   if (end) {
-    streams.delete(stream);
-    parentPort.postMessage({ id, hex: hash.digest('hex') });
+    files.delete(file);
+    parentPort.postMessage(hashed.error ? { id, error: hashed.error } : { id, hex: hashed.hash.digest('hex') });
   }
 });`;
 
@@ -37,9 +52,9 @@ interface Pending {
 
 /**
  * Two lanes, a thread each: one-shot checks (a chunk the stitch reads next) do not queue behind a
- * file's stream of updates, which the stitch posts as fast as it levels.
+ * file being written, which the stitch reports as fast as it levels.
  */
-type Lane = 'checks' | 'streams';
+type Lane = 'checks' | 'files';
 
 interface HashThread {
   worker: Worker;
@@ -62,26 +77,32 @@ export function sha256Of(bytes: Uint8Array): Promise<string> {
   return request(thread, {}, bytes);
 }
 
-/** A sha256 fed in order (a file as it is written); digest() rejects if its thread failed meanwhile. */
-export class StreamingSha256 {
-  private readonly thread = hashThread('streams');
-  private readonly here = this.thread ? undefined : createHash('sha256');
-  private readonly stream = nextId++;
+/**
+ * The sha256 of a file as it is written in order from its start, read back on a thread through the
+ * open descriptor `fd` (a file's own bytes, from the page cache: posting copies of them cost the
+ * stitch's thread as much as hashing them there). Keep the file open until digest() settles; it
+ * rejects if the thread failed or could not read the file, and the caller hashes the file itself.
+ */
+export class WrittenFileSha256 {
+  private readonly thread = hashThread('files');
+  private readonly file = nextId++;
 
-  update(bytes: Uint8Array): void {
-    if (this.here) this.here.update(bytes);
-    else post(this.thread!, { stream: this.stream }, bytes);
+  constructor(private readonly fd: number) {}
+
+  /** The file's first `bytes` are written: the thread may hash them. */
+  writtenUpTo(bytes: number): void {
+    this.thread?.worker.postMessage({ file: this.file, fd: this.fd, upTo: bytes });
   }
 
-  /** No digest will be asked for (a file aborted, or hashed another way): the thread forgets this stream. */
+  /** No digest will be asked for (a file aborted, or hashed another way): the thread forgets this file. */
   drop(): void {
-    this.thread?.worker.postMessage({ stream: this.stream, drop: true });
+    this.thread?.worker.postMessage({ file: this.file, drop: true });
   }
 
-  digest(): Promise<string> {
-    if (this.here) return Promise.resolve(this.here.digest('hex'));
-    if (threads.streams !== this.thread) return Promise.reject(new Error('the hashing thread stopped while the file was written'));
-    return request(this.thread!, { stream: this.stream, end: true });
+  /** The hash of the file's first `bytes`, all written. */
+  digest(bytes: number): Promise<string> {
+    if (!this.thread || threads.files !== this.thread) return Promise.reject(new Error('no hashing thread read the file'));
+    return request(this.thread, { file: this.file, fd: this.fd, upTo: bytes, end: true });
   }
 }
 
@@ -116,13 +137,14 @@ function hashThread(lane: Lane): HashThread | undefined {
   const thread: HashThread = { worker, pending: new Map() };
   threads[lane] = thread;
   worker.unref();
-  worker.on('message', ({ id, hex }: { id: number; hex: string }) => {
+  worker.on('message', ({ id, hex, error }: { id: number; hex?: string; error?: string }) => {
     const waiting = thread.pending.get(id);
     thread.pending.delete(id);
     if (thread.pending.size === 0) worker.unref();
-    waiting?.resolve(hex);
+    if (hex === undefined) waiting?.reject(new Error(`the hashing thread could not read the file: ${error}`));
+    else waiting?.resolve(hex);
   });
-  // None is started again: one-shots still waiting are hashed here; a stream's updates are lost with it.
+  // None is started again: one-shots still waiting are hashed here; a file's digest is rejected (its writer hashes it).
   const fail = () => {
     if (threads[lane] === thread) delete threads[lane];
     unavailable = true;
@@ -139,5 +161,5 @@ function hashThread(lane: Lane): HashThread | undefined {
 
 /** Whether large buffers are hashed on threads (`running`), here after one failed (`unavailable`), or not yet asked. */
 export function hashThreadState(): 'not started' | 'running' | 'unavailable' {
-  return unavailable ? 'unavailable' : threads.checks || threads.streams ? 'running' : 'not started';
+  return unavailable ? 'unavailable' : threads.checks || threads.files ? 'running' : 'not started';
 }

@@ -1,7 +1,11 @@
-// Hashing on the other thread gives the hash of the bytes as they were when handed over, in order.
+// Hashing on the other thread gives the hash of the bytes as they were when handed over, and of a
+// file as written, read back by the thread.
 
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { hashThreadState, StreamingSha256, sha256Hex, sha256Of } from '../../src/system/sha256-off-thread.ts';
+import { hashThreadState, sha256Hex, sha256Of, WrittenFileSha256 } from '../../src/system/sha256-off-thread.ts';
 
 const megabytes = (n: number, seed: number) => Uint8Array.from({ length: n * 1024 * 1024 }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -12,28 +16,46 @@ it('hashes large buffers on its thread, small ones here, each as sha256 does', a
   expect(await sha256Of(small)).toBe(sha256Hex(small));
 });
 
-it('hashes a stream of updates in order, the bytes as they were when given (changed after, as the stitch levels in place)', async () => {
-  const pieces = [megabytes(1, 3), megabytes(1, 4), megabytes(0.5, 5)];
-  const whole = Buffer.concat(pieces);
-  const hash = new StreamingSha256();
-  for (const piece of pieces) {
-    hash.update(piece);
-    piece.fill(0);
+it('hashes a file as it is written, reading it back through its descriptor, beside one-shot checks', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sha256-file-'));
+  try {
+    const pieces = [megabytes(1, 3), megabytes(1, 4), megabytes(0.5, 5)];
+    const file = await open(join(dir, 'out.bin'), 'wx+');
+    const hash = new WrittenFileSha256(file.fd);
+    let written = 0;
+    for (const piece of pieces) {
+      await file.write(piece);
+      hash.writtenUpTo((written += piece.length));
+    }
+    const [a, b] = await Promise.all([hash.digest(written), sha256Of(megabytes(1, 6))]);
+    await file.close();
+    expect(a).toBe(sha256Hex(Buffer.concat(pieces)));
+    expect(b).toBe(sha256Hex(megabytes(1, 6)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  const [a, b] = await Promise.all([hash.digest(), sha256Of(megabytes(1, 6))]);
-  expect(a).toBe(sha256Hex(whole));
-  expect(b).toBe(sha256Hex(megabytes(1, 6)));
+});
+
+it('refuses a digest of more than the file holds, so its writer hashes the file itself', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sha256-file-'));
+  try {
+    const file = await open(join(dir, 'short.bin'), 'wx+');
+    await file.write(megabytes(0.5, 9));
+    const hash = new WrittenFileSha256(file.fd);
+    await expect(hash.digest(1024 * 1024)).rejects.toThrow(/shorter than was written/u);
+    await file.close();
+    expect(await sha256Of(megabytes(1, 10))).toBe(sha256Hex(megabytes(1, 10))); // the thread goes on
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 it("leaves the caller's buffers whole: a Buffer, and a view into a larger one", async () => {
   const buffer = Buffer.from(megabytes(1, 7));
   const view = new Uint8Array(megabytes(2, 8).buffer, 1024, 1024 * 1024);
-  const hash = new StreamingSha256();
-  hash.update(buffer);
-  hash.update(view);
-  const [streamed, one] = await Promise.all([hash.digest(), sha256Of(buffer)]);
+  const [fromBuffer, fromView] = await Promise.all([sha256Of(buffer), sha256Of(view)]);
   expect(buffer.length).toBe(1024 * 1024);
   expect(view.length).toBe(1024 * 1024);
-  expect(one).toBe(sha256Hex(buffer));
-  expect(streamed).toBe(sha256Hex(Buffer.concat([buffer, view])));
+  expect(fromBuffer).toBe(sha256Hex(buffer));
+  expect(fromView).toBe(sha256Hex(view));
 });
