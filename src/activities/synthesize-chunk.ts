@@ -112,8 +112,10 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps, turns: 
     }
     // Queued: wait (heartbeating) for the chunk ahead to speak here; otherwise hand the turn back.
     const { after } = input;
+    // A retry with a checkpoint (a Replicate prediction's id) had its turn: it resumes, not queues again.
+    const resumes = activityInfo().heartbeatDetails !== undefined;
     const turn =
-      after === undefined || !runId
+      after === undefined || !runId || resumes
         ? undefined
         : (signal: AbortSignal) => turns.waitFor(turnKey(runId, after), signal, startToCloseTimeoutMs / 2, { retry: attempt > 1 });
     const audio = await synthesize(engine, input, turn);

@@ -102,6 +102,13 @@ describe('synthesizeChunk', () => {
     const handedBack = await mockEnv().run(activities.synthesizeChunk, request('Behind a chunk elsewhere.', { index: 6, after: 5 }));
     expect(handedBack).toEqual({ handedBack: true, attempt: 1 });
     expect(engine.stats.calls).toBe(2);
+    // A retry with a checkpoint (a prediction's id) had its turn: it resumes at once, not handed back.
+    const resumed = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: 'prediction-7' }, { logger: new DefaultLogger('ERROR') });
+    expect(await resumed.run(activities.synthesizeChunk, request('A retry that had begun.', { index: 8, after: 7 }))).toMatchObject({
+      index: 8,
+      attempt: 2,
+    });
+    expect(engine.stats.calls).toBe(3);
     // Audio already stored needs no turn: reused at once, whatever is ahead.
     const reused = await mockEnv().run(activities.synthesizeChunk, request('The chunk queued behind it.', { index: 1, after: 9 }));
     expect(reused).toMatchObject({ cached: true });

@@ -62,7 +62,9 @@ it('finishes a book in parts after SIGKILL in the middle of part 2, redoing at m
     engine: 'simulated',
     concurrency: C,
     maxPartChunks: 6,
-    engineOptions: { latencyMs: 400 },
+    // A part's six chunks are two waves: at 1 s a chunk, the kill (after the query sees two of part 2
+    // done) lands while its second wave speaks, even on a busy machine; between parts nothing is in flight.
+    engineOptions: { latencyMs: 1_000 },
   };
   const reference = await referenceRun(temporal.client, temporal.workerConnection, temporal.dir, input);
   expect(reference.parts).toBe(4);
