@@ -117,7 +117,8 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps, turns: 
     const turn =
       after === undefined || !runId || resumes
         ? undefined
-        : (signal: AbortSignal) => turns.waitFor(turnKey(runId, after), signal, startToCloseTimeoutMs / 2, { retry: attempt > 1 });
+        : // A quarter of its timeout at most: longer, it hands back and is started again with the whole of it.
+          (signal: AbortSignal) => turns.waitFor(turnKey(runId, after), signal, startToCloseTimeoutMs / 4, { retry: attempt > 1 });
     const audio = await synthesize(engine, input, turn);
     if (!audio) return { handedBack: true, attempt };
     spoke(); // the chunk behind may speak while this one is stored

@@ -78,7 +78,7 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
       await writes.settled();
       const hashed = dataBytes === promised;
       if (!hashed) {
-        hash.drop();
+        await hash.drop();
         await file.write(header(dataBytes), 0, undefined, 0);
       }
       // The thread reads the file through its descriptor: the digest settles before it is closed.
@@ -89,8 +89,8 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
       return publish(temporary, spec.path, sha256);
     },
     abort: async () => {
-      hash.drop();
       await writes.settled().catch(() => {});
+      await hash.drop();
       await discard(file, temporary);
     },
   };

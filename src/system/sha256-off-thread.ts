@@ -24,7 +24,10 @@ const files = new Map();
 const block = Buffer.allocUnsafe(1 << 20);
 parentPort.on('message', ({ id, bytes, file, fd, upTo, end, drop }) => {
   if (file === undefined) return parentPort.postMessage({ id, hex: createHash('sha256').update(bytes).digest('hex') });
-  if (drop) return files.delete(file);
+  if (drop) {
+    files.delete(file);
+    return parentPort.postMessage({ id, hex: '' });
+  }
   let hashed = files.get(file);
   if (!hashed) files.set(file, (hashed = { hash: createHash('sha256'), at: 0 }));
   try {
@@ -94,9 +97,12 @@ export class WrittenFileSha256 {
     this.thread?.worker.postMessage({ file: this.file, fd: this.fd, upTo: bytes });
   }
 
-  /** No digest will be asked for (a file aborted, or hashed another way): the thread forgets this file. */
-  drop(): void {
-    this.thread?.worker.postMessage({ file: this.file, drop: true });
+  /**
+   * No digest will be asked for (a file aborted, or hashed another way): the thread forgets this
+   * file. Call it once no write is on its way, and close the file once it settles (the thread reads it until then).
+   */
+  async drop(): Promise<void> {
+    if (this.thread && threads.files === this.thread) await request(this.thread, { file: this.file, drop: true }).catch(() => {});
   }
 
   /** The hash of the file's first `bytes`, all written. */

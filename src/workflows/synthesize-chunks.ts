@@ -1,7 +1,7 @@
 // The one synthesis loop: speaks a run of chunks one at a time, or with at most `concurrency` in
 // flight (a sliding window, or strict batches). A document's own run and each part of a book use it.
 
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, HandedBack, SynthesizeChunkInput } from '../activities/index.ts';
 import type { ChunkRef } from '../contract/refs.ts';
 import type { Verification } from '../contract/result.ts';
@@ -111,19 +111,18 @@ export async function synthesizeChunks(
     queued.catch(() => undefined); // heard below, once the chunk ahead is done
     return ahead.done
       .then(
-        () => undefined,
-        () => undefined, // the lane hears the failure ahead; this chunk is not needed then
+        () => true,
+        () => false, // the lane hears the failure ahead and stops: this chunk is not needed, nor started again
       )
-      .then(() => {
+      .then((aheadDone) => {
         hooks.started();
-        return queued;
-      })
-      .then((result) =>
-        'handedBack' in result
-          ? // The restart is a new activity: the attempts the handed-back one had failed still count.
-            speak(input).then((ref) => ({ ...ref, attempt: ref.attempt + result.attempt - 1 }))
-          : result,
-      );
+        return queued.then((result) => {
+          if (!('handedBack' in result)) return result;
+          if (!aheadDone) throw ApplicationFailure.nonRetryable('the chunk ahead failed', 'ChunkAheadFailed');
+          // The restart is a new activity: the attempts the handed-back one had failed still count.
+          return speak(input).then((ref) => ({ ...ref, attempt: ref.attempt + result.attempt - 1 }));
+        });
+      });
   };
   // Not an async function: each chunk makes as few promises as it can (see runWindow).
   const synthesizeOne = (i: number, ahead?: Ahead): Promise<ChunkRef> => {

@@ -93,7 +93,11 @@ describe('synthesizeChunk', () => {
     const slow = { engineOptions: { latencyMs: 300 } };
     const [first, queued] = await Promise.all([
       runSynthesize(mockEnv(), activities, request('The chunk ahead.', { index: 0, ...slow })),
-      mockEnv().run(activities.synthesizeChunk, request('The chunk queued behind it.', { index: 1, after: 0, ...slow })),
+      // A queued chunk waits at most a quarter of its timeout (the mock's is 1 s): give it a real one.
+      new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000 }, { logger: new DefaultLogger('ERROR') }).run(
+        activities.synthesizeChunk,
+        request('The chunk queued behind it.', { index: 1, after: 0, ...slow }),
+      ),
     ]);
     expect(engine.stats.maxInFlight).toBe(1); // one after the other, never together
     expect(first.cached).toBe(false);

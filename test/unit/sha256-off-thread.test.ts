@@ -43,6 +43,10 @@ it('refuses a digest of more than the file holds, so its writer hashes the file 
     await file.write(megabytes(0.5, 9));
     const hash = new WrittenFileSha256(file.fd);
     await expect(hash.digest(1024 * 1024)).rejects.toThrow(/shorter than was written/u);
+    // An aborted file: the thread forgets it, and says so before the file is closed.
+    const aborted = new WrittenFileSha256(file.fd);
+    aborted.writtenUpTo(512 * 1024);
+    await aborted.drop();
     await file.close();
     expect(await sha256Of(megabytes(1, 10))).toBe(sha256Hex(megabytes(1, 10))); // the thread goes on
   } finally {
