@@ -80,7 +80,25 @@ export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=norma
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
+/** The server process ended before it answered (e.g. a port it opens beside the frontend's was taken). */
+class DevServerExitedError extends Error {}
+
+/**
+ * Starts a dev server. Two started at once can clash on a port one of them opens beside the
+ * frontend's (a free port is only free until someone takes it): a server that exits while starting
+ * is started again, on other free ports, unless its port was asked for.
+ */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 3 || !(error instanceof DevServerExitedError)) throw error;
+    }
+  }
+}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
   const ownDataDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'durable-tts-dev-server-')) : undefined;
@@ -180,7 +198,7 @@ async function waitUntilServing(address: string, exited: Promise<number | null>,
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`temporal dev server exited with ${exitCode}:\n${stderr()}`);
+    if (exitCode !== undefined) throw new DevServerExitedError(`temporal dev server exited with ${exitCode}:\n${stderr()}`);
     if (await isServing(address)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
