@@ -99,33 +99,6 @@ export function levelling(level: number | null, targetDb: number, truePeakDb: nu
   };
 }
 
-/** 16-bit samples times a gain in dB, rounded and clipped (clipping is avoided by the true-peak ceiling). */
-export function applyGain(samples: Int16Array, gainDb: number): Int16Array {
-  return gainDb === 0 ? samples : applyGainInPlace(samples.slice(), gainDb);
-}
-
-/** applyGain into `samples` themselves: for samples nothing reads again (half the memory traffic, nothing to collect). */
-export function applyGainInPlace(samples: Int16Array, gainDb: number): Int16Array {
-  if (gainDb === 0) return samples;
-  // A 16-bit sample has 65,536 values: one table lookup each, instead of a multiply, round and clamp
-  // (a book is hundreds of millions of samples; the arithmetic was most of the stitch's CPU).
-  const table = gainTable(gainDb);
-  for (let i = 0; i < samples.length; i++) samples[i] = table[samples[i]! + 32_768]!;
-  return samples;
-}
-
-let lastTable: { gainDb: number; table: Int16Array } | undefined;
-
-/** Every 16-bit value times the gain, rounded half up and clipped; the last one kept (a stitch has one gain). */
-function gainTable(gainDb: number): Int16Array {
-  if (lastTable?.gainDb === gainDb) return lastTable.table;
-  const factor = 10 ** (gainDb / 20);
-  const table = new Int16Array(65_536);
-  for (let x = -32_768; x < 32_768; x++) table[x + 32_768] = Math.min(32_767, Math.max(-32_768, Math.floor(x * factor + 0.5)));
-  lastTable = { gainDb, table };
-  return table;
-}
-
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }

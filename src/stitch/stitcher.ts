@@ -10,9 +10,10 @@
 // its own room tone, but the gain is the whole document's, so no file is louder than its neighbours.
 
 import { documentLoudness, type PlacedLevels, recordMaps } from '../audio/document-loudness.ts';
+import { applyGain, applyGainInPlace } from '../audio/gain.ts';
 import type { ChunkLevels } from '../audio/levels.ts';
 import { GainLimiter } from '../audio/limiter.ts';
-import { applyGain, applyGainInPlace, type Levelling, LoudnessMeter, levelling } from '../audio/loudness.ts';
+import { type Levelling, LoudnessMeter, levelling } from '../audio/loudness.ts';
 import { int16Bytes } from '../audio/wav.ts';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { LoudnessTarget } from '../contract/input-schema.ts';

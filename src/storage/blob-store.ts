@@ -4,11 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { type FileHandle, link, mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSha256 } from '../system/sha256-off-thread.ts';
 
 export interface StoredBlob {
   uri: string;
   /** What the store holds under the key: the bytes given, or the ones stored first. */
   bytes: Uint8Array;
+}
+
+export interface HashedBlob {
+  bytes: Buffer;
+  sha256: string;
 }
 
 export interface PutOptions {
@@ -29,6 +35,8 @@ export interface BlobStore {
   /** The uri of `key` if it is stored. */
   find(key: string): Promise<string | undefined>;
   get(uri: string): Promise<Buffer>;
+  /** The bytes and their sha256 (for checking them against a reference), each store the fastest way it can. */
+  getHashed(uri: string): Promise<HashedBlob>;
   remove(key: string): Promise<void>;
   /** True if `path` lies inside the store (nothing else may write there). */
   owns(path: string): boolean;
@@ -80,9 +88,12 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async get(uri: string): Promise<Buffer> {
-    const path = fileURLToPath(uri);
-    if (!this.owns(path)) throw new BlobOutsideStoreError(`${uri} is not in this worker's chunk store, ${this.root}`);
-    return readFile(path);
+    return readFile(this.pathOfUri(uri));
+  }
+
+  /** Read and hashed on the hashing thread: the caller's thread only receives the bytes. */
+  getHashed(uri: string): Promise<HashedBlob> {
+    return readFileSha256(this.pathOfUri(uri));
   }
 
   async remove(key: string): Promise<void> {
@@ -92,6 +103,12 @@ export class LocalBlobStore implements BlobStore {
   owns(path: string): boolean {
     const absolute = resolve(path);
     return absolute === this.root || absolute.startsWith(this.root + sep);
+  }
+
+  private pathOfUri(uri: string): string {
+    const path = fileURLToPath(uri);
+    if (!this.owns(path)) throw new BlobOutsideStoreError(`${uri} is not in this worker's chunk store, ${this.root}`);
+    return path;
   }
 
   private pathOf(key: string): string {

@@ -10,7 +10,8 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { BlobOutsideStoreError, type BlobStore, checkBlobKey, type StoredBlob } from './blob-store.ts';
+import { sha256Of } from '../system/sha256-off-thread.ts';
+import { BlobOutsideStoreError, type BlobStore, checkBlobKey, type HashedBlob, type StoredBlob } from './blob-store.ts';
 
 /** A conditional put that met another write in flight (S3 answers 409): try again, a few times. */
 const CONFLICT_RETRIES = 3;
@@ -67,6 +68,11 @@ export class S3BlobStore implements BlobStore {
       if (statusOf(error) === 404) throw Object.assign(new Error(`${uri} is not in the store`), { code: 'ENOENT' });
       throw error;
     }
+  }
+
+  async getHashed(uri: string): Promise<HashedBlob> {
+    const bytes = await this.get(uri);
+    return { bytes, sha256: await sha256Of(bytes) };
   }
 
   async remove(key: string): Promise<void> {

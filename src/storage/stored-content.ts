@@ -3,7 +3,6 @@
 // checks the hash, so a reference always means the same bytes.
 
 import type { ContentRef } from '../contract/refs.ts';
-import { sha256Of } from '../system/sha256-off-thread.ts';
 import { type BlobStore, sha256Hex } from './blob-store.ts';
 
 export class ContentChangedError extends Error {
@@ -19,9 +18,8 @@ export async function storeContent(blobStore: BlobStore, folder: string, extensi
 
 /** The bytes `ref` names; ContentChangedError (naming `what`, by default the uri) if they are not the ones stored. */
 export async function loadContent(blobStore: BlobStore, ref: ContentRef, what = ref.uri): Promise<Buffer> {
-  const bytes = await blobStore.get(ref.uri);
-  if ((await sha256Of(bytes)) !== ref.sha256)
-    throw new ContentChangedError(`${what} changed since it was stored: its sha256 does not match`);
+  const { bytes, sha256 } = await blobStore.getHashed(ref.uri);
+  if (sha256 !== ref.sha256) throw new ContentChangedError(`${what} changed since it was stored: its sha256 does not match`);
   return bytes;
 }
 

@@ -11,8 +11,9 @@ import { DefaultLogger } from '@temporalio/worker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.ts';
 import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
+import { applyGain } from '../../src/audio/gain.ts';
 import { computeLevels } from '../../src/audio/levels.ts';
-import { applyGain, LoudnessMeter } from '../../src/audio/loudness.ts';
+import { LoudnessMeter } from '../../src/audio/loudness.ts';
 import { decodeWav, encodeWav, int16Bytes } from '../../src/audio/wav.ts';
 import type { PcmAudio } from '../../src/contract/audio.ts';
 import type { LoudnessTarget } from '../../src/contract/input-schema.ts';
@@ -21,7 +22,14 @@ import type { LoudnessFigures } from '../../src/contract/reports.ts';
 import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { openAudioFile } from '../../src/formats/index.ts';
 import { stitchDocument } from '../../src/stitch/stitcher.ts';
-import { type BlobStore, LocalBlobStore, type PutOptions, type StoredBlob, sha256Hex } from '../../src/storage/blob-store.ts';
+import {
+  type BlobStore,
+  type HashedBlob,
+  LocalBlobStore,
+  type PutOptions,
+  type StoredBlob,
+  sha256Hex,
+} from '../../src/storage/blob-store.ts';
 import { chunkLevelsStored, loadChunkLevels } from '../../src/storage/chunk-levels.ts';
 import { speakChunk } from '../../testkit/speak-chunk.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
@@ -39,6 +47,10 @@ class CountingBlobStore implements BlobStore {
   get(uri: string): Promise<Buffer> {
     this.gets.set(uri, (this.gets.get(uri) ?? 0) + 1);
     return this.store.get(uri);
+  }
+  getHashed(uri: string): Promise<HashedBlob> {
+    this.gets.set(uri, (this.gets.get(uri) ?? 0) + 1);
+    return this.store.getHashed(uri);
   }
   remove(key: string): Promise<void> {
     return this.store.remove(key);

@@ -1,11 +1,11 @@
 // Hashing on the other thread gives the hash of the bytes as they were when handed over, and of a
 // file as written, read back by the thread.
 
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { hashThreadState, sha256Hex, sha256Of, WrittenFileSha256 } from '../../src/system/sha256-off-thread.ts';
+import { hashThreadState, readFileSha256, sha256Hex, sha256Of, WrittenFileSha256 } from '../../src/system/sha256-off-thread.ts';
 
 const megabytes = (n: number, seed: number) => Uint8Array.from({ length: n * 1024 * 1024 }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -62,4 +62,21 @@ it("leaves the caller's buffers whole: a Buffer, and a view into a larger one", 
   expect(view.length).toBe(1024 * 1024);
   expect(fromBuffer).toBe(sha256Hex(buffer));
   expect(fromView).toBe(sha256Hex(view));
+});
+
+it('reads a file on its thread and hands back its bytes with their hash; a missing one fails as reading it here would', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sha256-read-'));
+  try {
+    const [large, small] = [megabytes(1.5, 11), megabytes(0.001, 12)];
+    await writeFile(join(dir, 'large.bin'), large);
+    await writeFile(join(dir, 'small.bin'), small);
+    const [a, b] = await Promise.all([readFileSha256(join(dir, 'large.bin')), readFileSha256(join(dir, 'small.bin'))]);
+    expect(Buffer.compare(a.bytes, Buffer.from(large))).toBe(0);
+    expect(a.sha256).toBe(sha256Hex(large));
+    expect(Buffer.compare(b.bytes, Buffer.from(small))).toBe(0); // a small file comes out of the thread's pool, copied
+    expect(b.sha256).toBe(sha256Hex(small));
+    await expect(readFileSha256(join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'ENOENT' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
