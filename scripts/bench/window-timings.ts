@@ -1,14 +1,7 @@
 // Where a parallel run's time goes beyond the chunks' own latency, read from its workflow history.
 
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
-import type { HandedBack } from '../../src/activities/types.ts';
-import type { ChunkRef } from '../../src/contract/refs.ts';
-
-function handedBack(payload: temporal.api.common.v1.IPayload | undefined): boolean {
-  return payload !== undefined && 'handedBack' in defaultPayloadConverter.fromPayload<ChunkRef | HandedBack>(payload);
-}
+import { chunkActivities } from '../../testkit/chunk-activities.ts';
 
 export interface WindowTimings {
   /** Workflow started -> first chunk scheduled. */
@@ -30,19 +23,16 @@ export interface WindowTimings {
 export async function windowTimings(client: Client, workflowId: string, concurrency: number, latencyMs: number): Promise<WindowTimings> {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const at = (event: (typeof events)[number]) => Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
-  const chunkIds = new Set<number>();
+  const chunks = chunkActivities(events);
   const scheduled: number[] = [];
   const finished: number[] = [];
   const runs: number[] = [];
   const byId = new Map(events.map((event) => [Number(event.eventId), event]));
   for (const event of events) {
-    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeChunk') {
-      chunkIds.add(Number(event.eventId));
-      scheduled.push(at(event));
-    }
+    if (chunks.has(Number(event.eventId))) scheduled.push(at(event));
     const completed = event.activityTaskCompletedEventAttributes;
     // A queued chunk that handed its turn back did not speak: its restart is the chunk's run.
-    if (completed && chunkIds.has(Number(completed.scheduledEventId)) && !handedBack(completed.result?.payloads?.[0])) {
+    if (completed && chunks.get(Number(completed.scheduledEventId))?.spoken) {
       finished.push(at(event));
       runs.push(at(event) - at(byId.get(Number(completed.startedEventId))!));
     }

@@ -54,14 +54,16 @@ export class ChunkTurns {
    * Rejects with the signal's reason when cancelled.
    */
   async waitFor(ahead: TurnKey, signal: AbortSignal, maxWaitMs: number, { retry = false } = {}): Promise<boolean> {
-    if (this.spoken.has(ahead)) return true;
     // A retry's chunk ahead was scheduled long before: if it is not here, it is not coming.
-    const present = this.speaking.get(ahead) ?? (retry ? undefined : await this.arrival(ahead, signal));
+    if (!this.spoken.has(ahead) && !this.speaking.has(ahead) && !retry) await this.arrival(ahead, signal);
+    if (this.spoken.has(ahead)) return true; // before, or during the grace
+    const present = this.speaking.get(ahead);
     if (!present) return false;
     return raceWithin(present.outcome, signal, maxWaitMs, false);
   }
 
-  private async arrival(key: TurnKey, signal: AbortSignal): Promise<Speaking | undefined> {
+  /** Until `key` begins here, at most the grace. */
+  private async arrival(key: TurnKey, signal: AbortSignal): Promise<void> {
     let arrived!: () => void;
     const here = new Promise<void>((resolve) => (arrived = resolve));
     const waiting = this.arrivals.get(key) ?? new Set();
@@ -73,8 +75,6 @@ export class ChunkTurns {
       waiting.delete(arrived);
       if (waiting.size === 0) this.arrivals.delete(key);
     }
-    if (this.spoken.has(key)) return { outcome: Promise.resolve(true), settle: () => {} };
-    return this.speaking.get(key);
   }
 
   private remember(key: TurnKey) {

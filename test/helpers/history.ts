@@ -1,11 +1,10 @@
 // Reading what a workflow decided from its history, so tests check scheduling exactly, not by timing.
 
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { expect } from 'vitest';
-import type { HandedBack, SynthesizeChunkInput } from '../../src/activities/types.ts';
-import type { ChunkRef } from '../../src/contract/refs.ts';
+import type { SynthesizeChunkInput } from '../../src/activities/types.ts';
+import { chunkActivities } from '../../testkit/chunk-activities.ts';
 
 /** For each workflow task: how many chunks had finished when it started, and how many were scheduled once its commands ran. */
 export type WorkflowTaskDecision = { finished: number; scheduled: number };
@@ -39,25 +38,6 @@ export async function chunkSchedulingDecisions(handle: WorkflowHandle): Promise<
 }
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
-
-/** Each synthesizeChunk activity by its scheduled event id: its input, and whether it spoke (completed with audio, not handed back). */
-function chunkActivities(events: HistoryEvent[]): Map<number, { input: SynthesizeChunkInput; spoken: boolean }> {
-  const chunks = new Map<number, { input: SynthesizeChunkInput; spoken: boolean }>();
-  for (const event of events) {
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'synthesizeChunk') {
-      const input = defaultPayloadConverter.fromPayload<SynthesizeChunkInput>(scheduled.input!.payloads![0]!);
-      chunks.set(Number(event.eventId), { input, spoken: false });
-    }
-    const completed = event.activityTaskCompletedEventAttributes;
-    const chunk = chunks.get(Number(completed?.scheduledEventId));
-    if (chunk && completed) {
-      const result = defaultPayloadConverter.fromPayload<ChunkRef | HandedBack>(completed.result!.payloads![0]!);
-      chunk.spoken = !('handedBack' in result);
-    }
-  }
-  return chunks;
-}
 
 /**
  * Workflow task failures that mean something is wrong with our code (non-determinism, an exception).
