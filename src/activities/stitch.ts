@@ -41,6 +41,7 @@ import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { mapAtMost } from '../storage/map-at-most.ts';
 import { LocalOutputStore, type OutputStore } from '../storage/output-writer.ts';
 import { ContentChangedError, loadContent } from '../storage/stored-content.ts';
+import { SpareBuffers } from '../system/spare-buffers.ts';
 import { loadChunkLists } from './chunk-lists.ts';
 import { loadPlan } from './prepare-text.ts';
 import type { StitchInput, StitchResult } from './types.ts';
@@ -243,10 +244,13 @@ async function stitchFiles(
         )
       : undefined;
   speechRead?.catch(() => {}); // awaited after the stitch; a stitch that fails first must not leave it unhandled
+  // Each chunk is read into the memory of one already written: no new memory per chunk.
+  const spare = new SpareBuffers(SPARE_READ_BUFFERS);
   const stitched = await stitchDocument({
     files: files.map((file) => file.pieces),
-    load: (chunk: ChunkRef) => verified(blobStore, chunk),
+    load: (chunk: ChunkRef) => verified(blobStore, chunk, spare.take()),
     loadsFresh: true,
+    recycle: (audio) => spare.give(audio.samples.buffer),
     format,
     join: joinOptions,
     ...(levels ? { levelsOf: (chunk: ChunkRef) => levels.get(chunk.index)! } : {}),
@@ -350,6 +354,9 @@ async function stitchFiles(
   return { main, artifacts: written, result };
 }
 
+/** Chunks' buffers kept for the next reads: the stitch reads four ahead. */
+const SPARE_READ_BUFFERS = 6;
+
 /** Speech files read at once. */
 const SPEECH_READS_AT_ONCE = 16;
 
@@ -403,8 +410,8 @@ function voiceShares(
 }
 
 /** The chunk's audio, checked against the hash its ref carries; a changed chunk can never stitch. */
-function verified(blobStore: BlobStore, chunk: ChunkRef) {
-  return checked(() => loadChunkAudio(blobStore, chunk));
+function verified(blobStore: BlobStore, chunk: ChunkRef, into?: ArrayBuffer) {
+  return checked(() => loadChunkAudio(blobStore, chunk, into));
 }
 
 /** What reads chunk audio, failing for good when a chunk's audio is not what its ref says. */

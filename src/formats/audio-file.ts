@@ -1,7 +1,8 @@
 // Writes the document's PCM, as it streams in, to a file of the asked format: WAV (RF64 beyond
 // 4 GiB) by us, MP3/M4B/Opus/FLAC by ffmpeg. Written under a temporary name and renamed at the end,
-// so nothing half-written ever has the final name. Memory stays bounded: at most 4 MB of writes wait
-// (the hashing thread reads the written file back itself).
+// so nothing half-written ever has the final name. A WAV is written and hashed on a thread of its
+// own (src/system/sha256-off-thread.ts), at most 4 MB waiting. What is written is copied: the
+// caller may reuse its samples once write() resolves.
 
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -9,7 +10,7 @@ import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/prom
 import { FfmpegProcess, type PcmFormat, rawPcmInput } from '../audio/ffmpeg.ts';
 import { int16Bytes, MAX_WAV_DATA_BYTES, rf64Header, wavHeader } from '../audio/wav.ts';
 import type { OutputFormat } from '../document/input.ts';
-import { WrittenFileSha256 } from '../system/sha256-off-thread.ts';
+import { HashedFileWrites } from '../system/sha256-off-thread.ts';
 import { FORMAT_FACTS } from './audio-formats.ts';
 import { type FrameChapter, ffmetadata, type Tags } from './ffmetadata.ts';
 
@@ -33,7 +34,7 @@ export interface WrittenFile {
 }
 
 export interface AudioFileWriter {
-  /** The samples are the writer's once given: they may still be on their way to the file when this resolves. */
+  /** The samples are copied (or written) once this resolves: the caller may reuse them. */
   write(samples: Int16Array): Promise<void>;
   finish(): Promise<WrittenFile>;
   /** Removes what was written; the final name is never touched. */
@@ -57,114 +58,39 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   const { sampleRate, channels } = spec.pcm;
   const rf64 = spec.maxFrames * channels * 2 > MAX_WAV_DATA_BYTES;
   const header = (dataBytes: number) => (rf64 ? rf64Header : wavHeader)(sampleRate, channels, dataBytes);
-  const file = await open(temporary, 'wx+'); // read too: the hashing thread reads it back
+  const file = await open(temporary, 'wx');
   let dataBytes = 0;
   // The header promises maxFrames; a stitch planned from its chunks' records writes exactly that,
   // so the file is hashed as it goes out. Otherwise the sizes are filled in at the end and the
   // file read back for its hash.
   const promised = spec.maxFrames * channels * 2;
-  const first = header(promised);
-  // Hashed on another thread as it goes out (the tail's largest cost here); read back if that thread fails.
-  const hash = new WrittenFileSha256(file.fd);
-  await file.write(first);
-  const writes = new BackgroundWrites(file, first.length, (upTo) => hash.writtenUpTo(upTo));
+  // Written and hashed on the files thread (the tail's largest cost here); if it cannot run, here
+  // one write at a time, and read back for the hash.
+  const onThread = HashedFileWrites.open(file.fd);
+  await (onThread ? onThread.write(header(promised)) : file.write(header(promised)));
   return {
     async write(samples) {
       const bytes = int16Bytes(samples);
       dataBytes += bytes.length;
-      await writes.write(bytes);
+      await (onThread ? onThread.write(bytes) : file.write(bytes));
     },
     async finish() {
-      await writes.settled();
-      const hashed = dataBytes === promised;
-      if (!hashed) {
-        await hash.drop();
+      // Everything written and on disk; the hash of what was written, when the thread wrote it.
+      let sha256 = onThread ? await onThread.finish() : undefined;
+      if (!onThread) await file.sync();
+      if (dataBytes !== promised) {
+        sha256 = undefined;
         await file.write(header(dataBytes), 0, undefined, 0);
+        await file.sync();
       }
-      // The thread reads the file through its descriptor: the digest settles before it is closed.
-      const digest = hashed ? hash.digest(first.length + dataBytes).catch(() => undefined) : undefined;
-      await file.sync();
-      const sha256 = await digest;
       await file.close();
       return publish(temporary, spec.path, sha256);
     },
     abort: async () => {
-      await writes.settled().catch(() => {});
-      await hash.drop();
+      await onThread?.drop();
       await discard(file, temporary);
     },
   };
-}
-
-/** Writes waiting at once: the stitch levels the next chunk while the last one goes to the file. */
-const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
-/** Flushed to disk every this much, one flush at a time. */
-const FLUSH_EVERY_BYTES = 8 * 1024 * 1024;
-
-/**
- * A file's writes, in order, while the caller goes on: the stitch's main thread waited on each
- * write of an hour's file for about a quarter of a second. The file is flushed to disk as it
- * goes, so the sync that ends it has only the last megabytes left (about 25 ms per 45 MB here
- * when all were left to it, after the last chunk, where the user waits).
- */
-class BackgroundWrites {
-  private queue: Promise<void> = Promise.resolve();
-  /** The writes not done yet, oldest first. */
-  private readonly waiting: Array<Promise<void>> = [];
-  private queuedBytes = 0;
-  private unflushed = 0;
-  private flushing: Promise<void> | undefined;
-  private failure: unknown;
-
-  constructor(
-    private readonly file: FileHandle,
-    /** Bytes already in the file: the writes append after them. */
-    private written: number,
-    /** Told each time the file's first `upTo` bytes are all written. */
-    private readonly onWritten: (upTo: number) => void = () => {},
-  ) {}
-
-  /** Resolves once `bytes` are queued (written, when too many wait): they are the file's now, unchanged. */
-  async write(bytes: Uint8Array): Promise<void> {
-    this.queuedBytes += bytes.length;
-    const written: Promise<void> = this.queue.then(async () => {
-      await this.file.write(bytes);
-      this.written += bytes.length;
-      this.onWritten(this.written);
-      this.queuedBytes -= bytes.length;
-      this.waiting.splice(this.waiting.indexOf(written), 1);
-      this.flushSome(bytes.length);
-    });
-    written.catch(() => {}); // thrown by the next wait on it
-    this.queue = written;
-    this.waiting.push(written);
-    // Over the bound: wait for the oldest write only, so the file keeps something to write.
-    while (this.queuedBytes > MAX_QUEUED_BYTES) await this.waiting[0];
-  }
-
-  /** Every write done, and every flush; the first failure of either is thrown. */
-  async settled(): Promise<void> {
-    try {
-      await this.queue;
-    } finally {
-      await this.flushing;
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  private flushSome(bytes: number): void {
-    this.unflushed += bytes;
-    if (this.unflushed < FLUSH_EVERY_BYTES || this.flushing) return;
-    this.unflushed = 0;
-    this.flushing = this.file
-      .datasync()
-      .catch((error: unknown) => {
-        this.failure ??= error;
-      })
-      .finally(() => {
-        this.flushing = undefined;
-      });
-  }
 }
 
 // --- Compressed, by ffmpeg ---
@@ -206,7 +132,7 @@ async function openEncoded(spec: AudioFileSpec, temporary: string): Promise<Audi
   ]);
   const cleanUp = () => rm(metadataPath, { force: true });
   return {
-    write: (samples) => ffmpeg.write(int16Bytes(samples)),
+    write: (samples) => ffmpeg.write(Buffer.from(int16Bytes(samples))), // a copy: the pipe may hold it after this resolves
     async finish() {
       try {
         await ffmpeg.finish();

@@ -49,6 +49,11 @@ export interface StitchOptions<P extends StitchPiece & { index: number }> {
   levelsOf?: (piece: P) => ChunkLevels;
   /** `load` reads each piece afresh for this stitch alone: the one pass levels its samples where they are. */
   loadsFresh?: boolean;
+  /**
+   * Called in the one pass once a piece's samples are written (the writer copies them) and nothing
+   * reads them again: `load` may read the next pieces into their memory.
+   */
+  recycle?: (audio: PcmAudio) => void;
 }
 
 export interface StitchedFile extends StitchPlan {
@@ -237,7 +242,7 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
             );
       const joiner = new Joiner(format, options.join);
       const gain = options.loadsFresh ? applyGainInPlace : applyGain;
-      for await (const { samples } of joined(joiner, pieces, options, levelsOf))
+      for await (const { samples } of joined(joiner, pieces, options, levelsOf, options.recycle))
         await writer.write(limiter ? limiter.process(samples) : gain(samples, gainDb));
       if (limiter) await writer.write(limiter.finish());
       limitedFrames += limiter?.limitedFrames ?? 0;
@@ -353,12 +358,17 @@ function passOfAll(whole: AcxReport, files: Array<{ acx?: AcxReport }>): AcxRepo
   return { ...whole, pass: whole.pass && files.every((f) => f.acx?.pass !== false) };
 }
 
-/** The joined samples of the pieces, in order, loaded one at a time, each with the piece it came with (none: the end). */
+/**
+ * The joined samples of the pieces, in order, loaded one at a time, each with the piece it came with
+ * (none: the end). `recycle` gets each piece's audio once the consumer is done with all it yielded
+ * (it asks for more only then); the joiner keeps no view of it (what it holds back is a copy).
+ */
 async function* joined<P extends StitchPiece & { index: number }>(
   joiner: Joiner,
   pieces: P[],
   { load, onPiece, signal }: StitchOptions<P>,
   levelsOf?: (piece: P) => ChunkLevels,
+  recycle?: (audio: PcmAudio) => void,
 ): AsyncGenerator<{ samples: Int16Array; piece?: P }> {
   // The next chunks are read (and their hashes checked) while this one is joined and written.
   const ahead: Array<Promise<PcmAudio>> = [];
@@ -373,6 +383,7 @@ async function* joined<P extends StitchPiece & { index: number }>(
     const audio = await ahead.shift()!;
     if (i + READ_AHEAD < pieces.length) prefetch(i + READ_AHEAD);
     for (const samples of joiner.push(piece, audio, levelsOf?.(piece))) yield { samples, piece };
+    recycle?.(audio);
     onPiece?.(piece.index);
   }
   for (const samples of joiner.finish()) yield { samples };

@@ -35,8 +35,11 @@ export interface BlobStore {
   /** The uri of `key` if it is stored. */
   find(key: string): Promise<string | undefined>;
   get(uri: string): Promise<Buffer>;
-  /** The bytes and their sha256 (for checking them against a reference), each store the fastest way it can. */
-  getHashed(uri: string): Promise<HashedBlob>;
+  /**
+   * The bytes and their sha256 (for checking them against a reference), each store the fastest way
+   * it can; read into `into` where the store can (it is the store's then: detached or kept).
+   */
+  getHashed(uri: string, into?: ArrayBuffer): Promise<HashedBlob>;
   remove(key: string): Promise<void>;
   /** True if `path` lies inside the store (nothing else may write there). */
   owns(path: string): boolean;
@@ -92,8 +95,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /** Read and hashed on the hashing thread: the caller's thread only receives the bytes. */
-  getHashed(uri: string): Promise<HashedBlob> {
-    return readFileSha256(this.pathOfUri(uri));
+  getHashed(uri: string, into?: ArrayBuffer): Promise<HashedBlob> {
+    return readFileSha256(this.pathOfUri(uri), into);
   }
 
   async remove(key: string): Promise<void> {

@@ -6,6 +6,11 @@ import type { PcmAudio } from '../contract/audio.ts';
 import type { BlobStore } from './blob-store.ts';
 import { loadContent } from './stored-content.ts';
 
-export async function loadChunkAudio(blobStore: BlobStore, chunk: { index: number; uri: string; sha256: string }): Promise<PcmAudio> {
-  return decodeWav(await loadContent(blobStore, chunk, `chunk ${chunk.index} (${chunk.uri})`));
+/** `into`: a spare buffer the audio may be read into (the store's once given). */
+export async function loadChunkAudio(
+  blobStore: BlobStore,
+  chunk: { index: number; uri: string; sha256: string },
+  into?: ArrayBuffer,
+): Promise<PcmAudio> {
+  return decodeWav(await loadContent(blobStore, chunk, `chunk ${chunk.index} (${chunk.uri})`, into));
 }

@@ -70,6 +70,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** (A spare buffer is not used: the client reads into its own.) */
   async getHashed(uri: string): Promise<HashedBlob> {
     const bytes = await this.get(uri);
     return { bytes, sha256: await sha256Of(bytes) };

@@ -16,9 +16,12 @@ export async function storeContent(blobStore: BlobStore, folder: string, extensi
   return { uri, sha256 };
 }
 
-/** The bytes `ref` names; ContentChangedError (naming `what`, by default the uri) if they are not the ones stored. */
-export async function loadContent(blobStore: BlobStore, ref: ContentRef, what = ref.uri): Promise<Buffer> {
-  const { bytes, sha256 } = await blobStore.getHashed(ref.uri);
+/**
+ * The bytes `ref` names; ContentChangedError (naming `what`, by default the uri) if they are not the
+ * ones stored. `into`: a spare buffer the store may read them into (it is the store's then).
+ */
+export async function loadContent(blobStore: BlobStore, ref: ContentRef, what = ref.uri, into?: ArrayBuffer): Promise<Buffer> {
+  const { bytes, sha256 } = await blobStore.getHashed(ref.uri, into);
   if (sha256 !== ref.sha256) throw new ContentChangedError(`${what} changed since it was stored: its sha256 does not match`);
   return bytes;
 }

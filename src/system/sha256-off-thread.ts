@@ -1,10 +1,12 @@
-// sha256 of large buffers on a worker thread. The stitch checks every chunk it reads and hashes
-// the file it writes (about 1 ms per MB each): on the thread that also levels, writes and serves
-// Temporal, that was the tail's largest cost. A file to check is read by the thread itself and its
-// bytes handed back with the hash (no copy, and none of the open, stat, read and close on the
-// stitch's thread); a buffer already here is copied over (a tenth of the hash's time). (A chunk's
-// activity hashes its own audio in place: on a thread it measured no faster.) Two threads (below),
-// started on first use and kept; if one cannot start or fails, hashing happens here, as before.
+// sha256 on worker threads. The stitch checks every chunk it reads and hashes the file it writes
+// (about 1 ms per MB each): on the thread that also levels, writes and serves Temporal, that was
+// the tail's largest cost. A chunk to check is read by the checks thread itself and its bytes
+// handed back with the hash (no copy, and none of the open, stat, read and close on the stitch's
+// thread). The file the stitch writes is written by the files thread, which hashes each block
+// from memory as it writes it and flushes the file to disk as it goes. A buffer already here is
+// copied over (a tenth of the hash's time). (A chunk's activity hashes its own audio in place: on a
+// thread it measured no faster.) Two threads, started on first use and kept; if one cannot start
+// or fails, the work happens here, as before.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -15,49 +17,79 @@ const ON_THREAD_FROM_BYTES = 256 * 1024;
 
 /**
  * Plain JavaScript, so the thread needs no loader: a one-shot hash of bytes handed over; a whole
- * file read and hashed, its bytes handed back; or a file read by its descriptor as it is written
- * (`upTo`: its bytes written so far) and its end. A written file's bytes never travel in a
- * message: the thread reads them back from the page cache itself.
+ * file read and hashed, its bytes handed back; or a file written block by block through its
+ * descriptor and hashed as it goes (each block handed over, and back once written), then synced.
  */
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { readFileSync, readSync } = require('node:fs');
+const { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, writeSync } = require('node:fs');
+const SYNC_EVERY_BYTES = 8 * 1024 * 1024;
 const files = new Map();
-const block = Buffer.allocUnsafe(1 << 20);
-parentPort.on('message', ({ id, bytes, path, file, fd, upTo, end, drop }) => {
+const failure = ({ error }) => (error ? { error: error.message, code: error.code } : {});
+parentPort.on('message', ({ id, bytes, path, into, file, fd, block, length, end, drop }) => {
   if (path !== undefined) {
+    let fd;
     let read;
     try {
-      read = readFileSync(path);
+      fd = openSync(path, 'r');
+      const size = fstatSync(fd).size;
+      // Into the buffer handed over when it is large enough; else a new one with room to spare, to be handed over next time.
+      read = into && into.byteLength >= size ? Buffer.from(into, 0, size) : Buffer.allocUnsafeSlow(size + (size >> 2)).subarray(0, size);
+      let at = 0;
+      for (let got = 1; at < size && got > 0; at += got) got = readSync(fd, read, at, size - at, at);
+      read = read.subarray(0, at);
     } catch (error) {
       return parentPort.postMessage({ id, error: String(error.message), code: error.code });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-    // A file's own buffer is handed over whole; a pooled one (a small file) is copied out first.
-    const own = read.byteOffset === 0 && read.byteLength === read.buffer.byteLength ? read : Buffer.from(read);
-    const hex = createHash('sha256').update(own).digest('hex');
-    return parentPort.postMessage({ id, hex, bytes: own }, [own.buffer]);
+    const hex = createHash('sha256').update(read).digest('hex');
+    return parentPort.postMessage({ id, hex, bytes: read }, [read.buffer]);
   }
   if (file === undefined) return parentPort.postMessage({ id, hex: createHash('sha256').update(bytes).digest('hex') });
   if (drop) {
+    const syncing = files.get(file)?.syncing ?? Promise.resolve();
     files.delete(file);
-    return parentPort.postMessage({ id, hex: '' });
+    return syncing.then(() => parentPort.postMessage({ id, hex: '' })); // the descriptor is closed once this is said
   }
-  let hashed = files.get(file);
-  if (!hashed) files.set(file, (hashed = { hash: createHash('sha256'), at: 0 }));
-  try {
-    while (!hashed.error && hashed.at < upTo) {
-      const read = readSync(fd, block, 0, Math.min(block.length, upTo - hashed.at), hashed.at);
-      if (read === 0) throw new Error('the file is shorter than was written');
-      hashed.hash.update(block.subarray(0, read));
-      hashed.at += read;
+  let written = files.get(file);
+  if (!written) files.set(file, (written = { hash: createHash('sha256'), unsynced: 0 }));
+  if (block !== undefined) {
+    // A block to append, then hash; flushed to disk every so often, so the last sync has little left.
+    if (!written.error) {
+      try {
+        const bytes = new Uint8Array(block, 0, length);
+        for (let at = 0; at < length; ) at += writeSync(fd, bytes, at, length - at);
+        written.hash.update(bytes);
+        written.unsynced += length;
+        if (written.unsynced >= SYNC_EVERY_BYTES && !written.syncing) {
+          // One flush at a time, beside the next writes (not before them).
+          written.unsynced = 0;
+          written.syncing = new Promise((resolve) =>
+            fdatasync(fd, (error) => {
+              if (error) written.error ??= { message: String(error.message), code: error.code };
+              written.syncing = undefined;
+              resolve();
+            }),
+          );
+        }
+      } catch (error) {
+        written.error = { message: String(error.message), code: error.code };
+      }
     }
-  } catch (error) {
-    hashed.error = String(error);
+    return parentPort.postMessage({ file, block, ...failure(written) }, [block]);
   }
   if (end) {
     files.delete(file);
-    parentPort.postMessage(hashed.error ? { id, error: hashed.error } : { id, hex: hashed.hash.digest('hex') });
+    return (written.syncing ?? Promise.resolve()).then(() => {
+      try {
+        if (!written.error) fsyncSync(fd);
+      } catch (error) {
+        written.error = { message: String(error.message), code: error.code };
+      }
+      parentPort.postMessage(written.error ? { id, ...failure(written) } : { id, hex: written.hash.digest('hex') });
+    });
   }
 });`;
 
@@ -75,14 +107,28 @@ interface Pending {
 }
 
 /**
- * Two lanes, a thread each: one-shot checks (a chunk the stitch reads next) do not queue behind a
- * file being written, which the stitch reports as fast as it levels.
+ * Two lanes, a thread each: checks (a chunk the stitch reads next) do not queue behind the file
+ * being written, which the stitch hands over as fast as it levels.
  */
 type Lane = 'checks' | 'files';
 
 interface HashThread {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Files being written through this thread, and their blocks it holds. */
+  files: Map<number, HashedFileWrites>;
+  blocksOut: number;
+}
+
+/** What the thread posts: a request's answer (`id`), or a file's block back (`file`, `block`). */
+interface ThreadReply {
+  id?: number;
+  hex?: string;
+  bytes?: Uint8Array;
+  file?: number;
+  block?: ArrayBuffer;
+  error?: string;
+  code?: string;
 }
 
 const threads: Partial<Record<Lane, HashThread>> = {};
@@ -103,60 +149,140 @@ export function sha256Of(bytes: Uint8Array): Promise<string> {
 
 /**
  * A file's bytes and their sha256, read and hashed on the checks' thread (here if it cannot run).
- * A file that cannot be read rejects as reading it here would, with the same `code` (ENOENT...).
+ * Read into `into` when it is large enough (it is handed over: detached here from then on); the
+ * bytes may be a view of a larger buffer. A file that cannot be read rejects as reading it here
+ * would, with the same `code` (ENOENT...).
  */
-export async function readFileSha256(path: string): Promise<{ bytes: Buffer; sha256: string }> {
+export async function readFileSha256(path: string, into?: ArrayBuffer): Promise<{ bytes: Buffer; sha256: string }> {
   const thread = hashThread('checks');
   if (thread) {
-    const reply = await request(thread, { path }).catch((error: Error & { fellBack?: boolean }) => {
-      if (error.fellBack) return undefined; // the thread stopped: read here
-      throw error;
-    });
+    const reply = await request(thread, { path, ...(into ? { into } : {}) }, undefined, into ? [into] : []).catch(
+      (error: Error & { fellBack?: boolean }) => {
+        if (error.fellBack) return undefined; // the thread stopped: read here
+        throw error;
+      },
+    );
     if (reply?.bytes) return { bytes: Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength), sha256: reply.hex };
   }
   const bytes = await readFile(path);
   return { bytes, sha256: sha256Hex(bytes) };
 }
 
+/** A file written on the files thread is written a block at a time: what is given is copied into one. */
+const BLOCK_BYTES = 1024 * 1024;
+/** Blocks at once (filling, or on their way to the file): the caller goes on while the last ones are written. */
+const MAX_BLOCKS = 4;
+
 /**
- * The sha256 of a file as it is written in order from its start, read back on a thread through the
- * open descriptor `fd` (a file's own bytes, from the page cache: posting copies of them cost the
- * stitch's thread as much as hashing them there). Keep the file open until digest() settles; it
- * rejects if the thread failed or could not read the file, and the caller hashes the file itself.
+ * A file written on the files thread, in order from where its descriptor stands, and the sha256 of
+ * what it wrote: what
+ * is given is copied into a few blocks that are handed to the thread, written, hashed from memory
+ * and handed back to be filled again. The stitch's thread only copies: the writes, the flushes to
+ * disk (every 8 MB) and the hash are the other thread's, and need nothing from Node's I/O pool,
+ * which other work shares. Keep the file open until finish() or drop() settles.
+ * `HashedFileWrites.open` gives none when the thread cannot run: the caller writes itself.
  */
-export class WrittenFileSha256 {
-  private readonly thread = hashThread('files');
+export class HashedFileWrites {
   private readonly file = nextId++;
+  /** Blocks back from the thread, to fill again. */
+  private readonly free: ArrayBuffer[] = [];
+  private blocks = 0;
+  private block: Uint8Array | undefined;
+  private filled = 0;
+  private failure: Error | undefined;
+  private blockBack: (() => void) | undefined;
 
-  constructor(private readonly fd: number) {}
-
-  /** The file's first `bytes` are written: the thread may hash them. */
-  writtenUpTo(bytes: number): void {
-    this.thread?.worker.postMessage({ file: this.file, fd: this.fd, upTo: bytes });
+  private constructor(
+    private readonly thread: HashThread,
+    private readonly fd: number,
+  ) {
+    thread.files.set(this.file, this);
   }
 
-  /**
-   * No digest will be asked for (a file aborted, or hashed another way): the thread forgets this
-   * file. Call it once no write is on its way, and close the file once it settles (the thread reads it until then).
-   */
+  static open(fd: number): HashedFileWrites | undefined {
+    const thread = hashThread('files');
+    return thread ? new HashedFileWrites(thread, fd) : undefined;
+  }
+
+  /** Resolves once `bytes` are copied (when every block is on its way, once one is back): they are the caller's again. */
+  async write(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length; ) {
+      this.block ??= new Uint8Array(await this.blockToFill());
+      const copied = Math.min(bytes.length - at, this.block.length - this.filled);
+      this.block.set(bytes.subarray(at, at + copied), this.filled);
+      this.filled += copied;
+      at += copied;
+      if (this.filled === this.block.length) this.send();
+    }
+  }
+
+  /** Everything written, the file synced to disk, and its sha256; rejects with the first failure. */
+  async finish(): Promise<string> {
+    if (this.filled > 0) this.send();
+    if (this.failure) throw this.failure;
+    try {
+      return (await request(this.thread, { file: this.file, fd: this.fd, end: true })).hex;
+    } finally {
+      this.thread.files.delete(this.file);
+    }
+  }
+
+  /** Nothing more is written (a file aborted): the thread forgets it, once the blocks sent are done with. */
   async drop(): Promise<void> {
-    if (this.thread && threads.files === this.thread) await request(this.thread, { file: this.file, drop: true }).catch(() => {});
+    this.block = undefined;
+    this.filled = 0;
+    if (threads.files === this.thread) await request(this.thread, { file: this.file, drop: true }).catch(() => {});
+    this.thread.files.delete(this.file);
   }
 
-  /** The hash of the file's first `bytes`, all written. */
-  digest(bytes: number): Promise<string> {
-    if (!this.thread || threads.files !== this.thread) return Promise.reject(new Error('no hashing thread read the file'));
-    return request(this.thread, { file: this.file, fd: this.fd, upTo: bytes, end: true }).then(({ hex }) => hex);
+  /** A block back from the thread; `error` when its write failed (the rest are not written). */
+  returned(block: ArrayBuffer, error?: Error): void {
+    this.failure ??= error;
+    this.free.push(block);
+    this.wake();
+  }
+
+  /** The thread stopped: blocks on their way are lost, and so is the file. */
+  lost(error: Error): void {
+    this.failure ??= error;
+    this.wake();
+  }
+
+  private wake(): void {
+    const back = this.blockBack;
+    this.blockBack = undefined;
+    back?.();
+  }
+
+  private async blockToFill(): Promise<ArrayBuffer> {
+    while (this.free.length === 0 && this.blocks >= MAX_BLOCKS && !this.failure) {
+      await new Promise<void>((resolve) => (this.blockBack = resolve));
+    }
+    if (this.failure) throw this.failure;
+    if (this.free.length > 0) return this.free.pop()!;
+    this.blocks++;
+    return new ArrayBuffer(BLOCK_BYTES);
+  }
+
+  private send(): void {
+    const block = this.block!.buffer as ArrayBuffer;
+    const length = this.filled;
+    this.block = undefined;
+    this.filled = 0;
+    this.thread.blocksOut++;
+    this.thread.worker.ref();
+    this.thread.worker.postMessage({ file: this.file, fd: this.fd, block, length }, [block]);
   }
 }
 
-function request(thread: HashThread, message: object, bytes?: Uint8Array): Promise<Reply> {
+/** A request; `bytes` are posted as a copy, `transfer` handed over. */
+function request(thread: HashThread, message: object, bytes?: Uint8Array, transfer: ArrayBuffer[] = []): Promise<Reply> {
   const id = nextId++;
   return new Promise<Reply>((resolve, reject) => {
     thread.pending.set(id, { resolve, reject, ...(bytes ? { bytes } : {}) });
     thread.worker.ref(); // pending work keeps the process up; an idle thread does not
     if (bytes) post(thread, { id, ...message }, bytes);
-    else thread.worker.postMessage({ id, ...message });
+    else thread.worker.postMessage({ id, ...message }, transfer);
   });
 }
 
@@ -178,22 +304,29 @@ function hashThread(lane: Lane): HashThread | undefined {
     unavailable = true;
     return undefined;
   }
-  const thread: HashThread = { worker, pending: new Map() };
+  const thread: HashThread = { worker, pending: new Map(), files: new Map(), blocksOut: 0 };
   threads[lane] = thread;
   worker.unref();
-  worker.on(
-    'message',
-    ({ id, hex, bytes, error, code }: { id: number; hex?: string; bytes?: Uint8Array; error?: string; code?: string }) => {
-      const waiting = thread.pending.get(id);
-      thread.pending.delete(id);
-      if (thread.pending.size === 0) worker.unref();
-      if (hex === undefined)
-        waiting?.reject(
-          Object.assign(new Error(code ? error : `the hashing thread could not read the file: ${error}`), code ? { code } : {}),
-        );
-      else waiting?.resolve(bytes ? { hex, bytes } : { hex });
-    },
-  );
+  const settle = () => {
+    if (thread.pending.size === 0 && thread.blocksOut === 0) worker.unref(); // idle: the process may exit
+  };
+  worker.on('message', (reply: ThreadReply) => {
+    if (reply.block) {
+      thread.blocksOut--;
+      const error = reply.error === undefined ? undefined : Object.assign(new Error(reply.error), { code: reply.code });
+      thread.files.get(reply.file!)?.returned(reply.block, error);
+      return settle();
+    }
+    const { id, hex, bytes, error, code } = reply;
+    const waiting = thread.pending.get(id!);
+    thread.pending.delete(id!);
+    settle();
+    if (hex === undefined)
+      waiting?.reject(
+        Object.assign(new Error(code ? error : `the hashing thread could not read the file: ${error}`), code ? { code } : {}),
+      );
+    else waiting?.resolve(bytes ? { hex, bytes } : { hex });
+  });
   // None is started again: one-shots still waiting are hashed here; a file's digest is rejected (its writer hashes it).
   const fail = () => {
     if (threads[lane] === thread) delete threads[lane];
@@ -203,6 +336,8 @@ function hashThread(lane: Lane): HashThread | undefined {
       else reject(Object.assign(new Error('the hashing thread stopped'), { fellBack: true }));
     }
     thread.pending.clear();
+    for (const file of thread.files.values()) file.lost(new Error('the hashing thread stopped: the file was not all written'));
+    thread.files.clear();
   };
   worker.on('error', fail);
   worker.on('exit', fail);

@@ -48,9 +48,9 @@ class CountingBlobStore implements BlobStore {
     this.gets.set(uri, (this.gets.get(uri) ?? 0) + 1);
     return this.store.get(uri);
   }
-  getHashed(uri: string): Promise<HashedBlob> {
+  getHashed(uri: string, into?: ArrayBuffer): Promise<HashedBlob> {
     this.gets.set(uri, (this.gets.get(uri) ?? 0) + 1);
-    return this.store.getHashed(uri);
+    return this.store.getHashed(uri, into);
   }
   remove(key: string): Promise<void> {
     return this.store.remove(key);

@@ -1,11 +1,11 @@
 // Hashing on the other thread gives the hash of the bytes as they were when handed over, and of a
-// file as written, read back by the thread.
+// file as the thread writes it.
 
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { hashThreadState, readFileSha256, sha256Hex, sha256Of, WrittenFileSha256 } from '../../src/system/sha256-off-thread.ts';
+import { HashedFileWrites, hashThreadState, readFileSha256, sha256Hex, sha256Of } from '../../src/system/sha256-off-thread.ts';
 
 const megabytes = (n: number, seed: number) => Uint8Array.from({ length: n * 1024 * 1024 }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -16,37 +16,43 @@ it('hashes large buffers on its thread, small ones here, each as sha256 does', a
   expect(await sha256Of(small)).toBe(sha256Hex(small));
 });
 
-it('hashes a file as it is written, reading it back through its descriptor, beside one-shot checks', async () => {
+it('writes a file on its thread after what is there, hashing what it writes; the caller may reuse what it gave', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sha256-file-'));
   try {
-    const pieces = [megabytes(1, 3), megabytes(1, 4), megabytes(0.5, 5)];
-    const file = await open(join(dir, 'out.bin'), 'wx+');
-    const hash = new WrittenFileSha256(file.fd);
-    let written = 0;
+    const path = join(dir, 'out.bin');
+    const file = await open(path, 'wx');
+    await file.write(Buffer.from('header'));
+    const writes = HashedFileWrites.open(file.fd)!;
+    const pieces = [megabytes(0.3, 3), megabytes(2.6, 4), megabytes(0.001, 5), megabytes(1.2, 6)];
+    const expected = Buffer.concat([Buffer.from('header'), ...pieces]);
+    const reused = new Uint8Array(pieces[0]!.length);
     for (const piece of pieces) {
-      await file.write(piece);
-      hash.writtenUpTo((written += piece.length));
+      reused.set(piece.subarray(0, Math.min(piece.length, reused.length)));
+      await writes.write(piece === pieces[0] ? reused : piece);
+      reused.fill(0); // copied already: the file keeps what was given
     }
-    const [a, b] = await Promise.all([hash.digest(written), sha256Of(megabytes(1, 6))]);
+    const [hash, check] = await Promise.all([writes.finish(), sha256Of(megabytes(1, 7))]);
     await file.close();
-    expect(a).toBe(sha256Hex(Buffer.concat(pieces)));
-    expect(b).toBe(sha256Hex(megabytes(1, 6)));
+    expect(hash).toBe(sha256Hex(Buffer.concat(pieces)));
+    expect(Buffer.compare(await readFile(path), expected)).toBe(0);
+    expect(check).toBe(sha256Hex(megabytes(1, 7)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-it('refuses a digest of more than the file holds, so its writer hashes the file itself', async () => {
+it('fails the file when a write fails, naming why, and forgets it when dropped', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sha256-file-'));
   try {
-    const file = await open(join(dir, 'short.bin'), 'wx+');
-    await file.write(megabytes(0.5, 9));
-    const hash = new WrittenFileSha256(file.fd);
-    await expect(hash.digest(1024 * 1024)).rejects.toThrow(/shorter than was written/u);
-    // An aborted file: the thread forgets it, and says so before the file is closed.
-    const aborted = new WrittenFileSha256(file.fd);
-    aborted.writtenUpTo(512 * 1024);
-    await aborted.drop();
+    await writeFile(join(dir, 'read-only.bin'), 'x');
+    const file = await open(join(dir, 'read-only.bin'), 'r'); // every write fails
+    const writes = HashedFileWrites.open(file.fd)!;
+    const written = (async () => {
+      for (let i = 0; i < 8; i++) await writes.write(megabytes(1, i)); // more than the blocks: waits for failed ones back
+    })();
+    await expect(written).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(writes.finish()).rejects.toMatchObject({ code: 'EBADF' });
+    await writes.drop();
     await file.close();
     expect(await sha256Of(megabytes(1, 10))).toBe(sha256Hex(megabytes(1, 10))); // the thread goes on
   } finally {
