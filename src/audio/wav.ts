@@ -46,9 +46,11 @@ function decodePcm16(bytes: Uint8Array): PcmAudio | undefined {
   if (at + 8 > bytes.length) return undefined;
   const size = Math.min(view.getUint32(at + 4, true), bytes.length - at - 8) & ~1;
   const start = bytes.byteOffset + at + 8;
-  // Int16Array needs an even offset; copy in the rare case it is odd.
+  // Int16Array needs an even offset; copy in the rare case it is odd (a copy even of a Buffer, whose slice is a view).
   const samples =
-    start % 2 === 0 ? new Int16Array(bytes.buffer, start, size / 2) : new Int16Array(bytes.slice(at + 8, at + 8 + size).buffer);
+    start % 2 === 0
+      ? new Int16Array(bytes.buffer, start, size / 2)
+      : new Int16Array(Uint8Array.prototype.slice.call(bytes, at + 8, at + 8 + size).buffer);
   return channels > 0 && sampleRate > 0 ? { sampleRate, channels, samples } : undefined;
 }
 

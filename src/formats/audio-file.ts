@@ -66,7 +66,7 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
   const promised = spec.maxFrames * channels * 2;
   // Written and hashed on the files thread (the tail's largest cost here); if it cannot run, here
   // one write at a time, and read back for the hash.
-  const onThread = HashedFileWrites.open(file.fd);
+  const onThread = await HashedFileWrites.open(file.fd);
   await (onThread ? onThread.write(header(promised)) : file.write(header(promised)));
   return {
     async write(samples) {

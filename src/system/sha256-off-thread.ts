@@ -118,6 +118,8 @@ interface HashThread {
   /** Files being written through this thread, and their blocks it holds. */
   files: Map<number, HashedFileWrites>;
   blocksOut: number;
+  /** True once the thread runs; false if it failed to. */
+  online: Promise<boolean>;
 }
 
 /** What the thread posts: a request's answer (`id`), or a file's block back (`file`, `block`). */
@@ -177,10 +179,11 @@ const MAX_BLOCKS = 4;
  * A file written on the files thread, in order from where its descriptor stands, and the sha256 of
  * what it wrote: what
  * is given is copied into a few blocks that are handed to the thread, written, hashed from memory
- * and handed back to be filled again. The stitch's thread only copies: the writes, the flushes to
- * disk (every 8 MB) and the hash are the other thread's, and need nothing from Node's I/O pool,
- * which other work shares. Keep the file open until finish() or drop() settles.
- * `HashedFileWrites.open` gives none when the thread cannot run: the caller writes itself.
+ * and handed back to be filled again. The stitch's thread only copies: the writes and the hash are
+ * the other thread's, outside Node's I/O pool, which other work shares (only the flushes to disk,
+ * every 8 MB, go through it). Keep the file open until finish() or drop() settles.
+ * `HashedFileWrites.open` gives none when the thread cannot run: the caller writes itself. A thread
+ * that stops in the middle of a file fails it (the blocks it held are lost): a retry writes it here.
  */
 export class HashedFileWrites {
   private readonly file = nextId++;
@@ -190,6 +193,8 @@ export class HashedFileWrites {
   private block: Uint8Array | undefined;
   private filled = 0;
   private failure: Error | undefined;
+  /** Finished or dropped: nothing more goes to the thread (it may have closed the file by then). */
+  private closed = false;
   private blockBack: (() => void) | undefined;
 
   private constructor(
@@ -199,9 +204,10 @@ export class HashedFileWrites {
     thread.files.set(this.file, this);
   }
 
-  static open(fd: number): HashedFileWrites | undefined {
+  /** Once the thread runs (before any byte is handed over, so a thread that cannot start costs nothing). */
+  static async open(fd: number): Promise<HashedFileWrites | undefined> {
     const thread = hashThread('files');
-    return thread ? new HashedFileWrites(thread, fd) : undefined;
+    return thread && (await thread.online) && threads.files === thread ? new HashedFileWrites(thread, fd) : undefined;
   }
 
   /** Resolves once `bytes` are copied (when every block is on its way, once one is back): they are the caller's again. */
@@ -218,7 +224,8 @@ export class HashedFileWrites {
 
   /** Everything written, the file synced to disk, and its sha256; rejects with the first failure. */
   async finish(): Promise<string> {
-    if (this.filled > 0) this.send();
+    if (this.filled > 0 && !this.closed) this.send();
+    this.closed = true;
     if (this.failure) throw this.failure;
     try {
       return (await request(this.thread, { file: this.file, fd: this.fd, end: true })).hex;
@@ -229,6 +236,10 @@ export class HashedFileWrites {
 
   /** Nothing more is written (a file aborted): the thread forgets it, once the blocks sent are done with. */
   async drop(): Promise<void> {
+    // A write still waiting for a block fails now, and sends nothing after the thread forgot the file.
+    this.closed = true;
+    this.failure ??= new Error('the file was dropped');
+    this.wake();
     this.block = undefined;
     this.filled = 0;
     if (threads.files === this.thread) await request(this.thread, { file: this.file, drop: true }).catch(() => {});
@@ -265,6 +276,7 @@ export class HashedFileWrites {
   }
 
   private send(): void {
+    if (this.closed) throw this.failure ?? new Error('the file is finished');
     const block = this.block!.buffer as ArrayBuffer;
     const length = this.filled;
     this.block = undefined;
@@ -304,7 +316,12 @@ function hashThread(lane: Lane): HashThread | undefined {
     unavailable = true;
     return undefined;
   }
-  const thread: HashThread = { worker, pending: new Map(), files: new Map(), blocksOut: 0 };
+  const online = new Promise<boolean>((resolve) => {
+    worker.once('online', () => resolve(true));
+    worker.once('error', () => resolve(false));
+    worker.once('exit', () => resolve(false));
+  });
+  const thread: HashThread = { worker, pending: new Map(), files: new Map(), blocksOut: 0, online };
   threads[lane] = thread;
   worker.unref();
   const settle = () => {
@@ -321,10 +338,7 @@ function hashThread(lane: Lane): HashThread | undefined {
     const waiting = thread.pending.get(id!);
     thread.pending.delete(id!);
     settle();
-    if (hex === undefined)
-      waiting?.reject(
-        Object.assign(new Error(code ? error : `the hashing thread could not read the file: ${error}`), code ? { code } : {}),
-      );
+    if (hex === undefined) waiting?.reject(Object.assign(new Error(error), code ? { code } : {}));
     else waiting?.resolve(bytes ? { hex, bytes } : { hex });
   });
   // None is started again: one-shots still waiting are hashed here; a file's digest is rejected (its writer hashes it).

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.ts';
 import type { StitchInput, StitchResult, SynthesizeChunkInput } from '../../src/activities/types.ts';
 import { LoudnessMeter, levelling } from '../../src/audio/loudness.ts';
-import { decodeWav, int16Bytes } from '../../src/audio/wav.ts';
+import { decodeWav, encodeWav, int16Bytes } from '../../src/audio/wav.ts';
 import type { ChunkRef } from '../../src/contract/refs.ts';
 import { SimulatedEngine, simulatedPin } from '../../src/engines/simulated.ts';
 import { ACX, chapterFileName, groupChapters, openAudioFile, type SpeechTimings } from '../../src/formats/index.ts';
@@ -423,5 +423,17 @@ describe('WAV flushed while it is written', () => {
     expect(written.sha256).toBe(sha256Hex(bytes));
     const samples = decodeWav(bytes).samples;
     for (const k of [0, 17, pieces - 1]) expect(samples.subarray(k * 500_000, (k + 1) * 500_000)).toEqual(piece(k));
+  });
+});
+
+describe('WAV read back', () => {
+  it('decodes samples that start at an odd offset (a chunk of odd size before them) from a Buffer inside a larger one', () => {
+    const samples = Int16Array.from([1000, -2000, 3000, -4000, 32767, -32768]);
+    const plain = Buffer.from(encodeWav({ sampleRate: 24_000, channels: 1, samples }));
+    // RIFF header, fmt chunk, then an odd-sized 'LIST' chunk (no pad byte), then 'data': the samples start at an odd offset.
+    const list = Buffer.concat([Buffer.from('LIST'), Buffer.from([1, 0, 0, 0]), Buffer.from([7])]);
+    const odd = Buffer.concat([plain.subarray(0, 36), list, plain.subarray(36)]);
+    const inside = Buffer.concat([Buffer.alloc(100, 9), odd, Buffer.alloc(100, 9)]).subarray(100, 100 + odd.length);
+    expect([...decodeWav(inside).samples]).toEqual([...samples]);
   });
 });

@@ -22,7 +22,7 @@ it('writes a file on its thread after what is there, hashing what it writes; the
     const path = join(dir, 'out.bin');
     const file = await open(path, 'wx');
     await file.write(Buffer.from('header'));
-    const writes = HashedFileWrites.open(file.fd)!;
+    const writes = (await HashedFileWrites.open(file.fd))!;
     const pieces = [megabytes(0.3, 3), megabytes(2.6, 4), megabytes(0.001, 5), megabytes(1.2, 6)];
     const expected = Buffer.concat([Buffer.from('header'), ...pieces]);
     const reused = new Uint8Array(pieces[0]!.length);
@@ -41,18 +41,19 @@ it('writes a file on its thread after what is there, hashing what it writes; the
   }
 });
 
-it('fails the file when a write fails, naming why, and forgets it when dropped', async () => {
+it('fails the file when a write fails, naming why, and takes no write once dropped', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sha256-file-'));
   try {
     await writeFile(join(dir, 'read-only.bin'), 'x');
     const file = await open(join(dir, 'read-only.bin'), 'r'); // every write fails
-    const writes = HashedFileWrites.open(file.fd)!;
+    const writes = (await HashedFileWrites.open(file.fd))!;
     const written = (async () => {
       for (let i = 0; i < 8; i++) await writes.write(megabytes(1, i)); // more than the blocks: waits for failed ones back
     })();
     await expect(written).rejects.toMatchObject({ code: 'EBADF' });
     await expect(writes.finish()).rejects.toMatchObject({ code: 'EBADF' });
     await writes.drop();
+    await expect(writes.write(megabytes(1, 9))).rejects.toMatchObject({ code: 'EBADF' }); // failed, and never sent
     await file.close();
     expect(await sha256Of(megabytes(1, 10))).toBe(sha256Hex(megabytes(1, 10))); // the thread goes on
   } finally {
@@ -79,9 +80,28 @@ it('reads a file on its thread and hands back its bytes with their hash; a missi
     const [a, b] = await Promise.all([readFileSha256(join(dir, 'large.bin')), readFileSha256(join(dir, 'small.bin'))]);
     expect(Buffer.compare(a.bytes, Buffer.from(large))).toBe(0);
     expect(a.sha256).toBe(sha256Hex(large));
-    expect(Buffer.compare(b.bytes, Buffer.from(small))).toBe(0); // a small file comes out of the thread's pool, copied
+    expect(Buffer.compare(b.bytes, Buffer.from(small))).toBe(0);
     expect(b.sha256).toBe(sha256Hex(small));
     await expect(readFileSha256(join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'ENOENT' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('drops a file while a write waits for a block: the write fails, and nothing reaches the file after the drop', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sha256-file-'));
+  try {
+    const path = join(dir, 'aborted.bin');
+    const file = await open(path, 'wx');
+    const writes = (await HashedFileWrites.open(file.fd))!;
+    const waiting = writes.write(megabytes(9, 13)); // more than the four blocks: it waits for one back
+    const failed = expect(waiting).rejects.toThrow(/dropped/u);
+    await writes.drop(); // as an abort does, beside the write
+    await failed;
+    const size = (await file.stat()).size;
+    await file.close();
+    expect(size).toBeLessThanOrEqual(4 * 1024 * 1024); // the blocks sent before the drop, no more
+    expect((await readFile(path)).length).toBe(size);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
