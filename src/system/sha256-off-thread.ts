@@ -177,9 +177,8 @@ const MAX_BLOCKS = 4;
 
 /**
  * A file written on the files thread, in order from where its descriptor stands, and the sha256 of
- * what it wrote: what
- * is given is copied into a few blocks that are handed to the thread, written, hashed from memory
- * and handed back to be filled again. The stitch's thread only copies: the writes and the hash are
+ * what it wrote: what is given is copied into a few blocks that are handed to the thread, written,
+ * hashed from memory and handed back to be filled again. The stitch's thread only copies: the writes and the hash are
  * the other thread's, outside Node's I/O pool, which other work shares (only the flushes to disk,
  * every 8 MB, go through it). Keep the file open until finish() or drop() settles.
  * `HashedFileWrites.open` gives none when the thread cannot run: the caller writes itself. A thread
@@ -195,7 +194,8 @@ export class HashedFileWrites {
   private failure: Error | undefined;
   /** Finished or dropped: nothing more goes to the thread (it may have closed the file by then). */
   private closed = false;
-  private blockBack: (() => void) | undefined;
+  /** Writes waiting for a block back. */
+  private readonly waiting: Array<() => void> = [];
 
   private constructor(
     private readonly thread: HashThread,
@@ -260,14 +260,12 @@ export class HashedFileWrites {
   }
 
   private wake(): void {
-    const back = this.blockBack;
-    this.blockBack = undefined;
-    back?.();
+    for (const resume of this.waiting.splice(0)) resume();
   }
 
   private async blockToFill(): Promise<ArrayBuffer> {
     while (this.free.length === 0 && this.blocks >= MAX_BLOCKS && !this.failure) {
-      await new Promise<void>((resolve) => (this.blockBack = resolve));
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     if (this.failure) throw this.failure;
     if (this.free.length > 0) return this.free.pop()!;

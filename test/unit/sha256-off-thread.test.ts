@@ -106,3 +106,20 @@ it('drops a file while a write waits for a block: the write fails, and nothing r
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+it('lets two writes wait for blocks at once: both go out, and the hash is of what the file holds', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sha256-file-'));
+  try {
+    const path = join(dir, 'both.bin');
+    const file = await open(path, 'wx');
+    const writes = (await HashedFileWrites.open(file.fd))!;
+    await Promise.all([writes.write(megabytes(6, 14)), writes.write(megabytes(6, 15))]);
+    const hash = await writes.finish();
+    await file.close();
+    const held = await readFile(path);
+    expect(held.length).toBe(12 * 1024 * 1024);
+    expect(hash).toBe(sha256Hex(held));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
