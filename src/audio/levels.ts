@@ -3,6 +3,8 @@
 // onto a document's placement (document-loudness.ts), the records give the whole document's gated
 // loudness and true peak before a sample of it is read, so the stitch knows its gain up front.
 
+import { oversampleFor, truePeak } from './true-peak.ts';
+
 /** Bump when what a record holds, or how it is computed, changes (its store key carries it too). */
 export const LEVELS_VERSION = 1;
 /** K-weighted energy is kept per sub-step of this many ms: fine enough to map onto any 100 ms grid. */
@@ -11,12 +13,6 @@ export const SUB_STEP_MS = 10;
 export const PEAK_STEP_MS = 100;
 /** Below this (about -50 dBFS) a sample counts as silence: the joiner's threshold (speech-bounds.ts). */
 const SILENCE_THRESHOLD = 100;
-/** True peak: oversample towards 192 kHz (ffmpeg's rate for it), never more than this. */
-const MAX_OVERSAMPLE = 8;
-/** Taps of each polyphase branch of the true-peak interpolator. */
-const TAPS = 32;
-/** True peak: frames per block whose bound decides whether the block is interpolated at all. */
-const BLOCK = 16;
 const MAGIC = 'LVL1';
 
 export interface LevelsHeader {
@@ -75,6 +71,7 @@ export function computeLevels(
   const sp100 = new Float32Array(stepCount(frames, sampleRate, PEAK_STEP_MS));
   let peak = 0;
   let sumSquares = 0;
+  // Sample indices while measuring (a division per loud sample was a tenth of the record's time); frames in the record.
   let first = -1;
   let last = -1;
   for (let step = 0; step < sp100.length; step++) {
@@ -86,8 +83,8 @@ export function computeLevels(
       if (magnitude > stepPeak) stepPeak = magnitude;
       sumSquares += x * x;
       if (magnitude > SILENCE_THRESHOLD) {
-        if (first < 0) first = Math.floor(i / channels);
-        last = Math.floor(i / channels);
+        if (first < 0) first = i;
+        last = i;
       }
     }
     sp100[step] = stepPeak / 32768;
@@ -101,8 +98,8 @@ export function computeLevels(
     frames,
     audioSha256: stored.audioSha256,
     audioBytes: stored.audioBytes,
-    first,
-    last,
+    first: first < 0 ? -1 : Math.floor(first / channels),
+    last: last < 0 ? -1 : Math.floor(last / channels),
     samplePeak: peak / 32768,
     truePeak: truePeak(samples, channels, frames, oversample, peak) / 32768,
     oversample,
@@ -188,113 +185,6 @@ function kWeightedEnergy(samples: Int16Array, sampleRate: number, channels: numb
     }
   }
   return Float32Array.from(sums);
-}
-
-// --- True peak ---
-
-export function oversampleFor(sampleRate: number): number {
-  return Math.max(1, Math.min(MAX_OVERSAMPLE, Math.ceil(192_000 / sampleRate)));
-}
-
-const interpolators = new Map<number, { phases: Float64Array[]; gain: number }>();
-
-/**
- * Kaiser-windowed sinc branches for `factor`x interpolation, TAPS each, and the most any of them
- * can amplify (Σ|h|): a window whose largest sample times that cannot beat the peak found so far
- * is skipped, and inside the rest only the gaps next to a peak of the samples are interpolated.
- */
-function interpolator(factor: number) {
-  const known = interpolators.get(factor);
-  if (known) return known;
-  const beta = 8;
-  const half = TAPS / 2;
-  const bessel = (x: number) => {
-    let sum = 1;
-    let term = 1;
-    for (let k = 1; k < 30; k++) {
-      term *= (x / (2 * k)) ** 2;
-      sum += term;
-    }
-    return sum;
-  };
-  const phases: Float64Array[] = [];
-  let gain = 0;
-  for (let p = 1; p < factor; p++) {
-    const taps = new Float64Array(TAPS);
-    let absolute = 0;
-    for (let k = 0; k < TAPS; k++) {
-      const t = k - half + 1 - p / factor; // distance from the output point to input k - half + 1
-      const sinc = Math.sin(Math.PI * t) / (Math.PI * t);
-      const w = bessel(beta * Math.sqrt(Math.max(0, 1 - (t / half) ** 2))) / bessel(beta);
-      taps[k] = sinc * w;
-      absolute += Math.abs(taps[k]!);
-    }
-    phases.push(taps);
-    gain = Math.max(gain, absolute);
-  }
-  const made = { phases, gain };
-  interpolators.set(factor, made);
-  return made;
-}
-
-/** Largest |value| of the band-limited signal at `factor` points per sample (in 16-bit units). */
-function truePeak(samples: Int16Array, channels: number, frames: number, factor: number, samplePeak: number): number {
-  if (factor <= 1 || samplePeak === 0) return samplePeak;
-  const { phases, gain } = interpolator(factor);
-  const half = TAPS / 2;
-  const taps = new Float64Array(phases.length * TAPS);
-  for (const [p, phase] of phases.entries()) taps.set(phase, p * TAPS);
-  // One channel, with TAPS of silence either side: the inner loop needs no bounds checks.
-  const channel = new Float64Array(frames + 2 * TAPS);
-  let peak = samplePeak;
-  for (let c = 0; c < channels; c++) {
-    for (let f = 0; f < frames; f++) channel[TAPS + f] = samples[f * channels + c]!;
-    // The largest |sample| each block's outputs can see: its own, and half the taps either side.
-    const blockCount = Math.ceil(frames / BLOCK);
-    const largest = new Float64Array(blockCount + 2);
-    for (let f = 0; f < frames; f++) {
-      const x = Math.abs(channel[TAPS + f]!);
-      const b = 1 + ((f / BLOCK) | 0);
-      if (x > largest[b]!) largest[b] = x;
-    }
-    const isSamplePeak = (m: number) => {
-      const x = Math.abs(channel[m]!);
-      return x >= Math.abs(channel[m - 1]!) && x >= Math.abs(channel[m + 1]!);
-    };
-    const bound = (b: number) => Math.max(largest[b]!, largest[b + 1]!, largest[b + 2]!) * gain;
-    // The block of the sample peak first: its neighbourhood usually holds the true peak, which then rules out the rest.
-    let loudest = 0;
-    for (let b = 1; b < blockCount; b++) if (largest[b + 1]! > largest[loudest + 1]!) loudest = b;
-    const interpolate = (b: number) => {
-      // Between input n and n + 1: the taps cover inputs n - half + 1 .. n + half.
-      const end = TAPS + Math.min(frames, (b + 1) * BLOCK);
-      for (let n = TAPS + b * BLOCK; n < end; n++) {
-        // A band-limited signal peaks between two samples next to a peak of the samples themselves:
-        // elsewhere it is on its way up or down (a tone's every sample is near the peak, its peaks are not).
-        if (!isSamplePeak(n) && !isSamplePeak(n + 1)) continue;
-        const from = n - half + 1;
-        for (let at = 0; at < taps.length; at += TAPS) {
-          // Four running sums: one would make every add wait for the last.
-          let y0 = 0;
-          let y1 = 0;
-          let y2 = 0;
-          let y3 = 0;
-          for (let k = 0; k < TAPS; k += 4) {
-            y0 += taps[at + k]! * channel[from + k]!;
-            y1 += taps[at + k + 1]! * channel[from + k + 1]!;
-            y2 += taps[at + k + 2]! * channel[from + k + 2]!;
-            y3 += taps[at + k + 3]! * channel[from + k + 3]!;
-          }
-          const y = y0 + y1 + y2 + y3;
-          if (y > peak) peak = y;
-          else if (-y > peak) peak = -y;
-        }
-      }
-    };
-    interpolate(loudest);
-    for (let b = 0; b < blockCount; b++) if (b !== loudest && bound(b) > peak) interpolate(b);
-  }
-  return peak;
 }
 
 // --- The stored form: "LVL1", the header's length (u32 LE), the JSON header, padding to 4, k10, sp100 (f32 LE) ---

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compiledGainWasm } from '../../scripts/build-wasm.ts';
+import { compiledWasm, WASM_MODULES } from '../../scripts/build-wasm.ts';
 import { applyGain, applyGainInPlace, gainFactor } from '../../src/audio/gain.ts';
 import { GAIN_WASM_BASE64 } from '../../src/audio/gain-wasm.ts';
 
@@ -17,7 +17,7 @@ function everySample(): Int16Array {
 
 describe('applyGain', () => {
   it('is what gain.wat compiles to (npm run build:wasm after editing it)', async () => {
-    expect(GAIN_WASM_BASE64).toBe(await compiledGainWasm());
+    expect(GAIN_WASM_BASE64).toBe(await compiledWasm(WASM_MODULES.gain));
   });
 
   it.each([-23.5, -3.3, 0.01, 6, 24])('levels every 16-bit value at %s dB as plain arithmetic does, clipping at the ends', (gainDb) => {
