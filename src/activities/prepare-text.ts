@@ -51,6 +51,11 @@ export interface PreparedText {
   /** With each part's characters (the parent's ETA counts them when a part ends). */
   parts: Array<PartSpan & { characters: number }>;
   cast?: PlanCast;
+  /**
+   * A document of one part: its chunks' texts (and a cast's voices) here, so the workflow starts
+   * its first chunk without reading them back from the plan (a local activity less before it).
+   */
+  run?: { texts: string[]; voices?: CastChunks['voices'] };
 }
 
 export interface ReadChunksInput {
@@ -104,16 +109,19 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
         chunk.breakAfter === 'heading' ? [{ chunk: chunk.index, title: chunk.text.trim() }] : [],
       );
       const lengths = chunks.map((chunk) => chunk.text.length);
+      const parts = splitIntoParts(lengths, new Set(headings.map((h) => h.chunk)), {
+        chunks: maxPartChunks,
+        characters: MAX_PART_CHARACTERS,
+      }).map((span) => ({ ...span, characters: lengths.slice(span.from, span.to).reduce((sum, n) => sum + n, 0) }));
+      const texts = chunks.map((chunk) => chunk.text);
       return {
         plan,
         chunks: chunks.length,
         characters: lengths.reduce((sum, n) => sum + n, 0),
         breaks: encodeBreaks(chunks.map((chunk) => chunk.breakAfter)),
         headings,
-        parts: splitIntoParts(lengths, new Set(headings.map((h) => h.chunk)), {
-          chunks: maxPartChunks,
-          characters: MAX_PART_CHARACTERS,
-        }).map((span) => ({ ...span, characters: lengths.slice(span.from, span.to).reduce((sum, n) => sum + n, 0) })),
+        parts,
+        ...(parts.length > 1 ? {} : { run: cast ? { texts, voices: chunks.map((chunk) => chunk.voice ?? null) } : { texts } }),
         ...(cast
           ? {
               cast: {

@@ -78,7 +78,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   // engine is pinned, unless the client did it: every chunk is then spoken by that model version.
   // An inline text is chunked by a local activity (no round trip); a stored one may be 16 MB.
   const prepare = input.textRef ? prepareText : local.prepareText;
-  const [plan, pin] = await Promise.all([
+  const [{ run, ...plan }, pin] = await Promise.all([
     prepare({
       ...(input.textRef ? { textRef: input.textRef } : { text: input.text! }),
       maxChunkChars: input.maxChunkChars,
@@ -100,7 +100,7 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 
   const spoken =
     plan.parts.length <= 1
-      ? await speakInOneRun(plan, synthesisSettings(input, pin), tracker)
+      ? await speakInOneRun(plan, run, synthesisSettings(input, pin), tracker)
       : await speakInParts(plan, synthesisSettings(input, pin), tracker);
   const synthesizedAt = Date.now();
 
@@ -129,12 +129,15 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 // --- Helpers ---
 
 /** A document short enough for one history: every chunk from this workflow, its refs kept here (heard live). */
-async function speakInOneRun(plan: PreparedText, settings: SynthesisSettings, tracker: DocumentProgressTracker) {
-  const { texts, voices } = await readPlanChunks(
-    { readChunks: local.readChunks, readCastChunks: local.readCastChunks },
-    { plan: plan.plan, from: 0, to: plan.chunks },
-    !!plan.cast,
-  );
+async function speakInOneRun(plan: PreparedText, run: PreparedText['run'], settings: SynthesisSettings, tracker: DocumentProgressTracker) {
+  // The texts came with the plan; a history from before they did reads them back (and replays as it ran).
+  const { texts, voices } =
+    run ??
+    (await readPlanChunks(
+      { readChunks: local.readChunks, readCastChunks: local.readCastChunks },
+      { plan: plan.plan, from: 0, to: plan.chunks },
+      !!plan.cast,
+    ));
   const chunks = await synthesizeChunks({ texts, ...(voices ? { voices } : {}) }, 0, settings, {
     started: () => tracker.chunkStarted(),
     finished: (index, ref) => tracker.chunkFinished(index, ref, texts[index]!.length, Date.now()),

@@ -259,6 +259,27 @@ describe('stitch', () => {
     expect(vtt).toContain('A second paragraph.');
   });
 
+  it('hands a document of one part its chunk texts with the plan, as reading the plan gives them; one of parts reads them', async () => {
+    const activities = activitiesWith(new SimulatedEngine());
+    const text = 'One. Two words. Three little words. Four of them here. Five.\n\nA paragraph.';
+    const prepare = (maxPartChunks: number): Promise<PreparedText> =>
+      mockEnv().run(activities.prepareText, { text, maxChunkChars: 20, maxPartChunks });
+    const whole = await prepare(1000);
+    const read: string[] = await mockEnv().run(activities.readChunks, { plan: whole.plan, from: 0, to: whole.chunks });
+    expect(whole.parts).toHaveLength(1);
+    expect(whole.run).toEqual({ texts: read });
+    const inParts = await prepare(2);
+    expect(inParts.parts.length).toBeGreaterThan(1);
+    expect(inParts.run).toBeUndefined();
+    // A cast's voices come along, as readCastChunks gives them.
+    const cast: PreparedText = await mockEnv().run(activities.prepareText, {
+      text: '[voice:bf_emma]Hello there.[/voice] And the narrator.',
+      maxChunkChars: 200,
+      maxPartChunks: 1000,
+    });
+    expect(cast.run).toEqual(await mockEnv().run(activities.readCastChunks, { plan: cast.plan, from: 0, to: cast.chunks }));
+  });
+
   async function synthesizeAll(activities: Activities, texts: string[]): Promise<ChunkRef[]> {
     const refs: ChunkRef[] = [];
     for (const [index, text] of texts.entries()) {
