@@ -26,7 +26,15 @@ export function bundleWorkflows(): Promise<WorkflowBuild> {
   bundled ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: quietLogger,
-    webpackConfigHook: (config) => ({ ...config, context: CHECKOUT_ROOT }),
+    webpackConfigHook: (config) => ({
+      ...config,
+      context: CHECKOUT_ROOT,
+      // Scope hoisting: the ES modules (ours, the input schema's typebox) joined into a few. Every
+      // new workflow evaluates its modules again (the SDK's reused context keeps their state apart),
+      // and one by one that was most of its first task: 48 -> 16-21 ms for a workflow importing
+      // the input schema, as much as one importing nothing (a scratch A/B of 12 runs each).
+      optimization: { ...config.optimization, providedExports: true, usedExports: true, concatenateModules: true },
+    }),
   }).then(({ code }) => ({
     code,
     hash: createHash('sha256').update(code).digest('hex').slice(0, 16),
