@@ -19,6 +19,22 @@ export interface WorkflowBuild {
   hash: string;
 }
 
+/**
+ * The workers' webpack settings (the replay test bundles with them too). Scope hoisting: the ES
+ * modules (ours, the input schema's typebox) joined into a few. Every new workflow evaluates its
+ * modules again (the SDK's reused context keeps their state apart), and one by one that was most
+ * of its first task: 48 -> 16-21 ms for a workflow importing the input schema, as much as one
+ * importing nothing (a scratch A/B of 12 runs each). Hoisting may rename a function: a workflow is
+ * registered and started by its exported name, never by a function's `.name`.
+ */
+export function workflowWebpackConfig<C extends { optimization?: object }>(config: C): C {
+  return {
+    ...config,
+    context: CHECKOUT_ROOT,
+    optimization: { ...config.optimization, providedExports: true, usedExports: true, concatenateModules: true },
+  };
+}
+
 // Bundling takes seconds; a process that makes several workers (tests, benches) bundles once.
 let bundled: Promise<WorkflowBuild> | undefined;
 
@@ -26,15 +42,7 @@ export function bundleWorkflows(): Promise<WorkflowBuild> {
   bundled ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: quietLogger,
-    webpackConfigHook: (config) => ({
-      ...config,
-      context: CHECKOUT_ROOT,
-      // Scope hoisting: the ES modules (ours, the input schema's typebox) joined into a few. Every
-      // new workflow evaluates its modules again (the SDK's reused context keeps their state apart),
-      // and one by one that was most of its first task: 48 -> 16-21 ms for a workflow importing
-      // the input schema, as much as one importing nothing (a scratch A/B of 12 runs each).
-      optimization: { ...config.optimization, providedExports: true, usedExports: true, concatenateModules: true },
-    }),
+    webpackConfigHook: workflowWebpackConfig,
   }).then(({ code }) => ({
     code,
     hash: createHash('sha256').update(code).digest('hex').slice(0, 16),

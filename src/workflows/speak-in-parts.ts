@@ -5,8 +5,8 @@
 import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PreparedText } from '../activities/index.ts';
 import type { ContentRef } from '../contract/refs.ts';
-import { audioDocumentPart, type PartResult } from './audio-document-part.ts';
-import { partProgressSignal } from './definitions.ts';
+import type { audioDocumentPart, PartResult } from './audio-document-part.ts';
+import { AUDIO_DOCUMENT_PART_WORKFLOW, partProgressSignal } from './definitions.ts';
 import type { DocumentProgressTracker } from './document-progress.ts';
 import type { SynthesisSettings } from './synthesize-chunks.ts';
 
@@ -26,7 +26,8 @@ export async function speakInParts(
   for (const [i, span] of plan.parts.entries()) {
     const part = i + 1;
     tracker.partStarted(part);
-    const result = await executeChild(audioDocumentPart, {
+    // By its registered name, not the function's: the bundle's scope hoisting may rename a function.
+    const result = await executeChild<typeof audioDocumentPart>(AUDIO_DOCUMENT_PART_WORKFLOW, {
       args: [{ part, plan: plan.plan, ...span, settings, ...(plan.cast ? { cast: true } : {}) }],
       workflowId: `${workflowInfo().workflowId}/part-${part}`,
     });

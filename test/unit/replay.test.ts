@@ -1,6 +1,8 @@
 // Replays saved histories (test/histories, made by `npm run record-histories`) against the current
 // workflow code: a change that would break workflows already running fails here, including one that
 // schedules the same activities with other inputs (another chunk under the same activity).
+// `*.before-texts-with-plan.json` were recorded before prepareText handed a document of one part its
+// chunk texts: they read them back by a local activity, and the workflow still takes that path for them.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +10,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/temporal/workflow-build.ts';
+import { WORKFLOWS_PATH, workflowWebpackConfig } from '../../src/temporal/workflow-build.ts';
 
 const HISTORIES = new URL('../histories/', import.meta.url);
 const INTERCEPTOR = fileURLToPath(new URL('../helpers/scheduled-activities-interceptor.ts', import.meta.url));
@@ -44,6 +46,7 @@ describe('workflow determinism', () => {
     let compared = 0;
     const options = {
       workflowsPath: WORKFLOWS_PATH,
+      bundlerOptions: { webpackConfigHook: workflowWebpackConfig }, // bundled as the workers bundle it
       interceptors: { workflowModules: [INTERCEPTOR] },
       sinks: {
         scheduledActivities: {

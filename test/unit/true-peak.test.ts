@@ -70,6 +70,8 @@ describe('truePeak', () => {
     ['tones, mono, 24 kHz (8x)', simulatedAudio('Tones of every pitch, a word at a time.', 24_000, 15).samples, 1, 24_000],
     ['noise, stereo, 48 kHz (4x)', noise(2 * 48_001, 30_000, 7), 2, 48_000],
     ['noise, three channels, 96 kHz (2x)', noise(3 * 9_999, 12_000, 3), 3, 96_000],
+    ['noise, mono, 44.1 kHz (5x: four branches, none added)', noise(30_001, 25_000, 5), 1, 44_100],
+    ['noise, stereo, 64 kHz (3x: two branches)', noise(2 * 7_777, 28_000, 9), 2, 64_000],
     ['a full-scale square wave, 22.05 kHz (8x)', Int16Array.from({ length: 4_099 }, (_, i) => (i % 20 < 10 ? 32_767 : -32_768)), 1, 22_050],
   ])('finds what plain arithmetic finds, to the last bit: %s', (_, samples, channels, sampleRate) => {
     const factor = oversampleFor(sampleRate);
