@@ -119,13 +119,13 @@ export class Whisper {
 }
 
 /**
- * The end of text only when it beats every text token by END_MARGIN; else the most likely text token
- * (no timestamps, no other special token). Greedy decoding that ends on a near tie drops the rest of
- * the speech: on one CPU, Kokoro's "...came home safely, before the storm." ended after "safely,"
- * with the end 0.43 above " before", where real ends led by 8.9-10.1.
+ * How far the end of text must lead every text token to end: greedy decoding that ends on a near tie
+ * drops the rest of the speech (on one CPU, Kokoro's "...came home safely, before the storm." ended
+ * after "safely," with the end 0.43 above " before", where real ends led by 8.9-10.1).
  */
 const END_MARGIN = 2;
 
+/** The end of text when it leads by END_MARGIN; else the most likely text token (no timestamps, no other special token). */
 function bestToken(logits: ort.Tensor, positions: number, endOfText: number, suppressed: (id: number) => boolean): number {
   const vocab = logits.dims[2]!;
   const row = (logits.data as Float32Array).subarray((positions - 1) * vocab, positions * vocab);
