@@ -122,6 +122,9 @@ function createSynthesizeOrReuse({ engines, blobStore }: SynthesizeDeps, turns: 
     const audio = await synthesize(engine, input, turn);
     if (!audio) return { handedBack: true, attempt };
     spoke(); // the chunk behind may speak while this one is stored
+    // ...and asks its engine first: its turn comes in the microtasks after this turn of the event loop,
+    // which would otherwise wait for the encoding, hashing and posting below (1-2 ms per chunk, per lane).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     // The speech first: a stored audio key promises its speech is there too (its text, unless the
     // plan keeps it; its words, if the engine timed them).
     if (audio.words?.length || !input.textInPlan)

@@ -4,11 +4,9 @@
 // started on first use and kept: a window's last chunks finish together, and the stitch waits for
 // their records. When a thread cannot start or fails, the records are measured here instead.
 
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { typescriptThread } from '../system/typescript-thread.ts';
 import type { ChunkLevels } from './levels.ts';
 import { computeLevels } from './levels.ts';
 import type { LevelsRequest } from './levels-thread.ts';
@@ -51,21 +49,10 @@ function leastBusyThread(): LevelsThread | undefined {
   return threads.reduce((least, thread) => (thread.waiting.size < least.waiting.size ? thread : least));
 }
 
-/**
- * The thread's code: tsx's loader, then levels-thread.ts. The thread runs TypeScript source as this
- * process does (node --import tsx), but Node 20 hands a thread neither `--import` nor the hooks.
- */
-function threadSource(): string {
-  const tsx = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(tsx), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./levels-thread.ts', import.meta.url).href;
-  return `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-}
-
 function startThread(): LevelsThread | undefined {
   let worker: Worker;
   try {
-    worker = new Worker(threadSource(), { eval: true });
+    worker = typescriptThread(new URL('./levels-thread.ts', import.meta.url));
   } catch {
     maxThreads = threads.length;
     unavailable = threads.length === 0;

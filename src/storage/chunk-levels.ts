@@ -43,7 +43,8 @@ export async function storeChunkLevels(blobStore: BlobStore, levels: ChunkLevels
   }
 }
 
-/** Records this process is still measuring or storing, by audio sha256: a stitch here waits for them. */
+/** Records this process is still measuring, or storing, by audio sha256: a stitch here waits for them. */
+const measuring = new Map<string, Promise<unknown>>();
 const storing = new Map<string, Promise<void>>();
 
 /**
@@ -56,13 +57,37 @@ export function storeChunkLevelsLater(
   audioSha256: string,
   onError: (error: unknown) => void,
 ): void {
+  const measured = levels
+    .then((record) => remember(blobStore, record))
+    .catch(() => {}) // heard below
+    .finally(() => {
+      if (measuring.get(audioSha256) === measured) measuring.delete(audioSha256);
+    });
   const stored = levels
     .then((record) => storeChunkLevels(blobStore, record))
     .catch(onError)
     .finally(() => {
       if (storing.get(audioSha256) === stored) storing.delete(audioSha256);
     });
+  measuring.set(audioSha256, measured);
   storing.set(audioSha256, stored);
+}
+
+/** How many records each store keeps in memory (about 8 KB each for a chunk of 20 s): a long document's last ones. */
+const RECENT_RECORDS = 1024;
+
+/**
+ * The records this process measured lately, by the store they went to and their audio's sha256: a
+ * stitch in this process takes them from here, without a lookup and a read per chunk in the store.
+ */
+const recent = new WeakMap<BlobStore, Map<string, ChunkLevels>>();
+
+function remember(blobStore: BlobStore, record: ChunkLevels): void {
+  const records = recent.get(blobStore) ?? new Map<string, ChunkLevels>();
+  recent.set(blobStore, records);
+  records.delete(record.audioSha256);
+  records.set(record.audioSha256, record);
+  if (records.size > RECENT_RECORDS) records.delete(records.keys().next().value!);
 }
 
 /** Once every record this process was storing is stored (or failed). */
@@ -84,8 +109,19 @@ export async function chunkLevels(
   chunks: ReadonlyArray<{ index: number; uri: string; sha256: string }>,
   beat: () => void = () => {},
 ): Promise<Map<number, ChunkLevels>> {
-  await Promise.all(chunks.map((chunk) => storing.get(chunk.sha256)));
-  const found = await mapAtMost(chunks, LOOKUPS_AT_ONCE, (chunk) => loadChunkLevels(blobStore, { audioSha256: chunk.sha256 }));
+  // A record measured here for this store is taken from memory; one for another store, once stored.
+  await Promise.all(
+    chunks.map(async ({ sha256 }) => {
+      await measuring.get(sha256);
+      if (!recent.get(blobStore)?.has(sha256)) await storing.get(sha256);
+    }),
+  );
+  const inMemory = recent.get(blobStore);
+  const found = await mapAtMost(
+    chunks,
+    LOOKUPS_AT_ONCE,
+    async (chunk) => inMemory?.get(chunk.sha256) ?? loadChunkLevels(blobStore, { audioSha256: chunk.sha256 }),
+  );
   const missing = chunks.filter((_, i) => found[i] === undefined);
   const measured = await mapAtMost(missing, MEASURED_AT_ONCE, async (chunk) => {
     beat();

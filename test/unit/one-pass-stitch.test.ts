@@ -136,6 +136,21 @@ describe('the stitch with levels records', () => {
     expect(await readFile(join(outputDir, 'one-pass.vtt'), 'utf8')).toContain('He lit the lamp.');
   });
 
+  it('takes the records this process measured for the store from memory: no record read, the same file', async () => {
+    const store = new CountingBlobStore(new LocalBlobStore(blobDir));
+    const activities = activitiesOn(store);
+    const chunks = await synthesizeAll(activities);
+
+    const fromMemory = await stitch(activities, chunks, 'from-memory.wav');
+    const fromStore = await stitch(activitiesOn(new LocalBlobStore(blobDir)), chunks, 'from-store.wav');
+
+    const recordReads = [...store.gets.keys()].filter((uri) => uri.endsWith('.lvl'));
+    expect(recordReads).toEqual([]);
+    expect(chunkGets(store, chunks)).toEqual(TEXTS.map(() => 1)); // the audio, once, for the pass
+    expect(fromMemory.sha256).toBe(fromStore.sha256);
+    expect(fromMemory.loudness).toEqual(fromStore.loudness);
+  });
+
   it('stitches a store without records the same, and stores them back', async () => {
     const chunks = await synthesizeAll(activitiesOn(new LocalBlobStore(blobDir)));
     const withRecords = await stitch(activitiesOn(new LocalBlobStore(blobDir)), chunks, 'with.wav');
