@@ -121,7 +121,7 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
         breaks: encodeBreaks(chunks.map((chunk) => chunk.breakAfter)),
         headings,
         parts,
-        ...(parts.length > 1 ? {} : { run: cast ? { texts, voices: chunks.map((chunk) => chunk.voice ?? null) } : { texts } }),
+        ...(parts.length > 1 ? {} : { run: cast ? spokenWithVoices(chunks) : { texts } }),
         ...(cast
           ? {
               cast: {
@@ -141,10 +141,14 @@ export function createTextPlanActivities({ blobStore }: { blobStore: BlobStore }
     },
 
     async readCastChunks({ plan, from, to }: ReadChunksInput): Promise<CastChunks> {
-      const chunks = (await loadPlan(blobStore, plan)).chunks.slice(from, to);
-      return { texts: chunks.map((chunk) => chunk.text), voices: chunks.map((chunk) => chunk.voice ?? null) };
+      return spokenWithVoices((await loadPlan(blobStore, plan)).chunks.slice(from, to));
     },
   };
+}
+
+/** Chunks of a cast document as the workflow speaks them: their texts and voices. */
+function spokenWithVoices(chunks: ReadonlyArray<{ text: string; voice?: string | undefined }>): CastChunks {
+  return { texts: chunks.map((chunk) => chunk.text), voices: chunks.map((chunk) => chunk.voice ?? null) };
 }
 
 /** The chunks with their voices; a tag or voice map that cannot work fails the document at once. */
