@@ -42,9 +42,18 @@ let bundled: Promise<WorkflowBuild> | undefined;
 /** The bundle, made on a thread (here if the thread cannot run), and its hash. */
 export function bundleWorkflows(): Promise<WorkflowBuild> {
   bundled ??= bundleOnThread()
-    .catch(() => bundleHere())
+    .catch((error: unknown) => {
+      if (error instanceof BundlingError) throw error; // the code does not bundle: here it would not either
+      console.warn(`the workflow code is bundled here: its thread could not run (${String(error)})`);
+      return bundleHere();
+    })
     .then((code) => ({ code, hash: createHash('sha256').update(code).digest('hex').slice(0, 16) }));
   return bundled;
+}
+
+/** The workflow code did not bundle (webpack's own message). */
+export class BundlingError extends Error {
+  override name = 'BundlingError';
 }
 
 /** The bundle, made in this thread. */
@@ -65,8 +74,9 @@ export async function bundleHere(): Promise<string> {
 function bundleOnThread(): Promise<string> {
   return new Promise((resolve, reject) => {
     const thread = typescriptThread(new URL('./workflow-bundle-thread.ts', import.meta.url));
-    thread.once('message', (code: string) => {
-      resolve(code);
+    thread.once('message', (reply: { code: string } | { error: string }) => {
+      if ('code' in reply) resolve(reply.code);
+      else reject(new BundlingError(reply.error));
       void thread.terminate();
     });
     thread.once('error', reject);

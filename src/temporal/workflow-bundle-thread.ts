@@ -5,4 +5,10 @@
 import { parentPort } from 'node:worker_threads';
 import { bundleHere } from './workflow-build.ts';
 
-parentPort!.postMessage(await bundleHere());
+// A failure to bundle is the code's, said as it is; the thread failing otherwise is the caller's to handle.
+parentPort!.postMessage(
+  await bundleHere().then(
+    (code) => ({ code }),
+    (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+  ),
+);
