@@ -7,6 +7,7 @@ import { createHearChunk } from './hear-chunk.ts';
 import { createPinEngine } from './pin-engine.ts';
 import { createTextPlanActivities } from './prepare-text.ts';
 import { createStitch } from './stitch.ts';
+import { createStitchAhead } from './stitch-ahead.ts';
 import { createSynthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.ts';
 
 export type ActivityDeps = SynthesizeDeps & {
@@ -21,15 +22,17 @@ export type ActivityDeps = SynthesizeDeps & {
 };
 
 export function createActivities(deps: ActivityDeps) {
+  const outputs = openOutputStore(deps.outputDir, deps.outputUrl);
   return {
     synthesizeChunk: createSynthesizeChunk(deps),
     pinEngine: createPinEngine(deps),
     hearChunk: createHearChunk({ blobStore: deps.blobStore, recognizer: deps.recognizer ?? new Recognizer() }),
     stitch: createStitch({
       blobStore: deps.blobStore,
-      outputs: openOutputStore(deps.outputDir, deps.outputUrl),
+      outputs,
       ...(deps.libraryDir ? { libraryDir: deps.libraryDir } : {}),
     }),
+    stitchAhead: createStitchAhead({ blobStore: deps.blobStore, outputs, outputDir: deps.outputDir }),
     ...createTextPlanActivities(deps),
     ...createChunkListActivities(deps),
   };

@@ -31,11 +31,19 @@ import {
 import { recordStitch } from '../metrics/index.ts';
 import { NO_JOIN_EFFECTS, type PlacedChunk } from '../stitch/joiner.ts';
 import { claimLibraryFolder, type LibraryFolder, LibraryFolderError, settleLibraryFolder } from '../stitch/library-folder.ts';
-import { artifact, chaptersOfFiles, planFiles, writeCaptions, writePlaylist, writeSidecar } from '../stitch/output-files.ts';
+import {
+  artifact,
+  type CaptionFile,
+  captionFiles,
+  chaptersOfFiles,
+  planFiles,
+  writeCaptions,
+  writePlaylist,
+  writeSidecar,
+} from '../stitch/output-files.ts';
 import { writeReadAlongBook } from '../stitch/read-along-book.ts';
 import { stitchDocument, stitchesInOnePass } from '../stitch/stitcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { loadChunkAudio } from '../storage/chunk-audio.ts';
 import { chunkLevels } from '../storage/chunk-levels.ts';
 import { loadChunkSpeech } from '../storage/chunk-speech.ts';
 import { mapAtMost } from '../storage/map-at-most.ts';
@@ -44,6 +52,8 @@ import { ContentChangedError, loadContent } from '../storage/stored-content.ts';
 import { SpareBuffers } from '../system/spare-buffers.ts';
 import { loadChunkLists } from './chunk-lists.ts';
 import { loadPlan } from './prepare-text.ts';
+import { dropPrefix, takePrefix } from './stitch-ahead.ts';
+import { checked, SPARE_READ_BUFFERS, stitchFormat, stitchPieces, verified } from './stitch-pieces.ts';
 import type { StitchInput, StitchResult } from './types.ts';
 
 export interface StitchDeps {
@@ -101,7 +111,7 @@ export function createStitch({ blobStore, outputs, libraryDir }: StitchDeps) {
 async function stitchInto(
   root: string,
   chunks: ChunkRef[],
-  { plan, pausesAfterMs, output: asked, cast }: StitchInput,
+  { plan, pausesAfterMs, output: asked, cast, ahead }: StitchInput,
   blobStore: BlobStore,
 ) {
   const documentId = activityInfo().workflowExecution?.workflowId ?? asked.name;
@@ -110,7 +120,7 @@ async function stitchInto(
   const path = folder ? join(folder.path, `${folderName(book.title, 'Untitled')}.${asked.format}`) : outputPath(root, asked.name);
   const cover = await bookCover(blobStore, asked, book, folder);
   try {
-    return await stitchFiles(root, path, chunks, { plan, pausesAfterMs, output: asked, cast }, blobStore, {
+    return await stitchFiles(root, path, chunks, { plan, pausesAfterMs, output: asked, cast, ...(ahead ? { ahead } : {}) }, blobStore, {
       documentId,
       book,
       ...(folder ? { folder } : {}),
@@ -193,7 +203,7 @@ async function stitchFiles(
   root: string,
   path: string,
   chunks: ChunkRef[],
-  { plan, pausesAfterMs, output: asked, cast }: Pick<StitchInput, 'plan' | 'pausesAfterMs' | 'output' | 'cast'>,
+  { plan, pausesAfterMs, output: asked, cast, ahead }: Pick<StitchInput, 'plan' | 'pausesAfterMs' | 'output' | 'cast' | 'ahead'>,
   blobStore: BlobStore,
   { documentId, book, folder, cover }: BookPlace,
 ) {
@@ -205,15 +215,8 @@ async function stitchFiles(
   const stored = (output.captions || cast || readAlong) && plan ? await loadPlan(blobStore, plan) : undefined;
   const texts = output.captions || readAlong ? stored?.chunks.map((chunk) => chunk.text) : undefined;
   const voiceOf = cast && stored ? (chunk: { index: number }) => stored.chunks[chunk.index]?.voice ?? cast.narrator : undefined;
-  const format = {
-    sampleRate: output.sampleRate ?? Math.max(...chunks.map((c) => c.sampleRate)),
-    channels: output.channels ?? Math.max(...chunks.map((c) => c.channels)),
-  };
-  const pieces = chunks.map((chunk, i) => ({
-    ...chunk,
-    pauseAfterMs: pausesAfterMs[i]!,
-    ...(cast && stored?.chunks[chunk.index]?.pauseAfterMs !== undefined ? { exactPause: true } : {}),
-  }));
+  const format = stitchFormat(output, chunks);
+  const pieces = stitchPieces(chunks, pausesAfterMs, (chunk) => !!cast && stored?.chunks[chunk.index]?.pauseAfterMs !== undefined);
   const leadInMs = (output.acx ? ACX.leadInMs : 0) + (cast ? (stored?.leadPauseMs ?? 0) : 0);
   // In a library the chapter files sit in the book's folder, as Audiobookshelf reads its tracks.
   const files = planFiles(path, output, pieces, folder?.path);
@@ -244,6 +247,15 @@ async function stitchFiles(
         )
       : undefined;
   speechRead?.catch(() => {}); // awaited after the stitch; a stitch that fails first must not leave it unhandled
+  // Each file's speech: its pieces' share of what was read, in order.
+  const firstPieces = files.map((_, i) => files.slice(0, i).reduce((sum, file) => sum + file.pieces.length, 0));
+  const speechOf = (speech: ChunkSpeech[], i: number) => speech.slice(firstPieces[i], firstPieces[i]! + files[i]!.pieces.length);
+  // A file's captions need its placement only: made while its audio is written, written after it.
+  const captions: Array<Promise<CaptionFile[]>> = [];
+  // The first chunks written ahead on this worker: the stitch goes on from them when the gain is theirs.
+  const prefix =
+    ahead && files.length === 1 && output.format === 'wav' ? takePrefix(ahead, { chunks, pausesAfterMs, output }, format) : undefined;
+  let wentOn = false;
   // Each chunk is read into the memory of one already written: no new memory per chunk.
   const spare = new SpareBuffers(SPARE_READ_BUFFERS);
   const stitched = await stitchDocument({
@@ -259,10 +271,17 @@ async function stitchFiles(
     ...(output.acx
       ? { acx: { codec: output.format, bitrateKbps: output.bitrateKbps ?? defaultBitrateKbps(output.format, format.channels) } }
       : {}),
-    open: async ({ placed, frames }, i) => {
+    ...(prefix ? { resume: prefix } : {}),
+    open: async ({ placed, frames }, i, resumed) => {
       const file = files[i]!;
       placedChapters[i] = placeChapters(file.chapters, placed, frames);
+      wentOn ||= !!resumed;
+      if (output.captions && speechRead) {
+        captions[i] = speechRead.then((speech) => captionFiles(file.path, placed, speechOf(speech, i), format.sampleRate, frames));
+        captions[i]!.catch(() => {}); // awaited after the stitch
+      }
       return openAudioFile({
+        ...(resumed ? { resume: prefix!.file } : {}),
         format: output.format,
         path: file.path,
         pcm: format,
@@ -277,21 +296,16 @@ async function stitchFiles(
     },
     onPiece: (index) => context.heartbeat(index),
     signal: context.cancellationSignal,
+  }).finally(() => {
+    if (prefix && !wentOn) return dropPrefix(prefix);
   });
   const written: Artifact[] = [];
   const speeches: ChunkSpeech[][] = [];
   const allSpeech = await speechRead;
-  let firstPiece = 0;
   for (const [i, file] of stitched.files.entries()) {
     written.push(artifact(root, 'audio', FORMAT_FACTS[output.format].mediaType, file.file));
-    const pieces = files[i]!.pieces.length;
-    firstPiece += pieces;
-    if (allSpeech) {
-      const speech = allSpeech.slice(firstPiece - pieces, firstPiece);
-      speeches.push(speech);
-      if (output.captions)
-        written.push(...(await writeCaptions(root, file.file.path, file.placed, speech, format.sampleRate, file.frames)));
-    }
+    if (allSpeech) speeches.push(speechOf(allSpeech, i));
+    if (captions[i]) written.push(...(await writeCaptions(root, await captions[i]!)));
   }
   const chapters =
     output.split === 'chapter'
@@ -332,6 +346,7 @@ async function stitchFiles(
     durationSec: stitched.durationSec,
     ...(output.chapters === undefined ? {} : { chapters }),
     ...(stitched.loudness ? { loudness: stitched.loudness } : {}),
+    ...(wentOn ? { aheadChunks: prefix!.pieces } : {}),
     ...(voiceOf
       ? {
           voices: voiceShares(
@@ -353,9 +368,6 @@ async function stitchFiles(
   };
   return { main, artifacts: written, result };
 }
-
-/** Chunks' buffers kept for the next reads: the stitch reads four ahead. */
-const SPARE_READ_BUFFERS = 6;
 
 /** Speech files read at once. */
 const SPEECH_READS_AT_ONCE = 16;
@@ -407,21 +419,6 @@ function voiceShares(
       };
     })
     .sort((a, b) => b.speechSec - a.speechSec);
-}
-
-/** The chunk's audio, checked against the hash its ref carries; a changed chunk can never stitch. */
-function verified(blobStore: BlobStore, chunk: ChunkRef, into?: ArrayBuffer) {
-  return checked(() => loadChunkAudio(blobStore, chunk, into));
-}
-
-/** What reads chunk audio, failing for good when a chunk's audio is not what its ref says. */
-async function checked<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof ContentChangedError) throw ApplicationFailure.nonRetryable(error.message, 'ChunkCorrupted');
-    throw error;
-  }
 }
 
 /** A file already written (the library's cover), as the result names it. */

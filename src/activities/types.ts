@@ -96,6 +96,8 @@ export interface StitchInput {
     /** One file per chapter in a folder named after the document, and a playlist of them. */
     split?: 'chapter';
   };
+  /** The token of the document's first chunks stitched ahead (stitchAhead): a stitch on the worker holding them goes on from them. */
+  ahead?: string;
 }
 
 export interface StitchResult {
@@ -113,5 +115,7 @@ export interface StitchResult {
   chapters?: Chapter[];
   loudness?: DocumentLoudness;
   acx?: AcxResult;
+  /** The chunks this stitch found written ahead (stitchAhead) and went on from. */
+  aheadChunks?: number;
   voices?: VoiceShare[];
 }

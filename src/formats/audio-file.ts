@@ -4,13 +4,12 @@
 // own (src/system/sha256-off-thread.ts), at most 4 MB waiting. What is written is copied: the
 // caller may reuse its samples once write() resolves.
 
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { FfmpegProcess, type PcmFormat, rawPcmInput } from '../audio/ffmpeg.ts';
 import { int16Bytes, MAX_WAV_DATA_BYTES, rf64Header, wavHeader } from '../audio/wav.ts';
 import type { OutputFormat } from '../document/input.ts';
-import { HashedFileWrites } from '../system/sha256-off-thread.ts';
+import { fileSha256, HashedFileWrites } from '../system/sha256-off-thread.ts';
 import { FORMAT_FACTS } from './audio-formats.ts';
 import { type FrameChapter, ffmetadata, type Tags } from './ffmetadata.ts';
 
@@ -25,6 +24,14 @@ export interface AudioFileSpec {
   chapters: FrameChapter[];
   /** A JPEG to embed as the cover, where the format holds one. */
   coverPath?: string;
+  /** A WAV: go on writing this one, paused after its first samples (it becomes the file at `path`). */
+  resume?: PausedWav;
+}
+
+/** A WAV written up to some point and closed, not yet under its name: its header's sizes are filled in when it is finished. */
+export interface PausedWav {
+  temporary: string;
+  dataBytes: number;
 }
 
 export interface WrittenFile {
@@ -39,9 +46,12 @@ export interface AudioFileWriter {
   finish(): Promise<WrittenFile>;
   /** Removes what was written; the final name is never touched. */
   abort(): Promise<void>;
+  /** A WAV: everything written is on disk, the file closed under its temporary name, to be resumed (`AudioFileSpec.resume`). */
+  pause?(): Promise<PausedWav>;
 }
 
 export async function openAudioFile(spec: AudioFileSpec): Promise<AudioFileWriter> {
+  if (spec.resume) return openWav(spec, spec.resume.temporary, spec.resume.dataBytes);
   const temporary = `${spec.path}.${randomUUID()}.tmp`;
   return FORMAT_FACTS[spec.format].encoder ? openEncoded(spec, temporary) : openWav(spec, temporary);
 }
@@ -54,20 +64,26 @@ export function defaultBitrateKbps(format: OutputFormat, channels: number): numb
 
 // --- WAV ---
 
-async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFileWriter> {
+/** `resumedBytes`: the data a paused WAV at `temporary` holds already (its header is a plain WAV's, sizes to come). */
+async function openWav(spec: AudioFileSpec, temporary: string, resumedBytes?: number): Promise<AudioFileWriter> {
   const { sampleRate, channels } = spec.pcm;
   const rf64 = spec.maxFrames * channels * 2 > MAX_WAV_DATA_BYTES;
+  if (rf64 && resumedBytes !== undefined)
+    throw new Error('a WAV past 4 GiB is written as RF64 from its first byte: it cannot resume a plain one');
   const header = (dataBytes: number) => (rf64 ? rf64Header : wavHeader)(sampleRate, channels, dataBytes);
-  const file = await open(temporary, 'wx');
-  let dataBytes = 0;
+  // Resumed: appended to (a header goes through a handle of its own: an appending one writes only at the end).
+  const file = await open(temporary, resumedBytes === undefined ? 'wx' : 'a+');
+  let dataBytes = resumedBytes ?? 0;
   // The header promises maxFrames; a stitch planned from its chunks' records writes exactly that,
   // so the file is hashed as it goes out. Otherwise the sizes are filled in at the end and the
   // file read back for its hash.
   const promised = spec.maxFrames * channels * 2;
   // Written and hashed on the files thread (the tail's largest cost here); if it cannot run, here
-  // one write at a time, and read back for the hash.
-  const onThread = await HashedFileWrites.open(file.fd);
-  await (onThread ? onThread.write(header(promised)) : file.write(header(promised)));
+  // one write at a time, and read back for the hash. Resumed: the header promises the plan's sizes
+  // now, and the thread hashes what the file holds while the rest is joined.
+  if (resumedBytes !== undefined) await writeHeader(temporary, header(promised));
+  const onThread = await HashedFileWrites.open(file.fd, resumedBytes === undefined ? undefined : header(0).length + resumedBytes);
+  if (resumedBytes === undefined) await (onThread ? onThread.write(header(promised)) : file.write(header(promised)));
   return {
     async write(samples) {
       const bytes = int16Bytes(samples);
@@ -80,7 +96,7 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
       if (!onThread) await file.sync();
       if (dataBytes !== promised) {
         sha256 = undefined;
-        await file.write(header(dataBytes), 0, undefined, 0);
+        await writeHeader(temporary, header(dataBytes));
         await file.sync();
       }
       await file.close();
@@ -90,7 +106,22 @@ async function openWav(spec: AudioFileSpec, temporary: string): Promise<AudioFil
       await onThread?.drop();
       await discard(file, temporary);
     },
+    async pause() {
+      await (onThread ? onThread.finish() : file.sync());
+      await file.close();
+      return { temporary, dataBytes };
+    },
   };
+}
+
+/** A WAV's header, over the one it was opened with. */
+async function writeHeader(path: string, bytes: Buffer): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.write(bytes, 0, bytes.length, 0);
+  } finally {
+    await file.close();
+  }
 }
 
 // --- Compressed, by ffmpeg ---
@@ -160,10 +191,4 @@ async function publish(temporary: string, path: string, hashed?: string): Promis
 async function discard(file: FileHandle, temporary: string): Promise<void> {
   await file.close().catch(() => {});
   await rm(temporary, { force: true });
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const block of createReadStream(path)) hash.update(block as Buffer);
-  return hash.digest('hex');
 }

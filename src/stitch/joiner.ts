@@ -100,6 +100,15 @@ export class Joiner {
     return this.emitted - before;
   }
 
+  /**
+   * Passes over a piece already written (a stitch going on from its prefix stitched ahead): the
+   * same arithmetic as `push`, nothing emitted. Only where nothing is held back (no crossfade).
+   */
+  skip(piece: StitchPiece & { index: number }, audible: AudibleFrames): void {
+    if (this.crossfadeFrames > 0) throw new Error('a crossfaded join holds back the end of each piece: none can be skipped');
+    this.join(piece, undefined, keptBounds(audible.first, audible.last, piece.frames, piece.sampleRate));
+  }
+
   private join(piece: StitchPiece & { index: number }, audio: PcmAudio | undefined, bounds: KeptBounds): Int16Array[] {
     const { channels, sampleRate } = this.format;
     const sourceRate = piece.sampleRate;

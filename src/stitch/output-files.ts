@@ -109,22 +109,31 @@ export async function writePlaylist(
   return artifact(root, 'playlist', PLAYLIST_MEDIA_TYPE, await writeAtomically(playlist, m3uPlaylist(entries)));
 }
 
-/** `<name>.vtt`, `<name>.srt` and `<name>.timings.json` beside the audio, from what its chunks said (in order). */
-export async function writeCaptions(
-  root: string,
+/** A text file to write beside the audio: its kind, path, media type and text. */
+export type CaptionFile = [Artifact['kind'], string, string, string];
+
+/**
+ * `<name>.vtt`, `<name>.srt` and `<name>.timings.json` beside the audio, from what its chunks said
+ * (in order): their texts, made while the audio is written (they need its placement only).
+ */
+export function captionFiles(
   audioPath: string,
   placed: PlacedChunk[],
   speech: ChunkSpeech[],
   sampleRate: number,
   frames: number,
-): Promise<Artifact[]> {
+): CaptionFile[] {
   const timings = timeSentences(placed, speech, sampleRate, frames);
   const base = audioPath.replace(/\.[^./]+$/u, '');
-  const files: Array<[Artifact['kind'], string, string, string]> = [
+  return [
     ['captions', `${base}.vtt`, 'text/vtt', webVtt(timings)],
     ['captions', `${base}.srt`, 'application/x-subrip', srt(timings)],
     ['timings', `${base}.timings.json`, 'application/json', `${JSON.stringify(timings, null, 1)}\n`],
   ];
+}
+
+/** The captions written, once their audio is. */
+export async function writeCaptions(root: string, files: CaptionFile[]): Promise<Artifact[]> {
   return Promise.all(
     files.map(async ([kind, path, mediaType, text]) => artifact(root, kind, mediaType, await writeAtomically(path, text))),
   );

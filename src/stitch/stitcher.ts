@@ -18,9 +18,10 @@ import { int16Bytes } from '../audio/wav.ts';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { LoudnessTarget } from '../contract/input-schema.ts';
 import type { AcxReport, LoudnessFigures, LoudnessReport } from '../contract/reports.ts';
-import { ACX, AcxMeter, type AudioFileWriter, type WrittenFile } from '../formats/index.ts';
+import { ACX, AcxMeter, type AudioFileWriter, type PausedWav, type WrittenFile } from '../formats/index.ts';
 import { Joiner, type JoinOptions, type PlacedChunk, type StitchFormat, type StitchPiece } from './joiner.ts';
 import { placedLevels } from './placed-levels.ts';
+import { aheadPrefix, documentGain } from './stitch-ahead.ts';
 
 export interface StitchPlan {
   placed: PlacedChunk[];
@@ -37,8 +38,13 @@ export interface StitchOptions<P extends StitchPiece & { index: number }> {
   loudness?: LoudnessTarget;
   /** Level to ACX's RMS range instead, and check each file against its rules (`codec` etc. for the format rule). */
   acx?: { codec: string; bitrateKbps?: number };
-  /** Opens a file's output once its plan is known (chapters are timed by it). */
-  open: (plan: StitchPlan, file: number) => Promise<AudioFileWriter>;
+  /**
+   * Opens a file's output once its plan is known (chapters are timed by it); `resumed`: the file
+   * `resume` stands for, to go on writing after its prefix.
+   */
+  open: (plan: StitchPlan, file: number, resumed?: boolean) => Promise<AudioFileWriter>;
+  /** The document's first pieces, already written by `stitchPrefix`: used when the gain is theirs (stitch-ahead.ts). */
+  resume?: StitchedPrefix;
   /** Who speaks each piece (a cast document): loudness is measured per voice too, as the engines made it. */
   voiceOf?: (piece: P) => string;
   /** Called after each piece of each pass, e.g. to heartbeat. */
@@ -71,6 +77,15 @@ export interface StitchedDocument {
   acx?: AcxReport & { gainDb: number; limitedMs: number };
   /** With `voiceOf` and a loudness target: each voice's integrated loudness before the gain. */
   voiceLoudness?: Map<string, LoudnessFigures>;
+}
+
+/** The first pieces of a one-file document, levelled and written ahead (stitchPrefix), the file left open. */
+export interface StitchedPrefix {
+  pieces: number;
+  /** Output frames written. */
+  frames: number;
+  gainDb: number;
+  file: PausedWav;
 }
 
 /** Voices measured on their own; a larger cast is reported by its share only (each meter is an ffmpeg process). */
@@ -191,12 +206,16 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
   const plans: StitchPlan[] = [];
   /** Each piece's share of the output, from where its push began: what a per-voice meter would have been fed. */
   const shares = new Map<number, { from: number; frames: number }>();
+  // One file's first pieces may set the gain (stitch-ahead.ts): where they end.
+  const prefix = loudness && options.files.length === 1 ? aheadPrefix(options.files[0]!.length) : 0;
+  let prefixFrames = 0;
   let offset = 0;
   for (const pieces of options.files) {
     const planner = new Joiner(format, options.join, true);
-    for (const piece of pieces) {
+    for (const [i, piece] of pieces.entries()) {
       const from = offset + planner.frames;
       shares.set(piece.index, { from, frames: planner.place(piece, levelsOf(piece)) });
+      if (i === prefix - 1) prefixFrames = planner.frames;
     }
     planner.finish();
     plans.push({ placed: planner.placed, frames: planner.frames });
@@ -214,9 +233,20 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
       for (const [voice, timeline] of voices) voiceLoudness.set(voice, rounded(measuredFrom(timeline.pieces, format, timeline.frames)));
   }
   const level: Levelling = exact
-    ? levelling(exact.integratedLufs, loudness!.targetLufs, exact.truePeakDb, loudness!.truePeakDb)
+    ? documentGain(
+        levellingTo(exact, loudness!),
+        prefix > 0 ? levellingTo(rounded(measuredFrom(placed.slice(0, prefix), format, prefixFrames)), loudness!) : undefined,
+      )
     : { gainDb: 0 };
   const { gainDb } = level;
+  // The prefix stitched ahead goes on only with the gain it was written with.
+  const { resume } = options;
+  const resumed =
+    resume &&
+    resume.pieces === prefix &&
+    resume.frames === prefixFrames &&
+    resume.gainDb === gainDb &&
+    level.limiterCeilingDb === undefined;
 
   // Where the limiter acts, what it took from each 100 ms step, so the loudness after it follows from the records too.
   const stepFrames = format.sampleRate / 10;
@@ -229,7 +259,7 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
   try {
     let fileStart = 0;
     for (const [i, pieces] of options.files.entries()) {
-      writer = await options.open(plans[i]!, i);
+      writer = await options.open(plans[i]!, i, resumed);
       const ceilingDb = level.limiterCeilingDb;
       const limiter =
         ceilingDb === undefined || !limiterEnergy
@@ -242,7 +272,8 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
             );
       const joiner = new Joiner(format, options.join);
       const gain = options.loadsFresh ? applyGainInPlace : applyGain;
-      for await (const { samples } of joined(joiner, pieces, options, levelsOf, options.recycle))
+      if (resumed) for (const piece of pieces.slice(0, prefix)) joiner.skip(piece, levelsOf(piece));
+      for await (const { samples } of joined(joiner, resumed ? pieces.slice(prefix) : pieces, options, levelsOf, options.recycle))
         await writer.write(limiter ? limiter.process(samples) : gain(samples, gainDb));
       if (limiter) await writer.write(limiter.finish());
       limitedFrames += limiter?.limitedFrames ?? 0;
@@ -276,6 +307,44 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
     await writer?.abort();
     throw error;
   }
+}
+
+/**
+ * The first pieces of a one-file document (all `files[0]` holds), levelled with their own gain and
+ * written, the file left open for the stitch after the last chunk (`resume`); none when that gain
+ * needs the limiter (the whole document's would decide then). Captions and chapters wait for the
+ * whole: only the audio is written.
+ */
+export async function stitchPrefix<P extends StitchPiece & { index: number }>(
+  options: Omit<StitchOptions<P>, 'resume'> & { loudness: LoudnessTarget },
+  levelsOf: (piece: P) => ChunkLevels,
+): Promise<StitchedPrefix | undefined> {
+  const { format, loudness } = options;
+  const pieces = options.files[0]!;
+  const planner = new Joiner(format, options.join, true);
+  for (const piece of pieces) planner.place(piece, levelsOf(piece));
+  const plan = { placed: planner.placed, frames: planner.frames }; // before finish(): the pieces after go on from here
+  const byIndex = new Map(pieces.map((piece) => [piece.index, piece]));
+  const placed = placedLevels([plan], (index) => levelsOf(byIndex.get(index)!), options.join.trim);
+  const level = levellingTo(rounded(measuredFrom(placed, format, plan.frames)), loudness);
+  if (level.limiterCeilingDb !== undefined) return undefined;
+  const writer = await options.open(plan, 0);
+  try {
+    const joiner = new Joiner(format, options.join);
+    const gain = options.loadsFresh ? applyGainInPlace : applyGain;
+    for await (const { samples } of joined(joiner, pieces, options, levelsOf, options.recycle, false))
+      await writer.write(gain(samples, level.gainDb));
+    if (joiner.frames !== plan.frames) throw new Error(`the prefix joined to ${joiner.frames} frames, its records planned ${plan.frames}`);
+    if (!writer.pause) throw new Error('only a WAV can be stitched ahead');
+    return { pieces: pieces.length, frames: plan.frames, gainDb: level.gainDb, file: await writer.pause() };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+function levellingTo(figures: LoudnessFigures, loudness: LoudnessTarget): Levelling {
+  return levelling(figures.integratedLufs, loudness.targetLufs, figures.truePeakDb, loudness.truePeakDb);
 }
 
 /**
@@ -369,6 +438,8 @@ async function* joined<P extends StitchPiece & { index: number }>(
   { load, onPiece, signal }: StitchOptions<P>,
   levelsOf?: (piece: P) => ChunkLevels,
   recycle?: (audio: PcmAudio) => void,
+  /** False: the pieces are a prefix, the joiner goes on after them (its held-back end is not emitted). */
+  finish = true,
 ): AsyncGenerator<{ samples: Int16Array; piece?: P }> {
   // The next chunks are read (and their hashes checked) while this one is joined and written.
   const ahead: Array<Promise<PcmAudio>> = [];
@@ -386,5 +457,5 @@ async function* joined<P extends StitchPiece & { index: number }>(
     recycle?.(audio);
     onPiece?.(piece.index);
   }
-  for (const samples of joiner.finish()) yield { samples };
+  if (finish) for (const samples of joiner.finish()) yield { samples };
 }

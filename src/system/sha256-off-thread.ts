@@ -9,6 +9,7 @@
 // or fails, the work happens here, as before.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
@@ -27,7 +28,22 @@ const { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, writeSyn
 const SYNC_EVERY_BYTES = 8 * 1024 * 1024;
 const files = new Map();
 const failure = ({ error }) => (error ? { error: error.message, code: error.code } : {});
-parentPort.on('message', ({ id, bytes, path, into, file, fd, block, length, end, drop }) => {
+parentPort.on('message', ({ id, bytes, path, into, file, fd, block, length, end, drop, hashPath, hashFirst }) => {
+  if (hashPath !== undefined) {
+    // A file's hash alone, read a block at a time (a book's file is larger than memory should hold).
+    let fd;
+    try {
+      fd = openSync(hashPath, 'r');
+      const hash = createHash('sha256');
+      const block = Buffer.allocUnsafeSlow(1024 * 1024);
+      for (let got = readSync(fd, block); got > 0; got = readSync(fd, block)) hash.update(block.subarray(0, got));
+      return parentPort.postMessage({ id, hex: hash.digest('hex') });
+    } catch (error) {
+      return parentPort.postMessage({ id, error: String(error.message), code: error.code });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
   if (path !== undefined) {
     let fd;
     let read;
@@ -55,6 +71,19 @@ parentPort.on('message', ({ id, bytes, path, into, file, fd, block, length, end,
   }
   let written = files.get(file);
   if (!written) files.set(file, (written = { hash: createHash('sha256'), unsynced: 0 }));
+  if (hashFirst !== undefined) {
+    // A file gone on from: the bytes it holds already are hashed first, read where they lie.
+    try {
+      const read = Buffer.allocUnsafeSlow(1024 * 1024);
+      for (let at = 0, got = 1; at < hashFirst && got > 0; at += got) {
+        got = readSync(fd, read, 0, Math.min(read.length, hashFirst - at), at);
+        written.hash.update(read.subarray(0, got));
+      }
+    } catch (error) {
+      written.error = { message: String(error.message), code: error.code };
+    }
+    return;
+  }
   if (block !== undefined) {
     // A block to append, then hash; flushed to disk every so often, so the last sync has little left.
     if (!written.error) {
@@ -170,6 +199,21 @@ export async function readFileSha256(path: string, into?: ArrayBuffer): Promise<
   return { bytes, sha256: sha256Hex(bytes) };
 }
 
+/** A file's sha256, read and hashed a block at a time on the checks thread (here, streamed, if it cannot run). */
+export async function fileSha256(path: string): Promise<string> {
+  const thread = hashThread('checks');
+  if (thread) {
+    const reply = await request(thread, { hashPath: path }).catch((error: Error & { fellBack?: boolean }) => {
+      if (error.fellBack) return undefined; // the thread stopped: hash here
+      throw error;
+    });
+    if (reply) return reply.hex;
+  }
+  const hash = createHash('sha256');
+  for await (const block of createReadStream(path)) hash.update(block as Buffer);
+  return hash.digest('hex');
+}
+
 /** A file written on the files thread is written a block at a time: what is given is copied into one. */
 const BLOCK_BYTES = 1024 * 1024;
 /** Blocks at once (filling, or on their way to the file): the caller goes on while the last ones are written. */
@@ -204,10 +248,16 @@ export class HashedFileWrites {
     thread.files.set(this.file, this);
   }
 
-  /** Once the thread runs (before any byte is handed over, so a thread that cannot start costs nothing). */
-  static async open(fd: number): Promise<HashedFileWrites | undefined> {
+  /**
+   * Once the thread runs (before any byte is handed over, so a thread that cannot start costs
+   * nothing). `hashFirst`: the file holds that many bytes already (its writes append), hashed first.
+   */
+  static async open(fd: number, hashFirst?: number): Promise<HashedFileWrites | undefined> {
     const thread = hashThread('files');
-    return thread && (await thread.online) && threads.files === thread ? new HashedFileWrites(thread, fd) : undefined;
+    if (!thread || !(await thread.online) || threads.files !== thread) return undefined;
+    const writes = new HashedFileWrites(thread, fd);
+    if (hashFirst !== undefined) thread.worker.postMessage({ file: writes.file, fd, hashFirst });
+    return writes;
   }
 
   /** Resolves once `bytes` are copied (when every block is on its way, once one is back): they are the caller's again. */

@@ -31,7 +31,8 @@ import { DocumentProgressTracker } from './document-progress.ts';
 import { documentResult, partTotals } from './document-result.ts';
 import { readPlanChunks } from './plan-chunks.ts';
 import { speakInParts } from './speak-in-parts.ts';
-import { joinOf, stitchRequest } from './stitch-request.ts';
+import { StitchAhead } from './stitch-ahead.ts';
+import { joinOf, type SpokenChunks, stitchRequest } from './stitch-request.ts';
 import { chunkTotals, type SynthesisSettings, synthesisSettings, synthesizeChunks } from './synthesize-chunks.ts';
 
 // --- Activities ---
@@ -98,14 +99,21 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
   for (const [chunk, ms] of plan.cast?.pauses ?? []) pausesAfterMs[chunk] = ms; // [pause:…] tags: exactly that
   tracker.planned(plan, pausesAfterMs, input.concurrency, chunkedAt);
 
+  const request = (spoken: SpokenChunks) => stitchRequest(input, plan, spoken, pausesAfterMs, name, pin.voice);
+  // One run's first chunks are stitched while its last ones are spoken (a book's parts are not).
+  const ahead =
+    plan.parts.length <= 1
+      ? StitchAhead.of(plan.chunks, (refs) => ({ ...request({ chunks: refs }), pausesAfterMs: pausesAfterMs.slice(0, refs.length) }))
+      : undefined;
   const spoken =
     plan.parts.length <= 1
-      ? await speakInOneRun(plan, run, synthesisSettings(input, pin), tracker)
+      ? await speakInOneRun(plan, run, synthesisSettings(input, pin), tracker, ahead)
       : await speakInParts(plan, synthesisSettings(input, pin), tracker);
   const synthesizedAt = Date.now();
 
   tracker.phase = 'stitching';
-  const stitched = await stitch(stitchRequest(input, plan, spoken, pausesAfterMs, name, pin.voice));
+  const aheadToken = await ahead?.token();
+  const stitched = await stitch({ ...request(spoken), ...(aheadToken ? { ahead: aheadToken } : {}) });
   const finishedAt = Date.now();
   tracker.phase = 'done';
   log.info(
@@ -129,7 +137,13 @@ export async function audioDocument(rawInput: AudioDocumentInput): Promise<Audio
 // --- Helpers ---
 
 /** A document short enough for one history: every chunk from this workflow, its refs kept here (heard live). */
-async function speakInOneRun(plan: PreparedText, run: PreparedText['run'], settings: SynthesisSettings, tracker: DocumentProgressTracker) {
+async function speakInOneRun(
+  plan: PreparedText,
+  run: PreparedText['run'],
+  settings: SynthesisSettings,
+  tracker: DocumentProgressTracker,
+  ahead?: StitchAhead,
+) {
   // The texts came with the plan; a history from before they did reads them back (and replays as it ran).
   const { texts, voices } =
     run ??
@@ -140,7 +154,10 @@ async function speakInOneRun(plan: PreparedText, run: PreparedText['run'], setti
     ));
   const chunks = await synthesizeChunks({ texts, ...(voices ? { voices } : {}) }, 0, settings, {
     started: () => tracker.chunkStarted(),
-    finished: (index, ref) => tracker.chunkFinished(index, ref, texts[index]!.length, Date.now()),
+    finished: (index, ref) => {
+      tracker.chunkFinished(index, ref, texts[index]!.length, Date.now());
+      ahead?.finished(index, ref);
+    },
     ended: () => tracker.chunkEnded(),
   });
   return { chunks };

@@ -35,6 +35,25 @@ let outputDir: string;
 let blobDir: string;
 const taskQueue = uniqueTaskQueue('audio-document');
 
+/** Each activity of a history: its type, input, result, and the event ids it was scheduled and completed at. */
+function activityEvents(events: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events'] & object) {
+  const byId = new Map<number, { type: string; input: unknown; scheduledAt: number; completedAt?: number; result?: unknown }>();
+  for (const event of events) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const input = defaultPayloadConverter.fromPayload(scheduled.input!.payloads![0]!);
+      byId.set(Number(event.eventId), { type: scheduled.activityType!.name!, input, scheduledAt: Number(event.eventId) });
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    const activity = byId.get(Number(completed?.scheduledEventId));
+    if (activity && completed) {
+      activity.completedAt = Number(event.eventId);
+      activity.result = defaultPayloadConverter.fromPayload(completed.result!.payloads![0]!);
+    }
+  }
+  return [...byId.values()];
+}
+
 function indexOf(text: string): number {
   return Number(/number (\d+)/u.exec(text)![1]);
 }
@@ -113,6 +132,25 @@ describe('audioDocument on a real Temporal server', () => {
     expect(sequential).toMatchObject({ mode: 'sequential', concurrency: 1 });
     const audio = decodeWav(parBytes);
     expect(audio.samples.length / audio.sampleRate).toBeCloseTo(parallel.durationSec, 6);
+  });
+
+  it('stitches the first chunks while the last are spoken, and the stitch goes on from them', async () => {
+    const handle = await start({ text: numberedParagraphs(12), engine: 'simulated', concurrency: 3, engineOptions: { latencyMs: 30 } });
+    const result = (await handle.result()) as AudioDocumentResult;
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activities = activityEvents(events);
+    const ahead = activities.find((activity) => activity.type === 'stitchAhead')!;
+    const stitch = activities.find((activity) => activity.type === 'stitch')!;
+    const chunkEnds = activities.filter((activity) => activity.type === 'synthesizeChunk').map((activity) => activity.completedAt!);
+    // Started once the first ten were done, before the last two were.
+    expect((ahead.input as { chunks: unknown[] }).chunks).toHaveLength(10);
+    expect(chunkEnds.filter((at) => at < ahead.scheduledAt)).toHaveLength(10);
+    expect(Math.max(...chunkEnds)).toBeGreaterThan(ahead.scheduledAt);
+    expect((stitch.input as { ahead?: string }).ahead).toBe(ahead.result);
+    expect(stitch.result).toMatchObject({ aheadChunks: 10, sha256: result.sha256 });
+    expect(sha256Hex(await readFile(result.path))).toBe(result.sha256);
+    expect(Math.abs(result.loudness!.after.integratedLufs! - result.loudness!.targetLufs)).toBeLessThanOrEqual(0.06);
+    expect((await readdir(outputDir)).filter((name) => name.startsWith('.ahead-'))).toEqual([]);
   });
 
   it('keeps C chunks busy with the window schedule, and waits for each batch with the batch schedule', async () => {
