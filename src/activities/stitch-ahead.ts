@@ -1,21 +1,25 @@
 // stitchAhead: the document's first chunks levelled and written while its last ones are still
-// spoken (src/stitch/stitch-ahead.ts says when, and which gain). The file stays on this worker,
-// open under a temporary name, known by a token the workflow hands to the stitch: a stitch on this
-// worker goes on from it; one elsewhere, or one whose gain came out otherwise, stitches the whole
-// document and the prefix is removed. Only audio is written here: captions, chapters and the
-// result wait for the whole.
+// spoken (src/stitch/stitch-ahead.ts says when, and which gain). The file stays on this worker
+// under a temporary name, in a staging folder named after this process (a worker that starts
+// removes the folders of dead ones: src/storage/output-cleanup.ts), known by a token the workflow
+// hands to the stitch. A stitch on this worker goes on from it, or, when its gain came out
+// otherwise, writes the whole document and removes it; one a stitch never came for (the stitch ran
+// on another worker, the document failed) is removed after an hour. Only audio is written here:
+// captions, chapters and the result wait for the whole.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { wavHeader } from '../audio/wav.ts';
 import { openAudioFile } from '../formats/index.ts';
 import { aheadPrefix, stitchesAhead } from '../stitch/stitch-ahead.ts';
-import { type StitchedPrefix, stitchPrefix } from '../stitch/stitcher.ts';
+import { type StitchedPrefix, stitchesInOnePass, stitchPrefix } from '../stitch/stitcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { chunkLevels } from '../storage/chunk-levels.ts';
 import { LocalOutputStore, type OutputStore } from '../storage/output-writer.ts';
+import { stagingPrefix } from '../storage/staging-folders.ts';
 import { SpareBuffers } from '../system/spare-buffers.ts';
 import { checked, SPARE_READ_BUFFERS, stitchFormat, stitchPieces, verified } from './stitch-pieces.ts';
 import type { StitchInput } from './types.ts';
@@ -25,44 +29,44 @@ interface WaitingPrefix {
   prefix: StitchedPrefix;
   /** What it was stitched from, as `aheadKey` gives it: the stitch goes on from it only when its own is the same. */
   key: string;
-  at: number;
+  /** Removes it if no stitch takes it in time. */
+  expiry: NodeJS.Timeout;
 }
 
-/** Prefixes a stitch never came for (it ran on another worker, or the document failed) are removed after this. */
+/** Prefixes a stitch never came for are removed after this. */
 const KEPT_MS = 60 * 60 * 1000;
 
 const waiting = new Map<string, WaitingPrefix>();
 
-/** How a prefix's file is named in the output directory (hidden; its temporary name follows). */
-const AHEAD_PREFIX = '.ahead-';
-
 export interface StitchAheadDeps {
   blobStore: BlobStore;
-  /** Where the document will be written (its directory holds the prefix, so it is renamed into place). */
+  /** Where the document will be written: a prefix is kept only where the stitch can rename it into place. */
   outputs: OutputStore;
-  /** The worker's output directory: where a document for S3 is staged. */
+  /** The worker's output directory: the output store's own, or where a document for S3 is staged. */
   outputDir: string;
 }
 
 export function createStitchAhead({ blobStore, outputs, outputDir }: StitchAheadDeps) {
-  const dir = outputs instanceof LocalOutputStore ? outputs.dir : outputDir;
-  /** The document's first chunks (`input.chunks`, of `documentChunks`) stitched: their token, or null (their gain needs the limiter). */
+  // Another directory than the store's (AUDIO_OUTPUT_URL=file:///elsewhere) may be another file system: none is stitched ahead.
+  const usable = !(outputs instanceof LocalOutputStore) || outputs.dir === resolve(outputDir);
+  const dir = join(resolve(outputDir), `${stagingPrefix()}ahead`);
+  /** The document's first chunks (`input.chunks`, of `documentChunks`) stitched: their token, or null when they are not. */
   return async function stitchAhead(input: StitchInput & { documentChunks: number }): Promise<string | null> {
     const { chunks, output } = input;
     if (!stitchesAhead(output, input.documentChunks, !!input.cast) || chunks.length !== aheadPrefix(input.documentChunks)) {
       throw ApplicationFailure.nonRetryable('this document is not stitched ahead', 'InvalidInputError');
     }
-    await forgetOld(dir);
-    const context = Context.current();
     const format = stitchFormat(output, chunks);
-    const pieces = stitchPieces(chunks, input.pausesAfterMs);
     const joinOptions = { trim: output.trim ?? false, crossfadeMs: 0 };
+    // Without one pass from the records (a chunk the output down-samples) the stitch writes it all.
+    if (!usable || !stitchesInOnePass(format, joinOptions, chunks)) return null;
+    const context = Context.current();
     const levels = await checked(() => chunkLevels(blobStore, chunks, () => context.heartbeat()));
     await mkdir(dir, { recursive: true });
     const spare = new SpareBuffers(SPARE_READ_BUFFERS);
     const prefix = await stitchPrefix(
       {
-        files: [pieces],
+        files: [stitchPieces(chunks, input.pausesAfterMs)],
         load: (chunk) => verified(blobStore, chunk, spare.take()),
         loadsFresh: true,
         recycle: (audio) => spare.give(audio.samples.buffer),
@@ -70,14 +74,7 @@ export function createStitchAhead({ blobStore, outputs, outputDir }: StitchAhead
         join: joinOptions,
         loudness: output.loudness!,
         open: () =>
-          openAudioFile({
-            format: 'wav',
-            path: join(dir, `${AHEAD_PREFIX}${randomUUID()}.wav`),
-            pcm: format,
-            maxFrames: 0,
-            tags: {},
-            chapters: [],
-          }),
+          openAudioFile({ format: 'wav', path: join(dir, `${randomUUID()}.wav`), pcm: format, maxFrames: 0, tags: {}, chapters: [] }),
         onPiece: (index) => context.heartbeat(index),
         signal: context.cancellationSignal,
       },
@@ -85,37 +82,46 @@ export function createStitchAhead({ blobStore, outputs, outputDir }: StitchAhead
     );
     if (!prefix) return null;
     const token = randomUUID();
-    waiting.set(token, { prefix, key: aheadKey(input, format), at: Date.now() });
+    const expiry = setTimeout(() => {
+      waiting.delete(token);
+      void dropPrefix(prefix);
+    }, KEPT_MS).unref();
+    waiting.set(token, { prefix, key: aheadKey(input, format), expiry });
     return token;
   };
 }
 
 /**
- * The prefix behind `token` when this worker holds it and it was stitched from the first chunks of
- * `input` as this stitch would join them; it is no longer waiting (the caller removes its file if
- * it does not go on from it: `dropPrefix`).
+ * The prefix behind `token` when this worker holds it, its file is whole, and it was stitched from
+ * the first chunks of `input` as this stitch would join them. It is no longer waiting: the caller
+ * removes its file if it does not go on from it (`dropPrefix`).
  */
-export function takePrefix(
+export async function takePrefix(
   token: string,
   input: StitchInput,
   format: { sampleRate: number; channels: number },
-): StitchedPrefix | undefined {
+): Promise<StitchedPrefix | undefined> {
   const found = waiting.get(token);
   waiting.delete(token);
   if (!found) return undefined;
-  const prefixInput = {
-    ...input,
-    chunks: input.chunks.slice(0, found.prefix.pieces),
-    pausesAfterMs: input.pausesAfterMs.slice(0, found.prefix.pieces),
-  };
-  if (aheadKey(prefixInput, format) === found.key) return found.prefix;
-  void dropPrefix(found.prefix);
+  clearTimeout(found.expiry);
+  const { prefix } = found;
+  const ofThese = { ...input, chunks: input.chunks.slice(0, prefix.pieces), pausesAfterMs: input.pausesAfterMs.slice(0, prefix.pieces) };
+  // A file removed or cut short since (by hand, by a cleaner) is not gone on from.
+  const size = await stat(prefix.file.temporary).then(
+    (file) => file.size,
+    () => -1,
+  );
+  if (aheadKey(ofThese, format) === found.key && size === wavHeader(format.sampleRate, format.channels, 0).length + prefix.file.dataBytes) {
+    return prefix;
+  }
+  await dropPrefix(prefix);
   return undefined;
 }
 
-/** A prefix not gone on from: its file removed. */
+/** A prefix not gone on from: its file removed (a removal that fails leaves it to the next worker start's clean-up). */
 export async function dropPrefix(prefix: StitchedPrefix): Promise<void> {
-  await rm(prefix.file.temporary, { force: true });
+  await rm(prefix.file.temporary, { force: true }).catch(() => {});
 }
 
 /** What a prefix is made of: its chunks, pauses, format and levelling. */
@@ -127,27 +133,4 @@ function aheadKey({ chunks, pausesAfterMs, output }: StitchInput, format: { samp
     trim: output.trim ?? false,
     loudness: output.loudness,
   });
-}
-
-/** Directories whose files from earlier processes were looked at: once per process each. */
-const swept = new Set<string>();
-
-/** Prefixes kept longer than KEPT_MS are removed; in `dir`, once per process, so are earlier processes' (by their age). */
-async function forgetOld(dir: string): Promise<void> {
-  for (const [token, { prefix, at }] of waiting) {
-    if (Date.now() - at < KEPT_MS) continue;
-    waiting.delete(token);
-    void dropPrefix(prefix);
-  }
-  if (swept.has(dir)) return;
-  swept.add(dir);
-  const names = await readdir(dir).catch(() => []);
-  for (const name of names.filter((n) => n.startsWith(AHEAD_PREFIX))) {
-    const path = join(dir, name);
-    const modified = await stat(path).then(
-      (found) => found.mtimeMs,
-      () => Date.now(),
-    );
-    if (Date.now() - modified >= KEPT_MS) await rm(path, { force: true });
-  }
 }

@@ -254,7 +254,7 @@ async function stitchFiles(
   const captions: Array<Promise<CaptionFile[]>> = [];
   // The first chunks written ahead on this worker: the stitch goes on from them when the gain is theirs.
   const prefix =
-    ahead && files.length === 1 && output.format === 'wav' ? takePrefix(ahead, { chunks, pausesAfterMs, output }, format) : undefined;
+    ahead && files.length === 1 && output.format === 'wav' ? await takePrefix(ahead, { chunks, pausesAfterMs, output }, format) : undefined;
   let wentOn = false;
   // Each chunk is read into the memory of one already written: no new memory per chunk.
   const spare = new SpareBuffers(SPARE_READ_BUFFERS);
@@ -275,12 +275,11 @@ async function stitchFiles(
     open: async ({ placed, frames }, i, resumed) => {
       const file = files[i]!;
       placedChapters[i] = placeChapters(file.chapters, placed, frames);
-      wentOn ||= !!resumed;
       if (output.captions && speechRead) {
         captions[i] = speechRead.then((speech) => captionFiles(file.path, placed, speechOf(speech, i), format.sampleRate, frames));
         captions[i]!.catch(() => {}); // awaited after the stitch
       }
-      return openAudioFile({
+      const writer = await openAudioFile({
         ...(resumed ? { resume: prefix!.file } : {}),
         format: output.format,
         path: file.path,
@@ -293,6 +292,8 @@ async function stitchFiles(
           ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity)
           : [],
       });
+      wentOn ||= !!resumed; // the writer has the prefix's file now: it removes it if the stitch fails
+      return writer;
     },
     onPiece: (index) => context.heartbeat(index),
     signal: context.cancellationSignal,

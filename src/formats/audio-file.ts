@@ -4,12 +4,13 @@
 // own (src/system/sha256-off-thread.ts), at most 4 MB waiting. What is written is copied: the
 // caller may reuse its samples once write() resolves.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
 import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { FfmpegProcess, type PcmFormat, rawPcmInput } from '../audio/ffmpeg.ts';
 import { int16Bytes, MAX_WAV_DATA_BYTES, rf64Header, wavHeader } from '../audio/wav.ts';
 import type { OutputFormat } from '../document/input.ts';
-import { fileSha256, HashedFileWrites } from '../system/sha256-off-thread.ts';
+import { HashedFileWrites } from '../system/sha256-off-thread.ts';
 import { FORMAT_FACTS } from './audio-formats.ts';
 import { type FrameChapter, ffmetadata, type Tags } from './ffmetadata.ts';
 
@@ -71,8 +72,7 @@ async function openWav(spec: AudioFileSpec, temporary: string, resumedBytes?: nu
   if (rf64 && resumedBytes !== undefined)
     throw new Error('a WAV past 4 GiB is written as RF64 from its first byte: it cannot resume a plain one');
   const header = (dataBytes: number) => (rf64 ? rf64Header : wavHeader)(sampleRate, channels, dataBytes);
-  // Resumed: appended to (a header goes through a handle of its own: an appending one writes only at the end).
-  const file = await open(temporary, resumedBytes === undefined ? 'wx' : 'a+');
+  const file = resumedBytes === undefined ? await open(temporary, 'wx') : await openPaused(temporary, header(0).length + resumedBytes);
   let dataBytes = resumedBytes ?? 0;
   // The header promises maxFrames; a stitch planned from its chunks' records writes exactly that,
   // so the file is hashed as it goes out. Otherwise the sizes are filled in at the end and the
@@ -81,9 +81,16 @@ async function openWav(spec: AudioFileSpec, temporary: string, resumedBytes?: nu
   // Written and hashed on the files thread (the tail's largest cost here); if it cannot run, here
   // one write at a time, and read back for the hash. Resumed: the header promises the plan's sizes
   // now, and the thread hashes what the file holds while the rest is joined.
-  if (resumedBytes !== undefined) await writeHeader(temporary, header(promised));
-  const onThread = await HashedFileWrites.open(file.fd, resumedBytes === undefined ? undefined : header(0).length + resumedBytes);
-  if (resumedBytes === undefined) await (onThread ? onThread.write(header(promised)) : file.write(header(promised)));
+  let onThread: HashedFileWrites | undefined;
+  try {
+    if (resumedBytes !== undefined) await writeHeader(temporary, header(promised));
+    onThread = await HashedFileWrites.open(file.fd, resumedBytes === undefined ? undefined : header(0).length + resumedBytes);
+    if (resumedBytes === undefined) await (onThread ? onThread.write(header(promised)) : file.write(header(promised)));
+  } catch (error) {
+    await onThread?.drop();
+    await discard(file, temporary);
+    throw error;
+  }
   return {
     async write(samples) {
       const bytes = int16Bytes(samples);
@@ -112,6 +119,18 @@ async function openWav(spec: AudioFileSpec, temporary: string, resumedBytes?: nu
       return { temporary, dataBytes };
     },
   };
+}
+
+/**
+ * A paused WAV, to append to (a header goes through a handle of its own: an appending one writes
+ * only at the end); it must hold `bytes`, no more, no less: one removed or cut short fails here.
+ */
+async function openPaused(path: string, bytes: number): Promise<FileHandle> {
+  const file = await open(path, constants.O_RDWR | constants.O_APPEND);
+  const { size } = await file.stat();
+  if (size === bytes) return file;
+  await file.close();
+  throw new Error(`the WAV paused at ${bytes} bytes holds ${size}: it cannot be gone on from`);
 }
 
 /** A WAV's header, over the one it was opened with. */
@@ -186,6 +205,12 @@ async function publish(temporary: string, path: string, hashed?: string): Promis
   const [sha256, { size }] = await Promise.all([hashed ?? fileSha256(temporary), stat(temporary)]);
   await rename(temporary, path);
   return { path, bytes: size, sha256 };
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const block of createReadStream(path)) hash.update(block as Buffer);
+  return hash.digest('hex');
 }
 
 async function discard(file: FileHandle, temporary: string): Promise<void> {

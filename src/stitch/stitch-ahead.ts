@@ -19,9 +19,17 @@ export function aheadPrefix(chunks: number): number {
   return chunks < MIN_AHEAD_CHUNKS ? 0 : chunks - Math.ceil(chunks / 10);
 }
 
-/** The document's gain: its first chunks' when near enough to the whole's and neither needs the limiter. */
-export function documentGain(whole: Levelling, prefix: Levelling | undefined): Levelling {
+/**
+ * The document's gain: its first chunks' when near enough to the whole's, neither needs the limiter,
+ * and the whole's true peak (`peak`, dBTP) stays under the ceiling with it (its loudest peak may come later).
+ */
+export function documentGain(
+  whole: Levelling,
+  prefix: Levelling | undefined,
+  peak: { truePeakDb: number | null; ceilingDb: number },
+): Levelling {
   if (!prefix || whole.limiterCeilingDb !== undefined || prefix.limiterCeilingDb !== undefined) return whole;
+  if (peak.truePeakDb !== null && peak.truePeakDb + prefix.gainDb > peak.ceilingDb) return whole;
   // Both are to 0.01 dB: compared in hundredths, so no float rounding decides.
   return Math.abs(Math.round(prefix.gainDb * 100) - Math.round(whole.gainDb * 100)) <= PREFIX_GAIN_TOLERANCE_DB * 100 ? prefix : whole;
 }

@@ -14,7 +14,7 @@ import { applyGain, applyGainInPlace } from '../audio/gain.ts';
 import type { ChunkLevels } from '../audio/levels.ts';
 import { GainLimiter } from '../audio/limiter.ts';
 import { type Levelling, LoudnessMeter, levelling } from '../audio/loudness.ts';
-import { int16Bytes } from '../audio/wav.ts';
+import { int16Bytes, MAX_WAV_DATA_BYTES } from '../audio/wav.ts';
 import type { PcmAudio } from '../contract/audio.ts';
 import type { LoudnessTarget } from '../contract/input-schema.ts';
 import type { AcxReport, LoudnessFigures, LoudnessReport } from '../contract/reports.ts';
@@ -236,6 +236,7 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
     ? documentGain(
         levellingTo(exact, loudness!),
         prefix > 0 ? levellingTo(rounded(measuredFrom(placed.slice(0, prefix), format, prefixFrames)), loudness!) : undefined,
+        { truePeakDb: exact.truePeakDb, ceilingDb: loudness!.truePeakDb },
       )
     : { gainDb: 0 };
   const { gainDb } = level;
@@ -246,7 +247,8 @@ async function stitchInOnePass<P extends StitchPiece & { index: number }>(
     resume.pieces === prefix &&
     resume.frames === prefixFrames &&
     resume.gainDb === gainDb &&
-    level.limiterCeilingDb === undefined;
+    level.limiterCeilingDb === undefined &&
+    frames * format.channels * 2 <= MAX_WAV_DATA_BYTES; // past 4 GiB a WAV is RF64 from its first byte
 
   // Where the limiter acts, what it took from each 100 ms step, so the loudness after it follows from the records too.
   const stepFrames = format.sampleRate / 10;

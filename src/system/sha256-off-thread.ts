@@ -9,7 +9,6 @@
 // or fails, the work happens here, as before.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
@@ -28,22 +27,7 @@ const { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, writeSyn
 const SYNC_EVERY_BYTES = 8 * 1024 * 1024;
 const files = new Map();
 const failure = ({ error }) => (error ? { error: error.message, code: error.code } : {});
-parentPort.on('message', ({ id, bytes, path, into, file, fd, block, length, end, drop, hashPath, hashFirst }) => {
-  if (hashPath !== undefined) {
-    // A file's hash alone, read a block at a time (a book's file is larger than memory should hold).
-    let fd;
-    try {
-      fd = openSync(hashPath, 'r');
-      const hash = createHash('sha256');
-      const block = Buffer.allocUnsafeSlow(1024 * 1024);
-      for (let got = readSync(fd, block); got > 0; got = readSync(fd, block)) hash.update(block.subarray(0, got));
-      return parentPort.postMessage({ id, hex: hash.digest('hex') });
-    } catch (error) {
-      return parentPort.postMessage({ id, error: String(error.message), code: error.code });
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-  }
+parentPort.on('message', ({ id, bytes, path, into, file, fd, block, length, end, drop, hashFirst }) => {
   if (path !== undefined) {
     let fd;
     let read;
@@ -75,8 +59,9 @@ parentPort.on('message', ({ id, bytes, path, into, file, fd, block, length, end,
     // A file gone on from: the bytes it holds already are hashed first, read where they lie.
     try {
       const read = Buffer.allocUnsafeSlow(1024 * 1024);
-      for (let at = 0, got = 1; at < hashFirst && got > 0; at += got) {
+      for (let at = 0, got = 1; at < hashFirst; at += got) {
         got = readSync(fd, read, 0, Math.min(read.length, hashFirst - at), at);
+        if (got === 0) throw Object.assign(new Error('the file holds less than it should'), { code: 'ESHORT' });
         written.hash.update(read.subarray(0, got));
       }
     } catch (error) {
@@ -197,21 +182,6 @@ export async function readFileSha256(path: string, into?: ArrayBuffer): Promise<
   }
   const bytes = await readFile(path);
   return { bytes, sha256: sha256Hex(bytes) };
-}
-
-/** A file's sha256, read and hashed a block at a time on the checks thread (here, streamed, if it cannot run). */
-export async function fileSha256(path: string): Promise<string> {
-  const thread = hashThread('checks');
-  if (thread) {
-    const reply = await request(thread, { hashPath: path }).catch((error: Error & { fellBack?: boolean }) => {
-      if (error.fellBack) return undefined; // the thread stopped: hash here
-      throw error;
-    });
-    if (reply) return reply.hex;
-  }
-  const hash = createHash('sha256');
-  for await (const block of createReadStream(path)) hash.update(block as Buffer);
-  return hash.digest('hex');
 }
 
 /** A file written on the files thread is written a block at a time: what is given is copied into one. */

@@ -17,6 +17,7 @@ import { EspeakEngine } from '../../src/engines/espeak/espeak-engine.ts';
 import { SimulatedEngine } from '../../src/engines/simulated.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { levelsKey, loadChunkLevels } from '../../src/storage/chunk-levels.ts';
+import { stagingPidOnThisMachine } from '../../src/storage/staging-folders.ts';
 import { type AudioWorker, createAudioWorker } from '../../src/temporal/audio-worker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { sleep } from '../helpers/async.ts';
@@ -135,7 +136,8 @@ describe('audioDocument on a real Temporal server', () => {
   });
 
   it('stitches the first chunks while the last are spoken, and the stitch goes on from them', async () => {
-    const handle = await start({ text: numberedParagraphs(12), engine: 'simulated', concurrency: 3, engineOptions: { latencyMs: 30 } });
+    // Sequential: the tenth chunk's end schedules the stitch ahead and the eleventh chunk in one workflow task.
+    const handle = await start({ text: numberedParagraphs(12), engine: 'simulated', mode: 'sequential', engineOptions: { latencyMs: 30 } });
     const result = (await handle.result()) as AudioDocumentResult;
     const events = (await handle.fetchHistory()).events ?? [];
     const activities = activityEvents(events);
@@ -150,7 +152,10 @@ describe('audioDocument on a real Temporal server', () => {
     expect(stitch.result).toMatchObject({ aheadChunks: 10, sha256: result.sha256 });
     expect(sha256Hex(await readFile(result.path))).toBe(result.sha256);
     expect(Math.abs(result.loudness!.after.integratedLufs! - result.loudness!.targetLufs)).toBeLessThanOrEqual(0.06);
-    expect((await readdir(outputDir)).filter((name) => name.startsWith('.ahead-'))).toEqual([]);
+    // The prefix's file became the document's: nothing is left in this process's staging folders.
+    const staging = (await readdir(outputDir)).filter((name) => stagingPidOnThisMachine(name) === process.pid);
+    for (const folder of staging) expect(await readdir(join(outputDir, folder))).toEqual([]);
+    expect(staging.length).toBeGreaterThan(0);
   });
 
   it('keeps C chunks busy with the window schedule, and waits for each batch with the batch schedule', async () => {

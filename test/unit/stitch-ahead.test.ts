@@ -3,7 +3,7 @@
 // file is the same, byte for byte: the gain rule (src/stitch/stitch-ahead.ts) is every one-pass
 // stitch's. Real stores, real files; the activities run in Temporal's mock activity environment.
 
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -22,6 +22,7 @@ import { aheadPrefix, documentGain } from '../../src/stitch/stitch-ahead.ts';
 import { stitchDocument, stitchPrefix } from '../../src/stitch/stitcher.ts';
 import { LocalBlobStore, sha256Hex } from '../../src/storage/blob-store.ts';
 import { chunkLevelsStored } from '../../src/storage/chunk-levels.ts';
+import { stagingPidOnThisMachine } from '../../src/storage/staging-folders.ts';
 import { speakChunk } from '../../testkit/speak-chunk.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
@@ -47,12 +48,16 @@ describe('the gain rule', () => {
   });
 
   it("takes the first chunks' gain within 0.05 dB of the whole's, else the whole's, and never one that limits", () => {
-    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.15 })).toEqual({ gainDb: 3.15 });
-    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.05 })).toEqual({ gainDb: 3.05 });
-    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.16 })).toEqual({ gainDb: 3.1 });
-    expect(documentGain({ gainDb: 3.1 }, undefined)).toEqual({ gainDb: 3.1 });
-    expect(documentGain({ gainDb: 3.1, limiterCeilingDb: -2 }, { gainDb: 3.1 })).toEqual({ gainDb: 3.1, limiterCeilingDb: -2 });
-    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.1, limiterCeilingDb: -2 })).toEqual({ gainDb: 3.1 });
+    const room = { truePeakDb: -6, ceilingDb: -1.5 };
+    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.15 }, room)).toEqual({ gainDb: 3.15 });
+    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.05 }, room)).toEqual({ gainDb: 3.05 });
+    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.16 }, room)).toEqual({ gainDb: 3.1 });
+    expect(documentGain({ gainDb: 3.1 }, undefined, room)).toEqual({ gainDb: 3.1 });
+    expect(documentGain({ gainDb: 3.1, limiterCeilingDb: -2 }, { gainDb: 3.1 }, room)).toEqual({ gainDb: 3.1, limiterCeilingDb: -2 });
+    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.1, limiterCeilingDb: -2 }, room)).toEqual({ gainDb: 3.1 });
+    // The whole's loudest peak (in its last chunks) would pass the ceiling with the first chunks' larger gain.
+    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.14 }, { truePeakDb: -4.62, ceilingDb: -1.5 })).toEqual({ gainDb: 3.1 });
+    expect(documentGain({ gainDb: 3.1 }, { gainDb: 3.12 }, { truePeakDb: -4.62, ceilingDb: -1.5 })).toEqual({ gainDb: 3.12 });
   });
 });
 
@@ -84,7 +89,12 @@ describe('the stitch ahead and the stitch after it', () => {
       pausesAfterMs: input.pausesAfterMs.slice(0, aheadPrefix(CHUNKS)),
       documentChunks: CHUNKS,
     });
-  const leftovers = async () => (await readdir(outputDir)).filter((name) => name.startsWith('.ahead-') || name.endsWith('.tmp'));
+  /** The prefixes waiting in this process's staging folder. */
+  const prefixFiles = async () => {
+    const folder = (await readdir(outputDir)).find((name) => stagingPidOnThisMachine(name) === process.pid);
+    return folder ? (await readdir(join(outputDir, folder))).map((name) => join(outputDir, folder, name)) : [];
+  };
+  const leftovers = async () => [...(await prefixFiles()), ...(await readdir(outputDir)).filter((name) => name.endsWith('.tmp'))];
 
   it('goes on from the first chunks written ahead: the same file as a stitch of the whole, nothing left behind', async () => {
     const on = activities();
@@ -106,24 +116,29 @@ describe('the stitch ahead and the stitch after it', () => {
     expect(decodeWav(await readFile(ahead.path)).samples.length).toBe(whole.frames);
   });
 
-  it("removes an earlier process's prefix a stitch never came for, once it is an hour old", async () => {
+  it("keeps the prefix in this process's staging folder, which a worker starting after its death removes", async () => {
     const on = activities();
     const chunks = await speakAll(on);
-    const old = join(outputDir, '.ahead-of-a-process-gone.wav.1.tmp');
-    const recent = join(outputDir, '.ahead-of-a-process-running.wav.2.tmp');
-    await Promise.all([writeFile(old, 'RIFF'), writeFile(recent, 'RIFF')]);
-    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
-    await utimes(old, twoHoursAgo, twoHoursAgo);
-
-    const token = await stitchAhead(on, request(chunks, 'after-a-restart.wav'));
-
-    const names = await readdir(outputDir);
-    expect(names).not.toContain('.ahead-of-a-process-gone.wav.1.tmp');
-    expect(names).toContain('.ahead-of-a-process-running.wav.2.tmp');
-    await stitch(on, { ...request(chunks, 'after-a-restart.wav'), ahead: token! });
+    await stitchAhead(on, request(chunks, 'staged.wav'));
+    expect(await prefixFiles()).toHaveLength(1);
   });
 
-  it('stitches the whole when the prefix is not this worker’s or not of these chunks, and removes it', async () => {
+  it('stitches the whole when the prefix file was cut short, and removes it', async () => {
+    const on = activities();
+    const chunks = await speakAll(on);
+    const whole = await stitch(on, request(chunks, 'whole.wav'));
+    const token = await stitchAhead(on, request(chunks, 'cut.wav'));
+    const [file] = await prefixFiles();
+    await truncate(file!, 1000);
+
+    const cut = await stitch(on, { ...request(chunks, 'cut.wav'), ahead: token! });
+
+    expect(cut.aheadChunks).toBeUndefined();
+    expect(cut.sha256).toBe(whole.sha256);
+    expect(await prefixFiles()).toEqual([]);
+  });
+
+  it('stitches the whole when the prefix is not this worker’s or not of these pauses, and removes it', async () => {
     const on = activities();
     const chunks = await speakAll(on);
     const whole = await stitch(on, request(chunks, 'whole.wav'));
