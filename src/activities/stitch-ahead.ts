@@ -1,15 +1,16 @@
 // stitchAhead: the document's first chunks levelled and written while its last ones are still
-// spoken (src/stitch/stitch-ahead.ts says when, and which gain). The file stays on this worker
-// under a temporary name, in a staging folder named after this process (a worker that starts
-// removes the folders of dead ones: src/storage/output-cleanup.ts), known by a token the workflow
-// hands to the stitch. A stitch on this worker goes on from it, or, when its gain came out
-// otherwise, writes the whole document and removes it; one a stitch never came for (the stitch ran
-// on another worker, the document failed) is removed after an hour. Only audio is written here:
-// captions, chapters and the result wait for the whole.
+// spoken (src/stitch/stitch-ahead.ts says when, and which gain). The file stays on this worker, in
+// a staging folder of the output directory named after this process (a worker that starts removes
+// the folders of dead ones: src/storage/output-cleanup.ts), known by a token the workflow hands to
+// the stitch. A stitch on this worker goes on from it, or, when its gain came out otherwise, writes
+// the whole document; either way the folder goes. One a stitch never came for (the stitch ran on
+// another worker, the document failed) is removed after an hour. Only audio is written here:
+// captions, chapters and the result wait for the whole. Documents for S3 are not stitched ahead:
+// a fleet that shares nothing but S3 keeps nothing on its machines' disks.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { wavHeader } from '../audio/wav.ts';
@@ -42,14 +43,13 @@ export interface StitchAheadDeps {
   blobStore: BlobStore;
   /** Where the document will be written: a prefix is kept only where the stitch can rename it into place. */
   outputs: OutputStore;
-  /** The worker's output directory: the output store's own, or where a document for S3 is staged. */
+  /** The worker's output directory, whose staging folders a worker that starts cleans up. */
   outputDir: string;
 }
 
 export function createStitchAhead({ blobStore, outputs, outputDir }: StitchAheadDeps) {
-  // Another directory than the store's (AUDIO_OUTPUT_URL=file:///elsewhere) may be another file system: none is stitched ahead.
-  const usable = !(outputs instanceof LocalOutputStore) || outputs.dir === resolve(outputDir);
-  const dir = join(resolve(outputDir), `${stagingPrefix()}ahead`);
+  // Only into the worker's own output directory (another, AUDIO_OUTPUT_URL=file:///elsewhere, is not cleaned up at start).
+  const dir = outputs instanceof LocalOutputStore && outputs.dir === resolve(outputDir) ? outputs.dir : undefined;
   /** The document's first chunks (`input.chunks`, of `documentChunks`) stitched: their token, or null when they are not. */
   return async function stitchAhead(input: StitchInput & { documentChunks: number }): Promise<string | null> {
     const { chunks, output } = input;
@@ -59,10 +59,11 @@ export function createStitchAhead({ blobStore, outputs, outputDir }: StitchAhead
     const format = stitchFormat(output, chunks);
     const joinOptions = { trim: output.trim ?? false, crossfadeMs: 0 };
     // Without one pass from the records (a chunk the output down-samples) the stitch writes it all.
-    if (!usable || !stitchesInOnePass(format, joinOptions, chunks)) return null;
+    if (!dir || !stitchesInOnePass(format, joinOptions, chunks)) return null;
     const context = Context.current();
     const levels = await checked(() => chunkLevels(blobStore, chunks, () => context.heartbeat()));
     await mkdir(dir, { recursive: true });
+    const folder = await mkdtemp(join(dir, stagingPrefix()));
     const spare = new SpareBuffers(SPARE_READ_BUFFERS);
     const prefix = await stitchPrefix(
       {
@@ -73,18 +74,23 @@ export function createStitchAhead({ blobStore, outputs, outputDir }: StitchAhead
         format,
         join: joinOptions,
         loudness: output.loudness!,
-        open: () =>
-          openAudioFile({ format: 'wav', path: join(dir, `${randomUUID()}.wav`), pcm: format, maxFrames: 0, tags: {}, chapters: [] }),
+        open: () => openAudioFile({ format: 'wav', path: join(folder, 'prefix.wav'), pcm: format, maxFrames: 0, tags: {}, chapters: [] }),
         onPiece: (index) => context.heartbeat(index),
         signal: context.cancellationSignal,
       },
       (chunk) => levels.get(chunk.index)!,
-    );
-    if (!prefix) return null;
+    ).catch(async (error: unknown) => {
+      await rm(folder, { recursive: true, force: true });
+      throw error;
+    });
+    if (!prefix) {
+      await rm(folder, { recursive: true, force: true });
+      return null;
+    }
     const token = randomUUID();
     const expiry = setTimeout(() => {
       waiting.delete(token);
-      void dropPrefix(prefix);
+      void releasePrefix(prefix);
     }, KEPT_MS).unref();
     waiting.set(token, { prefix, key: aheadKey(input, format), expiry });
     return token;
@@ -94,7 +100,7 @@ export function createStitchAhead({ blobStore, outputs, outputDir }: StitchAhead
 /**
  * The prefix behind `token` when this worker holds it, its file is whole, and it was stitched from
  * the first chunks of `input` as this stitch would join them. It is no longer waiting: the caller
- * removes its file if it does not go on from it (`dropPrefix`).
+ * releases it once its stitch ends (`releasePrefix`).
  */
 export async function takePrefix(
   token: string,
@@ -115,13 +121,16 @@ export async function takePrefix(
   if (aheadKey(ofThese, format) === found.key && size === wavHeader(format.sampleRate, format.channels, 0).length + prefix.file.dataBytes) {
     return prefix;
   }
-  await dropPrefix(prefix);
+  await releasePrefix(prefix);
   return undefined;
 }
 
-/** A prefix not gone on from: its file removed (a removal that fails leaves it to the next worker start's clean-up). */
-export async function dropPrefix(prefix: StitchedPrefix): Promise<void> {
-  await rm(prefix.file.temporary, { force: true }).catch(() => {});
+/**
+ * A prefix's staging folder removed, with its file unless a stitch renamed that into place (a
+ * removal that fails leaves it to the next worker start's clean-up).
+ */
+export async function releasePrefix(prefix: StitchedPrefix): Promise<void> {
+  await rm(dirname(prefix.file.temporary), { recursive: true, force: true }).catch(() => {});
 }
 
 /** What a prefix is made of: its chunks, pauses, format and levelling. */

@@ -52,7 +52,7 @@ import { ContentChangedError, loadContent } from '../storage/stored-content.ts';
 import { SpareBuffers } from '../system/spare-buffers.ts';
 import { loadChunkLists } from './chunk-lists.ts';
 import { loadPlan } from './prepare-text.ts';
-import { dropPrefix, takePrefix } from './stitch-ahead.ts';
+import { releasePrefix, takePrefix } from './stitch-ahead.ts';
 import { checked, SPARE_READ_BUFFERS, stitchFormat, stitchPieces, verified } from './stitch-pieces.ts';
 import type { StitchInput, StitchResult } from './types.ts';
 
@@ -292,14 +292,12 @@ async function stitchFiles(
           ? groupChapters(placedChapters[i]!, FORMAT_FACTS[output.format].maxChapters ?? Infinity)
           : [],
       });
-      wentOn ||= !!resumed; // the writer has the prefix's file now: it removes it if the stitch fails
+      wentOn ||= !!resumed; // the result says how many chunks were written ahead
       return writer;
     },
     onPiece: (index) => context.heartbeat(index),
     signal: context.cancellationSignal,
-  }).finally(() => {
-    if (prefix && !wentOn) return dropPrefix(prefix);
-  });
+  }).finally(() => prefix && releasePrefix(prefix));
   const written: Artifact[] = [];
   const speeches: ChunkSpeech[][] = [];
   const allSpeech = await speechRead;

@@ -89,12 +89,13 @@ describe('the stitch ahead and the stitch after it', () => {
       pausesAfterMs: input.pausesAfterMs.slice(0, aheadPrefix(CHUNKS)),
       documentChunks: CHUNKS,
     });
-  /** The prefixes waiting in this process's staging folder. */
-  const prefixFiles = async () => {
-    const folder = (await readdir(outputDir)).find((name) => stagingPidOnThisMachine(name) === process.pid);
-    return folder ? (await readdir(join(outputDir, folder))).map((name) => join(outputDir, folder, name)) : [];
-  };
-  const leftovers = async () => [...(await prefixFiles()), ...(await readdir(outputDir)).filter((name) => name.endsWith('.tmp'))];
+  /** This process's staging folders, and the prefixes waiting in them. */
+  const stagingFolders = async () => (await readdir(outputDir)).filter((name) => stagingPidOnThisMachine(name) === process.pid);
+  const prefixFiles = async () =>
+    (
+      await Promise.all((await stagingFolders()).map(async (f) => (await readdir(join(outputDir, f))).map((n) => join(outputDir, f, n))))
+    ).flat();
+  const leftovers = async () => [...(await stagingFolders()), ...(await readdir(outputDir)).filter((name) => name.endsWith('.tmp'))];
 
   it('goes on from the first chunks written ahead: the same file as a stitch of the whole, nothing left behind', async () => {
     const on = activities();
